@@ -1,0 +1,73 @@
+/**
+ * The closed vocabulary of machine-readable error codes. Every refusal the platform gives,
+ * over REST (problem+json `code`) or GraphQL (`extensions.code`), is one of these. Adding a
+ * code is an API change: clients switch on them.
+ */
+export const errorCatalogue = {
+  // 400
+  bad_request: { status: 400, title: 'Bad request' },
+  malformed_json: { status: 400, title: 'Malformed JSON' },
+  purpose_required: { status: 400, title: 'A purpose is required' },
+  // 401
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_token: { status: 401, title: 'Invalid token' },
+  // 403
+  forbidden: { status: 403, title: 'Forbidden' },
+  category_not_permitted: { status: 403, title: 'Category not permitted for this provider' },
+  provider_inactive: { status: 403, title: 'Provider not registered or suspended' },
+  not_record_owner: { status: 403, title: 'Only the providing department may change this record' },
+  // 404
+  not_found: { status: 404, title: 'Not found' },
+  // 405/406/409/412/413/415
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  not_acceptable: { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'Conflict' },
+  source_id_conflict: { status: 409, title: 'This sourceId already names a different record' },
+  record_withdrawn: { status: 409, title: 'The record is withdrawn' },
+  concurrent_modification: { status: 409, title: 'The record changed meanwhile; retry' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  batch_too_large: { status: 413, title: 'Too many items in one batch' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  // 422: the record or request is well-formed JSON but not acceptable
+  validation_failed: { status: 422, title: 'Validation failed' },
+  unknown_field: { status: 422, title: 'Field not defined by the catalogue' },
+  prohibited_field: { status: 422, title: 'Prohibited personal information' },
+  consent_required: { status: 422, title: 'Written consent of the subject required' },
+  invalid_identifier: { status: 422, title: 'Invalid identifier' },
+  subject_kind_mismatch: { status: 422, title: 'Subject kind does not fit the identifier' },
+  subject_not_adult: { status: 422, title: 'Natural person without full civil capacity' },
+  unknown_category: { status: 422, title: 'Unknown catalogue entry' },
+  category_not_applicable: { status: 422, title: 'Catalogue entry does not apply to this subject kind' },
+  related_persons_not_allowed: { status: 422, title: 'Related persons not allowed on this entry' },
+  immutable_field: { status: 422, title: 'Field cannot change in a correction' },
+  consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
+  // 429/5xx
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+
+export function statusOf(code: ErrorCode): number {
+  return errorCatalogue[code].status;
+}
+
+/** Codes of the 422 family, ordered from most to least significant for a record refusal. */
+export const refusalPrecedence: readonly ErrorCode[] = [
+  'prohibited_field',
+  'consent_required',
+  'consent_invalid',
+  'invalid_identifier',
+  'subject_kind_mismatch',
+  'subject_not_adult',
+  'unknown_category',
+  'category_not_applicable',
+  'related_persons_not_allowed',
+  'immutable_field',
+  'unknown_field',
+  'validation_failed',
+];

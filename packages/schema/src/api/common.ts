@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Ids cross the API with a type prefix (`rec_…`, `cns_…`) so a misplaced id is obvious. */
+export const prefixedId = (prefix: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-z]{16,40}$`))
+    .describe(`Identifier with the \`${prefix}_\` prefix`);
+
+export const instant = () => z.iso.datetime({ offset: true }).describe('Instant, ISO 8601 with offset (stored in UTC)');
+
+/**
+ * A recorded fact's time: an instant with offset, or a calendar date read as midnight in
+ * Asia/Shanghai, which is how departments' documents date their decisions.
+ */
+export const occurredAtSchema = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .describe('When the fact happened: ISO 8601 instant with offset, or a date (Asia/Shanghai)');
+
+export function parseOccurredAt(value: string): Date {
+  return new Date(value.length === 10 ? `${value}T00:00:00+08:00` : value);
+}
+
+export const cursorPage = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null at the end'),
+  });
+
+export const pageQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
+  })
+  .describe('RFC 9457 problem details');

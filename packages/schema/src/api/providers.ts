@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { instant } from './common.ts';
+
+export const providerCodeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{1,63}$/, 'lower-case letters, digits, _ and -; starts with a letter')
+  .describe("The department's code; its tokens carry it as the `org` claim");
+
+export const providerRegistrationSchema = z.strictObject({
+  code: providerCodeSchema,
+  name: z.string().trim().min(1).max(200),
+  categories: z.array(z.string().min(1).max(64)).min(1).max(200).describe('Catalogue entry codes it may push'),
+});
+
+export const providerUpdateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  categories: z.array(z.string().min(1).max(64)).min(1).max(200).optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+});
+
+export const providerSchema = z.object({
+  code: providerCodeSchema,
+  name: z.string(),
+  categories: z.array(z.string()),
+  status: z.enum(['active', 'suspended']),
+  createdAt: instant(),
+  updatedAt: instant(),
+  revision: z.number().int().positive(),
+});
+export type Provider = z.infer<typeof providerSchema>;
+
+export const providerStatisticsSchema = z.object({
+  provider: providerCodeSchema,
+  from: instant(),
+  to: instant(),
+  received: z.number().int(),
+  accepted: z.number().int().describe('New records and new versions'),
+  unchanged: z.number().int().describe('Identical resubmissions'),
+  refused: z.number().int(),
+  refusalRate: z.number(),
+  refusalsByCode: z.record(z.string(), z.number().int()),
+  byCategory: z.record(z.string(), z.number().int()),
+  delay: z
+    .object({
+      medianHours: z.number().nullable(),
+      p90Hours: z.number().nullable(),
+      maxHours: z.number().nullable(),
+    })
+    .describe('Delay between occurredAt and receipt, over accepted records'),
+});

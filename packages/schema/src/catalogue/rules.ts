@@ -1,0 +1,78 @@
+import type { SubjectKind } from '../identifiers/subject.ts';
+import type { CatalogueEntry, PublicityLevel, Severity } from './types.ts';
+
+/**
+ * Default display and repair rules by severity (SPEC rule table, after the NDRC 2025 信用修复管理办法).
+ * `displayMonths` is the longest display; `minPublicityMonths` the shortest before repair is possible.
+ */
+export const severityRules: Record<Severity, { displayMonths: number; minPublicityMonths: number; published: boolean }> = {
+  minor: { displayMonths: 3, minPublicityMonths: 0, published: false },
+  general: { displayMonths: 12, minPublicityMonths: 3, published: true },
+  serious: { displayMonths: 36, minPublicityMonths: 12, published: true },
+};
+
+const restrictiveness: Record<PublicityLevel, number> = { public: 0, authorised: 1, government: 2 };
+
+function moreRestrictive(a: PublicityLevel, b: PublicityLevel): PublicityLevel {
+  return restrictiveness[a] >= restrictiveness[b] ? a : b;
+}
+
+/** True when a reader cleared for `clearance` may see an item of publicity `level`. */
+export function publicityAllows(clearance: PublicityLevel, level: PublicityLevel): boolean {
+  return restrictiveness[level] <= restrictiveness[clearance];
+}
+
+/**
+ * The publicity of one record: natural persons are never publicly searchable (seeds/002 七.2),
+ * and minor dishonesty is not published (SPEC), so both are at most `authorised`.
+ */
+export function effectivePublicity(entry: CatalogueEntry, kind: SubjectKind, severity?: Severity): PublicityLevel {
+  let level = entry.publicity;
+  if (kind === 'natural_person') level = moreRestrictive(level, 'authorised');
+  if (severity && !severityRules[severity].published) level = moreRestrictive(level, 'authorised');
+  return level;
+}
+
+export function resolveSeverity(entry: CatalogueEntry, data: Record<string, unknown>): Severity | undefined {
+  if (!entry.severity) return undefined;
+  const declared = data.severity;
+  return typeof declared === 'string' && (entry.severity.allowed as readonly string[]).includes(declared)
+    ? (declared as Severity)
+    : entry.severity.default;
+}
+
+export function addMonths(at: Date, months: number): Date {
+  const result = new Date(at.getTime());
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
+  result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
+  return result;
+}
+
+/** End of a calendar day in Asia/Shanghai (UTC+8, no daylight saving since 1991), as a UTC instant. */
+export function endOfShanghaiDay(isoDate: string): Date {
+  return new Date(`${isoDate}T23:59:59.999+08:00`);
+}
+
+/**
+ * When an item stops being shown (展示期限): the severity's period for dishonesty, the entry's
+ * own period otherwise, cut short by a validity field in the data (a licence's expiry). Null: shown
+ * while the record stands.
+ */
+export function displayUntil(
+  entry: CatalogueEntry,
+  occurredAt: Date,
+  data: Record<string, unknown>,
+  severity?: Severity,
+): Date | null {
+  const months = severity ? severityRules[severity].displayMonths : entry.displayMonths;
+  let until = months === null ? null : addMonths(occurredAt, months);
+  const field = entry.displayUntilField ? data[entry.displayUntilField] : undefined;
+  if (typeof field === 'string') {
+    const fieldEnd = endOfShanghaiDay(field);
+    if (!until || fieldEnd < until) until = fieldEnd;
+  }
+  return until;
+}

@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+
+/** A refusal reason in the shape of `@credit/errors` FieldError, kept structural to avoid a dependency. */
+export interface IssueError {
+  path: string;
+  code: 'unknown_field' | 'validation_failed';
+  message: string;
+}
+
+export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
+  const tail = path.map((p) => String(p)).join('.');
+  if (!prefix) return tail;
+  return tail ? `${prefix}.${tail}` : prefix;
+}
+
+/** Maps Zod issues to field errors: an unrecognised key becomes `unknown_field` at its own path. */
+export function zodIssuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): IssueError[] {
+  const errors: IssueError[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        errors.push({
+          path: joinPath(prefix, [...issue.path, key]),
+          code: 'unknown_field',
+          message: `'${key}' is not defined here; the catalogue refuses unknown fields`,
+        });
+      }
+      continue;
+    }
+    errors.push({ path: joinPath(prefix, issue.path), code: 'validation_failed', message: issue.message });
+  }
+  return errors;
+}
