@@ -47,7 +47,11 @@ export function makeProblem(
 export class ProblemError extends Error {
   readonly problem: Problem;
 
-  constructor(code: ErrorCode, detail?: string, extras: { errors?: FieldError[]; [k: string]: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    extras: { errors?: FieldError[]; [k: string]: unknown } = {},
+  ) {
     super(detail ?? errorCatalogue[code].title);
     this.name = 'ProblemError';
     this.problem = makeProblem(code, detail, extras);

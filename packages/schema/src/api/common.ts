@@ -7,7 +7,8 @@ export const prefixedId = (prefix: string) =>
     .regex(new RegExp(`^${prefix}_[0-9a-z]{16,40}$`))
     .describe(`Identifier with the \`${prefix}_\` prefix`);
 
-export const instant = () => z.iso.datetime({ offset: true }).describe('Instant, ISO 8601 with offset (stored in UTC)');
+export const instant = () =>
+  z.iso.datetime({ offset: true }).describe('Instant, ISO 8601 with offset (stored in UTC)');
 
 /**
  * A recorded fact's time: an instant with offset, or a calendar date read as midnight in

@@ -9,7 +9,11 @@ export const providerCodeSchema = z
 export const providerRegistrationSchema = z.strictObject({
   code: providerCodeSchema,
   name: z.string().trim().min(1).max(200),
-  categories: z.array(z.string().min(1).max(64)).min(1).max(200).describe('Catalogue entry codes it may push'),
+  categories: z
+    .array(z.string().min(1).max(64))
+    .min(1)
+    .max(200)
+    .describe('Catalogue entry codes it may push'),
 });
 
 export const providerUpdateSchema = z.strictObject({

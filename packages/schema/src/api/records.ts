@@ -26,7 +26,9 @@ export const recordContentShape = {
   category: z.string().min(1).max(64).describe('Catalogue entry code (GET /v1/catalogue)'),
   subject: subjectRefSchema,
   occurredAt: occurredAtSchema,
-  data: z.record(z.string(), z.unknown()).describe("Fields of the entry's dataSchema; unknown keys are refused"),
+  data: z
+    .record(z.string(), z.unknown())
+    .describe("Fields of the entry's dataSchema; unknown keys are refused"),
   relatedPersons: z.array(relatedPersonSchema).max(20).optional(),
   consentRef: prefixedId('cns').optional().describe('The written consent on file, for consent-gated fields'),
 };
@@ -93,7 +95,11 @@ export const recordViewSchema = z.object({
   sourceId: sourceIdSchema,
   provider: z.string(),
   category: z.string(),
-  subject: z.object({ kind: z.enum(subjectKinds), id: z.string().describe('Masked for natural persons'), name: z.string() }),
+  subject: z.object({
+    kind: z.enum(subjectKinds),
+    id: z.string().describe('Masked for natural persons'),
+    name: z.string(),
+  }),
   origin: z.enum(['pushed', 'linked']),
   linkedFrom: z.object({ recordId: z.string(), role: z.enum(relatedPersonRoles) }).nullable(),
   status: z.enum(recordStatuses),

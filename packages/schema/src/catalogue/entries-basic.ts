@@ -194,7 +194,13 @@ export const organisationBasicEntries = [
       registeredOn: isoDate(),
       validUntil: isoDate(),
     },
-    sample: { registrationNumber: '41234567', mark: '齐鲁陶瓷', niceClass: 21, registeredOn: '2020-07-14', validUntil: '2030-07-13' },
+    sample: {
+      registrationNumber: '41234567',
+      mark: '齐鲁陶瓷',
+      niceClass: 21,
+      registeredOn: '2020-07-14',
+      validUntil: '2030-07-13',
+    },
   }),
   defineEntry({
     code: 'org_other_basic',
@@ -242,7 +248,10 @@ export const personBasicEntries = [
     basis: `${seeds004Person} 2`,
     data: {
       employer: text(200),
-      employerUscc: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/).optional(),
+      employerUscc: z
+        .string()
+        .regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/)
+        .optional(),
       position: text(100).optional(),
       since: isoDate(),
       until: isoDate().optional(),
@@ -261,13 +270,26 @@ export const personBasicEntries = [
     displayMonths: null,
     basis: `${seeds004Person} 2`,
     data: {
-      level: z.enum(['junior_secondary', 'senior_secondary', 'vocational', 'associate', 'bachelor', 'master', 'doctorate']),
+      level: z.enum([
+        'junior_secondary',
+        'senior_secondary',
+        'vocational',
+        'associate',
+        'bachelor',
+        'master',
+        'doctorate',
+      ]),
       institution: text(200),
       major: text(200).optional(),
       graduatedOn: isoDate(),
       certificateNumber: text(50).optional(),
     },
-    sample: { level: 'bachelor', institution: '山东理工大学', major: '材料科学与工程', graduatedOn: '2019-06-30' },
+    sample: {
+      level: 'bachelor',
+      institution: '山东理工大学',
+      major: '材料科学与工程',
+      graduatedOn: '2019-06-30',
+    },
   }),
   defineEntry({
     code: 'person_marital_status',

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { defineEntry, everyone, fixedSeverity, organisations, persons } from './define.ts';
-import { amountYuan, authorityName, documentNumber, isoDate, optionalUscc, penaltyKinds, text } from './fields.ts';
+import {
+  amountYuan,
+  authorityName,
+  documentNumber,
+  isoDate,
+  optionalUscc,
+  penaltyKinds,
+  text,
+} from './fields.ts';
 
 const orgItem = (n: number) => `seeds/004: 法人和非法人组织信用档案的失信信息 ${n}`;
 const personItem = (n: number) => `seeds/004: 自然人信用档案的失信信息 (additional item ${n})`;
@@ -100,7 +108,13 @@ export const dishonestyEntries = [
     allowsRelatedPersons: true,
     amountField: 'amount',
     basis: orgItem(3),
-    data: { ...decision, feeName: text(200), amount: amountYuan(), dueOn: isoDate(), settledOn: isoDate().optional() },
+    data: {
+      ...decision,
+      feeName: text(200),
+      amount: amountYuan(),
+      dueOn: isoDate(),
+      settledOn: isoDate().optional(),
+    },
     sample: {
       documentNumber: '淄财催〔2025〕7号',
       authority: '淄博市财政局',
@@ -213,7 +227,13 @@ export const dishonestyEntries = [
     basis: orgItem(6),
     data: {
       ...decision,
-      domain: z.enum(['product_quality', 'work_safety', 'food_drug_safety', 'environmental_pollution', 'other']),
+      domain: z.enum([
+        'product_quality',
+        'work_safety',
+        'food_drug_safety',
+        'environmental_pollution',
+        'other',
+      ]),
       accidentOn: isoDate(),
       grade: z.enum(['ordinary', 'major', 'serious', 'especially_serious']).describe('事故等级'),
       casualties: z.number().int().nonnegative().optional(),
@@ -277,7 +297,13 @@ export const dishonestyEntries = [
     displayUntilField: 'endsOn',
     allowsRelatedPersons: true,
     basis: `${orgItem(8)}; ${sharedWithPersons}`,
-    data: { ...decision, industry: text(200), startsOn: isoDate(), endsOn: isoDate().optional(), lifelong: z.boolean().optional() },
+    data: {
+      ...decision,
+      industry: text(200),
+      startsOn: isoDate(),
+      endsOn: isoDate().optional(),
+      lifelong: z.boolean().optional(),
+    },
     sample: {
       documentNumber: '淄药监禁〔2025〕1号',
       authority: '淄博市市场监督管理局',
@@ -301,7 +327,12 @@ export const dishonestyEntries = [
     basis: orgItem(9),
     data: {
       ...decision,
-      inspectionKind: z.enum(['random_inspection', 'product_sampling', 'special_inspection', 'annual_inspection']),
+      inspectionKind: z.enum([
+        'random_inspection',
+        'product_sampling',
+        'special_inspection',
+        'annual_inspection',
+      ]),
       item: text(500),
       result: text(1000),
       rectifiedOn: isoDate().optional(),
@@ -332,7 +363,13 @@ export const dishonestyEntries = [
       ...decision,
       projectName: text(300),
       projectCode: text(100).optional(),
-      violation: z.enum(['collusive_bidding', 'false_bid_materials', 'contract_breach', 'refusing_award', 'other']),
+      violation: z.enum([
+        'collusive_bidding',
+        'false_bid_materials',
+        'contract_breach',
+        'refusing_award',
+        'other',
+      ]),
       facts: text(4000),
       amount: amountYuan().optional(),
     },
@@ -379,7 +416,11 @@ export const dishonestyEntries = [
     displayMonths: null,
     allowsRelatedPersons: true,
     basis: 'SPEC: credit commitments and their breaches; seeds/004 失信信息 4',
-    data: { ...decision, commitmentRef: text(100).describe('sourceId of the credit_commitment record'), breach: text(2000) },
+    data: {
+      ...decision,
+      commitmentRef: text(100).describe('sourceId of the credit_commitment record'),
+      breach: text(2000),
+    },
     sample: {
       documentNumber: '淄行审诺〔2025〕12号',
       authority: '淄博市行政审批服务局',
@@ -400,7 +441,12 @@ export const dishonestyEntries = [
     displayMonths: null,
     amountField: 'amount',
     basis: personItem(1),
-    data: { ...decision, taxKind: text(100), amount: amountYuan().describe('欠缴税款 (元)'), settledOn: isoDate().optional() },
+    data: {
+      ...decision,
+      taxKind: text(100),
+      amount: amountYuan().describe('欠缴税款 (元)'),
+      settledOn: isoDate().optional(),
+    },
     sample: {
       documentNumber: '淄税欠〔2025〕301号',
       authority: '国家税务总局淄博市税务局',
@@ -441,7 +487,12 @@ export const dishonestyEntries = [
     repairable: true,
     displayMonths: null,
     basis: personItem(3),
-    data: { ...decision, context: z.enum(['academic_research', 'title_evaluation']), facts: text(4000), handling: text(1000) },
+    data: {
+      ...decision,
+      context: z.enum(['academic_research', 'title_evaluation']),
+      facts: text(4000),
+      handling: text(1000),
+    },
     sample: {
       documentNumber: '淄人社职〔2025〕2号',
       authority: '淄博市人力资源和社会保障局',

@@ -53,7 +53,11 @@ export const ecommerceEntries = [
     displayMonths: null,
     amountField: 'amount',
     basis: `${seeds000}; seeds/000: 刷单炒信等严重失信行为`,
-    data: { ...ecommerceCase, fakeOrderCount: z.number().int().positive().optional(), amount: amountYuan().optional() },
+    data: {
+      ...ecommerceCase,
+      fakeOrderCount: z.number().int().positive().optional(),
+      amount: amountYuan().optional(),
+    },
     sample: { ...ecommerceSample, facts: '通过刷单平台虚构交易1200笔', fakeOrderCount: 1200, amount: 96000 },
   }),
   defineEntry({
@@ -96,7 +100,10 @@ export const ecommerceEntries = [
     repairable: true,
     displayMonths: null,
     basis: seeds000,
-    data: { ...ecommerceCase, practice: z.enum(['fictitious_original_price', 'false_discount', 'hidden_charges', 'other']) },
+    data: {
+      ...ecommerceCase,
+      practice: z.enum(['fictitious_original_price', 'false_discount', 'hidden_charges', 'other']),
+    },
     sample: { ...ecommerceSample, facts: '虚构原价后标示“五折”', practice: 'fictitious_original_price' },
   }),
   defineEntry({
@@ -128,7 +135,15 @@ export const goodCreditEntries = [
     basis: 'seeds/001, seeds/004: 道德模范、劳动模范、诚信之星、优秀志愿者等',
     data: {
       title: text(200).describe('荣誉称号'),
-      kind: z.enum(['moral_model', 'labour_model', 'integrity_star', 'volunteer', 'advanced_individual', 'advanced_organisation', 'other']),
+      kind: z.enum([
+        'moral_model',
+        'labour_model',
+        'integrity_star',
+        'volunteer',
+        'advanced_individual',
+        'advanced_organisation',
+        'other',
+      ]),
       level: z.enum(['national', 'provincial', 'municipal', 'county']),
       grantedBy: authorityName(),
       grantedOn: isoDate(),
@@ -154,7 +169,13 @@ export const goodCreditEntries = [
     displayUntilField: 'validUntil',
     basis: 'SPEC: credit commitments (信用承诺, a standard public format); seeds/004 电子商务信用承诺制度',
     data: {
-      commitmentKind: z.enum(['notification_commitment', 'application_commitment', 'industry_self_discipline', 'repair_commitment', 'ecommerce_commitment']),
+      commitmentKind: z.enum([
+        'notification_commitment',
+        'application_commitment',
+        'industry_self_discipline',
+        'repair_commitment',
+        'ecommerce_commitment',
+      ]),
       matter: text(500),
       content: text(4000),
       acceptedBy: authorityName(),
@@ -181,13 +202,27 @@ export const goodCreditEntries = [
     displayMonths: 12,
     basis: 'seeds/002: 食品药品 严重失信 / 失信 / 守信 / 示范守信 分级',
     data: {
-      industry: z.enum(['food_drug', 'tax', 'customs', 'environmental', 'construction', 'transport', 'other']),
+      industry: z.enum([
+        'food_drug',
+        'tax',
+        'customs',
+        'environmental',
+        'construction',
+        'transport',
+        'other',
+      ]),
       grade: text(50).describe('e.g. 示范守信, 守信, 失信, 严重失信, or A/B/C/D for tax'),
       evaluationYear: z.number().int().min(2000).max(2100),
       evaluatedBy: authorityName(),
       evaluatedOn: isoDate(),
     },
-    sample: { industry: 'food_drug', grade: '守信', evaluationYear: 2025, evaluatedBy: '淄博市市场监督管理局', evaluatedOn: '2025-12-15' },
+    sample: {
+      industry: 'food_drug',
+      grade: '守信',
+      evaluationYear: 2025,
+      evaluatedBy: '淄博市市场监督管理局',
+      evaluatedOn: '2025-12-15',
+    },
   }),
 ];
 

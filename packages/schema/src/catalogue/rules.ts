@@ -5,7 +5,10 @@ import type { CatalogueEntry, PublicityLevel, Severity } from './types.ts';
  * Default display and repair rules by severity (SPEC rule table, after the NDRC 2025 信用修复管理办法).
  * `displayMonths` is the longest display; `minPublicityMonths` the shortest before repair is possible.
  */
-export const severityRules: Record<Severity, { displayMonths: number; minPublicityMonths: number; published: boolean }> = {
+export const severityRules: Record<
+  Severity,
+  { displayMonths: number; minPublicityMonths: number; published: boolean }
+> = {
   minor: { displayMonths: 3, minPublicityMonths: 0, published: false },
   general: { displayMonths: 12, minPublicityMonths: 3, published: true },
   serious: { displayMonths: 36, minPublicityMonths: 12, published: true },
@@ -26,7 +29,11 @@ export function publicityAllows(clearance: PublicityLevel, level: PublicityLevel
  * The publicity of one record: natural persons are never publicly searchable (seeds/002 七.2),
  * and minor dishonesty is not published (SPEC), so both are at most `authorised`.
  */
-export function effectivePublicity(entry: CatalogueEntry, kind: SubjectKind, severity?: Severity): PublicityLevel {
+export function effectivePublicity(
+  entry: CatalogueEntry,
+  kind: SubjectKind,
+  severity?: Severity,
+): PublicityLevel {
   let level = entry.publicity;
   if (kind === 'natural_person') level = moreRestrictive(level, 'authorised');
   if (severity && !severityRules[severity].published) level = moreRestrictive(level, 'authorised');

@@ -17,7 +17,11 @@ export const catalogueClasses = [
   { code: 'dishonesty', zh: '失信信息', en: 'Dishonesty information' },
   { code: 'ecommerce_dishonesty', zh: '电子商务领域失信信息', en: 'E-commerce dishonesty information' },
   { code: 'good_credit', zh: '守信信息', en: 'Good credit information' },
-  { code: 'penalty_disclosure', zh: '行政处罚公示信息（简易程序）', en: 'Administrative penalty disclosure (summary procedure)' },
+  {
+    code: 'penalty_disclosure',
+    zh: '行政处罚公示信息（简易程序）',
+    en: 'Administrative penalty disclosure (summary procedure)',
+  },
 ] as const;
 export type CatalogueClassCode = (typeof catalogueClasses)[number]['code'];
 

@@ -35,7 +35,10 @@ export interface FieldCategory<C extends string> {
 }
 
 /** Finds which category, if any, a single key names. */
-export function classifyKey<C extends string>(key: string, categories: readonly FieldCategory<C>[]): C | undefined {
+export function classifyKey<C extends string>(
+  key: string,
+  categories: readonly FieldCategory<C>[],
+): C | undefined {
   const words = keyWords(key);
   const joined = words.join('');
   for (const category of categories) {
@@ -55,7 +58,10 @@ export interface KeyHit<C extends string> {
 }
 
 /** Walks any JSON value and reports every object key, at any depth, that names a category. */
-export function findKeys<C extends string>(value: unknown, categories: readonly FieldCategory<C>[]): KeyHit<C>[] {
+export function findKeys<C extends string>(
+  value: unknown,
+  categories: readonly FieldCategory<C>[],
+): KeyHit<C>[] {
   const hits: KeyHit<C>[] = [];
   const walk = (node: unknown, path: string): void => {
     if (Array.isArray(node)) {

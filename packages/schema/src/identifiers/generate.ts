@@ -20,7 +20,17 @@ function pick(random: Random, alphabet: string): string {
   return alphabet.charAt(Math.floor(random() * alphabet.length));
 }
 
-const regionCodes = ['370303', '370302', '370304', '370305', '370306', '370321', '370322', '370323', '370700'];
+const regionCodes = [
+  '370303',
+  '370302',
+  '370304',
+  '370305',
+  '370306',
+  '370321',
+  '370322',
+  '370323',
+  '370700',
+];
 
 /**
  * Generates a syntactically valid USCC (GB 32100-2015) for tests and demo data. The type code

@@ -68,14 +68,20 @@ export function checkSubjectIdentifier(
       return {
         ok: false,
         problem: looksLikeUscc
-          ? { code: 'subject_kind_mismatch', message: 'a natural person is identified by a citizen identity number, not a USCC' }
+          ? {
+              code: 'subject_kind_mismatch',
+              message: 'a natural person is identified by a citizen identity number, not a USCC',
+            }
           : { code: 'invalid_identifier', message: check.reason },
       };
     }
     if (!isAdultAt(check.value, at)) {
       return {
         ok: false,
-        problem: { code: 'subject_not_adult', message: 'only persons of full civil capacity (18 or older at the time) are subjects' },
+        problem: {
+          code: 'subject_not_adult',
+          message: 'only persons of full civil capacity (18 or older at the time) are subjects',
+        },
       };
     }
     return check;
@@ -86,7 +92,10 @@ export function checkSubjectIdentifier(
     return {
       ok: false,
       problem: looksLikePerson
-        ? { code: 'subject_kind_mismatch', message: `a ${kind} is identified by a USCC, not a citizen identity number` }
+        ? {
+            code: 'subject_kind_mismatch',
+            message: `a ${kind} is identified by a USCC, not a citizen identity number`,
+          }
         : { code: 'invalid_identifier', message: check.reason },
     };
   }

@@ -51,9 +51,13 @@ export interface ValidatedRecord {
   reason?: string;
 }
 
-export type RecordValidation = { ok: true; record: ValidatedRecord } | { ok: false; errors: RecordFieldError[] };
+export type RecordValidation =
+  | { ok: true; record: ValidatedRecord }
+  | { ok: false; errors: RecordFieldError[] };
 
-const prohibitedNames = new Map<string, string>(prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]));
+const prohibitedNames = new Map<string, string>(
+  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
+);
 
 /**
  * Checks a record submission (or correction) against the catalogue. Prohibited information is
@@ -86,7 +90,13 @@ export function validateRecordInput(
   if (!entry) {
     return {
       ok: false,
-      errors: [{ path: 'category', code: 'unknown_category', message: `'${input.category}' is not a catalogue entry` }],
+      errors: [
+        {
+          path: 'category',
+          code: 'unknown_category',
+          message: `'${input.category}' is not a catalogue entry`,
+        },
+      ],
     };
   }
 
@@ -119,7 +129,11 @@ export function validateRecordInput(
       input.relatedPersons.forEach((person, index) => {
         const check = checkCitizenId(person.id, now);
         if (!check.ok) {
-          errors.push({ path: `relatedPersons.${index}.id`, code: 'invalid_identifier', message: check.reason });
+          errors.push({
+            path: `relatedPersons.${index}.id`,
+            code: 'invalid_identifier',
+            message: check.reason,
+          });
         } else if (!isAdultAt(check.value, occurredAt)) {
           errors.push({
             path: `relatedPersons.${index}.id`,
@@ -127,7 +141,11 @@ export function validateRecordInput(
             message: 'a related person must have been of full civil capacity at the time',
           });
         } else if (relatedPersons.some((p) => p.id === check.value && p.role === person.role)) {
-          errors.push({ path: `relatedPersons.${index}`, code: 'validation_failed', message: 'named twice in the same role' });
+          errors.push({
+            path: `relatedPersons.${index}`,
+            code: 'validation_failed',
+            message: 'named twice in the same role',
+          });
         } else {
           relatedPersons.push({ role: person.role, id: check.value, name: person.name });
         }

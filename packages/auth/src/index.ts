@@ -1,0 +1,11 @@
+export { type DevIssuer, devAudience, devIssuer, devIssuerKeyPath, openDevIssuer } from './dev-issuer.ts';
+export { hasRole, isRole, type Principal, type Role, roles } from './principal.ts';
+export {
+  acceptedAlgorithms,
+  bearerToken,
+  createTokenVerifier,
+  keysFromJwks,
+  keysFromUrl,
+  type TokenVerifier,
+  type VerifierConfig,
+} from './verifier.ts';

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/**
+ * Environment shared by every service and the all-in-one server. Services extend it with their
+ * own variables; each process parses its environment once at boot and stops on a bad value
+ * with a message naming the variable.
+ */
+export const baseEnvironmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().default('./data'),
+    AUTH_ISSUER: optionalText,
+    AUTH_AUDIENCE: optionalText,
+    AUTH_JWKS: optionalText,
+    AUTH_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    BLIND_INDEX_KEY: optionalText,
+    ENCRYPTION_KEYS: optionalText,
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    BATCH_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1_048_576),
+  })
+  .superRefine((env, ctx) => {
+    const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];
+    if (auth.some(Boolean) && !auth.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_ISSUER'],
+        message:
+          'set AUTH_ISSUER, AUTH_AUDIENCE and one of AUTH_JWKS or AUTH_JWKS_URL together, or none of them',
+      });
+    }
+    if (env.AUTH_JWKS && env.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWKS'],
+        message: 'set AUTH_JWKS or AUTH_JWKS_URL, not both',
+      });
+    }
+    if (Boolean(env.BLIND_INDEX_KEY) !== Boolean(env.ENCRYPTION_KEYS)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEYS'],
+        message:
+          'set BLIND_INDEX_KEY and ENCRYPTION_KEYS together, or neither (keys are then generated under DATA_DIR)',
+      });
+    }
+  });
+
+export type BaseEnvironment = z.infer<typeof baseEnvironmentSchema>;
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Parses the environment with a service's schema; the error names each bad variable. */
+export function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+  );
+  throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,13 @@
+export { canonicalJson } from './canonical-json.ts';
+export {
+  chainHash,
+  contentCommitment,
+  fingerprint,
+  genesisHash,
+  hashLength,
+  newSalt,
+  sha256,
+} from './hashing.ts';
+export { base32, idFromDigest, newId } from './ids.ts';
+export { loadOrCreateKeyFile, parseKeyEnvironment } from './key-files.ts';
+export { createKeyring, generateKeyMaterial, type KeyMaterial, type Keyring } from './keyring.ts';

@@ -1,0 +1,78 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+const ivLength = 12;
+const tagLength = 16;
+
+/**
+ * The platform's secret keys. The blind-index key turns identifiers into stable lookup keys
+ * (HMAC-SHA256) so the database never needs a plaintext identity number to find a subject. The
+ * encryption keys (AES-256-GCM) protect identity numbers and names at rest; each ciphertext
+ * names its key id so keys can rotate without re-encrypting everything at once.
+ */
+export interface Keyring {
+  blindIndexKeyId: string;
+  activeEncryptionKeyId: string;
+  /** HMAC-SHA256 of `domain` and `value` under the blind-index key. */
+  blindIndex(domain: string, value: string): Buffer;
+  encrypt(plaintext: string, associatedData: Uint8Array): { keyId: string; ciphertext: Buffer };
+  decrypt(keyId: string, ciphertext: Uint8Array, associatedData: Uint8Array): string;
+  hasEncryptionKey(keyId: string): boolean;
+}
+
+export interface KeyMaterial {
+  blindIndexKey: { id: string; key: Buffer };
+  /** First is active for new encryptions; the others remain for decrypting older rows. */
+  encryptionKeys: { id: string; key: Buffer }[];
+}
+
+export function createKeyring(material: KeyMaterial): Keyring {
+  const { blindIndexKey } = material;
+  if (blindIndexKey.key.length < 32) throw new Error('the blind-index key must be at least 32 bytes');
+  const encryptionKeys = new Map<string, Buffer>();
+  for (const { id, key } of material.encryptionKeys) {
+    if (key.length !== 32) throw new Error(`encryption key '${id}' must be 32 bytes (AES-256)`);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`encryption key id '${id}' is not a short token`);
+    encryptionKeys.set(id, key);
+  }
+  const active = material.encryptionKeys[0];
+  if (!active) throw new Error('at least one encryption key is required');
+
+  return {
+    blindIndexKeyId: blindIndexKey.id,
+    activeEncryptionKeyId: active.id,
+    blindIndex(domain, value) {
+      return createHmac('sha256', blindIndexKey.key).update(domain).update('\0').update(value).digest();
+    },
+    encrypt(plaintext, associatedData) {
+      const iv = randomBytes(ivLength);
+      const cipher = createCipheriv('aes-256-gcm', active.key, iv);
+      cipher.setAAD(associatedData);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return { keyId: active.id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]) };
+    },
+    decrypt(keyId, ciphertext, associatedData) {
+      const key = encryptionKeys.get(keyId);
+      if (!key) throw new Error(`no encryption key '${keyId}' in the keyring`);
+      const data = Buffer.from(ciphertext);
+      const iv = data.subarray(0, ivLength);
+      const tag = data.subarray(data.length - tagLength);
+      const decipher = createDecipheriv('aes-256-gcm', key, iv);
+      decipher.setAAD(associatedData);
+      decipher.setAuthTag(tag);
+      return Buffer.concat([
+        decipher.update(data.subarray(ivLength, data.length - tagLength)),
+        decipher.final(),
+      ]).toString('utf8');
+    },
+    hasEncryptionKey(keyId) {
+      return encryptionKeys.has(keyId);
+    },
+  };
+}
+
+export function generateKeyMaterial(): KeyMaterial {
+  return {
+    blindIndexKey: { id: 'bi1', key: randomBytes(32) },
+    encryptionKeys: [{ id: 'k1', key: randomBytes(32) }],
+  };
+}

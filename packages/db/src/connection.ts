@@ -1,0 +1,166 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import type { Database } from './types.ts';
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number; applicationName?: string }
+  | { kind: 'pglite'; dataDir?: string };
+
+/** Statements on one connection: what session-level state (advisory locks) needs. */
+export interface DatabaseSession {
+  execScript(sqlText: string): Promise<void>;
+  query<T extends Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** Runs SQL text with several statements and no parameters (migrations). */
+  execScript(sqlText: string): Promise<void>;
+  /** A parameterised query returning rows, for the few statements drizzle cannot express. */
+  query<T extends Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `work` on a single dedicated connection. */
+  withSession<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. On PostgreSQL it holds
+   * one dedicated connection and reconnects after losing it.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** Whether the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      application_name: target.applicationName ?? 'credit-platform',
+      // Every session works in UTC; legal deadlines are computed in Asia/Shanghai by the calendar module.
+      options: '-c TimeZone=UTC',
+    });
+    // An idle client losing its server (restart, failover) must not crash the process.
+    pool.on('error', () => {});
+    const db = drizzlePg({ client: pool }) as unknown as Database;
+    return {
+      db,
+      kind: 'postgres',
+      async execScript(sqlText) {
+        await pool.query(sqlText);
+      },
+      async query<T extends Record<string, unknown>>(sqlText: string, params: unknown[] = []) {
+        const result = await pool.query<T>(sqlText, params);
+        return result.rows;
+      },
+      async withSession(work) {
+        const client = await pool.connect();
+        try {
+          return await work({
+            async execScript(sqlText) {
+              await client.query(sqlText);
+            },
+            async query<T extends Record<string, unknown>>(sqlText: string, params: unknown[] = []) {
+              return (await client.query<T>(sqlText, params)).rows;
+            },
+          });
+        } finally {
+          client.release();
+        }
+      },
+      listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
+      async ping() {
+        try {
+          await pool.query('select 1');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      close: () => pool.end(),
+    };
+  }
+
+  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  const client = await PGlite.create(target.dataDir);
+  await client.exec("SET TimeZone = 'UTC'");
+  const db = drizzlePglite({ client }) as unknown as Database;
+  let closed = false;
+  const session: DatabaseSession = {
+    async execScript(sqlText) {
+      await client.exec(sqlText);
+    },
+    async query<T extends Record<string, unknown>>(sqlText: string, params: unknown[] = []) {
+      const result = await client.query<T>(sqlText, params);
+      return result.rows;
+    },
+  };
+  return {
+    db,
+    kind: 'pglite',
+    ...session,
+    withSession: (work) => work(session),
+    async listen(channel, onNotify) {
+      const unsubscribe = await client.listen(channel, () => onNotify());
+      return async () => {
+        if (!closed) await unsubscribe();
+      };
+    },
+    async ping() {
+      if (closed) return false;
+      try {
+        await client.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid NOTIFY channel '${channel}'`);
+}
+
+async function listenOnPostgres(
+  url: string,
+  channel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  assertChannel(channel);
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, application_name: 'credit-platform-listener' });
+    next.on('notification', () => onNotify());
+    next.on('error', () => {
+      // Lost the server: wake the consumer (it polls anyway) and reconnect with a pause.
+      next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+      client = next;
+      onNotify();
+    } catch {
+      await next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}

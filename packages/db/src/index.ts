@@ -1,0 +1,16 @@
+export {
+  type DatabaseHandle,
+  type DatabaseSession,
+  type DatabaseTarget,
+  openDatabase,
+} from './connection.ts';
+export { isConnectionError, isRetryableTransactionError, pgErrorCode, pgErrorCodes } from './errors.ts';
+export {
+  MigrationDriftError,
+  type MigrationFile,
+  migrate,
+  pendingMigrations,
+  readMigrations,
+} from './migrate.ts';
+export { inTransaction } from './transaction.ts';
+export { bytea, type Database, type Executor, xid8 } from './types.ts';

@@ -1,0 +1,23 @@
+import { customType, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+
+/**
+ * The drizzle handle every repository takes. node-postgres and PGlite produce different result
+ * kinds, but the query builder is the same, so repositories are written once against the base.
+ */
+export type Database = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+/** A database or an open transaction: repository methods accept either. */
+export type Executor = Database;
+
+/** bytea mapped to Buffer on both drivers (PGlite returns Uint8Array). */
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** xid8 transaction ids travel as decimal strings: they exceed 2^53. */
+export const xid8 = customType<{ data: string; driverData: string | bigint | number }>({
+  dataType: () => 'xid8',
+  fromDriver: (value) => String(value),
+});

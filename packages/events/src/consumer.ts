@@ -1,0 +1,194 @@
+import { type Database, type DatabaseHandle, type Executor, inTransaction } from '@credit/db';
+import { sql } from 'drizzle-orm';
+import { type FeedEvent, type FeedPosition, feedStart, readFeed } from './feed.ts';
+import { feedChannel } from './outbox.ts';
+
+export interface ConsumerLogger {
+  error(object: Record<string, unknown>, message: string): void;
+}
+
+export interface ConsumerOptions<P> {
+  handle: DatabaseHandle;
+  /** Schema whose `events` table is read. */
+  source: string;
+  /** Schema of the consumer's own `event_cursors` table. */
+  cursorSchema: string;
+  /** Stable consumer name: one cursor per (name, source). */
+  name: string;
+  types?: readonly string[];
+  batchSize?: number;
+  /** Longest wait between polls when no notification arrives. */
+  idleMs?: number;
+  logger?: ConsumerLogger;
+  /**
+   * Applies a batch inside the transaction that also advances the cursor, so a batch is either
+   * applied and acknowledged together or not at all (at-least-once delivery, exactly-once effect
+   * on the consumer's own tables).
+   */
+  apply(tx: Executor, events: FeedEvent<P>[]): Promise<void>;
+}
+
+export interface ConsumerStatus {
+  name: string;
+  source: string;
+  processed: number;
+  position: FeedPosition;
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
+export interface RunningConsumer {
+  status(): ConsumerStatus;
+  /** Processes until the feed has nothing settled left; for tests and start-up catch-up. */
+  drain(): Promise<number>;
+  /** Wakes the loop now (the all-in-one server calls this after its own writes). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}
+
+async function readCursor(tx: Executor, schema: string, name: string, source: string): Promise<FeedPosition> {
+  const table = sql.raw(`"${schema}"."event_cursors"`);
+  const rows = rowsOf<{ tx_id: string; seq: string | number }>(
+    await tx.execute(
+      sql`SELECT tx_id::text AS tx_id, seq FROM ${table} WHERE consumer = ${name} AND source = ${source}`,
+    ),
+  );
+  const row = rows[0];
+  return row ? { txId: row.tx_id, seq: Number(row.seq) } : feedStart;
+}
+
+async function writeCursor(
+  tx: Executor,
+  schema: string,
+  name: string,
+  source: string,
+  at: FeedPosition,
+): Promise<void> {
+  const table = sql.raw(`"${schema}"."event_cursors"`);
+  await tx.execute(sql`
+    INSERT INTO ${table} (consumer, source, tx_id, seq, updated_at)
+    VALUES (${name}, ${source}, ${at.txId}::xid8, ${at.seq}, now())
+    ON CONFLICT (consumer, source) DO UPDATE SET tx_id = excluded.tx_id, seq = excluded.seq, updated_at = excluded.updated_at`);
+}
+
+/** Runs one step: returns how many events were applied (0 when idle or another instance holds the lock). */
+export async function consumeOnce<P>(
+  db: Database,
+  options: ConsumerOptions<P>,
+): Promise<{ applied: number; position: FeedPosition }> {
+  const batchSize = options.batchSize ?? 500;
+  return inTransaction(db, async (tx) => {
+    // One active instance per consumer; the lock does not assign a transaction id, so this
+    // transaction never holds back the snapshot horizon it is about to read with.
+    const locked = rowsOf<{ locked: boolean }>(
+      await tx.execute(
+        sql`SELECT pg_try_advisory_xact_lock(hashtext(${`${options.name}@${options.source}`})) AS locked`,
+      ),
+    );
+    if (!locked[0]?.locked) return { applied: 0, position: feedStart };
+    const position = await readCursor(tx, options.cursorSchema, options.name, options.source);
+    const events = await readFeed<P>(tx, options.source, position, batchSize, options.types);
+    const last = events.at(-1);
+    if (!last) return { applied: 0, position };
+    await options.apply(tx, events);
+    await writeCursor(tx, options.cursorSchema, options.name, options.source, last.position);
+    return { applied: events.length, position: last.position };
+  });
+}
+
+export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<RunningConsumer> {
+  const { handle } = options;
+  const idleMs = options.idleMs ?? 1000;
+  const batchSize = options.batchSize ?? 500;
+  const status: ConsumerStatus = {
+    name: options.name,
+    source: options.source,
+    processed: 0,
+    position: feedStart,
+    lastSuccessAt: null,
+    lastError: null,
+    consecutiveFailures: 0,
+  };
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let pending = false;
+  const wake = () => {
+    pending = true;
+    wakeUp?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pending) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const step = () => {
+    const run = chain.then(async () => {
+      pending = false;
+      const result = await consumeOnce(handle.db, options);
+      status.processed += result.applied;
+      if (result.applied > 0) status.position = result.position;
+      status.lastSuccessAt = new Date();
+      status.lastError = null;
+      status.consecutiveFailures = 0;
+      return result.applied;
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  const unlisten = await handle.listen(feedChannel(options.source), wake);
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const applied = await step();
+        if (applied >= batchSize) continue;
+        await sleep(idleMs);
+      } catch (error) {
+        if (stopped) break;
+        status.consecutiveFailures += 1;
+        status.lastError = error instanceof Error ? error.name : 'error';
+        options.logger?.error(
+          {
+            consumer: options.name,
+            source: options.source,
+            errorName: status.lastError,
+            failures: status.consecutiveFailures,
+          },
+          'event consumer step failed; retrying',
+        );
+        await sleep(Math.min(idleMs * 2 ** Math.min(status.consecutiveFailures, 5), 30_000));
+      }
+    }
+  })();
+
+  return {
+    status: () => ({ ...status }),
+    wake,
+    async drain() {
+      let total = 0;
+      for (;;) {
+        const applied = await step();
+        total += applied;
+        if (applied === 0) return total;
+      }
+    },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await loop;
+      await chain;
+      await unlisten();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+export {
+  type ConsumerLogger,
+  type ConsumerOptions,
+  type ConsumerStatus,
+  consumeOnce,
+  type RunningConsumer,
+  startConsumer,
+} from './consumer.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  type FeedEvent,
+  type FeedPosition,
+  feedStart,
+  readFeed,
+} from './feed.ts';
+export { appendEvents, defineOutbox, feedChannel, type NewEvent, type Outbox } from './outbox.ts';

@@ -1,0 +1,8 @@
+export { default as authPlugin, principalOf, type RouteAccess, type RouteAuth } from './auth-plugin.ts';
+export { default as corePlugin, type PlatformContext } from './core-plugin.ts';
+export { createHttpApp, type HttpAppOptions } from './create-app.ts';
+export { healthRoutes } from './health-routes.ts';
+export { createLogger, loggerOptions, serialiseError, withoutParameters } from './logging.ts';
+export { default as openapiPlugin } from './openapi.ts';
+export { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
+export { isZodSchema, zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';

@@ -1,0 +1,86 @@
+import { problemSchema } from '@credit/schema';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { isZodSchema } from './zod-compiler.ts';
+
+function jsonSchema(schema: unknown, io: 'input' | 'output'): unknown {
+  if (!isZodSchema(schema)) return schema;
+  const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  delete converted.$schema;
+  return converted;
+}
+
+const problemJson = jsonSchema(problemSchema, 'output');
+
+const standardProblems: Record<string, string> = {
+  400: 'Bad request (malformed JSON, bad path or query)',
+  401: 'No valid bearer token',
+  403: 'Not allowed for this caller',
+  422: 'Refused: see `code` and `errors`',
+  429: 'Rate limited',
+  500: 'Unexpected error (details are logged, not returned)',
+  503: 'Temporarily unavailable; retry after the Retry-After delay',
+};
+
+/**
+ * OpenAPI 3.1 generated from the routes' Zod schemas: request and response shapes are written
+ * once, validated at run time and documented from the same objects. Every operation lists the
+ * problem+json responses it can give.
+ */
+async function openapiPlugin(
+  app: FastifyInstance,
+  options: { title: string; version: string; description: string },
+) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.title, version: options.version, description: options.description },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+    },
+    transform: ({ schema, url, route }) => {
+      if (!schema) return { schema, url };
+      const out: Record<string, unknown> = { ...schema };
+      for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
+        if (schema[part]) out[part] = jsonSchema(schema[part], 'input');
+      }
+      const responses: Record<string, unknown> = {};
+      for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
+        responses[status] = jsonSchema(response, 'output');
+      }
+      const auth = route.config?.auth;
+      const statuses = Object.keys(standardProblems).filter((status) => {
+        if (responses[status]) return false;
+        if (auth === 'public' && (status === '401' || status === '403')) return false;
+        if (!schema.body && status === '422') return false;
+        return true;
+      });
+      for (const status of statuses) {
+        responses[status] = {
+          description: standardProblems[status],
+          content: { 'application/problem+json': { schema: problemJson } },
+        };
+      }
+      out.response = responses;
+      if (auth && auth !== 'public') {
+        out.security = [{ bearer: [] }];
+        const roles = `Roles: ${auth.roles.join(', ')}.`;
+        out.description = out.description ? `${out.description}\n\n${roles}` : roles;
+      }
+      return { schema: out, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+}
+
+export default fp(openapiPlugin, { name: 'credit-openapi', fastify: '5.x' });

@@ -1,0 +1,66 @@
+import { type FieldError, ProblemError } from '@credit/errors';
+import { findProhibitedFields, prohibitedFieldCategories, zodIssuesToErrors } from '@credit/schema';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
+import { z } from 'zod';
+
+const prohibitedNames = new Map<string, string>(
+  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
+);
+
+export function isZodSchema(value: unknown): value is z.ZodType {
+  return value instanceof z.ZodType;
+}
+
+/**
+ * Validates request parts with the route's Zod schemas. Bodies are first searched for
+ * prohibited personal information on every route, so it is refused as `prohibited_field`
+ * wherever it is sent, before any parsing could keep it. Bad bodies are 422; bad paths,
+ * queries and headers are 400.
+ */
+export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  if (!isZodSchema(schema)) throw new Error(`route schema for ${httpPart} must be a Zod schema`);
+  return (data: unknown) => {
+    if (httpPart === 'body') {
+      const prohibited = findProhibitedFields(data);
+      if (prohibited.length > 0) {
+        const errors: FieldError[] = prohibited.map((hit) => ({
+          path: hit.path,
+          code: 'prohibited_field',
+          message: `${prohibitedNames.get(hit.category)} may never be collected`,
+        }));
+        return { error: ProblemError.fromFieldErrors(errors) };
+      }
+    }
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    const errors: FieldError[] = zodIssuesToErrors(result.error.issues, httpPart === 'body' ? '' : httpPart);
+    if (httpPart === 'body') return { error: ProblemError.fromFieldErrors(errors) };
+    return {
+      error: new ProblemError(
+        'bad_request',
+        errors[0] ? `${errors[0].path}: ${errors[0].message}` : undefined,
+        { errors },
+      ),
+    };
+  };
+};
+
+/**
+ * Serialises responses with JSON.stringify. With `checkResponses` on (tests), each response is
+ * also checked against its declared schema so the OpenAPI document cannot drift from behaviour.
+ */
+export function zodSerializerCompiler(checkResponses: boolean): FastifySerializerCompiler<unknown> {
+  return ({ schema, url, method, httpStatus }) => {
+    if (!checkResponses || !isZodSchema(schema)) return (data: unknown) => JSON.stringify(data);
+    return (data: unknown) => {
+      const result = schema.safeParse(data);
+      if (!result.success) {
+        throw new Error(
+          `response of ${method} ${url} (${httpStatus}) does not match its schema: ${JSON.stringify(result.error.issues.slice(0, 3))}`,
+        );
+      }
+      return JSON.stringify(data);
+    };
+  };
+}
