@@ -46,6 +46,9 @@ export function makeProblem(
  */
 export class ProblemError extends Error {
   readonly problem: Problem;
+  // Plain fields, not getters: Fastify assigns `code` and `statusCode` on errors it relays.
+  code: ErrorCode;
+  statusCode: number;
 
   constructor(
     code: ErrorCode,
@@ -55,14 +58,18 @@ export class ProblemError extends Error {
     super(detail ?? errorCatalogue[code].title);
     this.name = 'ProblemError';
     this.problem = makeProblem(code, detail, extras);
-  }
-
-  get code(): ErrorCode {
-    return this.problem.code;
+    this.code = code;
+    this.statusCode = this.problem.status;
   }
 
   get status(): number {
     return this.problem.status;
+  }
+
+  /** Wraps an already-built problem (e.g. a refusal the domain returned as a value). */
+  static fromProblem(problem: Problem): ProblemError {
+    const { code, detail, type: _type, title: _title, status: _status, ...extras } = problem;
+    return new ProblemError(code, detail, extras as { errors?: FieldError[] });
   }
 
   static fromFieldErrors(errors: FieldError[], detail?: string): ProblemError {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { requestId } from './logging.ts';
 import { installProblemHandlers } from './problem-handler.ts';
 import { zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';
@@ -18,8 +18,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
     genReqId: requestId,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

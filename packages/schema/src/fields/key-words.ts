@@ -65,7 +65,9 @@ export function findKeys<C extends string>(
   const hits: KeyHit<C>[] = [];
   const walk = (node: unknown, path: string): void => {
     if (Array.isArray(node)) {
-      node.forEach((item, index) => walk(item, path ? `${path}.${index}` : String(index)));
+      node.forEach((item, index) => {
+        walk(item, path ? `${path}.${index}` : String(index));
+      });
       return;
     }
     if (node === null || typeof node !== 'object') return;

@@ -1,0 +1,5 @@
+import type { ServiceDefinition } from '@credit/host';
+import { ingestDefinition } from '@credit/ingest/service';
+
+/** The services the all-in-one server runs, in registration order. */
+export const platformServices: readonly ServiceDefinition[] = [ingestDefinition];

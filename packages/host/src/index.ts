@@ -1,0 +1,15 @@
+export {
+  buildPlatformApp,
+  migrationFoldersOf,
+  type PlatformAppOptions,
+  type ServiceDefinition,
+} from './platform-app.ts';
+export {
+  databaseTargetOf,
+  defaultMigrationsDir,
+  openRuntime,
+  type Runtime,
+  type RuntimeLogger,
+  type RuntimeOverrides,
+} from './runtime.ts';
+export { serve } from './serve.ts';

@@ -1,0 +1,57 @@
+import { authPlugin, corePlugin, createHttpApp, healthRoutes, openapiPlugin } from '@credit/http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Runtime } from './runtime.ts';
+
+/** One service as the host sees it: its plugin, options and the migration folders it needs. */
+export interface ServiceDefinition {
+  name: string;
+  migrations: readonly string[];
+  // Each service plugin takes its own options type; the host passes them through untouched.
+  // biome-ignore lint/suspicious/noExplicitAny: options are checked by each service's own plugin signature
+  plugin: FastifyPluginAsync<any>;
+  options?: Record<string, unknown>;
+}
+
+export interface PlatformAppOptions {
+  logger: FastifyBaseLogger;
+  services: readonly ServiceDefinition[];
+  clock?: () => Date;
+  checkResponses?: boolean;
+  title?: string;
+}
+
+/**
+ * Builds the HTTP application for a set of services over a runtime: the same function serves
+ * the all-in-one server, each service alone, and the tests.
+ */
+export async function buildPlatformApp(
+  runtime: Runtime,
+  options: PlatformAppOptions,
+): Promise<FastifyInstance> {
+  const app = createHttpApp({
+    logger: options.logger,
+    bodyLimit: runtime.env.BODY_LIMIT_BYTES,
+    checkResponses: options.checkResponses ?? false,
+  });
+  await app.register(corePlugin, {
+    database: runtime.database,
+    keyring: runtime.keyring,
+    clock: options.clock ?? (() => new Date()),
+    migrationsDir: runtime.migrationsDir,
+  });
+  await app.register(authPlugin, { verifier: runtime.verifier });
+  await app.register(openapiPlugin, {
+    title: options.title ?? 'Public credit information platform',
+    version: '0.1.0',
+    description:
+      'Ingest, query, sanctions and repair services of a city public credit information platform (公共信用信息平台). Errors are application/problem+json with a stable `code`.',
+  });
+  const names = options.services.map((s) => s.name);
+  await app.register(healthRoutes, { services: () => names });
+  for (const service of options.services) await app.register(service.plugin, service.options ?? {});
+  return app;
+}
+
+export function migrationFoldersOf(services: readonly ServiceDefinition[]): string[] {
+  return [...new Set(services.flatMap((s) => s.migrations))];
+}

@@ -1,0 +1,106 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createTokenVerifier,
+  type DevIssuer,
+  keysFromJwks,
+  keysFromUrl,
+  openDevIssuer,
+  type TokenVerifier,
+} from '@credit/auth';
+import type { BaseEnvironment } from '@credit/config';
+import {
+  createKeyring,
+  type KeyMaterial,
+  type Keyring,
+  loadOrCreateKeyFile,
+  parseKeyEnvironment,
+} from '@credit/crypto';
+import { type DatabaseHandle, type DatabaseTarget, migrate, openDatabase } from '@credit/db';
+
+/** Where `migrations/` lives: the repository root, two levels above this package's source. */
+export const defaultMigrationsDir = resolve(fileURLToPath(new URL('../../../migrations', import.meta.url)));
+
+export interface RuntimeLogger {
+  info(object: Record<string, unknown>, message: string): void;
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
+/** Everything a process holds for its lifetime, whichever services it serves. */
+export interface Runtime {
+  env: BaseEnvironment;
+  database: DatabaseHandle;
+  keyring: Keyring;
+  verifier: TokenVerifier;
+  /** Present when no trusted issuer is configured (development, the embedded default). */
+  devIssuer: DevIssuer | undefined;
+  migrationsDir: string;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  database?: DatabaseTarget;
+  keyMaterial?: KeyMaterial;
+  migrationsDir?: string;
+}
+
+export function databaseTargetOf(env: BaseEnvironment): DatabaseTarget {
+  return env.DATABASE_URL
+    ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+    : { kind: 'pglite', dataDir: join(env.DATA_DIR, 'pgdata') };
+}
+
+async function loadKeys(env: BaseEnvironment, logger: RuntimeLogger): Promise<KeyMaterial> {
+  if (env.BLIND_INDEX_KEY && env.ENCRYPTION_KEYS)
+    return parseKeyEnvironment(env.BLIND_INDEX_KEY, env.ENCRYPTION_KEYS);
+  const path = join(env.DATA_DIR, 'keys', 'platform-keys.json');
+  const { material, created } = await loadOrCreateKeyFile(path);
+  if (created) logger.info({ path }, 'generated platform keys under DATA_DIR');
+  if (env.DATABASE_URL) {
+    logger.warn(
+      { path },
+      'keys come from a file under DATA_DIR; set BLIND_INDEX_KEY and ENCRYPTION_KEYS for a shared database',
+    );
+  }
+  return material;
+}
+
+async function loadVerifier(
+  env: BaseEnvironment,
+): Promise<{ verifier: TokenVerifier; devIssuer?: DevIssuer }> {
+  if (env.AUTH_ISSUER && env.AUTH_AUDIENCE) {
+    const keys = env.AUTH_JWKS ? keysFromJwks(env.AUTH_JWKS) : keysFromUrl(env.AUTH_JWKS_URL as string);
+    return { verifier: createTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, keys }) };
+  }
+  const devIssuer = await openDevIssuer(env.DATA_DIR);
+  return { verifier: devIssuer.verifier, devIssuer };
+}
+
+/** Opens the database, applies the services' migrations, loads keys and the token verifier. */
+export async function openRuntime(
+  env: BaseEnvironment,
+  migrationFolders: readonly string[],
+  logger: RuntimeLogger,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> {
+  const migrationsDir = overrides.migrationsDir ?? defaultMigrationsDir;
+  const keyring = createKeyring(overrides.keyMaterial ?? (await loadKeys(env, logger)));
+  const { verifier, devIssuer } = await loadVerifier(env);
+  const database = await openDatabase(overrides.database ?? databaseTargetOf(env));
+  try {
+    const { applied } = await migrate(database, migrationsDir, migrationFolders);
+    if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return {
+    env,
+    database,
+    keyring,
+    verifier,
+    devIssuer,
+    migrationsDir,
+    close: () => database.close(),
+  };
+}

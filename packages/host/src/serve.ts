@@ -1,0 +1,40 @@
+import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
+import { createLogger } from '@credit/http';
+import { buildPlatformApp, migrationFoldersOf, type ServiceDefinition } from './platform-app.ts';
+import { openRuntime } from './runtime.ts';
+
+/**
+ * Runs a process: parse the environment, open the runtime, listen, and shut down gracefully on
+ * SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the database).
+ */
+export async function serve(
+  services: readonly ServiceDefinition[],
+  onListening?: (url: string) => Promise<void> | void,
+) {
+  const env = parseEnvironment(baseEnvironmentSchema);
+  const logger = createLogger(env.LOG_LEVEL);
+  const runtime = await openRuntime(env, migrationFoldersOf(services), logger);
+  const app = await buildPlatformApp(runtime, { logger, services });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn({}, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    try {
+      await app.close();
+      await runtime.close();
+    } finally {
+      clearTimeout(force);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const address = await app.listen({ port: env.PORT, host: env.HOST });
+  await onListening?.(address);
+  return { app, runtime, shutdown };
+}

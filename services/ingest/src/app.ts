@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import ingestContext, { type IngestSettings } from './plugins/ingest-context.ts';
+import { catalogueRoutes } from './routes/catalogue/catalogue-routes.ts';
+import { consentRoutes } from './routes/consents/consent-routes.ts';
+import { providerRoutes } from './routes/providers/provider-routes.ts';
+import { batchRoutes } from './routes/records/batch-routes.ts';
+import { recordRoutes } from './routes/records/record-routes.ts';
+
+export { ingestSchemaName } from './db/schema.ts';
+export type { IngestSettings } from './plugins/ingest-context.ts';
+
+export const defaultIngestSettings: IngestSettings = {
+  batchChunkSize: 500,
+  maxBatchItems: 10_000,
+  batchBodyLimit: 64 * 1024 * 1024,
+};
+
+/**
+ * The ingest service as a Fastify plugin: the catalogue, the provider registry, record push
+ * (single and batch), corrections, withdrawals and consents. It needs the platform core
+ * (database, keyring, clock) and auth registered by its host; it runs alone (server.ts) or
+ * inside the all-in-one server, unchanged.
+ */
+export default async function ingestService(app: FastifyInstance, settings: Partial<IngestSettings> = {}) {
+  await app.register(ingestContext, { ...defaultIngestSettings, ...settings });
+  await app.register(catalogueRoutes);
+  await app.register(providerRoutes);
+  await app.register(recordRoutes);
+  await app.register(batchRoutes);
+  await app.register(consentRoutes);
+}
+
+/** The migrations folders this service needs. */
+export const ingestMigrations = ['ingest'] as const;

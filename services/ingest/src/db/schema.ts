@@ -1,0 +1,118 @@
+import { bytea } from '@credit/db';
+import { defineOutbox } from '@credit/events';
+import { integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
+export const ingestSchemaName = 'ingest';
+const ingest = pgSchema(ingestSchemaName);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const providers = ingest.table('providers', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  categories: text('categories').array().notNull(),
+  status: text('status').$type<'active' | 'suspended'>().notNull(),
+  revision: integer('revision').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const providerRevisions = ingest.table('provider_revisions', {
+  code: text('code').notNull(),
+  revision: integer('revision').notNull(),
+  name: text('name').notNull(),
+  categories: text('categories').array().notNull(),
+  status: text('status').notNull(),
+  changedBy: text('changed_by').notNull(),
+  changedAt: instant('changed_at').notNull(),
+});
+
+export const subjects = ingest.table('subjects', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  kind: text('kind').notNull(),
+  identifierCipher: bytea('identifier_cipher').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const records = ingest.table('records', {
+  recordId: text('record_id').primaryKey(),
+  subjectKey: bytea('subject_key').notNull(),
+  providerCode: text('provider_code').notNull(),
+  sourceId: text('source_id').notNull(),
+  category: text('category').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  origin: text('origin').$type<'pushed' | 'linked'>().notNull(),
+  parentRecordId: text('parent_record_id'),
+  relatedRole: text('related_role'),
+  createdAt: instant('created_at').notNull(),
+});
+
+/** A related person as stored on a version: never the identifier itself, only its key and cipher of the name. */
+export interface StoredRelatedPerson {
+  role: string;
+  subjectKey: string;
+  nameCipher: string;
+  keyId: string;
+  linkedRecordId: string;
+}
+
+export const recordVersions = ingest.table('record_versions', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  version: integer('version').notNull(),
+  operation: text('operation').$type<'create' | 'correct' | 'withdraw'>().notNull(),
+  status: text('status').$type<'active' | 'withdrawn'>().notNull(),
+  providerCode: text('provider_code').notNull(),
+  category: text('category').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  occurredAt: instant('occurred_at').notNull(),
+  receivedAt: instant('received_at').notNull(),
+  severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
+  publicity: text('publicity').$type<'public' | 'authorised' | 'government'>().notNull(),
+  displayUntil: instant('display_until'),
+  subjectNameCipher: bytea('subject_name_cipher').notNull(),
+  keyId: text('key_id').notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>(),
+  relatedPersons: jsonb('related_persons').$type<StoredRelatedPerson[]>().notNull(),
+  consentRef: text('consent_ref'),
+  reasonCode: text('reason_code'),
+  reason: text('reason'),
+  fingerprint: bytea('fingerprint').notNull(),
+  contentSalt: bytea('content_salt'),
+  contentCommitment: bytea('content_commitment').notNull(),
+  prevHash: bytea('prev_hash').notNull(),
+  hash: bytea('hash').notNull(),
+});
+
+export const consents = ingest.table('consents', {
+  subjectKey: bytea('subject_key').notNull(),
+  consentId: text('consent_id').notNull(),
+  providerCode: text('provider_code').notNull(),
+  fields: text('fields').array().notNull(),
+  purpose: text('purpose').notNull(),
+  registeredBy: text('registered_by').$type<'subject' | 'provider'>().notNull(),
+  registeredByOrg: text('registered_by_org'),
+  evidenceHash: bytea('evidence_hash'),
+  validUntil: instant('valid_until'),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const consentRevocations = ingest.table('consent_revocations', {
+  subjectKey: bytea('subject_key').notNull(),
+  consentId: text('consent_id').notNull(),
+  revokedAt: instant('revoked_at').notNull(),
+  revokedBy: text('revoked_by').notNull(),
+});
+
+export const intakeOutcomes = ingest.table('intake_outcomes', {
+  providerCode: text('provider_code').notNull(),
+  receivedAt: instant('received_at').notNull(),
+  outcome: text('outcome').$type<'refused' | 'unchanged'>().notNull(),
+  category: text('category'),
+  code: text('code'),
+  sourceId: text('source_id'),
+  paths: text('paths').array(),
+});
+
+export const ingestOutbox = defineOutbox(ingestSchemaName);

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createRecordIntake } from '../domain/record-intake.ts';
+import { createConsentRepository } from '../repositories/consent-repository.ts';
+import { createProviderRepository } from '../repositories/provider-repository.ts';
+import { createRecordRepository } from '../repositories/record-repository.ts';
+import { createStatisticsRepository } from '../repositories/statistics-repository.ts';
+
+export interface IngestSettings {
+  /** Records written per transaction in a batch. */
+  batchChunkSize: number;
+  maxBatchItems: number;
+  batchBodyLimit: number;
+}
+
+function createIngestContext(app: FastifyInstance, settings: IngestSettings) {
+  return {
+    settings,
+    providers: createProviderRepository(app.db),
+    records: createRecordRepository(app.db, app.keyring),
+    consents: createConsentRepository(app.db),
+    statistics: createStatisticsRepository(app.db),
+    intake: createRecordIntake(app.db, app.keyring),
+  };
+}
+
+export type IngestContext = ReturnType<typeof createIngestContext>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingest: IngestContext;
+  }
+}
+
+/** The ingest service's repositories, visible to its own routes only (the service plugin is encapsulated). */
+export default fp(
+  async (app: FastifyInstance, settings: IngestSettings) => {
+    app.decorate('ingest', createIngestContext(app, settings));
+  },
+  { name: 'ingest-context', dependencies: ['credit-core'], encapsulate: false },
+);

@@ -1,0 +1,170 @@
+import type { Keyring } from '@credit/crypto';
+import { genesisHash } from '@credit/crypto';
+import type { Database, Executor } from '@credit/db';
+import { maskCitizenId, maskPersonName, type RecordView } from '@credit/schema';
+import { and, asc, eq } from 'drizzle-orm';
+import { records, recordVersions, subjects } from '../db/schema.ts';
+import { identifierAad, nameAad, nameMacOf } from '../domain/identity.ts';
+import { type RecordContent, verifySealedVersion } from '../domain/record-content.ts';
+
+type RecordRow = typeof records.$inferSelect;
+type VersionRow = typeof recordVersions.$inferSelect;
+
+export interface StoredRecord {
+  record: RecordRow;
+  versions: VersionRow[];
+}
+
+/** Reads of the record store. Writes go through domain/record-writer and domain/record-changes. */
+export function createRecordRepository(db: Database, keyring: Keyring) {
+  function decryptName(row: VersionRow): string {
+    return keyring.decrypt(row.keyId, row.subjectNameCipher, nameAad(row.subjectKey));
+  }
+
+  function contentOf(record: RecordRow, version: VersionRow): RecordContent {
+    return {
+      category: record.category,
+      subject: {
+        key: record.subjectKey.toString('hex'),
+        kind: record.subjectKind,
+        nameMac: nameMacOf(keyring, decryptName(version)),
+      },
+      occurredAt: version.occurredAt.toISOString(),
+      data: version.data ?? {},
+      relatedPersons: version.relatedPersons.map((p) => ({
+        role: p.role,
+        key: p.subjectKey,
+        nameMac: nameMacOf(
+          keyring,
+          keyring.decrypt(
+            p.keyId,
+            Buffer.from(p.nameCipher, 'base64'),
+            nameAad(Buffer.from(p.subjectKey, 'hex')),
+          ),
+        ),
+      })),
+      consentRef: version.consentRef,
+      linkedFrom: record.parentRecordId
+        ? { recordId: record.parentRecordId, role: record.relatedRole ?? '' }
+        : null,
+    };
+  }
+
+  return {
+    async find(recordId: string, executor: Executor = db): Promise<StoredRecord | undefined> {
+      const [record] = await executor.select().from(records).where(eq(records.recordId, recordId));
+      if (!record) return undefined;
+      const versions = await executor
+        .select()
+        .from(recordVersions)
+        .where(and(eq(recordVersions.subjectKey, record.subjectKey), eq(recordVersions.recordId, recordId)))
+        .orderBy(asc(recordVersions.version));
+      return { record, versions };
+    },
+
+    /** Recomputes every version's commitment and chain link; false when any stored byte was altered. */
+    verifyChain(stored: StoredRecord): boolean {
+      let previous = genesisHash;
+      for (const [index, version] of stored.versions.entries()) {
+        if (version.version !== index + 1) return false;
+        const ok = verifySealedVersion(
+          previous,
+          contentOf(stored.record, version),
+          {
+            recordId: version.recordId,
+            version: version.version,
+            operation: version.operation,
+            status: version.status,
+            provider: version.providerCode,
+            receivedAt: version.receivedAt.toISOString(),
+            publicity: version.publicity,
+            severity: version.severity,
+            displayUntil: version.displayUntil?.toISOString() ?? null,
+            reasonCode: version.reasonCode,
+            reason: version.reason,
+          },
+          {
+            salt: version.contentSalt,
+            commitment: version.contentCommitment,
+            prevHash: version.prevHash,
+            hash: version.hash,
+          },
+        );
+        if (!ok) return false;
+        previous = version.hash;
+      }
+      return true;
+    },
+
+    /** The record as its provider or the credit office sees it: identity numbers masked. */
+    async view(stored: StoredRecord): Promise<RecordView> {
+      const { record, versions } = stored;
+      const [subject] = await db.select().from(subjects).where(eq(subjects.subjectKey, record.subjectKey));
+      const identifier = subject
+        ? keyring.decrypt(subject.keyId, subject.identifierCipher, identifierAad(record.subjectKey))
+        : '';
+      const latest = versions.at(-1) as VersionRow;
+      const isPerson = record.subjectKind === 'natural_person';
+      const relatedIds = new Map<string, string>();
+      for (const version of versions) {
+        for (const person of version.relatedPersons) {
+          if (relatedIds.has(person.subjectKey)) continue;
+          const key = Buffer.from(person.subjectKey, 'hex');
+          const [row] = await db.select().from(subjects).where(eq(subjects.subjectKey, key));
+          relatedIds.set(
+            person.subjectKey,
+            row ? maskCitizenId(keyring.decrypt(row.keyId, row.identifierCipher, identifierAad(key))) : '',
+          );
+        }
+      }
+      return {
+        id: record.recordId,
+        sourceId: record.sourceId,
+        provider: record.providerCode,
+        category: record.category,
+        subject: {
+          kind: record.subjectKind as RecordView['subject']['kind'],
+          id: isPerson ? maskCitizenId(identifier) : identifier,
+          name: isPerson ? maskPersonName(decryptName(latest)) : decryptName(latest),
+        },
+        origin: record.origin,
+        linkedFrom: record.parentRecordId
+          ? {
+              recordId: record.parentRecordId,
+              role: record.relatedRole as NonNullable<RecordView['linkedFrom']>['role'],
+            }
+          : null,
+        status: latest.status,
+        currentVersion: latest.version,
+        chainValid: this.verifyChain(stored),
+        versions: versions.map((v) => ({
+          version: v.version,
+          operation: v.operation,
+          receivedAt: v.receivedAt.toISOString(),
+          occurredAt: v.occurredAt.toISOString(),
+          severity: v.severity,
+          displayUntil: v.displayUntil?.toISOString() ?? null,
+          data: v.data,
+          relatedPersons: v.relatedPersons.map((p) => ({
+            role: p.role as RecordView['versions'][number]['relatedPersons'][number]['role'],
+            name: maskPersonName(
+              keyring.decrypt(
+                p.keyId,
+                Buffer.from(p.nameCipher, 'base64'),
+                nameAad(Buffer.from(p.subjectKey, 'hex')),
+              ),
+            ),
+            id: relatedIds.get(p.subjectKey) ?? '',
+          })),
+          consentRef: v.consentRef,
+          reasonCode: v.reasonCode,
+          reason: v.reason,
+          prevHash: v.prevHash.toString('hex'),
+          hash: v.hash.toString('hex'),
+        })),
+      };
+    },
+  };
+}
+
+export type RecordRepository = ReturnType<typeof createRecordRepository>;

@@ -1,0 +1,119 @@
+import { ProblemError } from '@credit/errors';
+import { principalOf } from '@credit/http';
+import { checkSubjectIdentifier, consentGrantSchema, consentSchema, prefixedId } from '@credit/schema';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { subjectKeyForToken, subjectKeyOf } from '../../domain/identity.ts';
+
+const byId = z.strictObject({ id: prefixedId('cns') });
+
+/**
+ * Written consents for consent-gated fields (收入、存款、有价证券、商业保险、不动产、纳税数额): given by the
+ * subject, or registered by a provider holding the signed document (its hash is the evidence).
+ */
+export async function consentRoutes(app: FastifyInstance) {
+  const { consents, providers } = app.ingest;
+
+  function ownKey(request: FastifyRequest): Buffer {
+    const key = subjectKeyForToken(app.keyring, principalOf(request).subjectId);
+    if (!key) throw new ProblemError('forbidden', 'the token names no valid subject (subject_id claim)');
+    return key;
+  }
+
+  app.post(
+    '/v1/consents',
+    {
+      config: { auth: { roles: ['subject', 'provider'] } },
+      schema: {
+        tags: ['consents'],
+        summary: 'Record a written consent a record can cite as consentRef',
+        description:
+          'A subject consents for themselves; a provider registers a consent it holds and must give `evidenceHash`.',
+        body: consentGrantSchema,
+        response: { 201: consentSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body as z.infer<typeof consentGrantSchema>;
+      const now = app.clock();
+      const identifier = checkSubjectIdentifier(body.subject.kind, body.subject.id, now, now);
+      if (!identifier.ok) {
+        throw ProblemError.fromFieldErrors([
+          { path: 'subject.id', code: identifier.problem.code, message: identifier.problem.message },
+        ]);
+      }
+      const subjectKey = subjectKeyOf(app.keyring, body.subject.kind, identifier.value);
+      const asSubject =
+        principal.roles.includes('subject') &&
+        subjectKeyForToken(app.keyring, principal.subjectId)?.equals(subjectKey);
+      if (!asSubject) {
+        if (!principal.roles.includes('provider') || principal.org !== body.provider) {
+          throw new ProblemError(
+            'forbidden',
+            'only the subject, or the provider named in the consent, may record it',
+          );
+        }
+        if (!body.evidenceHash) {
+          throw ProblemError.fromFieldErrors([
+            {
+              path: 'evidenceHash',
+              code: 'validation_failed',
+              message: 'a provider must give the hash of the signed consent it holds',
+            },
+          ]);
+        }
+      }
+      if (!(await providers.find(body.provider))) {
+        throw ProblemError.fromFieldErrors([
+          { path: 'provider', code: 'validation_failed', message: `no provider '${body.provider}'` },
+        ]);
+      }
+      const consent = await consents.grant({
+        subjectKey,
+        provider: body.provider,
+        fields: body.fields,
+        purpose: body.purpose,
+        registeredBy: asSubject ? 'subject' : 'provider',
+        registeredByOrg: asSubject ? null : (principal.org ?? null),
+        evidenceHash: body.evidenceHash ? Buffer.from(body.evidenceHash, 'hex') : null,
+        validUntil: body.validUntil ? new Date(body.validUntil) : null,
+        now,
+      });
+      reply.code(201);
+      return consent;
+    },
+  );
+
+  app.get(
+    '/v1/consents',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['consents'],
+        summary: 'The calling subject’s consents',
+        response: { 200: z.object({ items: z.array(consentSchema) }) },
+      },
+    },
+    async (request) => ({ items: await consents.listForSubject(ownKey(request)) }),
+  );
+
+  app.delete(
+    '/v1/consents/:id',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['consents'],
+        summary: 'Revoke a consent; records already collected keep their history',
+        params: byId,
+        response: { 200: consentSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const consent = await consents.revoke(ownKey(request), id, principalOf(request).sub, app.clock());
+      if (!consent) throw new ProblemError('not_found', 'no such consent of yours');
+      return consent;
+    },
+  );
+}
