@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Role } from '@credit/auth';
+import { baseEnvironmentSchema } from '@credit/config';
+import { generateKeyMaterial } from '@credit/crypto';
+import type { DatabaseHandle, DatabaseTarget } from '@credit/db';
+import {
+  buildPlatformApp,
+  migrationFoldersOf,
+  openRuntime,
+  type Runtime,
+  type ServiceDefinition,
+} from '@credit/host';
+import { createLogger } from '@credit/http';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { withDatabase } from './database-choice.ts';
+import { LogCapture } from './log-capture.ts';
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  token?: string;
+  body?: unknown;
+  /** Sent as is, with this content type (for NDJSON, malformed JSON, …). */
+  rawBody?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestPlatform {
+  app: FastifyInstance;
+  runtime: Runtime;
+  database: DatabaseHandle;
+  logs: LogCapture;
+  /** Which database this platform runs on ('postgres' or 'pglite'). */
+  databaseKind: 'postgres' | 'pglite';
+  /** The PostgreSQL URL of this platform's own database (undefined on PGlite), for extra connections. */
+  databaseUrl: string | undefined;
+  /** A bearer token from the platform's development issuer. */
+  token(
+    role: Role | Role[],
+    claims?: { org?: string; subject?: string; ttlSeconds?: number },
+  ): Promise<string>;
+  request(options: RequestOptions): Promise<LightMyRequestResponse>;
+  /** Moves the platform clock (a true boundary); `undefined` returns to real time. */
+  setNow(at: Date | undefined): void;
+  close(): Promise<void>;
+}
+
+async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () => Promise<void> }> {
+  const source = inject('testDatabase');
+  if (source.kind === 'pglite') return { target: { kind: 'pglite' }, drop: async () => {} };
+  const name = `credit_t_${source.runId}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: source.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${source.templateDatabase}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    target: { kind: 'postgres', url: withDatabase(source.adminUrl, name), poolSize: 8 },
+    drop: async () => {
+      const client = new pg.Client({ connectionString: source.adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * A platform for one test file: its own database (a copy of the migrated template, or an
+ * in-memory PGlite), fresh keys, a development issuer in a temporary DATA_DIR, every log line
+ * captured, responses checked against their schemas, and a controllable clock.
+ */
+export async function createTestPlatform(services: readonly ServiceDefinition[]): Promise<TestPlatform> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'credit-test-'));
+  const { target, drop } = await provisionDatabase();
+  const env = baseEnvironmentSchema.parse({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', NODE_ENV: 'test' });
+  const logs = new LogCapture();
+  const logger = createLogger('debug', logs);
+  const runtime = await openRuntime(env, migrationFoldersOf(services), logger, {
+    database: target,
+    keyMaterial: generateKeyMaterial(),
+  });
+  let now: Date | undefined;
+  const app = await buildPlatformApp(runtime, {
+    logger,
+    services,
+    clock: () => now ?? new Date(),
+    checkResponses: true,
+  });
+  await app.ready();
+  const issuer = runtime.devIssuer;
+  if (!issuer) throw new Error('test platforms use the development issuer');
+
+  return {
+    app,
+    runtime,
+    database: runtime.database,
+    logs,
+    databaseKind: runtime.database.kind,
+    databaseUrl: target.kind === 'postgres' ? target.url : undefined,
+    async token(role, claims = {}) {
+      const roles = Array.isArray(role) ? role : [role];
+      const signed: Parameters<typeof issuer.sign>[0] = { roles };
+      if (claims.org) signed.org = claims.org;
+      if (claims.subject) signed.subjectId = claims.subject;
+      if (claims.ttlSeconds) signed.ttlSeconds = claims.ttlSeconds;
+      return issuer.sign(signed);
+    },
+    request({ method = 'GET', url, token, body, rawBody, contentType, headers = {} }) {
+      const all: Record<string, string> = { ...headers };
+      if (token) all.authorization = `Bearer ${token}`;
+      let payload: string | undefined;
+      if (rawBody !== undefined) {
+        payload = rawBody;
+        all['content-type'] = contentType ?? 'application/json';
+      } else if (body !== undefined) {
+        payload = JSON.stringify(body);
+        all['content-type'] = contentType ?? 'application/json';
+      }
+      return app.inject({ method, url, headers: all, ...(payload !== undefined ? { payload } : {}) });
+    },
+    setNow(at) {
+      now = at;
+    },
+    async close() {
+      await app.close();
+      await runtime.close();
+      await drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

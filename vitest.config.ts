@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+const testFiles = [
+  'packages/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'apps/*/test/**/*.test.ts',
+];
+
+export default defineConfig({
+  test: {
+    globalSetup: ['packages/testing/src/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      // The whole suite, on PostgreSQL when TEST_DATABASE_URL or Docker provides one.
+      { extends: true, test: { name: 'main', include: testFiles } },
+      // The same routes on embedded PGlite, the quick start's database.
+      {
+        extends: true,
+        test: {
+          name: 'pglite-smoke',
+          include: testFiles.map((f) => f.replace('*.test.ts', '*.smoke.test.ts')),
+        },
+      },
+    ],
+  },
+});
