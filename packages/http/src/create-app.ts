@@ -25,6 +25,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: undefined,
   });
+  // The API speaks JSON (and NDJSON where a route says so); plain text is refused with 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler(options.checkResponses ?? false));
   app.addHook('onSend', async (request, reply) => {

@@ -36,7 +36,7 @@ describe('USCC (GB 32100-2015)', () => {
 
   it.each(['I', 'O', 'Z', 'S', 'V'])('refuses the forbidden letter %s', (letter) => {
     const body = `${standardUscc.slice(0, 9)}${letter}${standardUscc.slice(10, 17)}`;
-    expect(checkUscc(body + 'A')).toMatchObject({
+    expect(checkUscc(`${body}A`)).toMatchObject({
       ok: false,
       reason: expect.stringContaining(`'${letter}'`),
     });

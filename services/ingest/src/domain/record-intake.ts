@@ -17,6 +17,14 @@ export interface Refusal {
 
 export type Prepared = { ok: true; item: PreparedRecord } | { ok: false; refusal: Refusal };
 
+/**
+ * The refused fields' paths worth keeping for statistics. A prohibited field's path names what
+ * was attempted (血型, religion…), so prohibited refusals keep their code and nothing else.
+ */
+export function loggablePaths(problem: Problem): string[] {
+  return (problem.errors ?? []).filter((e) => e.code !== 'prohibited_field').map((e) => e.path);
+}
+
 /** The per-item answer of a push, single or batched. */
 export interface ItemResult {
   index: number;
@@ -161,7 +169,7 @@ export function createRecordIntake(db: Database, keyring: Keyring) {
               category: entry.category,
               code: entry.problem.code,
               sourceId: entry.sourceId,
-              paths: entry.problem.errors?.map((e) => e.path) ?? [],
+              paths: loggablePaths(entry.problem),
             })),
           );
         }

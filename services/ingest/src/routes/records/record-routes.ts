@@ -17,6 +17,7 @@ import { checkConsents } from '../../domain/consent-check.ts';
 import { recordIdOf } from '../../domain/identity.ts';
 import { prepareRecord } from '../../domain/prepared-record.ts';
 import { correctRecord, withdrawRecord } from '../../domain/record-changes.ts';
+import { loggablePaths } from '../../domain/record-intake.ts';
 import { activeProvider } from './provider-guard.ts';
 import { changeProblem, expectedVersion, isWritten, sendReceipt } from './record-responses.ts';
 
@@ -41,7 +42,7 @@ export async function recordRoutes(app: FastifyInstance) {
           sourceId,
           category,
           code: error.code,
-          paths: error.problem.errors?.map((e) => e.path) ?? [],
+          paths: loggablePaths(error.problem),
         },
       ],
       app.clock(),

@@ -1,0 +1,38 @@
+import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformServices } from '../src/services.ts';
+
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await createTestPlatform(platformServices);
+});
+afterAll(async () => platform?.close());
+
+describe('the OpenAPI document', () => {
+  it('describes every route of the all-in-one server with its security and problem responses', async () => {
+    const document = (await platform.request({ url: '/openapi.json' })).json();
+    expect(document.openapi).toBe('3.1.0');
+    for (const route of platform.app.routeAccess) {
+      if (route.url.startsWith('/docs') || route.url === '/openapi.json') continue;
+      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const operation = document.paths[path]?.[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.url}`).toBeDefined();
+      if (route.auth !== 'public') {
+        expect(operation.security, `${route.method} ${route.url}`).toEqual([{ bearer: [] }]);
+        expect(operation.responses['401'].content['application/problem+json']).toBeDefined();
+      }
+    }
+    const push = document.paths['/v1/records'].post;
+    expect(push.requestBody.content['application/json'].schema.properties).toHaveProperty('subject');
+    expect(push.responses['201'].content['application/json'].schema.properties).toHaveProperty('hash');
+    const batch = document.paths['/v1/records/batch'].post.requestBody.content;
+    expect(Object.keys(batch)).toEqual(expect.arrayContaining(['application/json', 'application/x-ndjson']));
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const response = await platform.request({ url: '/docs/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('swagger');
+  });
+});

@@ -1,0 +1,144 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { citizenId, uscc } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The quick start from a newcomer's point of view: `npm start` with nothing configured (embedded
+ * database under a fresh DATA_DIR, development issuer), `npm run token` for a token, and a record
+ * pushed over a real socket.
+ */
+const root = resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+let server: ChildProcess;
+let dataDir: string;
+let baseUrl: string;
+const output: string[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+  return env;
+}
+
+async function token(args: string[]): Promise<string> {
+  const { stdout } = await run('npm', ['run', '--silent', 'token', '--', ...args], {
+    cwd: root,
+    env: cleanEnv({ DATA_DIR: dataDir }),
+  });
+  return stdout.trim();
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'credit-quickstart-'));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn('npm', ['start'], {
+    cwd: root,
+    env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port) }),
+    detached: true,
+  });
+  server.stdout?.on('data', (chunk) => output.push(String(chunk)));
+  server.stderr?.on('data', (chunk) => output.push(String(chunk)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const health = await fetch(`${baseUrl}/health`);
+      if (health.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the server did not start:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  if (server?.pid) {
+    process.kill(-server.pid, 'SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('quick start', () => {
+  it('serves health, the OpenAPI document and the catalogue', async () => {
+    expect(await (await fetch(`${baseUrl}/health`)).json()).toMatchObject({
+      status: 'ok',
+      services: expect.arrayContaining(['ingest']),
+    });
+    const openapi = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { openapi: string };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect((await fetch(`${baseUrl}/v1/catalogue`)).status).toBe(200);
+  });
+
+  it('registers a provider and pushes a record over a real socket with tokens from npm run token', async () => {
+    const admin = await token(['--role', 'admin', '--org', 'credit-office']);
+    const registered = await fetch(`${baseUrl}/v1/providers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: 'zb-court',
+        name: '淄博市中级人民法院',
+        categories: ['dishonest_judgement_debtor'],
+      }),
+    });
+    expect(registered.status).toBe(201);
+
+    const provider = await token(['--role', 'provider', '--org', 'zb-court']);
+    const record = {
+      sourceId: 'ZX-2025-0001',
+      category: 'dishonest_judgement_debtor',
+      subject: { kind: 'legal_person', id: uscc(), name: '淄博某建材有限公司' },
+      occurredAt: '2025-09-01',
+      data: {
+        caseNumber: '（2025）鲁03执100号',
+        court: '淄博市中级人民法院',
+        basisDocument: '（2024）鲁03民初9号',
+        obligation: '支付货款',
+        dishonestBehaviour: 'refusing_to_perform_with_ability',
+        amount: 120000,
+        publishedOn: '2025-09-01',
+      },
+      relatedPersons: [{ role: 'legal_representative', id: citizenId(), name: '韩梅' }],
+    };
+    const pushed = await fetch(`${baseUrl}/v1/records`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json' },
+      body: JSON.stringify(record),
+    });
+    expect(pushed.status).toBe(201);
+    const receipt = (await pushed.json()) as { id: string };
+    expect(receipt).toMatchObject({
+      id: expect.stringMatching(/^rec_/),
+      version: 1,
+      linkedRecords: [{ role: 'legal_representative' }],
+    });
+
+    const again = await fetch(`${baseUrl}/v1/records`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json' },
+      body: JSON.stringify(record),
+    });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { id: string }).id).toBe(receipt.id);
+    // Logs name routes, never the identifiers in bodies.
+    expect(output.join('')).not.toContain(record.subject.id);
+    expect(output.join('')).not.toContain(record.relatedPersons[0]?.id);
+  });
+});
