@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { baseEnvironmentSchema } from '@credit/config';
 import { generateKeyMaterial } from '@credit/crypto';
 import { buildPlatformApp, migrationFoldersOf, openRuntime } from '@credit/host';
@@ -31,7 +31,9 @@ function withDatabase(url: string, database: string): string {
 /** Records across the dishonesty and licence entries an organisation can carry, with valid identifiers. */
 function generate(count: number) {
   const random = seededRandom(20_261_121);
-  const entries = catalogueEntries.filter((e) => e.subjectKinds.includes('legal_person') && !e.consentGatedFields.length);
+  const entries = catalogueEntries.filter(
+    (e) => e.subjectKinds.includes('legal_person') && !e.consentGatedFields.length,
+  );
   return Array.from({ length: count }, (_, i) => {
     const entry = entries[i % entries.length] as (typeof entries)[number];
     const record: Record<string, unknown> = {
@@ -62,14 +64,24 @@ async function main() {
     await copyClient.query(
       'CREATE TABLE copy_baseline (source_id text, category text, subject_kind text, subject_id text, subject_name text, occurred_at date, data jsonb, related jsonb)',
     );
-    const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+    const escapeCopy = (value: string) =>
+      value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
     const copyStart = process.hrtime.bigint();
     await pipeline(
       Readable.from(
         records.map((r) => {
           const subject = r.subject as { kind: string; id: string; name: string };
-          return `${[r.sourceId, r.category, subject.kind, subject.id, subject.name, r.occurredAt, JSON.stringify(r.data), JSON.stringify(r.relatedPersons ?? [])]
-            .map((v) => escape(String(v)))
+          return `${[
+            r.sourceId,
+            r.category,
+            subject.kind,
+            subject.id,
+            subject.name,
+            r.occurredAt,
+            JSON.stringify(r.data),
+            JSON.stringify(r.relatedPersons ?? []),
+          ]
+            .map((v) => escapeCopy(String(v)))
             .join('\t')}\n`;
         }),
       ),
@@ -79,10 +91,17 @@ async function main() {
     await copyClient.end();
 
     // The platform, in process, on the same database, over real HTTP.
-    const env = baseEnvironmentSchema.parse({ DATABASE_URL: url, LOG_LEVEL: 'warn', DATA_DIR: `/tmp/${database}`, DATABASE_POOL_SIZE: '10' });
+    const env = baseEnvironmentSchema.parse({
+      DATABASE_URL: url,
+      LOG_LEVEL: 'warn',
+      DATA_DIR: `/tmp/${database}`,
+      DATABASE_POOL_SIZE: '10',
+    });
     const logger = createLogger('warn');
     const services = [ingestDefinition];
-    const runtime = await openRuntime(env, migrationFoldersOf(services), logger, { keyMaterial: generateKeyMaterial() });
+    const runtime = await openRuntime(env, migrationFoldersOf(services), logger, {
+      keyMaterial: generateKeyMaterial(),
+    });
     const app = await buildPlatformApp(runtime, { logger, services });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const issuer = runtime.devIssuer;
@@ -91,12 +110,21 @@ async function main() {
     await fetch(`${address}/v1/providers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ code: 'bench', name: 'bench', categories: [...new Set(records.map((r) => r.category as string))] }),
+      body: JSON.stringify({
+        code: 'bench',
+        name: 'bench',
+        categories: [...new Set(records.map((r) => r.category as string))],
+      }),
     });
     const token = await issuer.sign({ roles: ['provider'], org: 'bench', ttlSeconds: 3600 });
     const batches: string[] = [];
     for (let i = 0; i < records.length; i += batchSize) {
-      batches.push(records.slice(i, i + batchSize).map((r) => JSON.stringify(r)).join('\n'));
+      batches.push(
+        records
+          .slice(i, i + batchSize)
+          .map((r) => JSON.stringify(r))
+          .join('\n'),
+      );
     }
     let next = 0;
     let created = 0;
@@ -125,13 +153,23 @@ async function main() {
     const rows = [
       ['measure', 'records', 'seconds', 'records/s'],
       ['raw COPY (baseline)', String(total), copySeconds.toFixed(2), copyRate.toFixed(0)],
-      [`batch ingest (HTTP, ${batchSize}/batch, ${clients} clients)`, String(total), ingestSeconds.toFixed(2), ingestRate.toFixed(0)],
+      [
+        `batch ingest (HTTP, ${batchSize}/batch, ${clients} clients)`,
+        String(total),
+        ingestSeconds.toFixed(2),
+        ingestRate.toFixed(0),
+      ],
       ['ratio ingest / COPY', '', '', `${((ingestRate / copyRate) * 100).toFixed(1)} %`],
     ];
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-    process.stdout.write(`\nIngest benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
-    for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}\n`);
-    process.stdout.write('Includes validation, identifier checks, encryption, versions, hash chain, linked records and events.\n');
+    process.stdout.write(
+      `\nIngest benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
+    );
+    for (const row of rows)
+      process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}\n`);
+    process.stdout.write(
+      'Includes validation, identifier checks, encryption, versions, hash chain, linked records and events.\n',
+    );
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
