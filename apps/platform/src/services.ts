@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@credit/host';
 import { ingestDefinition } from '@credit/ingest/service';
+import { queryDefinition } from '@credit/query/service';
 
 /** The services the all-in-one server runs, in registration order. */
-export const platformServices: readonly ServiceDefinition[] = [ingestDefinition];
+export const platformServices: readonly ServiceDefinition[] = [ingestDefinition, queryDefinition];

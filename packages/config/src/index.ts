@@ -26,6 +26,7 @@ export const baseEnvironmentSchema = z
     AUTH_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     BLIND_INDEX_KEY: optionalText,
     ENCRYPTION_KEYS: optionalText,
+    PLATFORM_SIGNING_KEY: optionalText,
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     BATCH_BODY_LIMIT_BYTES: z.coerce
       .number()

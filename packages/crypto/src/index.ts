@@ -11,3 +11,4 @@ export {
 export { base32, idFromDigest, newId } from './ids.ts';
 export { loadOrCreateKeyFile, parseKeyEnvironment } from './key-files.ts';
 export { createKeyring, generateKeyMaterial, type KeyMaterial, type Keyring } from './keyring.ts';
+export { loadOrCreateSigner, type PlatformSigner, platformIssuer, signerFromJwk } from './signer.ts';

@@ -16,6 +16,13 @@ export const errorCatalogue = {
   category_not_permitted: { status: 403, title: 'Category not permitted for this provider' },
   provider_inactive: { status: 403, title: 'Provider not registered or suspended' },
   not_record_owner: { status: 403, title: 'Only the providing department may change this record' },
+  authorisation_required: { status: 403, title: 'The subject’s authorisation is required' },
+  authorisation_revoked: { status: 403, title: 'The authorisation was revoked' },
+  authorisation_expired: { status: 403, title: 'The authorisation has expired' },
+  authorisation_exhausted: { status: 403, title: 'The authorisation has been used up' },
+  authorisation_mismatch: { status: 403, title: 'The authorisation is for another agency or subject' },
+  agency_not_permitted: { status: 403, title: 'Agency not registered, suspended or unlicensed' },
+  department_not_permitted: { status: 403, title: 'Department not registered or outside its remit' },
   // 404
   not_found: { status: 404, title: 'Not found' },
   // 405/406/409/412/413/415
@@ -42,6 +49,7 @@ export const errorCatalogue = {
   related_persons_not_allowed: { status: 422, title: 'Related persons not allowed on this entry' },
   immutable_field: { status: 422, title: 'Field cannot change in a correction' },
   consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
+  authorisation_invalid: { status: 422, title: 'The authorisation request is not acceptable' },
   // 429/5xx
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

@@ -36,6 +36,7 @@ export async function buildPlatformApp(
   await app.register(corePlugin, {
     database: runtime.database,
     keyring: runtime.keyring,
+    signer: runtime.signer,
     clock: options.clock ?? (() => new Date()),
     migrationsDir: runtime.migrationsDir,
   });

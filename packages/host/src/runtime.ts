@@ -14,7 +14,10 @@ import {
   type KeyMaterial,
   type Keyring,
   loadOrCreateKeyFile,
+  loadOrCreateSigner,
+  type PlatformSigner,
   parseKeyEnvironment,
+  signerFromJwk,
 } from '@credit/crypto';
 import { type DatabaseHandle, type DatabaseTarget, migrate, openDatabase } from '@credit/db';
 
@@ -31,6 +34,8 @@ export interface Runtime {
   env: BaseEnvironment;
   database: DatabaseHandle;
   keyring: Keyring;
+  /** The platform's signing key: reports, authorisation tokens. */
+  signer: PlatformSigner;
   verifier: TokenVerifier;
   /** Present when no trusted issuer is configured (development, the embedded default). */
   devIssuer: DevIssuer | undefined;
@@ -86,6 +91,9 @@ export async function openRuntime(
   const migrationsDir = overrides.migrationsDir ?? defaultMigrationsDir;
   const keyring = createKeyring(overrides.keyMaterial ?? (await loadKeys(env, logger)));
   const { verifier, devIssuer } = await loadVerifier(env);
+  const signer = env.PLATFORM_SIGNING_KEY
+    ? await signerFromJwk(env.PLATFORM_SIGNING_KEY)
+    : await loadOrCreateSigner(join(env.DATA_DIR, 'keys', 'platform-signing.json'));
   const database = await openDatabase(overrides.database ?? databaseTargetOf(env));
   try {
     const { applied } = await migrate(database, migrationsDir, migrationFolders);
@@ -98,6 +106,7 @@ export async function openRuntime(
     env,
     database,
     keyring,
+    signer,
     verifier,
     devIssuer,
     migrationsDir,

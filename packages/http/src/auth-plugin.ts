@@ -12,6 +12,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** Why a token presented on a public route was not accepted (GraphQL reports it per field). */
+    authError: ProblemError | undefined;
   }
   interface FastifyInstance {
     /** The declared access of every route, for documentation and the auth matrix tests. */
@@ -29,6 +31,9 @@ export interface RouteAccess {
 /** Routes added by documentation plugins, which cannot carry our config. */
 const documentationPrefixes = ['/docs'];
 
+/** Where a token is checked but not required by the transport: the resolvers decide (GraphQL). */
+export const selfAuthorisingRoute: RouteAuth = 'public';
+
 /** The principal of an authenticated request; throws when the route forgot to require one. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new ProblemError('unauthenticated', 'this operation requires a bearer token');
@@ -39,6 +44,7 @@ async function authPlugin(app: FastifyInstance, options: { verifier: TokenVerifi
   app.decorate('verifier', options.verifier);
   app.decorate('routeAccess', [] as RouteAccess[]);
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('authError', undefined);
 
   app.addHook('onRoute', (route) => {
     let auth = route.config?.auth;
@@ -62,8 +68,9 @@ async function authPlugin(app: FastifyInstance, options: { verifier: TokenVerifi
       if (header) {
         try {
           request.principal = await options.verifier.verify(bearerToken(header) ?? '');
-        } catch {
+        } catch (error) {
           request.principal = undefined;
+          request.authError = error instanceof ProblemError ? error : new ProblemError('invalid_token');
         }
       }
       return;

@@ -1,5 +1,6 @@
-import type { Keyring } from '@credit/crypto';
+import type { Keyring, PlatformSigner } from '@credit/crypto';
 import type { Database, DatabaseHandle } from '@credit/db';
+import type { RunningConsumer } from '@credit/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -7,6 +8,7 @@ import fp from 'fastify-plugin';
 export interface PlatformContext {
   database: DatabaseHandle;
   keyring: Keyring;
+  signer: PlatformSigner;
   /** The current time; tests replace it (the clock is a true boundary). */
   clock: () => Date;
   /** Directory of the SQL migrations. */
@@ -18,8 +20,11 @@ declare module 'fastify' {
     database: DatabaseHandle;
     db: Database;
     keyring: Keyring;
+    signer: PlatformSigner;
     clock: () => Date;
     migrationsDir: string;
+    /** Event consumers the services run in this process, by name (readiness, tests). */
+    consumers: Map<string, RunningConsumer>;
   }
 }
 
@@ -27,6 +32,8 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('database', context.database);
   app.decorate('db', context.database.db);
   app.decorate('keyring', context.keyring);
+  app.decorate('signer', context.signer);
+  app.decorate('consumers', new Map<string, RunningConsumer>());
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
 }

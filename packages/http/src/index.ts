@@ -1,4 +1,10 @@
-export { default as authPlugin, principalOf, type RouteAccess, type RouteAuth } from './auth-plugin.ts';
+export {
+  default as authPlugin,
+  principalOf,
+  type RouteAccess,
+  type RouteAuth,
+  selfAuthorisingRoute,
+} from './auth-plugin.ts';
 export { default as corePlugin, type PlatformContext } from './core-plugin.ts';
 export { createHttpApp, type HttpAppOptions } from './create-app.ts';
 export { healthRoutes } from './health-routes.ts';

@@ -1,6 +1,7 @@
 export * from './api/common.ts';
 export * from './api/consents.ts';
 export * from './api/providers.ts';
+export * from './api/query.ts';
 export * from './api/records.ts';
 export * from './catalogue/catalogue.ts';
 export * from './catalogue/rules.ts';

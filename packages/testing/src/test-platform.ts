@@ -46,6 +46,8 @@ export interface TestPlatform {
     claims?: { org?: string; subject?: string; ttlSeconds?: number },
   ): Promise<string>;
   request(options: RequestOptions): Promise<LightMyRequestResponse>;
+  /** Runs every event consumer until its feed has nothing settled left. */
+  drainConsumers(): Promise<void>;
   /** Moves the platform clock (a true boundary); `undefined` returns to real time. */
   setNow(at: Date | undefined): void;
   close(): Promise<void>;
@@ -129,6 +131,9 @@ export async function createTestPlatform(services: readonly ServiceDefinition[])
         all['content-type'] = contentType ?? 'application/json';
       }
       return app.inject({ method, url, headers: all, ...(payload !== undefined ? { payload } : {}) });
+    },
+    async drainConsumers() {
+      for (const consumer of app.consumers.values()) await consumer.drain();
     },
     setNow(at) {
       now = at;

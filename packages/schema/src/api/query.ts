@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { catalogueClasses, publicityLevels, severities } from '../catalogue/types.ts';
+import { subjectKinds } from '../identifiers/subject.ts';
+import { instant, prefixedId } from './common.ts';
+
+const usccField = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'a USCC: 18 characters of 0-9 and A-Z without I, O, Z, S, V');
+
+/** Why an agency queries (查询用途); each purpose caps how long an authorisation may last. */
+export const authorisationPurposes = [
+  'loan',
+  'lease',
+  'employment',
+  'tender',
+  'cooperation',
+  'other',
+] as const;
+export type AuthorisationPurpose = (typeof authorisationPurposes)[number];
+
+export const purposeMaxDays: Record<AuthorisationPurpose, number> = {
+  loan: 365,
+  lease: 180,
+  employment: 90,
+  tender: 90,
+  cooperation: 365,
+  other: 30,
+};
+
+export const authorisationRequestSchema = z.strictObject({
+  agency: usccField.describe('USCC of the credit agency authorised'),
+  purpose: z.enum(authorisationPurposes),
+  scope: z
+    .array(z.string().min(1).max(64))
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Catalogue classes or entry codes the agency may see; all it may otherwise see when absent'),
+  historyFrom: z.iso.date().optional().describe('Only facts from this date on'),
+  expiresAt: instant().describe(
+    `When the authorisation lapses; capped per purpose (${Object.entries(purposeMaxDays)
+      .map(([p, d]) => `${p} ${d} days`)
+      .join(', ')})`,
+  ),
+  maxUses: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('How many reports it allows; unlimited when absent'),
+});
+export type AuthorisationRequest = z.infer<typeof authorisationRequestSchema>;
+
+export const authorisationStates = ['active', 'revoked', 'expired', 'exhausted'] as const;
+
+export const authorisationSchema = z.object({
+  id: prefixedId('auz'),
+  agency: z.string(),
+  purpose: z.enum(authorisationPurposes),
+  scope: z.array(z.string()).nullable(),
+  historyFrom: z.string().nullable(),
+  expiresAt: instant(),
+  maxUses: z.number().int().nullable(),
+  uses: z.number().int(),
+  state: z.enum(authorisationStates),
+  origin: z.enum(['platform', 'identity_provider']),
+  grantedAt: instant(),
+  revokedAt: instant().nullable(),
+});
+export type AuthorisationView = z.infer<typeof authorisationSchema>;
+
+export const grantedAuthorisationSchema = authorisationSchema.extend({
+  token: z.string().describe('JWS the agency presents in the X-Credit-Authorisation header'),
+});
+
+export const agencyRegistrationSchema = z.strictObject({
+  uscc: usccField,
+  name: z.string().trim().min(1).max(200),
+  licenceNumber: z.string().trim().min(1).max(100),
+  licenceValidUntil: z.iso.date(),
+});
+
+export const agencySchema = z.object({
+  uscc: z.string(),
+  name: z.string(),
+  licenceNumber: z.string(),
+  licenceValidUntil: z.string(),
+  status: z.enum(['active', 'suspended']),
+  statusReason: z.string().nullable(),
+  licensed: z.boolean().describe('Whether the licence is valid today'),
+  createdAt: instant(),
+  updatedAt: instant(),
+});
+
+export const departmentRegistrationSchema = z.strictObject({
+  code: z.string().regex(/^[a-z][a-z0-9_-]{1,63}$/),
+  name: z.string().trim().min(1).max(200),
+  remit: z
+    .array(z.enum(catalogueClasses.map((c) => c.code) as [string, ...string[]]))
+    .min(1)
+    .describe('Catalogue classes the department may query'),
+});
+
+export const departmentSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  remit: z.array(z.string()),
+  status: z.enum(['active', 'suspended']),
+  createdAt: instant(),
+  updatedAt: instant(),
+});
+
+export const reportAudiences = ['self', 'agency', 'government'] as const;
+
+export const reportItemSchema = z.object({
+  recordId: z.string(),
+  version: z.number().int(),
+  category: z.string(),
+  categoryName: z.string(),
+  class: z.string(),
+  provider: z.string(),
+  occurredAt: instant(),
+  receivedAt: instant(),
+  severity: z.enum(severities).nullable(),
+  publicity: z.enum(publicityLevels),
+  displayUntil: instant().nullable(),
+  status: z.enum(['active', 'withdrawn']),
+  data: z.record(z.string(), z.unknown()),
+  relatedPersons: z.array(z.object({ role: z.string(), name: z.string(), id: z.string() })),
+  linkedFrom: z.object({ recordId: z.string(), role: z.string() }).nullable(),
+  hash: z.string(),
+  marks: z
+    .object({ withdrawn: z.boolean(), expired: z.boolean(), disputed: z.boolean(), repaired: z.boolean() })
+    .describe('Why an item would not be shown to others; in the subject’s own report only')
+    .optional(),
+});
+export type ReportItem = z.infer<typeof reportItemSchema>;
+
+export const creditReportSchema = z.object({
+  reportId: prefixedId('rpt'),
+  issuer: z.string(),
+  generatedAt: instant(),
+  audience: z.enum(reportAudiences),
+  requester: z.object({ role: z.string(), org: z.string().nullable() }),
+  purpose: z.string().nullable(),
+  authorisationId: z.string().nullable(),
+  subject: z.object({ kind: z.enum(subjectKinds), id: z.string(), name: z.string() }),
+  catalogueVersion: z.string(),
+  items: z.array(reportItemSchema),
+});
+export type CreditReport = z.infer<typeof creditReportSchema>;
+
+export const signedReportSchema = z.object({
+  report: creditReportSchema,
+  signature: z
+    .string()
+    .describe(
+      'Detached compact JWS (ES256) over the canonical JSON of `report`; keys at /.well-known/jwks.json',
+    ),
+});
+
+export const reportVerificationRequestSchema = z.strictObject({
+  report: z.record(z.string(), z.unknown()),
+  signature: z.string().min(1).max(2000),
+});
+
+export const reportVerificationSchema = z.object({
+  valid: z.boolean(),
+  reason: z.string().nullable(),
+  keyId: z.string().nullable(),
+  reportId: z.string().nullable(),
+  generatedAt: z.string().nullable(),
+});
+
+export const accessLogEntrySchema = z.object({
+  id: prefixedId('acc'),
+  entryNo: z.number().int(),
+  accessedAt: instant(),
+  role: z.string(),
+  org: z.string().nullable(),
+  purpose: z.string().nullable(),
+  authorisationId: z.string().nullable(),
+  reportId: z.string().nullable(),
+  channel: z.enum(['rest', 'graphql']),
+  records: z.array(z.object({ id: z.string(), version: z.number().int() })),
+  hash: z.string(),
+});
+
+export const accessLogPageSchema = z.object({
+  items: z.array(accessLogEntrySchema),
+  nextCursor: z.string().nullable(),
+  chainValid: z.boolean().describe('Whether the whole log of this subject still hashes to its chain'),
+});
+
+export const publicDisclosureSchema = z.object({
+  subject: z.object({ uscc: z.string(), kind: z.enum(subjectKinds), name: z.string() }),
+  registration: z.record(z.string(), z.unknown()).nullable(),
+  licences: z.array(reportItemSchema),
+  penalties: z.array(reportItemSchema),
+  listEntries: z.array(z.record(z.string(), z.unknown())),
+  generatedAt: instant(),
+});

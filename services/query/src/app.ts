@@ -1,0 +1,31 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { graphqlPlugin } from './graphql/graphql-plugin.ts';
+import queryContext, { type QuerySettings } from './plugins/query-context.ts';
+import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
+import { publicRoutes } from './routes/public/public-routes.ts';
+import { registryRoutes } from './routes/registries/registry-routes.ts';
+import { reportRoutes } from './routes/reports/report-routes.ts';
+
+export { querySchemaName } from './db/schema.ts';
+export type { QuerySettings } from './plugins/query-context.ts';
+
+export const defaultQuerySettings: QuerySettings = { publicRateLimit: 60, feedIdleMs: 500 };
+
+/**
+ * The query service: public disclosure, authorisations, agency and department registries,
+ * signed credit reports (REST and GraphQL under one policy) and the access log. Its read model
+ * is built from the ingest feed only.
+ */
+export default async function queryService(app: FastifyInstance, settings: Partial<QuerySettings> = {}) {
+  const resolved = { ...defaultQuerySettings, ...settings };
+  await app.register(queryContext, resolved);
+  await app.register(rateLimit, { global: false });
+  await app.register(publicRoutes);
+  await app.register(authorisationRoutes);
+  await app.register(registryRoutes);
+  await app.register(reportRoutes);
+  await app.register(graphqlPlugin);
+}
+
+export const queryMigrations = ['query'] as const;

@@ -1,0 +1,100 @@
+import { bytea } from '@credit/db';
+import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** The query service owns the `query` schema (migrations/query). */
+export const querySchemaName = 'query';
+const query = pgSchema(querySchemaName);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const subjects = query.table('subjects', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  kind: text('kind').notNull(),
+  identifierCipher: bytea('identifier_cipher').notNull(),
+  nameCipher: bytea('name_cipher').notNull(),
+  keyId: text('key_id').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export interface RelatedPersonRef {
+  role: string;
+  subjectKey: string;
+  recordId: string;
+}
+
+export const records = query.table('records', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  version: integer('version').notNull(),
+  status: text('status').$type<'active' | 'withdrawn'>().notNull(),
+  providerCode: text('provider_code').notNull(),
+  sourceId: text('source_id').notNull(),
+  category: text('category').notNull(),
+  classCode: text('class_code').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  occurredAt: instant('occurred_at').notNull(),
+  receivedAt: instant('received_at').notNull(),
+  severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
+  publicity: text('publicity').$type<'public' | 'authorised' | 'government'>().notNull(),
+  displayUntil: instant('display_until'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  relatedPersons: jsonb('related_persons').$type<RelatedPersonRef[]>().notNull(),
+  origin: text('origin').$type<'pushed' | 'linked'>().notNull(),
+  linkedFrom: jsonb('linked_from').$type<{ recordId: string; role: string } | null>(),
+  reasonCode: text('reason_code'),
+  reason: text('reason'),
+  hash: text('hash').notNull(),
+  disputed: boolean('disputed').notNull().default(false),
+  repairedAt: instant('repaired_at'),
+});
+
+export const agencies = query.table('agencies', {
+  uscc: text('uscc').primaryKey(),
+  name: text('name').notNull(),
+  licenceNumber: text('licence_number').notNull(),
+  licenceValidUntil: date('licence_valid_until', { mode: 'string' }).notNull(),
+  status: text('status').$type<'active' | 'suspended'>().notNull(),
+  statusReason: text('status_reason'),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const departments = query.table('departments', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  remit: text('remit').array().notNull(),
+  status: text('status').$type<'active' | 'suspended'>().notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const authorisations = query.table('authorisations', {
+  subjectKey: bytea('subject_key').notNull(),
+  authorisationId: text('authorisation_id').notNull(),
+  agencyUscc: text('agency_uscc').notNull(),
+  purpose: text('purpose').notNull(),
+  scope: text('scope').array(),
+  historyFrom: instant('history_from'),
+  expiresAt: instant('expires_at').notNull(),
+  maxUses: integer('max_uses'),
+  uses: integer('uses').notNull().default(0),
+  origin: text('origin').$type<'platform' | 'identity_provider'>().notNull(),
+  grantedAt: instant('granted_at').notNull(),
+  revokedAt: instant('revoked_at'),
+});
+
+export const accessLog = query.table('access_log', {
+  subjectKey: bytea('subject_key').notNull(),
+  entryNo: bigint('entry_no', { mode: 'number' }).notNull(),
+  entryId: text('entry_id').notNull(),
+  accessedAt: instant('accessed_at').notNull(),
+  role: text('role').notNull(),
+  org: text('org'),
+  tokenSubject: text('token_subject').notNull(),
+  purpose: text('purpose'),
+  authorisationId: text('authorisation_id'),
+  reportId: text('report_id'),
+  channel: text('channel').$type<'rest' | 'graphql'>().notNull(),
+  records: jsonb('records').$type<{ id: string; version: number }[]>().notNull(),
+  prevHash: bytea('prev_hash').notNull(),
+  hash: bytea('hash').notNull(),
+});

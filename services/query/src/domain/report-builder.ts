@@ -1,0 +1,84 @@
+import type { Keyring } from '@credit/crypto';
+import { newId, platformIssuer } from '@credit/crypto';
+import {
+  type CreditReport,
+  catalogueVersion,
+  findEntry,
+  maskCitizenId,
+  maskPersonName,
+  type ReportItem,
+  type SubjectKind,
+} from '@credit/schema';
+import { openSubject, type RecordRow, type SubjectRow } from '../repositories/read-model-repository.ts';
+import { admits, marksOf, purposeOf, type Viewer } from './access-policy.ts';
+import type { SubjectRef } from './subject-key.ts';
+
+/** Shapes read-model rows into report items for a viewer, with related persons masked. */
+export function reportItems(
+  keyring: Keyring,
+  related: Map<string, SubjectRow>,
+  viewer: Viewer,
+  rows: RecordRow[],
+  now: Date,
+): ReportItem[] {
+  return rows
+    .filter((row) => admits(viewer, row, now))
+    .map((row) => {
+      const item: ReportItem = {
+        recordId: row.recordId,
+        version: row.version,
+        category: row.category,
+        categoryName: findEntry(row.category)?.zh ?? row.category,
+        class: row.classCode,
+        provider: row.providerCode,
+        occurredAt: row.occurredAt.toISOString(),
+        receivedAt: row.receivedAt.toISOString(),
+        severity: row.severity,
+        publicity: row.publicity,
+        displayUntil: row.displayUntil?.toISOString() ?? null,
+        status: row.status,
+        data: row.data,
+        relatedPersons: row.relatedPersons.map((person) => {
+          const subject = related.get(person.subjectKey);
+          const opened = subject ? openSubject(keyring, subject) : { identifier: '', name: '' };
+          return {
+            role: person.role,
+            name: viewer.audience === 'agency' ? maskPersonName(opened.name) : opened.name,
+            id: maskCitizenId(opened.identifier),
+          };
+        }),
+        linkedFrom: row.linkedFrom ?? null,
+        hash: row.hash,
+      };
+      if (viewer.audience === 'self') item.marks = marksOf(row, now);
+      return item;
+    });
+}
+
+function requesterRole(viewer: Viewer): string {
+  if (viewer.audience === 'self') return 'subject';
+  if (viewer.audience === 'agency') return 'agency';
+  return viewer.principal.roles.includes('government') ? 'government' : 'admin';
+}
+
+/** The report document itself (unsigned): who asked, on what footing, about whom, and what they may see. */
+export function assembleReport(
+  viewer: Viewer,
+  subject: SubjectRef,
+  identity: { kind: SubjectKind; name: string },
+  items: ReportItem[],
+  now: Date,
+): CreditReport {
+  return {
+    reportId: newId('rpt', now.getTime()),
+    issuer: platformIssuer,
+    generatedAt: now.toISOString(),
+    audience: viewer.audience,
+    requester: { role: requesterRole(viewer), org: viewer.principal.org ?? null },
+    purpose: purposeOf(viewer),
+    authorisationId: viewer.audience === 'agency' ? viewer.authorisation.authorisationId : null,
+    subject: { kind: identity.kind, id: subject.identifier, name: identity.name },
+    catalogueVersion,
+    items,
+  };
+}

@@ -1,0 +1,267 @@
+import type { Principal } from '@credit/auth';
+import { ProblemError } from '@credit/errors';
+import { selfAuthorisingRoute } from '@credit/http';
+import type { ReportItem } from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
+import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
+import { isSelf, resolveViewer, type Viewer, type ViewerRequest } from '../domain/access-policy.ts';
+import { readFiles } from '../domain/file-reader.ts';
+import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
+import { toAuthorisationView } from '../repositories/authorisation-repository.ts';
+import { openSubject } from '../repositories/read-model-repository.ts';
+import { schema } from './schema.ts';
+
+declare module 'mercurius' {
+  interface MercuriusContext {
+    principal: Principal | undefined;
+    authError: ProblemError | undefined;
+    now: Date;
+  }
+}
+
+type QueryContextValue = MercuriusContext;
+
+/** What a Subject field resolves from: the subject, the caller's footing, and how they asked. */
+interface SubjectNode {
+  ref: SubjectRef;
+  request: ViewerRequest;
+  viewer: Viewer;
+  kind: string;
+  id: string;
+  name: string;
+  audience: string;
+}
+
+interface PageParams {
+  class?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+const jsonScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});
+
+function encodeCursor(item: ReportItem): string {
+  return Buffer.from(`${item.occurredAt}|${item.recordId}`).toString('base64url');
+}
+
+/** One page of items the policy admitted, newest first (the order the reader returns). */
+function pageOf(params: PageParams) {
+  const first = Math.min(Math.max(params.first ?? 50, 1), 500);
+  let after: string | undefined;
+  if (params.after) {
+    after = Buffer.from(params.after, 'base64url').toString('utf8');
+    if (!after.includes('|')) throw new ProblemError('bad_request', 'not a cursor of this connection');
+  }
+  const page = {
+    first,
+    /** Items the caller may see in this class, over all pages. */
+    total: 0,
+    select(items: ReportItem[]) {
+      let list = params.class ? items.filter((i) => i.class === params.class) : items;
+      page.total = list.length;
+      if (after) {
+        const position = list.findIndex((i) => `${i.occurredAt}|${i.recordId}` === after);
+        list = position < 0 ? [] : list.slice(position + 1);
+      }
+      // One extra item tells whether another page follows; it is trimmed before returning.
+      return list.slice(0, first + 1);
+    },
+  };
+  return page;
+}
+
+function requirePrincipal(context: QueryContextValue): Principal {
+  if (context.principal) return context.principal;
+  throw context.authError ?? new ProblemError('unauthenticated', 'this query requires a bearer token');
+}
+
+/**
+ * GraphQL at /graphql (mercurius): subjects, their records by class with cursor pagination,
+ * their authorisations and access log. Records go through the same reader as the REST report,
+ * batched by a loader so that many subjects cost one query, and are logged the same way.
+ */
+export async function graphqlPlugin(app: FastifyInstance) {
+  const context = app.queryService;
+
+  async function subjectNode(
+    ctx: QueryContextValue,
+    ref: SubjectRef,
+    request: ViewerRequest,
+  ): Promise<SubjectNode> {
+    const principal = requirePrincipal(ctx);
+    const viewer = await resolveViewer(context, app.db, principal, ref, request, ctx.now);
+    const row = await context.readModel.subject(ref.key);
+    if (!row && viewer.audience === 'government')
+      throw new ProblemError('not_found', 'no records about this subject');
+    return {
+      ref,
+      request,
+      viewer,
+      kind: row?.kind ?? (ref.scheme === 'citizen_id' ? 'natural_person' : 'legal_person'),
+      id: ref.identifier,
+      name: row ? openSubject(app.keyring, row).name : '',
+      audience: viewer.audience,
+    };
+  }
+
+  function selfOrAdmin(ctx: QueryContextValue, node: SubjectNode, adminToo: boolean): Principal {
+    const principal = requirePrincipal(ctx);
+    if (isSelf(principal, node.ref, app.keyring) || (adminToo && principal.roles.includes('admin')))
+      return principal;
+    throw new ProblemError('forbidden', 'only the subject may read this');
+  }
+
+  const options: MercuriusOptions = {
+    schema,
+    path: '/graphql',
+    graphiql: false,
+    jit: 0,
+    queryDepth: 8,
+    additionalRouteOptions: {
+      // The transport is public; each resolver applies the access policy to the bearer token.
+      config: { auth: selfAuthorisingRoute },
+      validatorCompiler: () => (value: unknown) => ({ value }),
+      serializerCompiler: () => (value: unknown) => JSON.stringify(value),
+      schema: { tags: ['graphql'], summary: 'GraphQL endpoint (schema: docs/graphql/schema.graphql)' },
+    },
+    context: (request) => ({ principal: request.principal, authError: request.authError, now: app.clock() }),
+    errorFormatter: (execution, ctx) => {
+      const errors = execution.errors.map((error) => {
+        const original = error.originalError;
+        if (original instanceof ProblemError) {
+          return new GraphQLError(original.problem.detail ?? original.problem.title, {
+            nodes: error.nodes,
+            positions: error.positions,
+            path: error.path,
+            extensions: { code: original.code, status: original.status },
+          }).toJSON();
+        }
+        if (!original || original instanceof GraphQLError) {
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            path: error.path,
+            extensions: { code: 'bad_request', status: 400 },
+          }).toJSON();
+        }
+        ctx.reply?.log.error({ err: original }, 'unexpected GraphQL error');
+        return new GraphQLError('An unexpected error occurred; it has been logged', {
+          path: error.path,
+          extensions: { code: 'internal_error', status: 500 },
+        }).toJSON();
+      });
+      return { statusCode: 200, response: { data: execution.data ?? null, errors } };
+    },
+    resolvers: {
+      JSON: jsonScalar,
+      Query: {
+        me: async (_root: unknown, _args: unknown, ctx: QueryContextValue) => {
+          const principal = requirePrincipal(ctx);
+          const ref = resolveSubject(app.keyring, principal.subjectId);
+          if (!ref) throw new ProblemError('forbidden', 'the token names no subject (subject_id claim)');
+          return subjectNode(ctx, ref, {});
+        },
+        subject: async (
+          _root: unknown,
+          args: { id: string; purpose?: string; authorisation?: string },
+          ctx: QueryContextValue,
+        ) =>
+          subjectNode(ctx, requireSubject(app.keyring, args.id), {
+            purpose: args.purpose,
+            authorisationToken: args.authorisation,
+          }),
+        subjects: async (
+          _root: unknown,
+          args: { ids: string[]; purpose: string },
+          ctx: QueryContextValue,
+        ) => {
+          if (args.ids.length > 100) throw new ProblemError('bad_request', 'at most 100 subjects at once');
+          return Promise.all(
+            args.ids.map((id) =>
+              subjectNode(ctx, requireSubject(app.keyring, id), { purpose: args.purpose }).catch(
+                (error: unknown) => error,
+              ),
+            ),
+          );
+        },
+      },
+      Subject: {
+        authorisations: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) => {
+          selfOrAdmin(ctx, node, false);
+          return (await context.authorisations.listForSubject(node.ref.key)).map((row) =>
+            toAuthorisationView(row, ctx.now),
+          );
+        },
+        accessLog: async (
+          node: SubjectNode,
+          args: { first?: number; after?: string },
+          ctx: QueryContextValue,
+        ) => {
+          selfOrAdmin(ctx, node, true);
+          const limit = Math.min(Math.max(args.first ?? 50, 1), 500);
+          const rows = await context.accessLog.page(node.ref.key, Number(args.after ?? 0) || 0, limit);
+          return {
+            items: rows.map((row) => ({
+              id: row.entryId,
+              entryNo: row.entryNo,
+              accessedAt: row.accessedAt.toISOString(),
+              role: row.role,
+              org: row.org,
+              purpose: row.purpose,
+              authorisationId: row.authorisationId,
+              reportId: row.reportId,
+              channel: row.channel,
+              records: row.records,
+              hash: row.hash.toString('hex'),
+            })),
+            nextCursor: rows.length === limit ? String(rows.at(-1)?.entryNo) : null,
+            chainValid: await context.accessLog.verify(node.ref.key),
+          };
+        },
+      },
+    },
+    loaders: {
+      Subject: {
+        records: {
+          // Each request reads afresh: a cached page must not skip its access-log entry.
+          opts: { cache: false },
+          loader: async (queries: { obj: SubjectNode; params: PageParams }[], ctx: QueryContextValue) => {
+            const principal = requirePrincipal(ctx);
+            const pages = queries.map((q) => pageOf(q.params));
+            const results = await readFiles(
+              context,
+              principal,
+              queries.map((q, i) => ({
+                subject: q.obj.ref,
+                request: q.obj.request,
+                select: (pages[i] as ReturnType<typeof pageOf>).select,
+              })),
+              'graphql',
+              ctx.now,
+            );
+            return results.map((result, i) => {
+              if (result instanceof ProblemError) return result;
+              const { first, total } = pages[i] as ReturnType<typeof pageOf>;
+              const items = result.report.items;
+              const page = items.slice(0, first);
+              return {
+                edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
+                pageInfo: {
+                  hasNextPage: items.length > first,
+                  endCursor: page.length > 0 ? encodeCursor(page.at(-1) as ReportItem) : null,
+                },
+                totalCount: total,
+              };
+            });
+          },
+        },
+      },
+    },
+  };
+  await app.register(mercurius, options);
+}

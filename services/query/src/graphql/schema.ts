@@ -1,0 +1,120 @@
+/**
+ * The GraphQL schema of the query service. Every field answers under the same access policy as
+ * the REST report (domain/access-policy.ts); refusals carry the REST codes in extensions.code.
+ */
+export const schema = /* GraphQL */ `
+  "Any JSON value (a record's catalogue-defined data)."
+  scalar JSON
+
+  type Query {
+    "The calling subject's own file."
+    me: Subject
+    "A subject as the caller may see it: agencies pass the subject's authorisation, government callers a purpose."
+    subject(id: ID!, purpose: String, authorisation: String): Subject
+    "Several subjects at once (government and the credit office); each is checked and logged on its own."
+    subjects(ids: [ID!]!, purpose: String!): [Subject]!
+  }
+
+  type Subject {
+    kind: String!
+    id: String!
+    name: String!
+    "self, agency or government: the footing the caller reads this file on."
+    audience: String!
+    "Records the caller may see, newest first, optionally one catalogue class. Reading them is logged and uses one use of an agency's authorisation."
+    records(class: String, first: Int = 50, after: String): RecordConnection!
+    "The subject's authorisations of agencies (the subject only)."
+    authorisations: [Authorisation!]
+    "Who read this file (the subject and the credit office)."
+    accessLog(first: Int = 50, after: String): AccessLogConnection
+  }
+
+  type Marks {
+    withdrawn: Boolean!
+    expired: Boolean!
+    disputed: Boolean!
+    repaired: Boolean!
+  }
+
+  type RelatedPerson {
+    role: String!
+    name: String!
+    id: String!
+  }
+
+  type Record {
+    recordId: ID!
+    version: Int!
+    category: String!
+    categoryName: String!
+    class: String!
+    provider: String!
+    occurredAt: String!
+    receivedAt: String!
+    severity: String
+    publicity: String!
+    displayUntil: String
+    status: String!
+    data: JSON!
+    relatedPersons: [RelatedPerson!]!
+    hash: String!
+    "Only in the subject's own file."
+    marks: Marks
+  }
+
+  type RecordEdge {
+    cursor: String!
+    node: Record!
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    endCursor: String
+  }
+
+  type RecordConnection {
+    edges: [RecordEdge!]!
+    pageInfo: PageInfo!
+    totalCount: Int!
+  }
+
+  type Authorisation {
+    id: ID!
+    agency: String!
+    purpose: String!
+    scope: [String!]
+    historyFrom: String
+    expiresAt: String!
+    maxUses: Int
+    uses: Int!
+    state: String!
+    origin: String!
+    grantedAt: String!
+    revokedAt: String
+  }
+
+  type AccessedRecord {
+    id: ID!
+    version: Int!
+  }
+
+  type AccessLogEntry {
+    id: ID!
+    entryNo: Int!
+    accessedAt: String!
+    role: String!
+    org: String
+    purpose: String
+    authorisationId: String
+    reportId: String
+    channel: String!
+    records: [AccessedRecord!]!
+    hash: String!
+  }
+
+  type AccessLogConnection {
+    items: [AccessLogEntry!]!
+    nextCursor: String
+    chainValid: Boolean!
+  }
+`;

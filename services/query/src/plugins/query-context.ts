@@ -1,0 +1,66 @@
+import { type RunningConsumer, startConsumer } from '@credit/events';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
+import { querySchemaName } from '../db/schema.ts';
+import type { FileReaderContext } from '../domain/file-reader.ts';
+import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
+import { createAuthorisationRepository } from '../repositories/authorisation-repository.ts';
+import { createReadModelRepository } from '../repositories/read-model-repository.ts';
+import { createRegistryRepository } from '../repositories/registry-repository.ts';
+
+export interface QuerySettings {
+  /** Requests per minute per client on the public disclosure route. */
+  publicRateLimit: number;
+  /** Longest wait between feed polls when no notification arrives. */
+  feedIdleMs: number;
+}
+
+function createQueryContext(app: FastifyInstance): FileReaderContext {
+  return {
+    db: app.db,
+    keyring: app.keyring,
+    signer: app.signer,
+    verifier: app.verifier,
+    readModel: createReadModelRepository(app.db),
+    registry: createRegistryRepository(app.db),
+    authorisations: createAuthorisationRepository(app.db),
+    accessLog: createAccessLogRepository(app.db),
+  };
+}
+
+export type QueryContext = ReturnType<typeof createQueryContext> & { settings: QuerySettings };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queryService: QueryContext;
+  }
+}
+
+/**
+ * The query service's repositories, and the consumer that keeps its read model current from the
+ * ingest feed: started when the server is ready, stopped before the database closes.
+ */
+export default fp(
+  async (app: FastifyInstance, settings: QuerySettings) => {
+    app.decorate('queryService', { ...createQueryContext(app), settings });
+    let consumer: RunningConsumer | undefined;
+    app.addHook('onReady', async () => {
+      consumer = await startConsumer({
+        handle: app.database,
+        source: 'ingest',
+        cursorSchema: querySchemaName,
+        name: projectionName,
+        idleMs: settings.feedIdleMs,
+        logger: app.log,
+        apply: applyIngestEvents,
+      });
+      app.consumers.set(projectionName, consumer);
+    });
+    app.addHook('onClose', async () => {
+      app.consumers.delete(projectionName);
+      await consumer?.stop();
+    });
+  },
+  { name: 'query-context', dependencies: ['credit-core', 'credit-auth'] },
+);

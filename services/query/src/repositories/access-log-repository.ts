@@ -1,0 +1,94 @@
+import { canonicalJson, chainHash, genesisHash, newId } from '@credit/crypto';
+import type { Database, Executor } from '@credit/db';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { accessLog } from '../db/schema.ts';
+
+export type AccessLogRow = typeof accessLog.$inferSelect;
+
+export interface AccessEntry {
+  subjectKey: Buffer;
+  accessedAt: Date;
+  role: string;
+  org: string | null;
+  tokenSubject: string;
+  purpose: string | null;
+  authorisationId: string | null;
+  reportId: string | null;
+  channel: 'rest' | 'graphql';
+  records: { id: string; version: number }[];
+}
+
+function header(row: Omit<AccessLogRow, 'prevHash' | 'hash'>): Record<string, unknown> {
+  return {
+    entryNo: row.entryNo,
+    entryId: row.entryId,
+    subjectKey: row.subjectKey.toString('hex'),
+    accessedAt: row.accessedAt.toISOString(),
+    role: row.role,
+    org: row.org,
+    tokenSubject: row.tokenSubject,
+    purpose: row.purpose,
+    authorisationId: row.authorisationId,
+    reportId: row.reportId,
+    channel: row.channel,
+    records: canonicalJson(row.records),
+  };
+}
+
+/**
+ * 查询使用登记: one append-only, hash-chained log per subject. Appends to one subject's log are
+ * serialised by a transaction-scoped advisory lock on its key, so entry numbers never collide
+ * and every entry links onto the one before it.
+ */
+export function createAccessLogRepository(db: Database) {
+  return {
+    async append(tx: Executor, entry: AccessEntry): Promise<AccessLogRow> {
+      await tx.execute(
+        sql`SELECT pg_advisory_xact_lock(hashtextextended(${entry.subjectKey.toString('hex')}, 7))`,
+      );
+      const [last] = await tx
+        .select({ entryNo: accessLog.entryNo, hash: accessLog.hash })
+        .from(accessLog)
+        .where(eq(accessLog.subjectKey, entry.subjectKey))
+        .orderBy(desc(accessLog.entryNo))
+        .limit(1);
+      const base = {
+        ...entry,
+        entryNo: (last?.entryNo ?? 0) + 1,
+        entryId: newId('acc', entry.accessedAt.getTime()),
+      };
+      const prevHash = last?.hash ?? genesisHash;
+      const row: AccessLogRow = { ...base, prevHash, hash: chainHash(prevHash, header(base)) };
+      await tx.insert(accessLog).values(row);
+      return row;
+    },
+
+    async page(subjectKey: Buffer, afterEntryNo: number, limit: number): Promise<AccessLogRow[]> {
+      return db
+        .select()
+        .from(accessLog)
+        .where(and(eq(accessLog.subjectKey, subjectKey), gt(accessLog.entryNo, afterEntryNo)))
+        .orderBy(asc(accessLog.entryNo))
+        .limit(limit);
+    },
+
+    /** Recomputes the subject's whole chain; false when any entry was altered, removed or reordered. */
+    async verify(subjectKey: Buffer): Promise<boolean> {
+      const rows = await db
+        .select()
+        .from(accessLog)
+        .where(eq(accessLog.subjectKey, subjectKey))
+        .orderBy(asc(accessLog.entryNo));
+      let previous = genesisHash;
+      for (const [index, row] of rows.entries()) {
+        if (row.entryNo !== index + 1 || !row.prevHash.equals(previous)) return false;
+        const { prevHash: _p, hash, ...rest } = row;
+        if (!chainHash(previous, header(rest)).equals(hash)) return false;
+        previous = hash;
+      }
+      return true;
+    },
+  };
+}
+
+export type AccessLogRepository = ReturnType<typeof createAccessLogRepository>;

@@ -1,0 +1,87 @@
+import { ProblemError } from '@credit/errors';
+import { checkUscc, findEntry, maskCitizenId, publicDisclosureSchema, type ReportItem } from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { expired } from '../../domain/access-policy.ts';
+import { subjectKey } from '../../domain/subject-key.ts';
+import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
+
+const byUscc = z.strictObject({ uscc: z.string().min(1).max(64) });
+
+/** 双公示: administrative licences and penalties are public for organisations while in their display period. */
+const licenceEntries = new Set(['org_licence']);
+const penaltyEntries = new Set(['administrative_penalty', 'administrative_penalty_summary']);
+
+function publicItem(row: RecordRow): ReportItem {
+  return {
+    recordId: row.recordId,
+    version: row.version,
+    category: row.category,
+    categoryName: findEntry(row.category)?.zh ?? row.category,
+    class: row.classCode,
+    provider: row.providerCode,
+    occurredAt: row.occurredAt.toISOString(),
+    receivedAt: row.receivedAt.toISOString(),
+    severity: row.severity,
+    publicity: row.publicity,
+    displayUntil: row.displayUntil?.toISOString() ?? null,
+    status: row.status,
+    data: row.data,
+    // Persons named on an organisation's record are not public; only their role is.
+    relatedPersons: row.relatedPersons.map((p) => ({ role: p.role, name: '', id: maskCitizenId('') })),
+    linkedFrom: null,
+    hash: row.hash,
+  };
+}
+
+/**
+ * Public disclosure (信用公示), no token: registration basics, licences and penalties in their
+ * display period, and published list entries, for organisations only. Natural persons are not
+ * publicly searchable: their identifiers are answered exactly like unknown ones.
+ */
+export async function publicRoutes(app: FastifyInstance) {
+  const { readModel, settings } = app.queryService;
+  app.get(
+    '/v1/public/subjects/:uscc',
+    {
+      config: { auth: 'public', rateLimit: { max: settings.publicRateLimit, timeWindow: 60_000 } },
+      schema: {
+        tags: ['public'],
+        summary: 'Publicly disclosed information about an organisation (双公示)',
+        description: `Rate-limited to ${settings.publicRateLimit} requests a minute per client.`,
+        params: byUscc,
+        response: { 200: publicDisclosureSchema },
+      },
+    },
+    async (request) => {
+      const { uscc } = request.params as z.infer<typeof byUscc>;
+      const check = checkUscc(uscc);
+      if (!check.ok) throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
+      const key = subjectKey(app.keyring, 'legal_person', check.value);
+      const subject = await readModel.subject(key);
+      if (!subject || subject.kind === 'natural_person')
+        throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
+      const now = app.clock();
+      const standing = (await readModel.recordsOf(key)).filter(
+        (row) =>
+          row.status === 'active' &&
+          row.repairedAt === null &&
+          !expired(row, now) &&
+          row.publicity === 'public',
+      );
+      const registration = standing.find((row) => row.category === 'org_registration');
+      return {
+        subject: {
+          uscc: check.value,
+          kind: subject.kind as 'legal_person',
+          name: openSubject(app.keyring, subject).name,
+        },
+        registration: registration?.data ?? null,
+        licences: standing.filter((row) => licenceEntries.has(row.category)).map(publicItem),
+        penalties: standing.filter((row) => penaltyEntries.has(row.category)).map(publicItem),
+        listEntries: [],
+        generatedAt: now.toISOString(),
+      };
+    },
+  );
+}
