@@ -29,12 +29,33 @@ export interface DatabaseHandle {
    * one dedicated connection and reconnects after losing it.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` with the SQL text (never the parameters) of every statement drizzle runs:
+   * for statement counts in tests and metrics. Returns the unsubscribe function.
+   */
+  onStatement(listener: (sqlText: string) => void): () => void;
   /** Whether the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
+function statementListeners() {
+  const listeners = new Set<(sqlText: string) => void>();
+  return {
+    logger: {
+      logQuery(query: string) {
+        for (const listener of listeners) listener(query);
+      },
+    },
+    onStatement(listener: (sqlText: string) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  const statements = statementListeners();
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.url,
@@ -45,10 +66,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     });
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
-    const db = drizzlePg({ client: pool }) as unknown as Database;
+    const db = drizzlePg({ client: pool, logger: statements.logger }) as unknown as Database;
     return {
       db,
       kind: 'postgres',
+      onStatement: statements.onStatement,
       async execScript(sqlText) {
         await pool.query(sqlText);
       },
@@ -87,7 +109,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const client = await PGlite.create(target.dataDir);
   await client.exec("SET TimeZone = 'UTC'");
-  const db = drizzlePglite({ client }) as unknown as Database;
+  const db = drizzlePglite({ client, logger: statements.logger }) as unknown as Database;
   let closed = false;
   const session: DatabaseSession = {
     async execScript(sqlText) {
@@ -101,6 +123,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   return {
     db,
     kind: 'pglite',
+    onStatement: statements.onStatement,
     ...session,
     withSession: (work) => work(session),
     async listen(channel, onNotify) {

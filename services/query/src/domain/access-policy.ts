@@ -42,7 +42,7 @@ export async function resolveViewer(
   if (isSelf(principal, subject, context.keyring)) return { audience: 'self', principal };
 
   if (principal.roles.includes('agency')) {
-    const agency = principal.org ? await context.registry.findAgency(principal.org) : undefined;
+    const agency = principal.org ? await context.registry.findAgency(principal.org, executor) : undefined;
     if (!agency)
       throw new ProblemError('agency_not_permitted', 'the token names no registered credit agency');
     if (agency.status !== 'active') throw new ProblemError('agency_not_permitted', 'the agency is suspended');
@@ -64,8 +64,10 @@ export async function resolveViewer(
     if (!purpose)
       throw new ProblemError('purpose_required', 'a government query states its purpose (`purpose`)');
     if (principal.roles.includes('government')) {
-      const department = principal.org ? await context.registry.findDepartment(principal.org) : undefined;
-      if (!department || department.status !== 'active') {
+      const department = principal.org
+        ? await context.registry.findDepartment(principal.org, executor)
+        : undefined;
+      if (department?.status !== 'active') {
         throw new ProblemError(
           'department_not_permitted',
           'the token names no registered government department',

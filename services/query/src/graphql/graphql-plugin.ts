@@ -142,6 +142,13 @@ export async function graphqlPlugin(app: FastifyInstance) {
             extensions: { code: original.code, status: original.status },
           }).toJSON();
         }
+        const nested = (original as { errors?: unknown } | undefined)?.errors;
+        if (Array.isArray(nested)) {
+          // Query validation failed: the document asks for something the schema does not have.
+          return new GraphQLError(nested.map((e: { message?: string }) => e.message).join('; '), {
+            extensions: { code: 'bad_request', status: 400 },
+          }).toJSON();
+        }
         if (!original || original instanceof GraphQLError) {
           return new GraphQLError(error.message, {
             nodes: error.nodes,

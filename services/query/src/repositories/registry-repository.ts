@@ -1,4 +1,4 @@
-import type { Database } from '@credit/db';
+import type { Database, Executor } from '@credit/db';
 import { eq } from 'drizzle-orm';
 import { agencies, departments } from '../db/schema.ts';
 
@@ -14,8 +14,8 @@ export function agencyLicensed(agency: AgencyRow, now: Date): boolean {
 /** The registries of credit agencies (信用服务机构) and government departments with their remit. */
 export function createRegistryRepository(db: Database) {
   return {
-    async findAgency(uscc: string): Promise<AgencyRow | undefined> {
-      const [row] = await db.select().from(agencies).where(eq(agencies.uscc, uscc));
+    async findAgency(uscc: string, executor: Executor = db): Promise<AgencyRow | undefined> {
+      const [row] = await executor.select().from(agencies).where(eq(agencies.uscc, uscc));
       return row;
     },
 
@@ -53,8 +53,8 @@ export function createRegistryRepository(db: Database) {
       return db.select().from(agencies).orderBy(agencies.uscc);
     },
 
-    async findDepartment(code: string): Promise<DepartmentRow | undefined> {
-      const [row] = await db.select().from(departments).where(eq(departments.code, code));
+    async findDepartment(code: string, executor: Executor = db): Promise<DepartmentRow | undefined> {
+      const [row] = await executor.select().from(departments).where(eq(departments.code, code));
       return row;
     },
 

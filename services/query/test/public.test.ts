@@ -1,0 +1,86 @@
+import type { TestPlatform } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { company, person, push, queryPlatform, record, type World, world } from './helpers.ts';
+
+let platform: TestPlatform;
+let w: World;
+
+beforeAll(async () => {
+  platform = await queryPlatform({ publicRateLimit: 30 });
+  w = await world(platform, [
+    'org_registration',
+    'org_licence',
+    'administrative_penalty',
+    'administrative_penalty_summary',
+    'fee_fund_arrears',
+    'person_education',
+  ]);
+});
+afterAll(async () => platform?.close());
+
+describe('public disclosure (双公示)', () => {
+  it('shows registration, licences and penalties in their display period, nothing else, without a token', async () => {
+    const org = company();
+    await push(platform, w.provider.token, record('org_registration', org));
+    const licence = await push(platform, w.provider.token, record('org_licence', org));
+    const penalty = await push(platform, w.provider.token, record('administrative_penalty', org));
+    const summary = await push(
+      platform,
+      w.provider.token,
+      record('administrative_penalty_summary', org, { occurredAt: new Date().toISOString().slice(0, 10) }),
+    );
+    const expiredPenalty = await push(
+      platform,
+      w.provider.token,
+      record('administrative_penalty', org, { occurredAt: '2021-03-01' }),
+    );
+    const arrears = await push(platform, w.provider.token, record('fee_fund_arrears', org));
+    const withdrawn = record('administrative_penalty', org);
+    await push(platform, w.provider.token, withdrawn);
+    await platform.request({
+      method: 'DELETE',
+      url: `/v1/records/by-source/${withdrawn.sourceId}`,
+      token: w.provider.token,
+      body: { reason: '撤销' },
+    });
+    await platform.drainConsumers();
+
+    const response = await platform.request({ url: `/v1/public/subjects/${org.id.toLowerCase()}` });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    expect(body.subject).toEqual({ uscc: org.id, kind: 'legal_person', name: org.name });
+    expect(body.registration).toMatchObject({ legalRepresentative: expect.any(String) });
+    expect(body.licences.map((i: { recordId: string }) => i.recordId)).toEqual([licence.id]);
+    const penalties = body.penalties.map((i: { recordId: string }) => i.recordId);
+    expect(penalties.sort()).toEqual([penalty.id, summary.id].sort());
+    expect(penalties).not.toContain(expiredPenalty.id);
+    expect(JSON.stringify(body)).not.toContain(arrears.id);
+    expect(response.headers['x-ratelimit-limit']).toBe('30');
+  });
+
+  it('answers a natural person’s identifier exactly like an unknown organisation', async () => {
+    const someone = person();
+    await push(platform, w.provider.token, record('person_education', someone));
+    await platform.drainConsumers();
+    const personResponse = await platform.request({ url: `/v1/public/subjects/${someone.id}` });
+    const unknown = await platform.request({ url: `/v1/public/subjects/${company().id}` });
+    expect(personResponse.statusCode).toBe(404);
+    expect(unknown.statusCode).toBe(404);
+    expect(personResponse.json().detail).toBe(unknown.json().detail);
+  });
+
+  it('rate-limits the public route with a problem+json 429', async () => {
+    const org = company();
+    let limited: Awaited<ReturnType<typeof platform.request>> | undefined;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const response = await platform.request({
+        url: `/v1/public/subjects/${org.id}`,
+        headers: { 'x-forwarded-for': '10.9.9.9' },
+      });
+      if (response.statusCode === 429) limited = response;
+    }
+    expect(limited?.headers['content-type']).toContain('application/problem+json');
+    expect(limited?.json()).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(limited?.headers['retry-after']).toBeDefined();
+  });
+});
