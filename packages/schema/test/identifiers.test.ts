@@ -42,6 +42,24 @@ describe('USCC (GB 32100-2015)', () => {
     });
   });
 
+  it('refuses a registration department and type pair GB 32100 does not define', () => {
+    for (const prefix of ['37', '96', 'Y2', 'B1']) {
+      const body = `${prefix}${standardUscc.slice(2, 17)}`;
+      expect(checkUscc(body + usccCheckCharacter(body)), prefix).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('GB 32100'),
+      });
+    }
+  });
+
+  it('refuses positions 9–17 that are not an organisation code (GB 11714 check)', () => {
+    const body = `${standardUscc.slice(0, 16)}${standardUscc.charAt(16) === '4' ? '5' : '4'}`;
+    expect(checkUscc(body + usccCheckCharacter(body))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('GB 11714'),
+    });
+  });
+
   it('refuses wrong lengths and a non-numeric region code', () => {
     expect(checkUscc(standardUscc.slice(0, 17)).ok).toBe(false);
     expect(checkUscc(`${standardUscc}0`).ok).toBe(false);

@@ -1,5 +1,5 @@
 import { citizenIdCheckCharacter } from './citizen-id.ts';
-import { usccAlphabet, usccCheckCharacter } from './uscc.ts';
+import { organisationCodeCheckCharacter, usccAlphabet, usccCheckCharacter } from './uscc.ts';
 
 /** A source of randomness in [0, 1); pass a seeded one for reproducible data sets. */
 export type Random = () => number;
@@ -38,8 +38,11 @@ const regionCodes = [
  */
 export function generateUscc(random: Random = Math.random, typeCode = '91'): string {
   const region = regionCodes[Math.floor(random() * regionCodes.length)] as string;
-  let body = typeCode + region;
-  for (let i = 0; i < 9; i++) body += pick(random, usccAlphabet);
+  let organisationCode = '';
+  for (let i = 0; i < 8; i++) organisationCode += pick(random, usccAlphabet);
+  organisationCode += organisationCodeCheckCharacter(organisationCode);
+  // An organisation code's check may be X, which the USCC alphabet allows; other letters it cannot produce.
+  const body = typeCode + region + organisationCode;
   return body + usccCheckCharacter(body);
 }
 
