@@ -50,6 +50,7 @@ export const errorCatalogue = {
   immutable_field: { status: 422, title: 'Field cannot change in a correction' },
   consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
   authorisation_invalid: { status: 422, title: 'The authorisation request is not acceptable' },
+  calendar_unavailable: { status: 422, title: 'The official calendar for that year is not loaded yet' },
   // 429/5xx
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

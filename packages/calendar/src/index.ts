@@ -1,0 +1,7 @@
+export {
+  addCalendarDays,
+  endOfShanghaiDay,
+  shanghaiDate,
+  WorkingDayCalendar,
+  type YearSchedule,
+} from './calendar.ts';
