@@ -40,8 +40,11 @@ export interface ConsumerStatus {
 
 export interface RunningConsumer {
   status(): ConsumerStatus;
-  /** Processes until the feed has nothing settled left; for tests and start-up catch-up. */
-  drain(): Promise<number>;
+  /**
+   * Processes until no committed event is left beyond the cursor (waiting out events the feed
+   * still holds back behind older transactions); for tests and start-up catch-up.
+   */
+  drain(timeoutMs?: number): Promise<number>;
   /** Wakes the loop now (the all-in-one server calls this after its own writes). */
   wake(): void;
   stop(): Promise<void>;
@@ -99,6 +102,25 @@ export async function consumeOnce<P>(
     await writeCursor(tx, options.cursorSchema, options.name, options.source, last.position);
     return { applied: events.length, position: last.position };
   });
+}
+
+/** Whether any committed event (of the consumer's types) lies beyond its cursor, released or not. */
+async function committedBeyondCursor<P>(db: Database, options: ConsumerOptions<P>): Promise<boolean> {
+  const position = await readCursor(db, options.cursorSchema, options.name, options.source);
+  const table = sql.raw(`"${options.source}"."events"`);
+  const typeFilter =
+    options.types && options.types.length > 0
+      ? sql`AND type IN (${sql.join(
+          options.types.map((t) => sql`${t}`),
+          sql`, `,
+        )})`
+      : sql``;
+  const rows = rowsOf(
+    await db.execute(
+      sql`SELECT 1 AS pending FROM ${table} WHERE (tx_id, seq) > (${position.txId}::xid8, ${position.seq}::bigint) ${typeFilter} LIMIT 1`,
+    ),
+  );
+  return rows.length > 0;
 }
 
 export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<RunningConsumer> {
@@ -175,12 +197,17 @@ export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<Run
   return {
     status: () => ({ ...status }),
     wake,
-    async drain() {
+    async drain(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
       let total = 0;
       for (;;) {
         const applied = await step();
         total += applied;
-        if (applied === 0) return total;
+        if (applied > 0) continue;
+        if (!(await committedBeyondCursor(handle.db, options))) return total;
+        if (Date.now() > deadline)
+          throw new Error(`consumer ${options.name} did not catch up within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
     async stop() {

@@ -1,6 +1,6 @@
 import type { Executor } from '@credit/db';
 import { consumeOnce, decodeCursor, encodeCursor, type FeedEvent, feedStart, readFeed } from '@credit/events';
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { createTestPlatform, eventually, type TestPlatform } from '@credit/testing';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +71,11 @@ describe('gap-free event feed', () => {
       expect(await readFeed(platform.database.db, schema, feedStart, 100)).toEqual([]);
 
       await early.query('COMMIT');
-      const feed = await readFeed(platform.database.db, schema, feedStart, 100);
+      // Release waits for every older write transaction of the cluster (other test files' too).
+      const feed = await eventually(
+        () => readFeed(platform.database.db, schema, feedStart, 100),
+        (events) => events.length >= 2,
+      );
       expect(feed.map((e) => e.aggregateId)).toEqual(['early', 'late']);
 
       // The serial-id reader resumes after 'late' and never sees 'early'.
@@ -136,8 +140,22 @@ describe('gap-free event feed', () => {
     );
     writing = false;
     await reader;
-    while ((await consumeOnce(platform.database.db, consumer)).applied > 0) {}
     await pool.end();
+    const count = async () =>
+      Number(
+        (
+          await platform.database.query<{ n: string }>(
+            "SELECT count(*) AS n FROM feedtest.applied WHERE aggregate_id LIKE 'w%'",
+          )
+        )[0]?.n,
+      );
+    await eventually(
+      async () => {
+        await consumeOnce(platform.database.db, consumer);
+        return count();
+      },
+      (n) => n >= written.length,
+    );
 
     const applied = await platform.database.query<{ aggregate_id: string }>(
       "SELECT aggregate_id FROM feedtest.applied WHERE aggregate_id LIKE 'w%'",

@@ -1,5 +1,5 @@
 import { readFeed } from '@credit/events';
-import type { TestPlatform } from '@credit/testing';
+import { eventually, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
 
@@ -50,7 +50,6 @@ describe('concurrent pushes', () => {
     expect(rows).toHaveLength(900);
     expect(rows.every((r) => Number(r.versions) === 1)).toBe(true);
 
-    const feed = await readFeed(platform.database.db, 'ingest', { txId: '0', seq: 0 }, 100_000);
     const recordIds = new Set(
       (
         await platform.database.query<{ record_id: string }>(
@@ -59,7 +58,13 @@ describe('concurrent pushes', () => {
         )
       ).map((r) => r.record_id),
     );
-    const announced = feed.filter((e) => recordIds.has(e.aggregateId)).map((e) => e.aggregateId);
+    const announced = await eventually(
+      async () =>
+        (await readFeed(platform.database.db, 'ingest', { txId: '0', seq: 0 }, 100_000))
+          .filter((e) => recordIds.has(e.aggregateId))
+          .map((e) => e.aggregateId),
+      (ids) => ids.length >= 900,
+    );
     expect(announced).toHaveLength(900);
     expect(new Set(announced).size).toBe(900);
   });

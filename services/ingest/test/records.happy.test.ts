@@ -1,6 +1,6 @@
 import { readFeed } from '@credit/events';
 import { recordEventSchema } from '@credit/schema';
-import { citizenId, type TestPlatform } from '@credit/testing';
+import { citizenId, eventually, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
 
@@ -181,8 +181,14 @@ describe('pushing a record', () => {
       subject: { kind: 'natural_person', id: person, name: '陈晨' },
     });
     const created = (await push(body)).json();
-    const events = await readFeed(platform.database.db, 'ingest', { txId: '0', seq: 0 }, 10_000);
-    const mine = events.filter((e) => e.aggregateId === created.id);
+    // The feed releases an event once every older write transaction of the cluster has ended.
+    const mine = await eventually(
+      async () =>
+        (await readFeed(platform.database.db, 'ingest', { txId: '0', seq: 0 }, 10_000)).filter(
+          (e) => e.aggregateId === created.id,
+        ),
+      (events) => events.length > 0,
+    );
     expect(mine).toHaveLength(1);
     const payload = recordEventSchema.parse(mine[0]?.payload);
     expect(payload).toMatchObject({
