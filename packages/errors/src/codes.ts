@@ -23,6 +23,7 @@ export const errorCatalogue = {
   authorisation_mismatch: { status: 403, title: 'The authorisation is for another agency or subject' },
   agency_not_permitted: { status: 403, title: 'Agency not registered, suspended or unlicensed' },
   department_not_permitted: { status: 403, title: 'Department not registered or outside its remit' },
+  not_identifying_department: { status: 403, title: 'Only the identifying department decides this entry' },
   // 404
   not_found: { status: 404, title: 'Not found' },
   // 405/406/409/412/413/415
@@ -32,6 +33,8 @@ export const errorCatalogue = {
   source_id_conflict: { status: 409, title: 'This sourceId already names a different record' },
   record_withdrawn: { status: 409, title: 'The record is withdrawn' },
   concurrent_modification: { status: 409, title: 'The record changed meanwhile; retry' },
+  objection_window_open: { status: 409, title: 'The objection window is still open' },
+  invalid_state: { status: 409, title: 'Not possible in the current state' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   batch_too_large: { status: 413, title: 'Too many items in one batch' },
@@ -51,6 +54,7 @@ export const errorCatalogue = {
   consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
   authorisation_invalid: { status: 422, title: 'The authorisation request is not acceptable' },
   calendar_unavailable: { status: 422, title: 'The official calendar for that year is not loaded yet' },
+  rule_invalid: { status: 422, title: 'The rule does not parse' },
   // 429/5xx
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

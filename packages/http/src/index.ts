@@ -11,4 +11,5 @@ export { healthRoutes } from './health-routes.ts';
 export { createLogger, loggerOptions, serialiseError, withoutParameters } from './logging.ts';
 export { default as openapiPlugin } from './openapi.ts';
 export { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
+export { requireSubject, tokenSubject } from './subject-ref.ts';
 export { isZodSchema, zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';

@@ -45,3 +45,6 @@ export const recordEventSchema = z.object({
   hash: z.string(),
 });
 export type RecordEvent = z.infer<typeof recordEventSchema>;
+
+/** A related person as the feed names them: role, blind index, and the record kept against them. */
+export type RelatedPersonRef = RecordEvent['relatedPersons'][number];

@@ -1,5 +1,9 @@
 import { idFromDigest, type Keyring } from '@credit/crypto';
-import { checkCitizenId, checkUscc, identifierScheme, type SubjectKind } from '@credit/schema';
+import {
+  resolveSubjectIdentifier,
+  type SubjectKind,
+  subjectKeyOf as sharedSubjectKeyOf,
+} from '@credit/schema';
 
 /**
  * How the ingest service turns identities into keys. Every derivation is a keyed HMAC under the
@@ -9,7 +13,7 @@ import { checkCitizenId, checkUscc, identifierScheme, type SubjectKind } from '@
 
 /** The subject's blind index: the lookup and distribution key of every subject-scoped table. */
 export function subjectKeyOf(keyring: Keyring, kind: SubjectKind, normalisedId: string): Buffer {
-  return keyring.blindIndex(`subject:${identifierScheme(kind)}`, normalisedId);
+  return sharedSubjectKeyOf(keyring.blindIndex, kind, normalisedId);
 }
 
 /** A provider's record id: reproducible from (provider, sourceId), so idempotency is a key probe. */
@@ -49,10 +53,5 @@ export function nameAad(subjectKey: Buffer): Buffer {
  * identity number or a USCC. Undefined when the claim is missing or not a valid identifier.
  */
 export function subjectKeyForToken(keyring: Keyring, subjectId: string | undefined): Buffer | undefined {
-  if (!subjectId) return undefined;
-  const person = checkCitizenId(subjectId);
-  if (person.ok) return subjectKeyOf(keyring, 'natural_person', person.value);
-  const organisation = checkUscc(subjectId);
-  if (organisation.ok) return subjectKeyOf(keyring, 'legal_person', organisation.value);
-  return undefined;
+  return resolveSubjectIdentifier(keyring.blindIndex, subjectId)?.key;
 }

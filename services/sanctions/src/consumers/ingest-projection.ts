@@ -1,0 +1,91 @@
+import type { Executor } from '@credit/db';
+import type { FeedEvent } from '@credit/events';
+import { type RecordEvent, recordEventSchema } from '@credit/schema';
+import { sql } from 'drizzle-orm';
+import { records, subjects } from '../db/schema.ts';
+import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
+
+export const recordProjectionName = 'sanctions-records';
+
+/**
+ * Keeps the sanctions service's own view of records current from the ingest feed, then
+ * re-evaluates the list rules for every subject the batch touched, in the same transaction:
+ * a record that makes a rule hold proposes an entry exactly once, and a withdrawal or
+ * correction that breaks an entry's basis ends it.
+ */
+export function ingestProjection(context: ProcedureContext) {
+  return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
+    const latest = new Map<string, RecordEvent>();
+    for (const event of events) {
+      const payload = recordEventSchema.parse(event.payload);
+      const current = latest.get(payload.recordId);
+      if (!current || current.version < payload.version) latest.set(payload.recordId, payload);
+    }
+    if (latest.size === 0) return;
+    const ordered = [...latest.values()].sort((a, b) => (a.recordId < b.recordId ? -1 : 1));
+    const subjectRows = new Map<string, typeof subjects.$inferInsert>();
+    for (const e of ordered) {
+      subjectRows.set(e.subject.key, {
+        subjectKey: Buffer.from(e.subject.key, 'hex'),
+        kind: e.subject.kind,
+        identifierCipher: Buffer.from(e.subject.identifierCipher, 'base64'),
+        nameCipher: Buffer.from(e.subject.nameCipher, 'base64'),
+        keyId: e.subject.keyId,
+        updatedAt: new Date(e.receivedAt),
+      });
+    }
+    const keys = [...subjectRows.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
+    await tx
+      .insert(subjects)
+      .values(keys)
+      .onConflictDoUpdate({
+        target: subjects.subjectKey,
+        set: {
+          nameCipher: sql`excluded.name_cipher`,
+          keyId: sql`excluded.key_id`,
+          identifierCipher: sql`excluded.identifier_cipher`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+        setWhere: sql`${subjects.updatedAt} <= excluded.updated_at`,
+      });
+    await tx
+      .insert(records)
+      .values(
+        ordered.map((e) => ({
+          subjectKey: Buffer.from(e.subject.key, 'hex'),
+          recordId: e.recordId,
+          version: e.version,
+          status: e.status,
+          category: e.category,
+          classCode: e.classCode,
+          subjectKind: e.subject.kind,
+          occurredAt: new Date(e.occurredAt),
+          severity: e.severity,
+          displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+          data: e.data,
+          relatedPersons: e.relatedPersons,
+          providerCode: e.provider,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [records.subjectKey, records.recordId],
+        set: {
+          version: sql`excluded.version`,
+          status: sql`excluded.status`,
+          occurredAt: sql`excluded.occurred_at`,
+          severity: sql`excluded.severity`,
+          displayUntil: sql`excluded.display_until`,
+          data: sql`excluded.data`,
+          relatedPersons: sql`excluded.related_persons`,
+        },
+        setWhere: sql`${records.version} < excluded.version`,
+      });
+    await evaluateSubjects(
+      tx,
+      context,
+      keys.map((k) => k.subjectKey),
+      context.clock(),
+      'rules',
+    );
+  };
+}

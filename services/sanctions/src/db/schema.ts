@@ -1,0 +1,170 @@
+import { bytea } from '@credit/db';
+import { defineOutbox } from '@credit/events';
+import type { RelatedPersonRef } from '@credit/schema';
+import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** The sanctions service owns the `sanctions` schema (migrations/sanctions). */
+export const sanctionsSchemaName = 'sanctions';
+const sanctions = pgSchema(sanctionsSchemaName);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const records = sanctions.table('records', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  version: integer('version').notNull(),
+  status: text('status').$type<'active' | 'withdrawn'>().notNull(),
+  category: text('category').notNull(),
+  classCode: text('class_code').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  occurredAt: instant('occurred_at').notNull(),
+  severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
+  displayUntil: instant('display_until'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  relatedPersons: jsonb('related_persons').$type<RelatedPersonRef[]>().notNull(),
+  providerCode: text('provider_code').notNull(),
+  repairedAt: instant('repaired_at'),
+});
+
+export const subjects = sanctions.table('subjects', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  kind: text('kind').notNull(),
+  identifierCipher: bytea('identifier_cipher').notNull(),
+  nameCipher: bytea('name_cipher').notNull(),
+  keyId: text('key_id').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const measures = sanctions.table('measures', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  nameEn: text('name_en').notNull(),
+  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  domains: text('domains').array().notNull(),
+  subjectScope: text('subject_scope').$type<'organisation' | 'person' | 'any'>().notNull(),
+  actions: text('actions').array().notNull(),
+  effect: text('effect').$type<'deny' | 'restrict' | 'inspect' | 'priority'>().notNull(),
+  legalBasis: text('legal_basis').notNull(),
+  implementingDepartment: text('implementing_department').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const rules = sanctions.table('rules', {
+  code: text('code').notNull(),
+  version: integer('version').notNull(),
+  definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+  status: text('status').$type<'active' | 'retired'>().notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export interface BasisRef {
+  recordId: string;
+  version: number;
+  category: string;
+}
+
+export const listEntries = sanctions.table('list_entries', {
+  subjectKey: bytea('subject_key').notNull(),
+  entryId: text('entry_id').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  domain: text('domain').notNull(),
+  ruleCode: text('rule_code').notNull(),
+  ruleVersion: integer('rule_version').notNull(),
+  identifyingDepartment: text('identifying_department').notNull(),
+  status: text('status')
+    .$type<'noticed' | 'proposed' | 'published' | 'rejected' | 'cancelled' | 'exited'>()
+    .notNull(),
+  basis: jsonb('basis').$type<BasisRef[]>().notNull(),
+  measures: text('measures').array().notNull(),
+  proposedAt: instant('proposed_at').notNull(),
+  objectionUntil: instant('objection_until'),
+  decidedAt: instant('decided_at'),
+  decidedBy: text('decided_by'),
+  validFrom: instant('valid_from'),
+  validUntil: instant('valid_until'),
+  endedAt: instant('ended_at'),
+  endReason: text('end_reason'),
+  parentEntryId: text('parent_entry_id'),
+  relatedRole: text('related_role'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const entryHistory = sanctions.table('entry_history', {
+  subjectKey: bytea('subject_key').notNull(),
+  entryId: text('entry_id').notNull(),
+  seq: integer('seq').notNull(),
+  status: text('status').notNull(),
+  at: instant('at').notNull(),
+  actor: text('actor').notNull(),
+  note: text('note'),
+});
+
+export const grades = sanctions.table('grades', {
+  subjectKey: bytea('subject_key').notNull(),
+  domain: text('domain').notNull(),
+  year: integer('year').notNull(),
+  grade: text('grade').notNull(),
+  ruleCode: text('rule_code').notNull(),
+  ruleVersion: integer('rule_version').notNull(),
+  computedAt: instant('computed_at').notNull(),
+});
+
+export const checks = sanctions.table('checks', {
+  subjectKey: bytea('subject_key').notNull(),
+  checkId: text('check_id').notNull(),
+  org: text('org').notNull(),
+  role: text('role').notNull(),
+  action: text('action').notNull(),
+  purpose: text('purpose').notNull(),
+  decision: text('decision').notNull(),
+  entries: jsonb('entries').$type<unknown[]>().notNull(),
+  measures: jsonb('measures').$type<unknown[]>().notNull(),
+  checkedAt: instant('checked_at').notNull(),
+});
+
+export const checkFeedback = sanctions.table('check_feedback', {
+  subjectKey: bytea('subject_key').notNull(),
+  checkId: text('check_id').notNull(),
+  seq: integer('seq').notNull(),
+  outcome: text('outcome').notNull(),
+  note: text('note'),
+  org: text('org').notNull(),
+  reportedAt: instant('reported_at').notNull(),
+});
+
+export const watches = sanctions.table('watches', {
+  subjectKey: bytea('subject_key').notNull(),
+  platform: text('platform').notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const webhooks = sanctions.table('webhooks', {
+  platform: text('platform').primaryKey(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const webhookDeliveries = sanctions.table('webhook_deliveries', {
+  deliveryId: text('delivery_id').primaryKey(),
+  platform: text('platform').notNull(),
+  eventId: uuid('event_id').notNull(),
+  subjectKey: bytea('subject_key').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  status: text('status').$type<'pending' | 'delivered' | 'failing' | 'dead'>().notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: instant('next_attempt_at').notNull(),
+  lastStatus: integer('last_status'),
+  lastError: text('last_error'),
+  createdAt: instant('created_at').notNull(),
+  deliveredAt: instant('delivered_at'),
+});
+
+export const jobRuns = sanctions.table('job_runs', {
+  job: text('job').primaryKey(),
+  lastRunAt: instant('last_run_at').notNull(),
+});
+
+export const sanctionsOutbox = defineOutbox(sanctionsSchemaName);

@@ -1,0 +1,74 @@
+import type { Keyring } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { type ListEntryView, maskCitizenId, maskPersonName } from '@credit/schema';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { entryHistory, measures, subjects } from '../db/schema.ts';
+import type { EntryRow } from './list-procedure.ts';
+import { toMeasure } from './verdicts.ts';
+
+/** Entries as the API shows them, with measures, history and the subject (persons masked unless `reveal`). */
+export async function entryViews(
+  executor: Executor,
+  keyring: Keyring,
+  entries: EntryRow[],
+  reveal: boolean,
+): Promise<ListEntryView[]> {
+  if (entries.length === 0) return [];
+  const allMeasures = new Map((await executor.select().from(measures)).map((m) => [m.code, m]));
+  const keys = [...new Map(entries.map((e) => [e.subjectKey.toString('hex'), e.subjectKey])).values()];
+  const subjectRows = new Map(
+    (await executor.select().from(subjects).where(inArray(subjects.subjectKey, keys))).map((s) => [
+      s.subjectKey.toString('hex'),
+      s,
+    ]),
+  );
+  const views: ListEntryView[] = [];
+  for (const entry of entries) {
+    const subject = subjectRows.get(entry.subjectKey.toString('hex'));
+    const aad = (label: string) => Buffer.concat([Buffer.from(label), entry.subjectKey]);
+    const identifier = subject
+      ? keyring.decrypt(subject.keyId, subject.identifierCipher, aad('identifier:'))
+      : '';
+    const name = subject ? keyring.decrypt(subject.keyId, subject.nameCipher, aad('name:')) : '';
+    const person = entry.subjectKind === 'natural_person';
+    const history = await executor
+      .select()
+      .from(entryHistory)
+      .where(and(eq(entryHistory.subjectKey, entry.subjectKey), eq(entryHistory.entryId, entry.entryId)))
+      .orderBy(asc(entryHistory.seq));
+    views.push({
+      id: entry.entryId,
+      subject: {
+        kind: entry.subjectKind as ListEntryView['subject']['kind'],
+        id: person && !reveal ? maskCitizenId(identifier) : identifier,
+        name: person && !reveal ? maskPersonName(name) : name,
+      },
+      listKind: entry.listKind,
+      domain: entry.domain as ListEntryView['domain'],
+      rule: { code: entry.ruleCode, version: entry.ruleVersion },
+      identifyingDepartment: entry.identifyingDepartment,
+      status: entry.status,
+      basis: entry.basis,
+      measures: entry.measures.flatMap((code) => {
+        const row = allMeasures.get(code);
+        return row ? [toMeasure(row)] : [];
+      }),
+      proposedAt: entry.proposedAt.toISOString(),
+      objectionUntil: entry.objectionUntil?.toISOString() ?? null,
+      decidedAt: entry.decidedAt?.toISOString() ?? null,
+      validFrom: entry.validFrom?.toISOString() ?? null,
+      validUntil: entry.validUntil?.toISOString() ?? null,
+      endedAt: entry.endedAt?.toISOString() ?? null,
+      endReason: entry.endReason,
+      parentEntryId: entry.parentEntryId,
+      relatedRole: entry.relatedRole,
+      history: history.map((h) => ({
+        status: h.status,
+        at: h.at.toISOString(),
+        actor: h.actor,
+        note: h.note,
+      })),
+    });
+  }
+  return views;
+}

@@ -1,0 +1,56 @@
+import type { Measure, MeasureEffect, SanctionAction } from '@credit/schema';
+import type { measures } from '../db/schema.ts';
+import type { EntryRow } from './list-procedure.ts';
+
+type MeasureRow = typeof measures.$inferSelect;
+
+/** Entries in force: published and within their validity. */
+export function standing(entries: EntryRow[], now: Date): EntryRow[] {
+  return entries.filter(
+    (e) =>
+      e.status === 'published' &&
+      (e.validFrom === null || e.validFrom.getTime() <= now.getTime()) &&
+      (e.validUntil === null || e.validUntil.getTime() > now.getTime()),
+  );
+}
+
+export function toMeasure(row: MeasureRow): Measure {
+  return {
+    code: row.code,
+    name: row.name,
+    nameEn: row.nameEn,
+    listKind: row.listKind,
+    domains: row.domains as Measure['domains'],
+    subjectScope: row.subjectScope,
+    actions: row.actions as Measure['actions'],
+    effect: row.effect,
+    legalBasis: row.legalBasis,
+    implementingDepartment: row.implementingDepartment,
+  };
+}
+
+/** The measures standing entries trigger, optionally only those governing some actions. */
+export function triggeredMeasures(
+  entries: EntryRow[],
+  all: MeasureRow[],
+  actions?: readonly SanctionAction[],
+): MeasureRow[] {
+  const codes = new Set(entries.flatMap((e) => e.measures));
+  return all.filter(
+    (m) => codes.has(m.code) && (!actions || m.actions.some((a) => actions.includes(a as SanctionAction))),
+  );
+}
+
+const severity: Record<MeasureEffect, number> = { deny: 3, restrict: 2, inspect: 2, priority: 1 };
+
+/**
+ * "May this subject do this?": deny when any triggered measure denies the action, restrict when
+ * one restricts it or marks the subject for inspection, priority when only incentives apply.
+ */
+export function decisionFor(applied: MeasureRow[]): 'allow' | 'restrict' | 'deny' | 'priority' {
+  const worst = Math.max(0, ...applied.map((m) => severity[m.effect]));
+  if (worst === 3) return 'deny';
+  if (worst === 2) return 'restrict';
+  if (worst === 1) return 'priority';
+  return 'allow';
+}

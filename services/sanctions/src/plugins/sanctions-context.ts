@@ -1,0 +1,107 @@
+import { WorkingDayCalendar } from '@credit/calendar';
+import { type RunningConsumer, startConsumer } from '@credit/events';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ingestProjection, recordProjectionName } from '../consumers/ingest-projection.ts';
+import { sanctionsSchemaName } from '../db/schema.ts';
+import { runDailyPassIfDue } from '../domain/daily-pass.ts';
+import type { ProcedureContext } from '../domain/list-procedure.ts';
+import {
+  dispatchListingChanges,
+  listingChangeTypes,
+  type SenderSettings,
+  sendDueDeliveries,
+  webhookDispatchName,
+} from '../workers/webhooks.ts';
+
+export interface SanctionsSettings {
+  feedIdleMs: number;
+  webhooks: SenderSettings & { pollMs: number };
+  /** How often to look whether the daily pass is due; 0 disables the schedule (tests run it on demand). */
+  dailyCheckMs: number;
+  maxBatchSubjects: number;
+}
+
+export interface SanctionsContext extends ProcedureContext {
+  settings: SanctionsSettings;
+  /** Sends due webhook deliveries now (the loop does it on its own schedule). */
+  sendWebhooks(): Promise<number>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sanctions: SanctionsContext;
+  }
+}
+
+/**
+ * The sanctions service's context and background work: the record projection (which also
+ * re-evaluates rules), the webhook dispatcher and sender, and the daily pass. Background work
+ * starts when the server is ready and stops before the database closes.
+ */
+export default fp(
+  async (app: FastifyInstance, settings: SanctionsSettings) => {
+    const context: SanctionsContext = {
+      keyring: app.keyring,
+      calendar: new WorkingDayCalendar(),
+      clock: app.clock,
+      settings,
+      sendWebhooks: () => sendDueDeliveries(app.db, settings.webhooks, app.clock),
+    };
+    app.decorate('sanctions', context);
+    const consumers: RunningConsumer[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    let sending: Promise<unknown> = Promise.resolve();
+
+    app.addHook('onReady', async () => {
+      const projection = await startConsumer({
+        handle: app.database,
+        source: 'ingest',
+        cursorSchema: sanctionsSchemaName,
+        name: recordProjectionName,
+        idleMs: settings.feedIdleMs,
+        logger: app.log,
+        apply: ingestProjection(context),
+      });
+      const dispatcher = await startConsumer({
+        handle: app.database,
+        source: sanctionsSchemaName,
+        cursorSchema: sanctionsSchemaName,
+        name: webhookDispatchName,
+        types: listingChangeTypes,
+        idleMs: settings.feedIdleMs,
+        logger: app.log,
+        apply: dispatchListingChanges,
+      });
+      consumers.push(projection, dispatcher);
+      app.consumers.set(recordProjectionName, projection);
+      app.consumers.set(webhookDispatchName, dispatcher);
+      timers.push(
+        setInterval(() => {
+          sending = sending
+            .then(() => context.sendWebhooks())
+            .catch((error: unknown) =>
+              app.log.warn({ errorName: (error as Error).name }, 'webhook sending failed; will retry'),
+            );
+        }, settings.webhooks.pollMs),
+      );
+      if (settings.dailyCheckMs > 0) {
+        timers.push(
+          setInterval(() => {
+            runDailyPassIfDue(app.db, context).catch((error: unknown) =>
+              app.log.warn({ errorName: (error as Error).name }, 'daily pass failed; will retry'),
+            );
+          }, settings.dailyCheckMs),
+        );
+      }
+    });
+    app.addHook('onClose', async () => {
+      for (const timer of timers) clearInterval(timer);
+      await sending;
+      app.consumers.delete(recordProjectionName);
+      app.consumers.delete(webhookDispatchName);
+      for (const consumer of consumers) await consumer.stop();
+    });
+  },
+  { name: 'sanctions-context', dependencies: ['credit-core'] },
+);

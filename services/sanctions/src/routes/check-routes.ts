@@ -1,0 +1,124 @@
+import { newId } from '@credit/crypto';
+import { inTransaction } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { principalOf, requireSubject } from '@credit/http';
+import { checkFeedbackSchema, checkRequestSchema, checkResultSchema, prefixedId } from '@credit/schema';
+import { desc, eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { checkFeedback, checks, listEntries, measures } from '../db/schema.ts';
+import { decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
+
+const byId = z.strictObject({ id: prefixedId('chk') });
+
+/**
+ * 自动比对、自动拦截: "may this subject do this?" answered from the lists in force, with the
+ * measures and their legal basis; every check is kept, and departments report what they did.
+ */
+export async function checkRoutes(app: FastifyInstance) {
+  app.post(
+    '/v1/checks',
+    {
+      config: { auth: { roles: ['government', 'admin', 'platform'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Check a subject before an action (licence, subsidy, tender, platform entry…)',
+        body: checkRequestSchema,
+        response: { 200: checkResultSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body as z.infer<typeof checkRequestSchema>;
+      const principal = principalOf(request);
+      const subject = requireSubject(app.keyring, body.subject.id, 'subject.id');
+      const now = app.clock();
+      const entries = standing(
+        await app.db.select().from(listEntries).where(eq(listEntries.subjectKey, subject.key)),
+        now,
+      );
+      const applied = triggeredMeasures(entries, await app.db.select().from(measures), [body.action]);
+      const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
+      const result = {
+        checkId: newId('chk', now.getTime()),
+        decision: decisionFor(applied),
+        action: body.action,
+        entries: relevant.map((e) => ({
+          id: e.entryId,
+          listKind: e.listKind,
+          domain: e.domain,
+          validUntil: e.validUntil?.toISOString() ?? null,
+        })),
+        measures: applied.map(toMeasure),
+        checkedAt: now.toISOString(),
+      };
+      await app.db.insert(checks).values({
+        subjectKey: subject.key,
+        checkId: result.checkId,
+        org: principal.org ?? principal.sub,
+        role: principal.roles[0] ?? 'unknown',
+        action: body.action,
+        purpose: body.purpose,
+        decision: result.decision,
+        entries: result.entries,
+        measures: applied.map((m) => m.code),
+        checkedAt: now,
+      });
+      return result;
+    },
+  );
+
+  app.post(
+    '/v1/checks/:id/feedback',
+    {
+      config: { auth: { roles: ['government', 'admin', 'platform'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Report what was done after a check (奖惩反馈)',
+        params: byId,
+        body: checkFeedbackSchema,
+        response: {
+          201: z.object({
+            checkId: z.string(),
+            seq: z.number().int(),
+            outcome: z.string(),
+            reportedAt: z.string(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof checkFeedbackSchema>;
+      const principal = principalOf(request);
+      const org = principal.org ?? principal.sub;
+      const now = app.clock();
+      const row = await inTransaction(app.db, async (tx) => {
+        const [check] = await tx.select().from(checks).where(eq(checks.checkId, id));
+        if (!check) throw new ProblemError('not_found', 'no such check');
+        if (check.org !== org && !principal.roles.includes('admin'))
+          throw new ProblemError('forbidden', 'feedback comes from the department that checked');
+        const [last] = await tx
+          .select({ seq: checkFeedback.seq })
+          .from(checkFeedback)
+          .where(eq(checkFeedback.checkId, id))
+          .orderBy(desc(checkFeedback.seq))
+          .limit(1);
+        const seq = (last?.seq ?? 0) + 1;
+        await tx
+          .insert(checkFeedback)
+          .values({
+            subjectKey: check.subjectKey,
+            checkId: id,
+            seq,
+            outcome: body.outcome,
+            note: body.note ?? null,
+            org,
+            reportedAt: now,
+          });
+        return { checkId: id, seq, outcome: body.outcome, reportedAt: now.toISOString() };
+      });
+      reply.code(201);
+      return row;
+    },
+  );
+}

@@ -1,0 +1,148 @@
+import { inTransaction } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { principalOf, requireSubject, tokenSubject } from '@credit/http';
+import { entryDecisionSchema, entryStatuses, listEntrySchema, prefixedId } from '@credit/schema';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listEntries } from '../db/schema.ts';
+import { entryViews } from '../domain/entry-views.ts';
+import { publishEntry, rejectEntry } from '../domain/list-procedure.ts';
+
+const byId = z.strictObject({ id: prefixedId('lst') });
+const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
+const listQuery = z.strictObject({
+  status: z.enum(entryStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** List entries: departments find and decide proposals; subjects see notices about them. */
+export async function entryRoutes(app: FastifyInstance) {
+  app.get(
+    '/v1/list-entries',
+    {
+      config: { auth: { roles: ['admin', 'government'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Entries to decide or follow: a department sees those it identifies, the credit office all',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(listEntrySchema) }) },
+      },
+    },
+    async (request) => {
+      const { status, limit } = request.query as z.infer<typeof listQuery>;
+      const principal = principalOf(request);
+      const conditions: SQL[] = [];
+      if (status) conditions.push(eq(listEntries.status, status));
+      if (!principal.roles.includes('admin'))
+        conditions.push(eq(listEntries.identifyingDepartment, principal.org ?? ''));
+      const rows = await app.db
+        .select()
+        .from(listEntries)
+        .where(and(...conditions))
+        .orderBy(desc(listEntries.updatedAt))
+        .limit(limit);
+      return { items: await entryViews(app.db, app.keyring, rows, false) };
+    },
+  );
+
+  app.get(
+    '/v1/list-entries/:id',
+    {
+      config: { auth: { roles: ['admin', 'government'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'One entry with its measures and full history',
+        params: byId,
+        response: { 200: listEntrySchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const [row] = await app.db.select().from(listEntries).where(eq(listEntries.entryId, id));
+      if (!row) throw new ProblemError('not_found', 'no such list entry');
+      const [view] = await entryViews(app.db, app.keyring, [row], false);
+      return view;
+    },
+  );
+
+  app.post(
+    '/v1/list-entries/:id/decision',
+    {
+      config: { auth: { roles: ['admin', 'government'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'The identifying department decides: publish with validity, or reject',
+        description:
+          'Black and watch entries can be decided only after their objection window (working days) has passed.',
+        params: byId,
+        body: entryDecisionSchema,
+        response: { 200: listEntrySchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof entryDecisionSchema>;
+      const principal = principalOf(request);
+      const now = app.clock();
+      const decided = await inTransaction(app.db, async (tx) => {
+        const [entry] = await tx.select().from(listEntries).where(eq(listEntries.entryId, id)).for('update');
+        if (!entry) throw new ProblemError('not_found', 'no such list entry');
+        if (!principal.roles.includes('admin') && principal.org !== entry.identifyingDepartment) {
+          throw new ProblemError(
+            'not_identifying_department',
+            `only ${entry.identifyingDepartment} decides this entry`,
+          );
+        }
+        if (entry.status !== 'noticed' && entry.status !== 'proposed') {
+          throw new ProblemError('invalid_state', `the entry is ${entry.status}; only proposals are decided`);
+        }
+        if (
+          body.decision === 'publish' &&
+          entry.objectionUntil &&
+          entry.objectionUntil.getTime() > now.getTime()
+        ) {
+          throw new ProblemError('objection_window_open', 'the subject may still object', {
+            objectionUntil: entry.objectionUntil.toISOString(),
+          });
+        }
+        const actor = principal.org ?? principal.sub;
+        return body.decision === 'publish'
+          ? publishEntry(tx, app.sanctions, entry, body.validUntil, actor, body.note, now)
+          : rejectEntry(tx, app.sanctions, entry, actor, body.note, now);
+      });
+      const [view] = await entryViews(app.db, app.keyring, [decided], false);
+      return view;
+    },
+  );
+
+  app.get(
+    '/v1/subjects/:id/list-entries',
+    {
+      config: { auth: { roles: ['subject', 'admin'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Entries about a subject, notices (告知) included, with objection windows',
+        params: bySubject,
+        response: { 200: z.object({ items: z.array(listEntrySchema) }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof bySubject>;
+      const principal = principalOf(request);
+      const subject = requireSubject(app.keyring, id);
+      if (
+        !principal.roles.includes('admin') &&
+        !tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key)
+      ) {
+        throw new ProblemError('forbidden', 'only the subject and the credit office read these');
+      }
+      const rows = await app.db
+        .select()
+        .from(listEntries)
+        .where(eq(listEntries.subjectKey, subject.key))
+        .orderBy(desc(listEntries.proposedAt));
+      return { items: await entryViews(app.db, app.keyring, rows, true) };
+    },
+  );
+}

@@ -1,0 +1,161 @@
+import { ProblemError } from '@credit/errors';
+import { decodeCursor, encodeCursor } from '@credit/events';
+import { principalOf, requireSubject } from '@credit/http';
+import {
+  listingChangeSchema,
+  listingStatusBatchSchema,
+  listingStatusSchema,
+  type SubjectRef,
+} from '@credit/schema';
+import { inArray, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listEntries, measures } from '../db/schema.ts';
+import type { EntryRow } from '../domain/list-procedure.ts';
+import { standing, triggeredMeasures } from '../domain/verdicts.ts';
+
+const platformActions = ['platform_entry', 'platform_ranking'] as const;
+const bySubject = z.strictObject({ subjectId: z.string().min(1).max(64) });
+const changesQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+type ListingStatus = z.infer<typeof listingStatusSchema>;
+
+/**
+ * Merchant listing status for e-commerce platforms: red, black and watch status with the
+ * measures that concern platforms; for individual sellers (natural persons) the status and
+ * measures only, never which entries or records lie behind them.
+ */
+export async function listingRoutes(app: FastifyInstance) {
+  async function statuses(subjects: SubjectRef[]): Promise<ListingStatus[]> {
+    const now = app.clock();
+    const keys = subjects.map((s) => s.key);
+    const rows = keys.length
+      ? await app.db.select().from(listEntries).where(inArray(listEntries.subjectKey, keys))
+      : [];
+    const byKey = new Map<string, EntryRow[]>();
+    for (const row of rows) {
+      const list = byKey.get(row.subjectKey.toString('hex')) ?? [];
+      list.push(row);
+      byKey.set(row.subjectKey.toString('hex'), list);
+    }
+    const allMeasures = await app.db.select().from(measures);
+    return subjects.map((subject) => {
+      const inForce = standing(byKey.get(subject.key.toString('hex')) ?? [], now);
+      const person = subject.scheme === 'citizen_id';
+      return {
+        subject: { kind: person ? 'natural_person' : 'legal_person', id: subject.identifier },
+        status: {
+          red: inForce.some((e) => e.listKind === 'red'),
+          black: inForce.some((e) => e.listKind === 'black'),
+          watch: inForce.some((e) => e.listKind === 'watch'),
+        },
+        entries: person
+          ? []
+          : inForce.map((e) => ({
+              id: e.entryId,
+              listKind: e.listKind,
+              domain: e.domain,
+              validFrom: e.validFrom?.toISOString() ?? null,
+              validUntil: e.validUntil?.toISOString() ?? null,
+            })),
+        measures: triggeredMeasures(inForce, allMeasures, platformActions).map((m) => ({
+          code: m.code,
+          name: m.name,
+          actions: m.actions as ListingStatus['measures'][number]['actions'],
+          effect: m.effect,
+          legalBasis: m.legalBasis,
+        })),
+      };
+    });
+  }
+
+  app.get(
+    '/v1/listing-status/:subjectId',
+    {
+      config: { auth: { roles: ['platform', 'admin'] } },
+      schema: {
+        tags: ['listing'],
+        summary: 'A merchant’s red/black/watch status',
+        params: bySubject,
+        response: { 200: listingStatusSchema },
+      },
+    },
+    async (request) => {
+      const { subjectId } = request.params as z.infer<typeof bySubject>;
+      const [status] = await statuses([requireSubject(app.keyring, subjectId, 'subjectId')]);
+      return status;
+    },
+  );
+
+  app.post(
+    '/v1/listing-status',
+    {
+      config: { auth: { roles: ['platform', 'admin'] } },
+      schema: {
+        tags: ['listing'],
+        summary: `Status of up to ${app.sanctions.settings.maxBatchSubjects} merchants at once`,
+        body: listingStatusBatchSchema,
+        response: { 200: z.object({ items: z.array(listingStatusSchema) }) },
+      },
+    },
+    async (request) => {
+      const { subjects } = request.body as z.infer<typeof listingStatusBatchSchema>;
+      const limit = app.sanctions.settings.maxBatchSubjects;
+      if (subjects.length > limit)
+        throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
+      return {
+        items: await statuses(
+          subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
+        ),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/listing-changes',
+    {
+      config: { auth: { roles: ['platform'] } },
+      schema: {
+        tags: ['listing'],
+        summary: 'Listing changes of the merchants this platform watches, in order, by cursor',
+        description:
+          'Gap-free: a change appears once every transaction that started before it has ended. Resume with `nextCursor`.',
+        querystring: changesQuery,
+        response: { 200: z.object({ items: z.array(listingChangeSchema), nextCursor: z.string() }) },
+      },
+    },
+    async (request) => {
+      const { cursor, limit } = request.query as z.infer<typeof changesQuery>;
+      const after = decodeCursor(cursor);
+      if (!after) throw new ProblemError('bad_request', 'not a cursor of this feed');
+      const platform = principalOf(request).org ?? '';
+      const result = await app.db.execute(sql`
+        SELECT e.tx_id::text AS tx_id, e.seq, e.event_id, e.type, e.payload, e.created_at
+        FROM sanctions.events e
+        JOIN sanctions.watches w ON w.subject_key = e.subject_key AND w.platform = ${platform}
+        WHERE (e.tx_id, e.seq) > (${after.txId}::xid8, ${after.seq}::bigint)
+          AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.type IN ('list.entry.published', 'list.entry.exited')
+        ORDER BY e.tx_id, e.seq
+        LIMIT ${limit}`);
+      const rows = ((result as unknown as { rows?: unknown[] }).rows ?? result) as {
+        tx_id: string;
+        seq: string | number;
+        event_id: string;
+        type: string;
+        payload: z.infer<typeof listingChangeSchema>;
+        created_at: Date | string;
+      }[];
+      const last = rows.at(-1);
+      return {
+        items: rows.map((row) => ({ ...row.payload, eventId: row.event_id, type: row.type })),
+        nextCursor: last
+          ? encodeCursor({ txId: last.tx_id, seq: Number(last.seq) })
+          : (cursor ?? encodeCursor(after)),
+      };
+    },
+  );
+}

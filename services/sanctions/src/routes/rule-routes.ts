@@ -1,0 +1,261 @@
+import { inTransaction } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { principalOf } from '@credit/http';
+import {
+  maskCitizenId,
+  measureSchema,
+  measureUpdateSchema,
+  ruleDefinitionSchema,
+  ruleSchema,
+  zodIssuesToErrors,
+} from '@credit/schema';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { measures, records, rules, subjects } from '../db/schema.ts';
+import { runDailyPass } from '../domain/daily-pass.ts';
+import { evaluateRule } from '../domain/rule-engine.ts';
+import { toMeasure } from '../domain/verdicts.ts';
+
+const byCode = z.strictObject({ code: z.string().min(1).max(64) });
+const dryRunBody = z.strictObject({
+  definition: z.record(z.string(), z.unknown()),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+
+function parseRule(definition: unknown) {
+  const parsed = ruleDefinitionSchema.safeParse(definition);
+  if (parsed.success) return parsed.data;
+  const errors = zodIssuesToErrors(parsed.error.issues, 'definition').map((e) => ({
+    ...e,
+    code: 'rule_invalid' as const,
+  }));
+  throw ProblemError.fromFieldErrors(
+    errors,
+    `the rule does not parse: ${errors[0]?.path}: ${errors[0]?.message}`,
+  );
+}
+
+const dryRunResultSchema = z.object({
+  scanned: z.number().int(),
+  matches: z.array(
+    z.object({
+      subject: z.object({ kind: z.string(), id: z.string() }),
+      basis: z.array(z.string()),
+      explanation: z.array(z.string()),
+    }),
+  ),
+});
+
+/** List rules as data (versioned), the measures catalogue, and running evaluations on demand. */
+export async function ruleRoutes(app: FastifyInstance) {
+  app.post(
+    '/v1/rules',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Create a rule, or a new version of it (the previous version retires)',
+        body: z.strictObject({ definition: z.record(z.string(), z.unknown()) }),
+        response: { 201: ruleSchema },
+      },
+    },
+    async (request, reply) => {
+      const definition = parseRule((request.body as { definition: unknown }).definition);
+      const now = app.clock();
+      const row = await inTransaction(app.db, async (tx) => {
+        const [latest] = await tx
+          .select()
+          .from(rules)
+          .where(eq(rules.code, definition.code))
+          .orderBy(desc(rules.version))
+          .limit(1)
+          .for('update');
+        if (latest)
+          await tx
+            .update(rules)
+            .set({ status: 'retired' })
+            .where(and(eq(rules.code, definition.code), eq(rules.status, 'active')));
+        const [inserted] = await tx
+          .insert(rules)
+          .values({
+            code: definition.code,
+            version: (latest?.version ?? 0) + 1,
+            definition,
+            status: 'active',
+            createdBy: principalOf(request).sub,
+            createdAt: now,
+          })
+          .returning();
+        return inserted;
+      });
+      if (!row) throw new Error('rule insert returned no row');
+      reply.code(201).header('location', `/v1/rules/${row.code}`);
+      return { ...row, createdAt: row.createdAt.toISOString() };
+    },
+  );
+
+  app.get(
+    '/v1/rules',
+    {
+      config: { auth: { roles: ['admin', 'government'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Active rules',
+        response: { 200: z.object({ items: z.array(ruleSchema) }) },
+      },
+    },
+    async () => ({
+      items: (
+        await app.db.select().from(rules).where(eq(rules.status, 'active')).orderBy(asc(rules.code))
+      ).map((r) => ({
+        ...r,
+        createdAt: r.createdAt.toISOString(),
+      })),
+    }),
+  );
+
+  app.get(
+    '/v1/rules/:code',
+    {
+      config: { auth: { roles: ['admin', 'government'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Every version of a rule',
+        params: byCode,
+        response: { 200: z.object({ versions: z.array(ruleSchema) }) },
+      },
+    },
+    async (request) => {
+      const { code } = request.params as z.infer<typeof byCode>;
+      const versions = await app.db
+        .select()
+        .from(rules)
+        .where(eq(rules.code, code))
+        .orderBy(asc(rules.version));
+      if (versions.length === 0) throw new ProblemError('not_found', `no rule '${code}'`);
+      return { versions: versions.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
+    },
+  );
+
+  app.post(
+    '/v1/rules/dry-run',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Which subjects a rule would list now, and why (nothing is written)',
+        body: dryRunBody,
+        response: { 200: dryRunResultSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body as z.infer<typeof dryRunBody>;
+      const definition = parseRule(body.definition);
+      const now = app.clock();
+      const matches: z.infer<typeof dryRunResultSchema>['matches'] = [];
+      let scanned = 0;
+      let after: Buffer | undefined;
+      while (matches.length < body.limit) {
+        const page = await app.db
+          .select()
+          .from(subjects)
+          .where(after ? gt(subjects.subjectKey, after) : undefined)
+          .orderBy(asc(subjects.subjectKey))
+          .limit(500);
+        if (page.length === 0) break;
+        for (const subject of page) {
+          scanned++;
+          const subjectRecords = await app.db
+            .select()
+            .from(records)
+            .where(eq(records.subjectKey, subject.subjectKey));
+          const evaluation = evaluateRule(definition, subject.kind, subjectRecords, now, {
+            get: () => undefined,
+          });
+          if (!evaluation.matched) continue;
+          const identifier = app.keyring.decrypt(
+            subject.keyId,
+            subject.identifierCipher,
+            Buffer.concat([Buffer.from('identifier:'), subject.subjectKey]),
+          );
+          matches.push({
+            subject: {
+              kind: subject.kind,
+              id: subject.kind === 'natural_person' ? maskCitizenId(identifier) : identifier,
+            },
+            basis: evaluation.basis.map((r) => r.recordId),
+            explanation: evaluation.explanation,
+          });
+          if (matches.length >= body.limit) break;
+        }
+        after = page.at(-1)?.subjectKey;
+      }
+      return { scanned, matches };
+    },
+  );
+
+  app.post(
+    '/v1/evaluations',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Run the daily pass now: expire entries past validity, re-evaluate every subject',
+        response: {
+          200: z.object({
+            expired: z.number(),
+            subjects: z.number(),
+            proposed: z.number(),
+            deferred: z.number(),
+            cancelled: z.number(),
+            exited: z.number(),
+            graded: z.number(),
+          }),
+        },
+      },
+    },
+    async () => runDailyPass(app.db, app.sanctions),
+  );
+
+  app.get(
+    '/v1/measures',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'The joint measures catalogue with legal bases',
+        response: { 200: z.object({ items: z.array(measureSchema) }) },
+      },
+    },
+    async () => ({
+      items: (await app.db.select().from(measures).orderBy(asc(measures.code))).map(toMeasure),
+    }),
+  );
+
+  app.put(
+    '/v1/measures/:code',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['sanctions'],
+        summary: 'Add or change a measure',
+        params: byCode,
+        body: measureUpdateSchema,
+        response: { 200: measureSchema },
+      },
+    },
+    async (request) => {
+      const { code } = request.params as z.infer<typeof byCode>;
+      const body = request.body as z.infer<typeof measureUpdateSchema>;
+      const now = app.clock();
+      const [row] = await app.db
+        .insert(measures)
+        .values({ code, ...body, updatedAt: now })
+        .onConflictDoUpdate({ target: measures.code, set: { ...body, updatedAt: now } })
+        .returning();
+      if (!row) throw new Error('measure upsert returned no row');
+      return toMeasure(row);
+    },
+  );
+}

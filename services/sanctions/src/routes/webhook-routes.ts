@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { ProblemError } from '@credit/errors';
+import { principalOf, requireSubject } from '@credit/http';
+import { watchRegistrationSchema, webhookRegistrationSchema } from '@credit/schema';
+import { and, desc, eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
+
+const deliveryQuery = z.strictObject({
+  status: z.enum(['pending', 'delivered', 'failing', 'dead']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const deliverySchema = z.object({
+  id: z.string(),
+  eventId: z.string(),
+  status: z.enum(['pending', 'delivered', 'failing', 'dead']),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+
+/** What a platform follows and where: watched merchants, its webhook, and the deliveries' fate. */
+export async function webhookRoutes(app: FastifyInstance) {
+  const platformOf = (request: Parameters<typeof principalOf>[0]) => {
+    const org = principalOf(request).org;
+    if (!org) throw new ProblemError('forbidden', 'the token names no platform (org claim)');
+    return org;
+  };
+
+  app.put(
+    '/v1/webhooks',
+    {
+      config: { auth: { roles: ['platform'] } },
+      schema: {
+        tags: ['listing'],
+        summary: 'Set the platform’s webhook; the answer carries the signing secret (shown once)',
+        description:
+          'Deliveries are POSTed with `X-Credit-Event-Id` (deduplicate on it), `X-Credit-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, retried with backoff after failures.',
+        body: webhookRegistrationSchema,
+        response: { 200: z.object({ url: z.string(), secret: z.string() }) },
+      },
+    },
+    async (request) => {
+      const { url } = request.body as z.infer<typeof webhookRegistrationSchema>;
+      const platform = platformOf(request);
+      const secret = randomBytes(32).toString('base64url');
+      const now = app.clock();
+      await app.db
+        .insert(webhooks)
+        .values({ platform, url, secret, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: webhooks.platform, set: { url, secret, updatedAt: now } });
+      return { url, secret };
+    },
+  );
+
+  app.post(
+    '/v1/watches',
+    {
+      config: { auth: { roles: ['platform'] } },
+      schema: {
+        tags: ['listing'],
+        summary: 'Follow merchants: their listing changes reach the change feed and the webhook',
+        body: watchRegistrationSchema,
+        response: { 200: z.object({ watching: z.number().int() }) },
+      },
+    },
+    async (request) => {
+      const { subjects } = request.body as z.infer<typeof watchRegistrationSchema>;
+      const platform = platformOf(request);
+      const now = app.clock();
+      const rows = subjects.map((id, index) => ({
+        subjectKey: requireSubject(app.keyring, id, `subjects.${index}`).key,
+        platform,
+        createdAt: now,
+      }));
+      await app.db.insert(watches).values(rows).onConflictDoNothing();
+      const all = await app.db
+        .select({ key: watches.subjectKey })
+        .from(watches)
+        .where(eq(watches.platform, platform));
+      return { watching: all.length };
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/deliveries',
+    {
+      config: { auth: { roles: ['platform'] } },
+      schema: {
+        tags: ['listing'],
+        summary: 'Webhook deliveries: delivered, failing (retrying) or dead',
+        querystring: deliveryQuery,
+        response: { 200: z.object({ items: z.array(deliverySchema) }) },
+      },
+    },
+    async (request) => {
+      const { status, limit } = request.query as z.infer<typeof deliveryQuery>;
+      const platform = platformOf(request);
+      const rows = await app.db
+        .select()
+        .from(webhookDeliveries)
+        .where(
+          status
+            ? and(eq(webhookDeliveries.platform, platform), eq(webhookDeliveries.status, status))
+            : eq(webhookDeliveries.platform, platform),
+        )
+        .orderBy(desc(webhookDeliveries.createdAt))
+        .limit(limit);
+      return {
+        items: rows.map((d) => ({
+          id: d.deliveryId,
+          eventId: d.eventId,
+          status: d.status,
+          attempts: d.attempts,
+          lastStatus: d.lastStatus,
+          lastError: d.lastError,
+          nextAttemptAt: d.nextAttemptAt.toISOString(),
+          deliveredAt: d.deliveredAt?.toISOString() ?? null,
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,9 @@
+import type { ServiceDefinition } from '@credit/host';
+import sanctionsService, { sanctionsMigrations } from './app.ts';
+
+/** The sanctions service as the host registers it. */
+export const sanctionsDefinition: ServiceDefinition = {
+  name: 'sanctions',
+  migrations: sanctionsMigrations,
+  plugin: sanctionsService,
+};

@@ -1,0 +1,161 @@
+import { createHmac } from 'node:crypto';
+import { newId } from '@credit/crypto';
+import type { Database, Executor } from '@credit/db';
+import type { FeedEvent } from '@credit/events';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
+
+export const webhookDispatchName = 'sanctions-webhook-dispatch';
+
+/** Event types platforms are told about. */
+export const listingChangeTypes = ['list.entry.published', 'list.entry.exited'];
+
+/**
+ * Turns listing changes into deliveries, in the consumer's transaction: one per platform that
+ * watches the subject and has a webhook. (platform, event id) is unique, so a replayed batch
+ * creates nothing twice. Sending happens elsewhere, so a receiver that is down never holds up
+ * the lists, the checks or ingest.
+ */
+export async function dispatchListingChanges(tx: Executor, events: FeedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const keys = [...new Map(events.map((e) => [e.subjectKey.toString('hex'), e.subjectKey])).values()];
+  const watchers = await tx
+    .select({ subjectKey: watches.subjectKey, platform: watches.platform })
+    .from(watches)
+    .innerJoin(webhooks, eq(webhooks.platform, watches.platform))
+    .where(inArray(watches.subjectKey, keys));
+  const byKey = new Map<string, string[]>();
+  for (const w of watchers) {
+    const list = byKey.get(w.subjectKey.toString('hex')) ?? [];
+    list.push(w.platform);
+    byKey.set(w.subjectKey.toString('hex'), list);
+  }
+  const rows = events.flatMap((event) =>
+    (byKey.get(event.subjectKey.toString('hex')) ?? []).map((platform) => ({
+      deliveryId: newId('dlv', event.createdAt.getTime()),
+      platform,
+      eventId: event.eventId,
+      subjectKey: event.subjectKey,
+      payload: { ...(event.payload as Record<string, unknown>), eventId: event.eventId },
+      status: 'pending' as const,
+      attempts: 0,
+      nextAttemptAt: event.createdAt,
+      createdAt: event.createdAt,
+    })),
+  );
+  if (rows.length > 0) await tx.insert(webhookDeliveries).values(rows).onConflictDoNothing();
+}
+
+export interface SenderSettings {
+  /** First retry delay; each further attempt doubles it (with jitter), up to an hour. */
+  retryBaseMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  /** How long a claimed delivery is reserved for the instance that claimed it. */
+  leaseMs: number;
+}
+
+/** `X-Credit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. */
+export function signDelivery(secret: string, timestamp: number, body: string): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+function backoff(attempt: number, settings: SenderSettings): number {
+  const delay = Math.min(settings.retryBaseMs * 2 ** Math.max(attempt - 1, 0), 3_600_000);
+  return delay + Math.floor(Math.random() * delay * 0.2);
+}
+
+/**
+ * Sends due deliveries: claims a few (leasing them so concurrent senders do not send the same
+ * one), posts each signed body with its event id, and records delivered, failing (retry later
+ * with backoff) or dead (out of attempts). The database is not held while waiting on receivers.
+ */
+export async function sendDueDeliveries(
+  db: Database,
+  settings: SenderSettings,
+  now: () => Date,
+  limit = 20,
+): Promise<number> {
+  const claimed = await db.transaction(async (tx) => {
+    const due = await tx
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        and(
+          inArray(webhookDeliveries.status, ['pending', 'failing']),
+          sql`${webhookDeliveries.nextAttemptAt} <= ${now()}`,
+        ),
+      )
+      .orderBy(webhookDeliveries.nextAttemptAt)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (due.length === 0) return [];
+    await tx
+      .update(webhookDeliveries)
+      .set({
+        nextAttemptAt: new Date(now().getTime() + settings.leaseMs),
+        attempts: sql`${webhookDeliveries.attempts} + 1`,
+      })
+      .where(
+        inArray(
+          webhookDeliveries.deliveryId,
+          due.map((d) => d.deliveryId),
+        ),
+      );
+    return due;
+  });
+  if (claimed.length === 0) return 0;
+  const hooks = await db
+    .select()
+    .from(webhooks)
+    .where(inArray(webhooks.platform, [...new Set(claimed.map((d) => d.platform))]));
+  const byPlatform = new Map(hooks.map((h) => [h.platform, h]));
+
+  await Promise.all(
+    claimed.map(async (delivery) => {
+      const attempt = delivery.attempts + 1;
+      const hook = byPlatform.get(delivery.platform);
+      let status: number | null = null;
+      let error: string | null = null;
+      if (!hook) {
+        error = 'the platform has no webhook';
+      } else {
+        const body = JSON.stringify(delivery.payload);
+        const timestamp = Math.floor(now().getTime() / 1000);
+        try {
+          const response = await fetch(hook.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-credit-event-id': delivery.eventId,
+              'x-credit-delivery-id': delivery.deliveryId,
+              'x-credit-attempt': String(attempt),
+              'x-credit-signature': signDelivery(hook.secret, timestamp, body),
+            },
+            body,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(settings.timeoutMs),
+          });
+          status = response.status;
+          await response.body?.cancel();
+        } catch (caught) {
+          error = caught instanceof Error ? caught.name : 'request failed';
+        }
+      }
+      const delivered = status !== null && status >= 200 && status < 300;
+      const dead = !delivered && attempt >= settings.maxAttempts;
+      await db
+        .update(webhookDeliveries)
+        .set({
+          status: delivered ? 'delivered' : dead ? 'dead' : 'failing',
+          lastStatus: status,
+          lastError: delivered ? null : (error ?? `HTTP ${status}`),
+          deliveredAt: delivered ? now() : null,
+          nextAttemptAt: delivered || dead ? now() : new Date(now().getTime() + backoff(attempt, settings)),
+        })
+        .where(eq(webhookDeliveries.deliveryId, delivery.deliveryId));
+    }),
+  );
+  return claimed.length;
+}

@@ -1,0 +1,201 @@
+import type { TestPlatform } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Actors,
+  actors,
+  company,
+  defineRule,
+  person,
+  push,
+  record,
+  sanctionsPlatform,
+} from './helpers.ts';
+
+let platform: TestPlatform;
+let a: Actors;
+const june1 = new Date('2026-06-01T02:00:00Z');
+
+beforeAll(async () => {
+  platform = await sanctionsPlatform();
+  platform.setNow(june1);
+  a = await actors(platform, ['dishonest_judgement_debtor', 'administrative_penalty']);
+  await defineRule(platform, a.admin, {
+    code: 'court-dishonest-debtors',
+    name: '失信被执行人（组织）',
+    kind: 'black',
+    domain: 'courts',
+    subjectKinds: ['legal_person', 'unincorporated_org'],
+    identifyingDepartment: 'zb-court',
+    condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
+    validityMonths: 24,
+    objectionWindowWorkingDays: 10,
+    linkRelatedPersons: true,
+  });
+});
+afterAll(async () => platform?.close());
+
+async function entriesOf(subjectId: string) {
+  const token = await platform.token('subject', { subject: subjectId });
+  const response = await platform.request({ url: `/v1/subjects/${subjectId}/list-entries`, token });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().items as Record<string, unknown>[];
+}
+
+const check = (subject: { kind: string; id: string }, action: string) =>
+  platform.request({
+    method: 'POST',
+    url: '/v1/checks',
+    token: a.court,
+    body: { subject: { kind: subject.kind, id: subject.id }, action, purpose: '招标资格审查' },
+  });
+
+describe('the identification procedure', () => {
+  it('turns a pushed record into a notice, waits the objection window, publishes, links the legal representative, answers checks, and exits on withdrawal', async () => {
+    const org = company();
+    const representative = person();
+    const basis = record('dishonest_judgement_debtor', org, {
+      relatedPersons: [{ role: 'legal_representative', id: representative.id, name: representative.name }],
+    });
+    const pushed = await push(platform, a.provider, basis);
+    await platform.drainConsumers();
+
+    const [notice] = await entriesOf(org.id);
+    expect(notice).toMatchObject({
+      status: 'noticed',
+      listKind: 'black',
+      domain: 'courts',
+      identifyingDepartment: 'zb-court',
+      basis: [{ recordId: pushed.id, version: 1 }],
+      // Monday June 1 + 10 working days → the end of Monday June 15, Asia/Shanghai.
+      objectionUntil: '2026-06-15T15:59:59.999Z',
+    });
+    expect((notice?.history as { status: string }[]).map((h) => h.status)).toEqual(['noticed']);
+    const id = notice?.id as string;
+
+    const decide = (
+      token: string,
+      body: Record<string, unknown> = { decision: 'publish', note: '经审查予以认定' },
+    ) => platform.request({ method: 'POST', url: `/v1/list-entries/${id}/decision`, token, body });
+    const early = await decide(a.court);
+    expect(early.json()).toMatchObject({
+      status: 409,
+      code: 'objection_window_open',
+      objectionUntil: '2026-06-15T15:59:59.999Z',
+    });
+
+    platform.setNow(new Date('2026-06-16T01:00:00Z'));
+    const otherDepartment = await platform.token('government', { org: 'zb-tax' });
+    expect((await decide(otherDepartment)).json().code).toBe('not_identifying_department');
+    const published = await decide(a.court);
+    expect(published.statusCode, published.body).toBe(200);
+    expect(published.json()).toMatchObject({
+      status: 'published',
+      validFrom: '2026-06-16T01:00:00.000Z',
+      validUntil: '2028-06-16T01:00:00.000Z',
+    });
+    expect(published.json().measures.map((m: { code: string }) => m.code)).toEqual(
+      expect.arrayContaining([
+        'restrict_public_resource_trading',
+        'restrict_fiscal_funding',
+        'restrict_high_consumption',
+      ]),
+    );
+    expect((await decide(a.court)).json().code).toBe('invalid_state');
+
+    const [linked] = await entriesOf(representative.id);
+    expect(linked).toMatchObject({
+      status: 'published',
+      parentEntryId: id,
+      relatedRole: 'legal_representative',
+      subject: { kind: 'natural_person', id: representative.id },
+    });
+    expect((linked?.measures as { code: string }[]).map((m) => m.code)).toContain('bar_legal_representative');
+
+    const tender = (await check(org, 'public_tender')).json();
+    expect(tender).toMatchObject({
+      decision: 'deny',
+      action: 'public_tender',
+      entries: [{ id, listKind: 'black' }],
+      checkId: expect.stringMatching(/^chk_/),
+    });
+    expect(tender.measures[0]).toMatchObject({
+      code: 'restrict_public_resource_trading',
+      effect: 'deny',
+      legalBasis: expect.stringContaining('公共信用信息管理暂行办法'),
+    });
+    expect((await check(org, 'licence_application')).json().decision).toBe('restrict');
+    expect((await check(representative, 'serve_as_legal_rep')).json().decision).toBe('deny');
+    expect((await check(company(), 'public_tender')).json()).toMatchObject({
+      decision: 'allow',
+      entries: [],
+      measures: [],
+    });
+    const feedback = await platform.request({
+      method: 'POST',
+      url: `/v1/checks/${tender.checkId}/feedback`,
+      token: a.court,
+      body: { outcome: 'applied', note: '已取消投标资格' },
+    });
+    expect(feedback.statusCode).toBe(201);
+
+    await platform.request({
+      method: 'DELETE',
+      url: `/v1/records/by-source/${basis.sourceId}`,
+      token: a.provider,
+      body: { reason: '法院已撤销失信决定', reasonCode: 'court_removed' },
+    });
+    await platform.drainConsumers();
+    const [ended] = await entriesOf(org.id);
+    expect(ended).toMatchObject({ status: 'exited', endReason: 'basis_changed' });
+    expect((ended?.history as { status: string }[]).map((h) => h.status)).toEqual([
+      'noticed',
+      'published',
+      'exited',
+    ]);
+    expect((await entriesOf(representative.id))[0]).toMatchObject({ status: 'exited' });
+    expect((await check(org, 'public_tender')).json().decision).toBe('allow');
+  });
+
+  it('lets the department reject a proposal, and does not propose the same basis again', async () => {
+    const org = company();
+    await push(platform, a.provider, record('dishonest_judgement_debtor', org));
+    await platform.drainConsumers();
+    const [notice] = await entriesOf(org.id);
+    platform.setNow(new Date('2026-07-01T02:00:00Z'));
+    const rejected = await platform.request({
+      method: 'POST',
+      url: `/v1/list-entries/${notice?.id}/decision`,
+      token: a.court,
+      body: { decision: 'reject', note: '已履行完毕' },
+    });
+    expect(rejected.json()).toMatchObject({ status: 'rejected' });
+    const summary = (
+      await platform.request({ method: 'POST', url: '/v1/evaluations', token: a.admin })
+    ).json();
+    expect(summary.subjects).toBeGreaterThan(0);
+    expect(await entriesOf(org.id)).toHaveLength(1);
+    platform.setNow(june1);
+  });
+
+  it('ends a published entry when its validity is over (the daily pass)', async () => {
+    platform.setNow(june1);
+    const org = company();
+    await push(platform, a.provider, record('dishonest_judgement_debtor', org));
+    await platform.drainConsumers();
+    const [notice] = await entriesOf(org.id);
+    platform.setNow(new Date('2026-06-20T02:00:00Z'));
+    await platform.request({
+      method: 'POST',
+      url: `/v1/list-entries/${notice?.id}/decision`,
+      token: a.court,
+      body: { decision: 'publish', note: '认定', validUntil: '2026-08-31' },
+    });
+    platform.setNow(new Date('2026-09-01T02:00:00Z'));
+    const summary = (
+      await platform.request({ method: 'POST', url: '/v1/evaluations', token: a.admin })
+    ).json();
+    expect(summary.expired).toBeGreaterThanOrEqual(1);
+    expect((await entriesOf(org.id))[0]).toMatchObject({ status: 'exited', endReason: 'validity_ended' });
+    platform.setNow(june1);
+  });
+});
