@@ -1,3 +1,4 @@
+import type { ListEntryView } from '@credit/schema';
 import type { TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,11 +35,18 @@ beforeAll(async () => {
 });
 afterAll(async () => platform?.close());
 
-async function entriesOf(subjectId: string) {
+async function entriesOf(subjectId: string): Promise<ListEntryView[]> {
   const token = await platform.token('subject', { subject: subjectId });
   const response = await platform.request({ url: `/v1/subjects/${subjectId}/list-entries`, token });
   expect(response.statusCode, response.body).toBe(200);
-  return response.json().items as Record<string, unknown>[];
+  return response.json().items;
+}
+
+/** The one entry about a subject (fails loudly when there is not exactly one). */
+async function single(subjectId: string): Promise<ListEntryView> {
+  const entries = await entriesOf(subjectId);
+  expect(entries).toHaveLength(1);
+  return entries[0] as ListEntryView;
 }
 
 const check = (subject: { kind: string; id: string }, action: string) =>
@@ -59,7 +67,7 @@ describe('the identification procedure', () => {
     const pushed = await push(platform, a.provider, basis);
     await platform.drainConsumers();
 
-    const [notice] = await entriesOf(org.id);
+    const notice = await single(org.id);
     expect(notice).toMatchObject({
       status: 'noticed',
       listKind: 'black',
@@ -69,8 +77,8 @@ describe('the identification procedure', () => {
       // Monday June 1 + 10 working days → the end of Monday June 15, Asia/Shanghai.
       objectionUntil: '2026-06-15T15:59:59.999Z',
     });
-    expect((notice?.history as { status: string }[]).map((h) => h.status)).toEqual(['noticed']);
-    const id = notice?.id as string;
+    expect(notice.history.map((h) => h.status)).toEqual(['noticed']);
+    const { id } = notice;
 
     const decide = (
       token: string,
@@ -102,14 +110,14 @@ describe('the identification procedure', () => {
     );
     expect((await decide(a.court)).json().code).toBe('invalid_state');
 
-    const [linked] = await entriesOf(representative.id);
+    const linked = await single(representative.id);
     expect(linked).toMatchObject({
       status: 'published',
       parentEntryId: id,
       relatedRole: 'legal_representative',
       subject: { kind: 'natural_person', id: representative.id },
     });
-    expect((linked?.measures as { code: string }[]).map((m) => m.code)).toContain('bar_legal_representative');
+    expect(linked.measures.map((m) => m.code)).toContain('bar_legal_representative');
 
     const tender = (await check(org, 'public_tender')).json();
     expect(tender).toMatchObject({
@@ -145,13 +153,9 @@ describe('the identification procedure', () => {
       body: { reason: '法院已撤销失信决定', reasonCode: 'court_removed' },
     });
     await platform.drainConsumers();
-    const [ended] = await entriesOf(org.id);
+    const ended = await single(org.id);
     expect(ended).toMatchObject({ status: 'exited', endReason: 'basis_changed' });
-    expect((ended?.history as { status: string }[]).map((h) => h.status)).toEqual([
-      'noticed',
-      'published',
-      'exited',
-    ]);
+    expect(ended.history.map((h) => h.status)).toEqual(['noticed', 'published', 'exited']);
     expect((await entriesOf(representative.id))[0]).toMatchObject({ status: 'exited' });
     expect((await check(org, 'public_tender')).json().decision).toBe('allow');
   });
@@ -160,11 +164,11 @@ describe('the identification procedure', () => {
     const org = company();
     await push(platform, a.provider, record('dishonest_judgement_debtor', org));
     await platform.drainConsumers();
-    const [notice] = await entriesOf(org.id);
+    const notice = await single(org.id);
     platform.setNow(new Date('2026-07-01T02:00:00Z'));
     const rejected = await platform.request({
       method: 'POST',
-      url: `/v1/list-entries/${notice?.id}/decision`,
+      url: `/v1/list-entries/${notice.id}/decision`,
       token: a.court,
       body: { decision: 'reject', note: '已履行完毕' },
     });
@@ -182,11 +186,11 @@ describe('the identification procedure', () => {
     const org = company();
     await push(platform, a.provider, record('dishonest_judgement_debtor', org));
     await platform.drainConsumers();
-    const [notice] = await entriesOf(org.id);
+    const notice = await single(org.id);
     platform.setNow(new Date('2026-06-20T02:00:00Z'));
     await platform.request({
       method: 'POST',
-      url: `/v1/list-entries/${notice?.id}/decision`,
+      url: `/v1/list-entries/${notice.id}/decision`,
       token: a.court,
       body: { decision: 'publish', note: '认定', validUntil: '2026-08-31' },
     });

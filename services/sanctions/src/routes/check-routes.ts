@@ -104,17 +104,15 @@ export async function checkRoutes(app: FastifyInstance) {
           .orderBy(desc(checkFeedback.seq))
           .limit(1);
         const seq = (last?.seq ?? 0) + 1;
-        await tx
-          .insert(checkFeedback)
-          .values({
-            subjectKey: check.subjectKey,
-            checkId: id,
-            seq,
-            outcome: body.outcome,
-            note: body.note ?? null,
-            org,
-            reportedAt: now,
-          });
+        await tx.insert(checkFeedback).values({
+          subjectKey: check.subjectKey,
+          checkId: id,
+          seq,
+          outcome: body.outcome,
+          note: body.note ?? null,
+          org,
+          reportedAt: now,
+        });
         return { checkId: id, seq, outcome: body.outcome, reportedAt: now.toISOString() };
       });
       reply.code(201);
