@@ -21,7 +21,7 @@ class Receiver {
   failFirst = true;
 
   async start(): Promise<string> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => {
         body += chunk;
@@ -32,8 +32,9 @@ class Receiver {
         response.writeHead(fail ? 500 : 200).end();
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/credit-hook`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/credit-hook`;
   }
 
   stop(): Promise<void> {
