@@ -1,4 +1,4 @@
-import { type Database, type DatabaseHandle, type Executor, inTransaction } from '@credit/db';
+import { type Database, type DatabaseHandle, type Executor, inTransaction, pgErrorCode } from '@credit/db';
 import { sql } from 'drizzle-orm';
 import { type FeedEvent, type FeedPosition, feedStart, readFeed } from './feed.ts';
 import { feedChannel } from './outbox.ts';
@@ -80,7 +80,27 @@ async function writeCursor(
 }
 
 /** Runs one step: returns how many events were applied (0 when idle or another instance holds the lock). */
+/**
+ * A source whose outbox does not exist yet (its service not deployed or migrated) has published
+ * nothing: the consumer waits for it instead of failing in a loop.
+ */
+function sourceMissing(error: unknown): boolean {
+  return pgErrorCode(error) === '42P01';
+}
+
 export async function consumeOnce<P>(
+  db: Database,
+  options: ConsumerOptions<P>,
+): Promise<{ applied: number; position: FeedPosition }> {
+  try {
+    return await consumeBatch(db, options);
+  } catch (error) {
+    if (sourceMissing(error)) return { applied: 0, position: feedStart };
+    throw error;
+  }
+}
+
+async function consumeBatch<P>(
   db: Database,
   options: ConsumerOptions<P>,
 ): Promise<{ applied: number; position: FeedPosition }> {
@@ -115,12 +135,17 @@ async function committedBeyondCursor<P>(db: Database, options: ConsumerOptions<P
           sql`, `,
         )})`
       : sql``;
-  const rows = rowsOf(
-    await db.execute(
-      sql`SELECT 1 AS pending FROM ${table} WHERE (tx_id, seq) > (${position.txId}::xid8, ${position.seq}::bigint) ${typeFilter} LIMIT 1`,
-    ),
-  );
-  return rows.length > 0;
+  try {
+    const rows = rowsOf(
+      await db.execute(
+        sql`SELECT 1 AS pending FROM ${table} WHERE (tx_id, seq) > (${position.txId}::xid8, ${position.seq}::bigint) ${typeFilter} LIMIT 1`,
+      ),
+    );
+    return rows.length > 0;
+  } catch (error) {
+    if (sourceMissing(error)) return false;
+    throw error;
+  }
 }
 
 export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<RunningConsumer> {

@@ -10,7 +10,11 @@ import { reportRoutes } from './routes/reports/report-routes.ts';
 export { querySchemaName } from './db/schema.ts';
 export type { QuerySettings } from './plugins/query-context.ts';
 
-export const defaultQuerySettings: QuerySettings = { publicRateLimit: 60, feedIdleMs: 500 };
+export const defaultQuerySettings: QuerySettings = {
+  publicRateLimit: 60,
+  feedIdleMs: 500,
+  followSanctions: true,
+};
 
 /**
  * The query service: public disclosure, authorisations, agency and department registries,

@@ -98,3 +98,16 @@ export const accessLog = query.table('access_log', {
   prevHash: bytea('prev_hash').notNull(),
   hash: bytea('hash').notNull(),
 });
+
+export const listEntries = query.table('list_entries', {
+  subjectKey: bytea('subject_key').notNull(),
+  entryId: text('entry_id').notNull(),
+  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  domain: text('domain').notNull(),
+  status: text('status').notNull(),
+  validFrom: instant('valid_from'),
+  validUntil: instant('valid_until'),
+  endReason: text('end_reason'),
+  measures: text('measures').array().notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});

@@ -5,6 +5,7 @@ import type { ReportItem } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
+import { entriesInForce } from '../consumers/sanctions-projection.ts';
 import { isSelf, resolveViewer, type Viewer, type ViewerRequest } from '../domain/access-policy.ts';
 import { readFiles } from '../domain/file-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
@@ -234,6 +235,29 @@ export async function graphqlPlugin(app: FastifyInstance) {
     },
     loaders: {
       Subject: {
+        listStatus: async (queries: { obj: SubjectNode }[], ctx: QueryContextValue) => {
+          const inForce = await entriesInForce(
+            app.db,
+            queries.map((q) => q.obj.ref.key),
+            ctx.now,
+          );
+          return queries.map(({ obj }) => {
+            const entries = inForce.get(obj.ref.key.toString('hex')) ?? [];
+            return {
+              red: entries.some((e) => e.listKind === 'red'),
+              black: entries.some((e) => e.listKind === 'black'),
+              watch: entries.some((e) => e.listKind === 'watch'),
+              entries: entries.map((e) => ({
+                id: e.entryId,
+                listKind: e.listKind,
+                domain: e.domain,
+                validFrom: e.validFrom?.toISOString() ?? null,
+                validUntil: e.validUntil?.toISOString() ?? null,
+                measures: e.measures,
+              })),
+            };
+          });
+        },
         records: {
           // Each request reads afresh: a cached page must not skip its access-log entry.
           opts: { cache: false },

@@ -27,6 +27,24 @@ export const schema = /* GraphQL */ `
     authorisations: [Authorisation!]
     "Who read this file (the subject and the credit office)."
     accessLog(first: Int = 50, after: String): AccessLogConnection
+    "Red, black and watch lists in force (published and within validity)."
+    listStatus: ListStatus!
+  }
+
+  type ListStatus {
+    red: Boolean!
+    black: Boolean!
+    watch: Boolean!
+    entries: [ListEntry!]!
+  }
+
+  type ListEntry {
+    id: ID!
+    listKind: String!
+    domain: String!
+    validFrom: String
+    validUntil: String
+    measures: [String!]!
   }
 
   type Marks {

@@ -2,6 +2,11 @@ import { type RunningConsumer, startConsumer } from '@credit/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
+import {
+  applySanctionsEvents,
+  listEventTypes,
+  listProjectionName,
+} from '../consumers/sanctions-projection.ts';
 import { querySchemaName } from '../db/schema.ts';
 import type { FileReaderContext } from '../domain/file-reader.ts';
 import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
@@ -14,6 +19,8 @@ export interface QuerySettings {
   publicRateLimit: number;
   /** Longest wait between feed polls when no notification arrives. */
   feedIdleMs: number;
+  /** Whether to follow the sanctions feed for list status (off where no sanctions service runs). */
+  followSanctions: boolean;
 }
 
 function createQueryContext(app: FastifyInstance): FileReaderContext {
@@ -44,22 +51,42 @@ declare module 'fastify' {
 export default fp(
   async (app: FastifyInstance, settings: QuerySettings) => {
     app.decorate('queryService', { ...createQueryContext(app), settings });
-    let consumer: RunningConsumer | undefined;
+    const consumers = new Map<string, RunningConsumer>();
     app.addHook('onReady', async () => {
-      consumer = await startConsumer({
-        handle: app.database,
-        source: 'ingest',
-        cursorSchema: querySchemaName,
-        name: projectionName,
-        idleMs: settings.feedIdleMs,
-        logger: app.log,
-        apply: applyIngestEvents,
-      });
-      app.consumers.set(projectionName, consumer);
+      consumers.set(
+        projectionName,
+        await startConsumer({
+          handle: app.database,
+          source: 'ingest',
+          cursorSchema: querySchemaName,
+          name: projectionName,
+          idleMs: settings.feedIdleMs,
+          logger: app.log,
+          apply: applyIngestEvents,
+        }),
+      );
+      if (settings.followSanctions) {
+        consumers.set(
+          listProjectionName,
+          await startConsumer({
+            handle: app.database,
+            source: 'sanctions',
+            cursorSchema: querySchemaName,
+            name: listProjectionName,
+            types: listEventTypes,
+            idleMs: settings.feedIdleMs,
+            logger: app.log,
+            apply: applySanctionsEvents,
+          }),
+        );
+      }
+      for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
     });
     app.addHook('onClose', async () => {
-      app.consumers.delete(projectionName);
-      await consumer?.stop();
+      for (const [name, consumer] of consumers) {
+        app.consumers.delete(name);
+        await consumer.stop();
+      }
     });
   },
   { name: 'query-context', dependencies: ['credit-core', 'credit-auth'] },

@@ -2,6 +2,7 @@ import { ProblemError } from '@credit/errors';
 import { checkUscc, findEntry, maskCitizenId, publicDisclosureSchema, type ReportItem } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { entriesInForce } from '../../consumers/sanctions-projection.ts';
 import { expired } from '../../domain/access-policy.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
@@ -79,7 +80,17 @@ export async function publicRoutes(app: FastifyInstance) {
         registration: registration?.data ?? null,
         licences: standing.filter((row) => licenceEntries.has(row.category)).map(publicItem),
         penalties: standing.filter((row) => penaltyEntries.has(row.category)).map(publicItem),
-        listEntries: [],
+        // Published red and black entries are public for organisations; watch lists are not.
+        listEntries: ((await entriesInForce(app.db, [key], now)).get(key.toString('hex')) ?? [])
+          .filter((e) => e.listKind !== 'watch')
+          .map((e) => ({
+            id: e.entryId,
+            listKind: e.listKind,
+            domain: e.domain,
+            validFrom: e.validFrom?.toISOString() ?? null,
+            validUntil: e.validUntil?.toISOString() ?? null,
+            measures: e.measures,
+          })),
         generatedAt: now.toISOString(),
       };
     },
