@@ -181,6 +181,49 @@ describe('rules as data', () => {
   });
 });
 
+describe('amount thresholds', () => {
+  it('lists a subject whose penalties within a year reach the amount, and not one below it', async () => {
+    await defineRule(platform, a.admin, {
+      code: 'heavy-fines-watch',
+      name: '一年内累计罚款较高',
+      kind: 'watch',
+      domain: 'general',
+      subjectKinds: ['legal_person'],
+      identifyingDepartment: 'credit-office',
+      condition: {
+        type: 'records',
+        match: { entries: ['administrative_penalty'] },
+        minCount: 2,
+        withinMonths: 12,
+        amount: { min: 100000, aggregate: 'sum' },
+      },
+    });
+    const heavy = company();
+    const light = company();
+    const penalty = (subject: ReturnType<typeof company>, amount: number) =>
+      push(
+        platform,
+        a.provider,
+        record('administrative_penalty', subject, {
+          data: { ...record('administrative_penalty', subject).data, amount },
+        }),
+      );
+    await penalty(heavy, 60000);
+    await penalty(heavy, 50000);
+    await penalty(light, 30000);
+    await penalty(light, 20000);
+    await platform.drainConsumers();
+    const watched = async (id: string) =>
+      (await subjectEntries(id)).filter(
+        (e: { rule: { code: string }; status: string }) =>
+          e.rule.code === 'heavy-fines-watch' && e.status === 'noticed',
+      );
+    expect(await watched(heavy.id)).toHaveLength(1);
+    expect((await watched(heavy.id))[0].history[0].note).toContain('sum of amounts 110000 yuan');
+    expect(await watched(light.id)).toHaveLength(0);
+  });
+});
+
 describe('grades', () => {
   it('grades food and drug credit by rules, and makes two consecutive 守信 years and an exemplary role 示范守信', async () => {
     const grade = (label: string, rank: number, condition: Record<string, unknown>) =>
