@@ -48,3 +48,43 @@ export type RecordEvent = z.infer<typeof recordEventSchema>;
 
 /** A related person as the feed names them: role, blind index, and the record kept against them. */
 export type RelatedPersonRef = RecordEvent['relatedPersons'][number];
+
+/**
+ * The newest version of each record in a batch of feed payloads: consumers apply only that, and
+ * their upserts only move forward, so replays and out-of-order commits are harmless.
+ */
+export function latestRecordEvents(payloads: readonly unknown[]): RecordEvent[] {
+  const latest = new Map<string, RecordEvent>();
+  for (const raw of payloads) {
+    const event = recordEventSchema.parse(raw);
+    const current = latest.get(event.recordId);
+    if (!current || current.version < event.version) latest.set(event.recordId, event);
+  }
+  return [...latest.values()].sort((a, b) => (a.recordId < b.recordId ? -1 : 1));
+}
+
+/** Each subject's identity as the newest event of a batch carries it (encrypted), by subject key. */
+export function subjectIdentities(events: readonly RecordEvent[]) {
+  const rows = new Map<
+    string,
+    {
+      subjectKey: Buffer;
+      kind: string;
+      identifierCipher: Buffer;
+      nameCipher: Buffer;
+      keyId: string;
+      updatedAt: Date;
+    }
+  >();
+  for (const e of events) {
+    rows.set(e.subject.key, {
+      subjectKey: Buffer.from(e.subject.key, 'hex'),
+      kind: e.subject.kind,
+      identifierCipher: Buffer.from(e.subject.identifierCipher, 'base64'),
+      nameCipher: Buffer.from(e.subject.nameCipher, 'base64'),
+      keyId: e.subject.keyId,
+      updatedAt: new Date(e.receivedAt),
+    });
+  }
+  return [...rows.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
+}

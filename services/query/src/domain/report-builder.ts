@@ -13,6 +13,28 @@ import { openSubject, type RecordRow, type SubjectRow } from '../repositories/re
 import { admits, marksOf, purposeOf, type Viewer } from './access-policy.ts';
 import type { SubjectRef } from './subject-key.ts';
 
+/** A read-model row as a report item; related persons are shaped by the caller (masking differs). */
+export function itemOf(row: RecordRow, relatedPersons: ReportItem['relatedPersons']): ReportItem {
+  return {
+    recordId: row.recordId,
+    version: row.version,
+    category: row.category,
+    categoryName: findEntry(row.category)?.zh ?? row.category,
+    class: row.classCode,
+    provider: row.providerCode,
+    occurredAt: row.occurredAt.toISOString(),
+    receivedAt: row.receivedAt.toISOString(),
+    severity: row.severity,
+    publicity: row.publicity,
+    displayUntil: row.displayUntil?.toISOString() ?? null,
+    status: row.status,
+    data: row.data,
+    relatedPersons,
+    linkedFrom: row.linkedFrom ?? null,
+    hash: row.hash,
+  };
+}
+
 /** Shapes read-model rows into report items for a viewer, with related persons masked. */
 export function reportItems(
   keyring: Keyring,
@@ -24,21 +46,9 @@ export function reportItems(
   return rows
     .filter((row) => admits(viewer, row, now))
     .map((row) => {
-      const item: ReportItem = {
-        recordId: row.recordId,
-        version: row.version,
-        category: row.category,
-        categoryName: findEntry(row.category)?.zh ?? row.category,
-        class: row.classCode,
-        provider: row.providerCode,
-        occurredAt: row.occurredAt.toISOString(),
-        receivedAt: row.receivedAt.toISOString(),
-        severity: row.severity,
-        publicity: row.publicity,
-        displayUntil: row.displayUntil?.toISOString() ?? null,
-        status: row.status,
-        data: row.data,
-        relatedPersons: row.relatedPersons.map((person) => {
+      const item = itemOf(
+        row,
+        row.relatedPersons.map((person) => {
           const subject = related.get(person.subjectKey);
           const opened = subject ? openSubject(keyring, subject) : { identifier: '', name: '' };
           return {
@@ -47,9 +57,7 @@ export function reportItems(
             id: maskCitizenId(opened.identifier),
           };
         }),
-        linkedFrom: row.linkedFrom ?? null,
-        hash: row.hash,
-      };
+      );
       if (viewer.audience === 'self') item.marks = marksOf(row, now);
       return item;
     });

@@ -9,6 +9,7 @@ import { entriesInForce } from '../consumers/sanctions-projection.ts';
 import { isSelf, resolveViewer, type Viewer, type ViewerRequest } from '../domain/access-policy.ts';
 import { readFiles } from '../domain/file-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
+import { accessLogView } from '../repositories/access-log-repository.ts';
 import { toAuthorisationView } from '../repositories/authorisation-repository.ts';
 import { openSubject } from '../repositories/read-model-repository.ts';
 import { schema } from './schema.ts';
@@ -214,19 +215,7 @@ export async function graphqlPlugin(app: FastifyInstance) {
           const limit = Math.min(Math.max(args.first ?? 50, 1), 500);
           const rows = await context.accessLog.page(node.ref.key, Number(args.after ?? 0) || 0, limit);
           return {
-            items: rows.map((row) => ({
-              id: row.entryId,
-              entryNo: row.entryNo,
-              accessedAt: row.accessedAt.toISOString(),
-              role: row.role,
-              org: row.org,
-              purpose: row.purpose,
-              authorisationId: row.authorisationId,
-              reportId: row.reportId,
-              channel: row.channel,
-              records: row.records,
-              hash: row.hash.toString('hex'),
-            })),
+            items: rows.map(accessLogView),
             nextCursor: rows.length === limit ? String(rows.at(-1)?.entryNo) : null,
             chainValid: await context.accessLog.verify(node.ref.key),
           };

@@ -92,3 +92,20 @@ export function createAccessLogRepository(db: Database) {
 }
 
 export type AccessLogRepository = ReturnType<typeof createAccessLogRepository>;
+
+/** An access-log entry as the API shows it (REST and GraphQL alike). */
+export function accessLogView(row: AccessLogRow) {
+  return {
+    id: row.entryId,
+    entryNo: row.entryNo,
+    accessedAt: row.accessedAt.toISOString(),
+    role: row.role,
+    org: row.org,
+    purpose: row.purpose,
+    authorisationId: row.authorisationId,
+    reportId: row.reportId,
+    channel: row.channel,
+    records: row.records,
+    hash: row.hash.toString('hex'),
+  };
+}

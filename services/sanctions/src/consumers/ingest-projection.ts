@@ -1,6 +1,6 @@
 import type { Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
-import { type RecordEvent, recordEventSchema } from '@credit/schema';
+import { latestRecordEvents, subjectIdentities } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
@@ -15,26 +15,10 @@ export const recordProjectionName = 'sanctions-records';
  */
 export function ingestProjection(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    const latest = new Map<string, RecordEvent>();
-    for (const event of events) {
-      const payload = recordEventSchema.parse(event.payload);
-      const current = latest.get(payload.recordId);
-      if (!current || current.version < payload.version) latest.set(payload.recordId, payload);
-    }
-    if (latest.size === 0) return;
-    const ordered = [...latest.values()].sort((a, b) => (a.recordId < b.recordId ? -1 : 1));
-    const subjectRows = new Map<string, typeof subjects.$inferInsert>();
-    for (const e of ordered) {
-      subjectRows.set(e.subject.key, {
-        subjectKey: Buffer.from(e.subject.key, 'hex'),
-        kind: e.subject.kind,
-        identifierCipher: Buffer.from(e.subject.identifierCipher, 'base64'),
-        nameCipher: Buffer.from(e.subject.nameCipher, 'base64'),
-        keyId: e.subject.keyId,
-        updatedAt: new Date(e.receivedAt),
-      });
-    }
-    const keys = [...subjectRows.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
+    const ordered = latestRecordEvents(events.map((e) => e.payload));
+    if (ordered.length === 0) return;
+    const subjectRows = subjectIdentities(ordered);
+    const keys = subjectRows;
     await tx
       .insert(subjects)
       .values(keys)

@@ -1,9 +1,10 @@
 import { ProblemError } from '@credit/errors';
-import { checkUscc, findEntry, maskCitizenId, publicDisclosureSchema, type ReportItem } from '@credit/schema';
+import { checkUscc, publicDisclosureSchema, type ReportItem } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
 import { expired } from '../../domain/access-policy.ts';
+import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
 
@@ -14,25 +15,11 @@ const licenceEntries = new Set(['org_licence']);
 const penaltyEntries = new Set(['administrative_penalty', 'administrative_penalty_summary']);
 
 function publicItem(row: RecordRow): ReportItem {
-  return {
-    recordId: row.recordId,
-    version: row.version,
-    category: row.category,
-    categoryName: findEntry(row.category)?.zh ?? row.category,
-    class: row.classCode,
-    provider: row.providerCode,
-    occurredAt: row.occurredAt.toISOString(),
-    receivedAt: row.receivedAt.toISOString(),
-    severity: row.severity,
-    publicity: row.publicity,
-    displayUntil: row.displayUntil?.toISOString() ?? null,
-    status: row.status,
-    data: row.data,
-    // Persons named on an organisation's record are not public; only their role is.
-    relatedPersons: row.relatedPersons.map((p) => ({ role: p.role, name: '', id: maskCitizenId('') })),
-    linkedFrom: null,
-    hash: row.hash,
-  };
+  // Persons named on an organisation's record are not public; only their role is.
+  return itemOf(
+    row,
+    row.relatedPersons.map((p) => ({ role: p.role, name: '', id: '' })),
+  );
 }
 
 /**

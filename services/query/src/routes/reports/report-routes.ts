@@ -13,6 +13,7 @@ import { isSelf } from '../../domain/access-policy.ts';
 import { authorisationHeader } from '../../domain/authorisations.ts';
 import { readFile } from '../../domain/file-reader.ts';
 import { requireSubject } from '../../domain/subject-key.ts';
+import { accessLogView } from '../../repositories/access-log-repository.ts';
 
 export const reportSignatureType = 'credit-report+jws';
 
@@ -140,19 +141,7 @@ export async function reportRoutes(app: FastifyInstance) {
       }
       const rows = await context.accessLog.page(subject.key, Number(cursor ?? 0), limit);
       return {
-        items: rows.map((row) => ({
-          id: row.entryId,
-          entryNo: row.entryNo,
-          accessedAt: row.accessedAt.toISOString(),
-          role: row.role,
-          org: row.org,
-          purpose: row.purpose,
-          authorisationId: row.authorisationId,
-          reportId: row.reportId,
-          channel: row.channel,
-          records: row.records,
-          hash: row.hash.toString('hex'),
-        })),
+        items: rows.map(accessLogView),
         nextCursor: rows.length === limit ? String(rows.at(-1)?.entryNo) : null,
         chainValid: await context.accessLog.verify(subject.key),
       };
