@@ -15,3 +15,9 @@ export {
   readFeed,
 } from './feed.ts';
 export { appendEvents, defineOutbox, feedChannel, type NewEvent, type Outbox } from './outbox.ts';
+export {
+  defineSubjectIdentities,
+  type SubjectIdentities,
+  type SubjectIdentityRow,
+  upsertSubjectIdentities,
+} from './subject-identities.ts';

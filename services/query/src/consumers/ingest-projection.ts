@@ -1,5 +1,5 @@
 import type { Executor } from '@credit/db';
-import type { FeedEvent } from '@credit/events';
+import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import { latestRecordEvents, subjectIdentities } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
@@ -16,19 +16,7 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
   if (ordered.length === 0) return;
 
   const subjectRows = subjectIdentities(ordered);
-  await tx
-    .insert(subjects)
-    .values(subjectRows)
-    .onConflictDoUpdate({
-      target: subjects.subjectKey,
-      set: {
-        nameCipher: sql`excluded.name_cipher`,
-        identifierCipher: sql`excluded.identifier_cipher`,
-        keyId: sql`excluded.key_id`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-      setWhere: sql`${subjects.updatedAt} <= excluded.updated_at`,
-    });
+  await upsertSubjectIdentities(tx, subjects, subjectRows);
 
   await tx
     .insert(records)

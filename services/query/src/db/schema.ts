@@ -1,4 +1,5 @@
 import { bytea } from '@credit/db';
+import { defineSubjectIdentities } from '@credit/events';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
@@ -6,14 +7,7 @@ export const querySchemaName = 'query';
 const query = pgSchema(querySchemaName);
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const subjects = query.table('subjects', {
-  subjectKey: bytea('subject_key').primaryKey(),
-  kind: text('kind').notNull(),
-  identifierCipher: bytea('identifier_cipher').notNull(),
-  nameCipher: bytea('name_cipher').notNull(),
-  keyId: text('key_id').notNull(),
-  updatedAt: instant('updated_at').notNull(),
-});
+export const subjects = defineSubjectIdentities(querySchemaName);
 
 export interface RelatedPersonRef {
   role: string;

@@ -1,5 +1,5 @@
 import type { Executor } from '@credit/db';
-import type { FeedEvent } from '@credit/events';
+import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import { latestRecordEvents, subjectIdentities } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
@@ -18,20 +18,7 @@ export function ingestProjection(context: ProcedureContext) {
     const ordered = latestRecordEvents(events.map((e) => e.payload));
     if (ordered.length === 0) return;
     const subjectRows = subjectIdentities(ordered);
-    const keys = subjectRows;
-    await tx
-      .insert(subjects)
-      .values(keys)
-      .onConflictDoUpdate({
-        target: subjects.subjectKey,
-        set: {
-          nameCipher: sql`excluded.name_cipher`,
-          keyId: sql`excluded.key_id`,
-          identifierCipher: sql`excluded.identifier_cipher`,
-          updatedAt: sql`excluded.updated_at`,
-        },
-        setWhere: sql`${subjects.updatedAt} <= excluded.updated_at`,
-      });
+    await upsertSubjectIdentities(tx, subjects, subjectRows);
     await tx
       .insert(records)
       .values(
@@ -67,7 +54,7 @@ export function ingestProjection(context: ProcedureContext) {
     await evaluateSubjects(
       tx,
       context,
-      keys.map((k) => k.subjectKey),
+      subjectRows.map((row) => row.subjectKey),
       context.clock(),
       'rules',
     );

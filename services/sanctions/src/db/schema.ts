@@ -1,5 +1,5 @@
 import { bytea } from '@credit/db';
-import { defineOutbox } from '@credit/events';
+import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { RelatedPersonRef } from '@credit/schema';
 import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
@@ -25,14 +25,7 @@ export const records = sanctions.table('records', {
   repairedAt: instant('repaired_at'),
 });
 
-export const subjects = sanctions.table('subjects', {
-  subjectKey: bytea('subject_key').primaryKey(),
-  kind: text('kind').notNull(),
-  identifierCipher: bytea('identifier_cipher').notNull(),
-  nameCipher: bytea('name_cipher').notNull(),
-  keyId: text('key_id').notNull(),
-  updatedAt: instant('updated_at').notNull(),
-});
+export const subjects = defineSubjectIdentities(sanctionsSchemaName);
 
 export const measures = sanctions.table('measures', {
   code: text('code').primaryKey(),
