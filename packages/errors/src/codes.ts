@@ -24,6 +24,7 @@ export const errorCatalogue = {
   agency_not_permitted: { status: 403, title: 'Agency not registered, suspended or unlicensed' },
   department_not_permitted: { status: 403, title: 'Department not registered or outside its remit' },
   not_identifying_department: { status: 403, title: 'Only the identifying department decides this entry' },
+  not_responsible_department: { status: 403, title: 'Only the responsible department decides this' },
   // 404
   not_found: { status: 404, title: 'Not found' },
   // 405/406/409/412/413/415
@@ -34,6 +35,8 @@ export const errorCatalogue = {
   record_withdrawn: { status: 409, title: 'The record is withdrawn' },
   concurrent_modification: { status: 409, title: 'The record changed meanwhile; retry' },
   objection_window_open: { status: 409, title: 'The objection window is still open' },
+  already_under_objection: { status: 409, title: 'The item is already under objection' },
+  already_under_repair: { status: 409, title: 'A repair of this item is already open' },
   invalid_state: { status: 409, title: 'Not possible in the current state' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
@@ -55,6 +58,11 @@ export const errorCatalogue = {
   authorisation_invalid: { status: 422, title: 'The authorisation request is not acceptable' },
   calendar_unavailable: { status: 422, title: 'The official calendar for that year is not loaded yet' },
   rule_invalid: { status: 422, title: 'The rule does not parse' },
+  repair_not_yet_eligible: {
+    status: 422,
+    title: 'Not repairable yet: the minimum publicity period has not passed',
+  },
+  not_repairable: { status: 422, title: 'This item cannot be repaired' },
   // 429/5xx
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

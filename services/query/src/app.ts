@@ -5,6 +5,7 @@ import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
 import { publicRoutes } from './routes/public/public-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
+import { noticeRoutes } from './routes/reports/notice-routes.ts';
 import { reportRoutes } from './routes/reports/report-routes.ts';
 
 export { querySchemaName } from './db/schema.ts';
@@ -29,6 +30,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);
   await app.register(reportRoutes);
+  await app.register(noticeRoutes);
   await app.register(graphqlPlugin);
 }
 

@@ -276,6 +276,7 @@ export const listingChangeSchema = z.object({
     subject: z.object({ kind: z.enum(subjectKinds), id: z.string() }),
     listKind: z.enum(listKinds),
     domain: z.string(),
+    identifyingDepartment: z.string(),
     status: z.enum(entryStatuses),
     validFrom: z.string().nullable(),
     validUntil: z.string().nullable(),

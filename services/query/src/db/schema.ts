@@ -105,3 +105,14 @@ export const listEntries = query.table('list_entries', {
   measures: text('measures').array().notNull(),
   updatedAt: instant('updated_at').notNull(),
 });
+
+export const recipientNotices = query.table('recipient_notices', {
+  org: text('org').notNull(),
+  noticeId: text('notice_id').notNull(),
+  role: text('role').notNull(),
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  kind: text('kind').notNull(),
+  occurredAt: instant('occurred_at').notNull(),
+  createdAt: instant('created_at').notNull(),
+});

@@ -3,6 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
 import {
+  applyRepairEvents,
+  queryFollowedRepairEvents,
+  queryRepairFollowName,
+} from '../consumers/repair-follow.ts';
+import {
   applySanctionsEvents,
   listEventTypes,
   listProjectionName,
@@ -80,6 +85,19 @@ export default fp(
           }),
         );
       }
+      consumers.set(
+        queryRepairFollowName,
+        await startConsumer({
+          handle: app.database,
+          source: 'repair',
+          cursorSchema: querySchemaName,
+          name: queryRepairFollowName,
+          types: queryFollowedRepairEvents,
+          idleMs: settings.feedIdleMs,
+          logger: app.log,
+          apply: applyRepairEvents,
+        }),
+      );
       for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
     });
     app.addHook('onClose', async () => {

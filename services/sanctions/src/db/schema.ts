@@ -161,3 +161,10 @@ export const jobRuns = sanctions.table('job_runs', {
 });
 
 export const sanctionsOutbox = defineOutbox(sanctionsSchemaName);
+
+export const calendarYears = sanctions.table('calendar_years', {
+  year: integer('year').primaryKey(),
+  holidays: text('holidays').array().notNull(),
+  workdays: text('workdays').array().notNull(),
+  loadedAt: instant('loaded_at').notNull(),
+});

@@ -1,6 +1,6 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
 import { endOfShanghaiDay } from '@credit/calendar';
-import { type Keyring, newId } from '@credit/crypto';
+import { idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { appendEvents, type NewEvent } from '@credit/events';
@@ -111,6 +111,7 @@ export function listingChangeOf(
       },
       listKind: entry.listKind,
       domain: entry.domain,
+      identifyingDepartment: entry.identifyingDepartment,
       status: entry.status,
       validFrom: entry.validFrom?.toISOString() ?? null,
       validUntil: entry.validUntil?.toISOString() ?? null,
@@ -361,7 +362,12 @@ export async function evaluateSubjects(
   return summary;
 }
 
-/** Domain grades: the highest-ranked grade rule that holds this year, per domain. */
+/** The id an evaluation (grade) is known by, e.g. to object to it: stable per subject, domain and year. */
+export function evaluationId(subjectKey: Buffer, domain: string, year: number): string {
+  return idFromDigest('evl', sha256(`${subjectKey.toString('hex')}:${domain}:${year}`));
+}
+
+/** Domain grades: the highest-ranked grade rule that holds this year, per domain; a change is announced. */
 async function gradeSubject(
   tx: Executor,
   subjectKey: Buffer,
@@ -377,14 +383,17 @@ async function gradeSubject(
     if (!current || (rule.definition.grade?.rank ?? 0) > (current.definition.grade?.rank ?? 0))
       best.set(rule.definition.domain, rule);
   }
+  const events: NewEvent[] = [];
   for (const [domain, rule] of best) {
+    const grade = rule.definition.grade?.label ?? '';
+    if (state.grades.get(domain, year) === grade) continue;
     await tx
       .insert(grades)
       .values({
         subjectKey,
         domain,
         year,
-        grade: rule.definition.grade?.label ?? '',
+        grade,
         ruleCode: rule.code,
         ruleVersion: rule.version,
         computedAt: now,
@@ -398,7 +407,22 @@ async function gradeSubject(
           computedAt: sql`excluded.computed_at`,
         },
       });
+    const id = evaluationId(subjectKey, domain, year);
+    events.push({
+      type: 'grade.assigned',
+      subjectKey,
+      aggregateId: id,
+      payload: {
+        evaluationId: id,
+        domain,
+        year,
+        grade,
+        ruleCode: rule.code,
+        department: rule.definition.identifyingDepartment,
+      },
+    });
   }
+  await appendEvents(tx, sanctionsOutbox, sanctionsSchemaName, events, now);
   return best.size;
 }
 

@@ -3,7 +3,8 @@ import { type RunningConsumer, startConsumer } from '@credit/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ingestProjection, recordProjectionName } from '../consumers/ingest-projection.ts';
-import { sanctionsSchemaName } from '../db/schema.ts';
+import { followedRepairEvents, repairFollow, repairFollowName } from '../consumers/repair-follow.ts';
+import { calendarYears, sanctionsSchemaName } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
 import type { ProcedureContext } from '../domain/list-procedure.ts';
 import {
@@ -54,6 +55,7 @@ export default fp(
     let sending: Promise<unknown> = Promise.resolve();
 
     app.addHook('onReady', async () => {
+      for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
       const projection = await startConsumer({
         handle: app.database,
         source: 'ingest',
@@ -73,9 +75,20 @@ export default fp(
         logger: app.log,
         apply: dispatchListingChanges,
       });
-      consumers.push(projection, dispatcher);
+      const repairs = await startConsumer({
+        handle: app.database,
+        source: 'repair',
+        cursorSchema: sanctionsSchemaName,
+        name: repairFollowName,
+        types: followedRepairEvents,
+        idleMs: settings.feedIdleMs,
+        logger: app.log,
+        apply: repairFollow(context),
+      });
+      consumers.push(projection, dispatcher, repairs);
       app.consumers.set(recordProjectionName, projection);
       app.consumers.set(webhookDispatchName, dispatcher);
+      app.consumers.set(repairFollowName, repairs);
       timers.push(
         setInterval(() => {
           sending = sending
@@ -100,6 +113,7 @@ export default fp(
       await sending;
       app.consumers.delete(recordProjectionName);
       app.consumers.delete(webhookDispatchName);
+      app.consumers.delete(repairFollowName);
       for (const consumer of consumers) await consumer.stop();
     });
   },

@@ -1,0 +1,126 @@
+import type { Executor } from '@credit/db';
+import type { FeedEvent } from '@credit/events';
+import { latestRecordEvents, listingChangeSchema } from '@credit/schema';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { evaluations, listEntries, records } from '../db/schema.ts';
+import { Journal, type RepairContext } from '../domain/journal.ts';
+import { correctionArrived } from '../domain/objections.ts';
+
+export const recordFeedName = 'repair-records';
+export const sanctionsFeedName = 'repair-sanctions';
+
+/** Records as far as objections, repairs and expiry need them; a provider's correction closes an upheld objection. */
+export function recordFeed(context: RepairContext) {
+  return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
+    const latest = latestRecordEvents(events.map((e) => e.payload));
+    if (latest.length === 0) return;
+    await tx
+      .insert(records)
+      .values(
+        latest.map((e) => ({
+          subjectKey: Buffer.from(e.subject.key, 'hex'),
+          recordId: e.recordId,
+          version: e.version,
+          status: e.status,
+          category: e.category,
+          classCode: e.classCode,
+          severity: e.severity,
+          occurredAt: new Date(e.occurredAt),
+          displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+          providerCode: e.provider,
+          receivedAt: new Date(e.receivedAt),
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [records.subjectKey, records.recordId],
+        set: {
+          version: sql`excluded.version`,
+          status: sql`excluded.status`,
+          severity: sql`excluded.severity`,
+          occurredAt: sql`excluded.occurred_at`,
+          displayUntil: sql`excluded.display_until`,
+          receivedAt: sql`excluded.received_at`,
+        },
+        setWhere: sql`${records.version} < excluded.version`,
+      });
+    for (const e of latest) {
+      if (e.version > 1) await correctionArrived(tx, context, e.recordId, new Date(e.receivedAt));
+    }
+  };
+}
+
+const gradeSchema = z.object({
+  evaluationId: z.string(),
+  domain: z.string(),
+  year: z.number(),
+  grade: z.string(),
+  department: z.string(),
+});
+
+const noticeTitles: Record<string, string> = {
+  'list.entry.noticed': '列入名单告知（可在异议期内提出异议）',
+  'list.entry.proposed': '拟列入守信激励名单',
+  'list.entry.published': '名单认定结果',
+  'list.entry.rejected': '名单不予认定',
+  'list.entry.cancelled': '名单认定程序终止',
+  'list.entry.exited': '移出名单',
+};
+
+/**
+ * List entries and evaluations from the sanctions feed (so objections and repairs can find who
+ * decides them), and the sanctions service's notices to subjects (告知), kept as their notices.
+ */
+export function sanctionsFeed(context: RepairContext) {
+  return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
+    const journal = new Journal(tx, context.clock());
+    for (const event of events) {
+      if (event.type === 'grade.assigned') {
+        const grade = gradeSchema.parse(event.payload);
+        await tx
+          .insert(evaluations)
+          .values({ subjectKey: event.subjectKey, ...grade, updatedAt: event.createdAt })
+          .onConflictDoUpdate({
+            target: [evaluations.subjectKey, evaluations.evaluationId],
+            set: { grade: grade.grade, department: grade.department, updatedAt: event.createdAt },
+          });
+        await journal.notice(event.subjectKey, 'evaluation', grade.evaluationId, '信用评价结果', grade);
+        continue;
+      }
+      const change = listingChangeSchema.parse({ ...(event.payload as object), eventId: event.eventId });
+      const { entry } = change;
+      await tx
+        .insert(listEntries)
+        .values({
+          subjectKey: event.subjectKey,
+          entryId: entry.id,
+          listKind: entry.listKind,
+          domain: entry.domain,
+          status: entry.status,
+          identifyingDepartment: entry.identifyingDepartment,
+          validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
+          updatedAt: event.createdAt,
+        })
+        .onConflictDoUpdate({
+          target: [listEntries.subjectKey, listEntries.entryId],
+          set: {
+            status: entry.status,
+            validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
+            updatedAt: event.createdAt,
+          },
+          setWhere: sql`${listEntries.updatedAt} <= ${event.createdAt}`,
+        });
+      await journal.notice(event.subjectKey, 'list_entry', entry.id, noticeTitles[event.type] ?? event.type, {
+        listKind: entry.listKind,
+        domain: entry.domain,
+        status: entry.status,
+        validFrom: entry.validFrom,
+        validUntil: entry.validUntil,
+        endReason: entry.endReason,
+      });
+    }
+    await journal.flush();
+  };
+}
+
+export const followedSanctionsEvents = [...Object.keys(noticeTitles), 'grade.assigned'];

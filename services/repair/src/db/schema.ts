@@ -1,0 +1,139 @@
+import { bytea } from '@credit/db';
+import { defineOutbox } from '@credit/events';
+import { integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** The repair service owns the `repair` schema (migrations/repair). */
+export const repairSchemaName = 'repair';
+const repair = pgSchema(repairSchemaName);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const records = repair.table('records', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  version: integer('version').notNull(),
+  status: text('status').$type<'active' | 'withdrawn'>().notNull(),
+  category: text('category').notNull(),
+  classCode: text('class_code').notNull(),
+  severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
+  occurredAt: instant('occurred_at').notNull(),
+  displayUntil: instant('display_until'),
+  providerCode: text('provider_code').notNull(),
+  receivedAt: instant('received_at').notNull(),
+});
+
+export const listEntries = repair.table('list_entries', {
+  subjectKey: bytea('subject_key').notNull(),
+  entryId: text('entry_id').notNull(),
+  listKind: text('list_kind').notNull(),
+  domain: text('domain').notNull(),
+  status: text('status').notNull(),
+  identifyingDepartment: text('identifying_department').notNull(),
+  validFrom: instant('valid_from'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const evaluations = repair.table('evaluations', {
+  subjectKey: bytea('subject_key').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  domain: text('domain').notNull(),
+  year: integer('year').notNull(),
+  grade: text('grade').notNull(),
+  department: text('department').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const calendarYears = repair.table('calendar_years', {
+  year: integer('year').primaryKey(),
+  holidays: text('holidays').array().notNull(),
+  workdays: text('workdays').array().notNull(),
+  loadedBy: text('loaded_by').notNull(),
+  loadedAt: instant('loaded_at').notNull(),
+});
+
+export type ObjectionStatus =
+  | 'submitted'
+  | 'accepted'
+  | 'inadmissible'
+  | 'under_review'
+  | 'upheld'
+  | 'rejected'
+  | 'closed';
+
+export const objections = repair.table('objections', {
+  subjectKey: bytea('subject_key').notNull(),
+  objectionId: text('objection_id').notNull(),
+  targetType: text('target_type').$type<'record' | 'listEntry' | 'evaluation'>().notNull(),
+  targetId: text('target_id').notNull(),
+  responsibleDepartment: text('responsible_department').notNull(),
+  status: text('status').$type<ObjectionStatus>().notNull(),
+  outcome: text('outcome').$type<'upheld' | 'rejected' | 'inadmissible'>(),
+  reason: text('reason').notNull(),
+  evidence: jsonb('evidence').$type<unknown[]>().notNull(),
+  filedAt: instant('filed_at').notNull(),
+  answerDueAt: instant('answer_due_at').notNull(),
+  decidedAt: instant('decided_at'),
+  decisionNote: text('decision_note'),
+  correctionDueAt: instant('correction_due_at'),
+  correctionAppliedAt: instant('correction_applied_at'),
+  notifyDueAt: instant('notify_due_at'),
+  notifiedAt: instant('notified_at'),
+  closedAt: instant('closed_at'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export type RepairStatus =
+  | 'submitted'
+  | 'needs_supplement'
+  | 'not_accepted'
+  | 'accepted'
+  | 'approved'
+  | 'denied'
+  | 'effective';
+
+export const repairs = repair.table('repairs', {
+  subjectKey: bytea('subject_key').notNull(),
+  repairId: text('repair_id').notNull(),
+  targetType: text('target_type').$type<'record' | 'listEntry'>().notNull(),
+  targetId: text('target_id').notNull(),
+  responsibleDepartment: text('responsible_department').notNull(),
+  status: text('status').$type<RepairStatus>().notNull(),
+  evidence: jsonb('evidence').$type<unknown[]>().notNull(),
+  commitment: text('commitment').notNull(),
+  filedAt: instant('filed_at').notNull(),
+  acceptDueAt: instant('accept_due_at').notNull(),
+  pausedAt: instant('paused_at'),
+  pausedWorkingDaysLeft: integer('paused_working_days_left'),
+  acceptedAt: instant('accepted_at'),
+  decisionDueAt: instant('decision_due_at'),
+  decidedAt: instant('decided_at'),
+  decisionNote: text('decision_note'),
+  effectiveAt: instant('effective_at'),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const caseHistory = repair.table('case_history', {
+  subjectKey: bytea('subject_key').notNull(),
+  caseId: text('case_id').notNull(),
+  seq: integer('seq').notNull(),
+  status: text('status').notNull(),
+  at: instant('at').notNull(),
+  actor: text('actor').notNull(),
+  note: text('note'),
+});
+
+export const notices = repair.table('notices', {
+  subjectKey: bytea('subject_key').notNull(),
+  noticeId: text('notice_id').notNull(),
+  kind: text('kind').notNull(),
+  referenceId: text('reference_id').notNull(),
+  title: text('title').notNull(),
+  detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const jobRuns = repair.table('job_runs', {
+  job: text('job').primaryKey(),
+  lastRunAt: instant('last_run_at').notNull(),
+});
+
+export const repairOutbox = defineOutbox(repairSchemaName);

@@ -1,0 +1,333 @@
+import { addCalendarDays } from '@credit/calendar';
+import { newId } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import type { ObjectionView } from '@credit/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+import { evaluations, listEntries, objections, records } from '../db/schema.ts';
+import { historyOf, Journal, type RepairContext } from './journal.ts';
+
+export type ObjectionRow = typeof objections.$inferSelect;
+const openStatuses = ['submitted', 'accepted', 'under_review', 'upheld'] as const;
+
+/** Rule values (SPEC, seeds/003): answer within 30 days; correct within 3 working days; tell within 7. */
+export const objectionRules = { answerDays: 30, correctionWorkingDays: 3, notifyWorkingDays: 7 };
+
+export interface ObjectionTarget {
+  subjectKey: Buffer;
+  responsibleDepartment: string;
+}
+
+/** The item objected to and who answers for it: the provider of a record, the department that identified an entry or graded an evaluation. */
+export async function findTarget(
+  executor: Executor,
+  type: 'record' | 'listEntry' | 'evaluation',
+  id: string,
+): Promise<ObjectionTarget | undefined> {
+  if (type === 'record') {
+    const [row] = await executor.select().from(records).where(eq(records.recordId, id));
+    return row && { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode };
+  }
+  if (type === 'listEntry') {
+    const [row] = await executor.select().from(listEntries).where(eq(listEntries.entryId, id));
+    return row && { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
+  }
+  const [row] = await executor.select().from(evaluations).where(eq(evaluations.evaluationId, id));
+  return row && { subjectKey: row.subjectKey, responsibleDepartment: row.department };
+}
+
+export async function fileObjection(
+  tx: Executor,
+  context: RepairContext,
+  subjectKey: Buffer,
+  input: {
+    target: { type: 'record' | 'listEntry' | 'evaluation'; id: string };
+    reason: string;
+    evidence?: unknown[];
+  },
+  actor: string,
+): Promise<ObjectionRow> {
+  const now = context.clock();
+  const target = await findTarget(tx, input.target.type, input.target.id);
+  if (!target) throw new ProblemError('not_found', `no such ${input.target.type}`);
+  if (!target.subjectKey.equals(subjectKey))
+    throw new ProblemError('forbidden', 'a subject objects only to items about themselves');
+  const [open] = await tx
+    .select()
+    .from(objections)
+    .where(and(eq(objections.targetId, input.target.id), inArray(objections.status, [...openStatuses])));
+  if (open)
+    throw new ProblemError('already_under_objection', 'an objection to this item is still open', {
+      objectionId: open.objectionId,
+    });
+  const row: ObjectionRow = {
+    subjectKey,
+    objectionId: newId('obj', now.getTime()),
+    targetType: input.target.type,
+    targetId: input.target.id,
+    responsibleDepartment: target.responsibleDepartment,
+    status: 'submitted',
+    outcome: null,
+    reason: input.reason,
+    evidence: input.evidence ?? [],
+    filedAt: now,
+    answerDueAt: addCalendarDays(now, objectionRules.answerDays),
+    decidedAt: null,
+    decisionNote: null,
+    correctionDueAt: null,
+    correctionAppliedAt: null,
+    notifyDueAt: null,
+    notifiedAt: null,
+    closedAt: null,
+    updatedAt: now,
+  };
+  await tx.insert(objections).values(row);
+  const journal = new Journal(tx, now);
+  await journal.change(subjectKey, row.objectionId, 'objection', 'submitted', actor, null, {
+    target: input.target,
+    dueAt: row.answerDueAt.toISOString(),
+  });
+  journal.event('objection.opened', subjectKey, row.objectionId, {
+    objectionId: row.objectionId,
+    targetType: row.targetType,
+    targetId: row.targetId,
+  });
+  await journal.flush();
+  return row;
+}
+
+export async function lockObjection(tx: Executor, id: string): Promise<ObjectionRow> {
+  const [row] = await tx.select().from(objections).where(eq(objections.objectionId, id)).for('update');
+  if (!row) throw new ProblemError('not_found', 'no such objection');
+  return row;
+}
+
+async function move(
+  tx: Executor,
+  journal: Journal,
+  row: ObjectionRow,
+  change: Partial<ObjectionRow>,
+  actor: string,
+  note: string | null,
+  now: Date,
+) {
+  const next = { ...row, ...change, updatedAt: now };
+  await tx
+    .update(objections)
+    .set({ ...change, updatedAt: now })
+    .where(and(eq(objections.subjectKey, row.subjectKey), eq(objections.objectionId, row.objectionId)));
+  await journal.change(row.subjectKey, row.objectionId, 'objection', next.status, actor, note, {
+    target: { type: row.targetType, id: row.targetId },
+  });
+  return next;
+}
+
+/** 受理 or not: an inadmissible objection ends at once and lifts the disputed mark. */
+export async function admitObjection(
+  tx: Executor,
+  context: RepairContext,
+  row: ObjectionRow,
+  admissible: boolean,
+  note: string,
+  actor: string,
+) {
+  if (row.status !== 'submitted') throw new ProblemError('invalid_state', `the objection is ${row.status}`);
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  const next = admissible
+    ? await move(
+        tx,
+        journal,
+        await move(tx, journal, row, { status: 'accepted' }, actor, note, now),
+        { status: 'under_review' },
+        actor,
+        null,
+        now,
+      )
+    : await move(
+        tx,
+        journal,
+        row,
+        {
+          status: 'inadmissible',
+          outcome: 'inadmissible',
+          closedAt: now,
+          decisionNote: note,
+          decidedAt: now,
+        },
+        actor,
+        note,
+        now,
+      );
+  if (!admissible) closedEvent(journal, next, 'inadmissible');
+  await journal.flush();
+  return next;
+}
+
+function closedEvent(journal: Journal, row: ObjectionRow, outcome: string): void {
+  journal.event('objection.closed', row.subjectKey, row.objectionId, {
+    objectionId: row.objectionId,
+    targetType: row.targetType,
+    targetId: row.targetId,
+    outcome,
+  });
+}
+
+/**
+ * The department's answer. Upheld: the item must be corrected within 3 working days (a record by
+ * its provider through ingest; a list entry or evaluation is corrected by the sanctions service on
+ * the event). Rejected: the original stands, the mark is lifted, and the applicant is told at once
+ * (the rule allows 7 working days).
+ */
+export async function decideObjection(
+  tx: Executor,
+  context: RepairContext,
+  row: ObjectionRow,
+  outcome: 'upheld' | 'rejected',
+  note: string,
+  actor: string,
+): Promise<ObjectionRow> {
+  if (row.status !== 'under_review' && row.status !== 'submitted')
+    throw new ProblemError('invalid_state', `the objection is ${row.status}`);
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  let next: ObjectionRow;
+  if (outcome === 'upheld') {
+    const selfCorrecting = row.targetType !== 'record';
+    next = await move(
+      tx,
+      journal,
+      row,
+      {
+        status: selfCorrecting ? 'closed' : 'upheld',
+        outcome: 'upheld',
+        decidedAt: now,
+        decisionNote: note,
+        correctionDueAt: context.calendar.addWorkingDays(now, objectionRules.correctionWorkingDays),
+        correctionAppliedAt: selfCorrecting ? now : null,
+        closedAt: selfCorrecting ? now : null,
+      },
+      actor,
+      note,
+      now,
+    );
+    journal.event('objection.upheld', row.subjectKey, row.objectionId, {
+      objectionId: row.objectionId,
+      targetType: row.targetType,
+      targetId: row.targetId,
+    });
+    if (selfCorrecting) closedEvent(journal, next, 'upheld');
+  } else {
+    next = await move(
+      tx,
+      journal,
+      row,
+      {
+        status: 'closed',
+        outcome: 'rejected',
+        decidedAt: now,
+        decisionNote: note,
+        notifyDueAt: context.calendar.addWorkingDays(now, objectionRules.notifyWorkingDays),
+        notifiedAt: now,
+        closedAt: now,
+      },
+      actor,
+      note,
+      now,
+    );
+    closedEvent(journal, next, 'rejected');
+  }
+  await journal.flush();
+  return next;
+}
+
+/** An upheld objection on a record closes when the provider's correction or withdrawal arrives. */
+export async function correctionArrived(
+  tx: Executor,
+  context: RepairContext,
+  recordId: string,
+  receivedAt: Date,
+): Promise<void> {
+  const waiting = await tx
+    .select()
+    .from(objections)
+    .where(and(eq(objections.targetId, recordId), eq(objections.status, 'upheld')));
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  for (const row of waiting) {
+    if (!row.decidedAt || receivedAt.getTime() < row.decidedAt.getTime()) continue;
+    const next = await move(
+      tx,
+      journal,
+      row,
+      { status: 'closed', correctionAppliedAt: receivedAt, closedAt: now },
+      'ingest',
+      'correction applied',
+      now,
+    );
+    closedEvent(journal, next, 'upheld');
+  }
+  await journal.flush();
+}
+
+export async function extendObjection(
+  tx: Executor,
+  context: RepairContext,
+  row: ObjectionRow,
+  workingDays: number,
+  reason: string,
+  actor: string,
+) {
+  if (row.status === 'closed' || row.status === 'inadmissible')
+    throw new ProblemError('invalid_state', 'the objection is closed');
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  const answerDueAt = context.calendar.addWorkingDays(row.answerDueAt, workingDays);
+  await tx
+    .update(objections)
+    .set({ answerDueAt, updatedAt: now })
+    .where(and(eq(objections.subjectKey, row.subjectKey), eq(objections.objectionId, row.objectionId)));
+  await journal.history(
+    row.subjectKey,
+    row.objectionId,
+    'deadline_extended',
+    actor,
+    `${workingDays} working days: ${reason}`,
+  );
+  await journal.flush();
+  return { ...row, answerDueAt, updatedAt: now };
+}
+
+function deadline(kind: string, dueAt: Date | null, metAt: Date | null, now: Date) {
+  return {
+    kind,
+    dueAt: dueAt?.toISOString() ?? null,
+    met: metAt !== null,
+    overdue: dueAt !== null && metAt === null && dueAt.getTime() < now.getTime(),
+  };
+}
+
+export async function objectionView(
+  executor: Executor,
+  row: ObjectionRow,
+  now: Date,
+): Promise<ObjectionView> {
+  const deadlines = [deadline('answer', row.answerDueAt, row.decidedAt, now)];
+  if (row.outcome === 'upheld')
+    deadlines.push(deadline('correction', row.correctionDueAt, row.correctionAppliedAt, now));
+  if (row.outcome === 'rejected')
+    deadlines.push(deadline('notification', row.notifyDueAt, row.notifiedAt, now));
+  return {
+    id: row.objectionId,
+    target: { type: row.targetType, id: row.targetId },
+    responsibleDepartment: row.responsibleDepartment,
+    status: row.status,
+    outcome: row.outcome,
+    reason: row.reason,
+    filedAt: row.filedAt.toISOString(),
+    dueAt: row.answerDueAt.toISOString(),
+    deadlines,
+    overdue: deadlines.some((d) => d.overdue),
+    history: await historyOf(executor, row.subjectKey, row.objectionId),
+  };
+}

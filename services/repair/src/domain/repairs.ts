@@ -1,0 +1,357 @@
+import { shanghaiDate } from '@credit/calendar';
+import { newId } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { addMonths, findEntry, type RepairView, severityRules } from '@credit/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+import { listEntries, records, repairs } from '../db/schema.ts';
+import { historyOf, Journal, type RepairContext } from './journal.ts';
+
+export type RepairRow = typeof repairs.$inferSelect;
+const openStatuses = ['submitted', 'needs_supplement', 'accepted', 'approved'] as const;
+
+/** SPEC rule values: the application is answered within 10 working days, the decision within 3 of receipt. */
+export const repairRules = {
+  acceptWorkingDays: 10,
+  decisionWorkingDays: 3,
+  listMinPublicityMonths: { black: 12, watch: 3 },
+};
+
+export interface Eligibility {
+  subjectKey: Buffer;
+  responsibleDepartment: string;
+  repairable: boolean;
+  eligibleNow: boolean;
+  earliestDate: string | null;
+  rule: string;
+}
+
+/**
+ * Whether an item can be repaired and from when (信用修复): dishonesty records of a repairable entry
+ * after the minimum publicity period of their severity (minor: once the obligation is performed;
+ * general: 3 months; serious: 1 year); black list entries after a year, watch entries after three
+ * months of publication. Red entries, non-dishonesty records and entries such as court-published
+ * dishonest debtors or industry bans are not repairable here.
+ */
+export async function eligibility(
+  executor: Executor,
+  type: 'record' | 'listEntry',
+  id: string,
+  now: Date,
+): Promise<Eligibility> {
+  if (type === 'record') {
+    const [row] = await executor.select().from(records).where(eq(records.recordId, id));
+    if (!row) throw new ProblemError('not_found', 'no such record');
+    const entry = findEntry(row.category);
+    const base = { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode };
+    if (!row.severity || !entry?.repairable || row.status !== 'active') {
+      return {
+        ...base,
+        repairable: false,
+        eligibleNow: false,
+        earliestDate: null,
+        rule: `${row.category} is not repairable`,
+      };
+    }
+    const months = severityRules[row.severity].minPublicityMonths;
+    const earliest = addMonths(row.occurredAt, months);
+    return {
+      ...base,
+      repairable: true,
+      eligibleNow: earliest.getTime() <= now.getTime(),
+      earliestDate: shanghaiDate(earliest),
+      rule:
+        months === 0
+          ? `${row.severity}: once the obligation is performed`
+          : `${row.severity}: ${months} months of publicity`,
+    };
+  }
+  const [row] = await executor.select().from(listEntries).where(eq(listEntries.entryId, id));
+  if (!row) throw new ProblemError('not_found', 'no such list entry');
+  const base = { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
+  const months = repairRules.listMinPublicityMonths[row.listKind as 'black' | 'watch'];
+  if (months === undefined || row.status !== 'published' || !row.validFrom) {
+    return {
+      ...base,
+      repairable: false,
+      eligibleNow: false,
+      earliestDate: null,
+      rule: `a ${row.status} ${row.listKind} entry is not repairable`,
+    };
+  }
+  const earliest = addMonths(row.validFrom, months);
+  return {
+    ...base,
+    repairable: true,
+    eligibleNow: earliest.getTime() <= now.getTime(),
+    earliestDate: shanghaiDate(earliest),
+    rule: `${row.listKind} list: ${months} months after publication`,
+  };
+}
+
+export async function fileRepair(
+  tx: Executor,
+  context: RepairContext,
+  subjectKey: Buffer,
+  input: { target: { type: 'record' | 'listEntry'; id: string }; evidence: unknown[]; commitment: string },
+  actor: string,
+): Promise<RepairRow> {
+  const now = context.clock();
+  const check = await eligibility(tx, input.target.type, input.target.id, now);
+  if (!check.subjectKey.equals(subjectKey))
+    throw new ProblemError('forbidden', 'a subject repairs only items about themselves');
+  if (!check.repairable) throw new ProblemError('not_repairable', check.rule);
+  if (!check.eligibleNow) {
+    throw new ProblemError(
+      'repair_not_yet_eligible',
+      `repairable from ${check.earliestDate} (${check.rule})`,
+      { earliestDate: check.earliestDate },
+    );
+  }
+  const [open] = await tx
+    .select()
+    .from(repairs)
+    .where(and(eq(repairs.targetId, input.target.id), inArray(repairs.status, [...openStatuses])));
+  if (open)
+    throw new ProblemError('already_under_repair', 'a repair of this item is still open', {
+      repairId: open.repairId,
+    });
+  const row: RepairRow = {
+    subjectKey,
+    repairId: newId('rpr', now.getTime()),
+    targetType: input.target.type,
+    targetId: input.target.id,
+    responsibleDepartment: check.responsibleDepartment,
+    status: 'submitted',
+    evidence: input.evidence,
+    commitment: input.commitment,
+    filedAt: now,
+    acceptDueAt: context.calendar.addWorkingDays(now, repairRules.acceptWorkingDays),
+    pausedAt: null,
+    pausedWorkingDaysLeft: null,
+    acceptedAt: null,
+    decisionDueAt: null,
+    decidedAt: null,
+    decisionNote: null,
+    effectiveAt: null,
+    updatedAt: now,
+  };
+  await tx.insert(repairs).values(row);
+  const journal = new Journal(tx, now);
+  await journal.change(subjectKey, row.repairId, 'repair', 'submitted', actor, null, {
+    target: input.target,
+    dueAt: row.acceptDueAt.toISOString(),
+  });
+  await journal.flush();
+  return row;
+}
+
+export async function lockRepair(tx: Executor, id: string): Promise<RepairRow> {
+  const [row] = await tx.select().from(repairs).where(eq(repairs.repairId, id)).for('update');
+  if (!row) throw new ProblemError('not_found', 'no such repair application');
+  return row;
+}
+
+async function move(
+  tx: Executor,
+  journal: Journal,
+  row: RepairRow,
+  change: Partial<RepairRow>,
+  actor: string,
+  note: string | null,
+  now: Date,
+) {
+  const next = { ...row, ...change, updatedAt: now };
+  await tx
+    .update(repairs)
+    .set({ ...change, updatedAt: now })
+    .where(and(eq(repairs.subjectKey, row.subjectKey), eq(repairs.repairId, row.repairId)));
+  await journal.change(row.subjectKey, row.repairId, 'repair', next.status, actor, note, {
+    target: { type: row.targetType, id: row.targetId },
+  });
+  return next;
+}
+
+export type RepairAction = 'accept' | 'not_accept' | 'request_supplement' | 'approve' | 'deny';
+
+/**
+ * One step of the procedure. The credit office accepts (受理), refuses, or asks for a supplement
+ * (which pauses the acceptance deadline, the working days left are kept); the responsible
+ * department approves or denies within 3 working days of acceptance. Approval takes effect at
+ * once: the record or entry is marked repaired and the services that show or use it are told.
+ */
+export async function stepRepair(
+  tx: Executor,
+  context: RepairContext,
+  row: RepairRow,
+  action: RepairAction,
+  note: string,
+  actor: string,
+): Promise<RepairRow> {
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  const expect = (...statuses: RepairRow['status'][]) => {
+    if (!statuses.includes(row.status))
+      throw new ProblemError('invalid_state', `the application is ${row.status}`);
+  };
+  let next: RepairRow;
+  switch (action) {
+    case 'accept':
+      expect('submitted');
+      next = await move(
+        tx,
+        journal,
+        row,
+        {
+          status: 'accepted',
+          acceptedAt: now,
+          decisionDueAt: context.calendar.addWorkingDays(now, repairRules.decisionWorkingDays),
+        },
+        actor,
+        note,
+        now,
+      );
+      break;
+    case 'not_accept':
+      expect('submitted', 'needs_supplement');
+      next = await move(
+        tx,
+        journal,
+        row,
+        { status: 'not_accepted', decidedAt: now, decisionNote: note },
+        actor,
+        note,
+        now,
+      );
+      break;
+    case 'request_supplement':
+      expect('submitted');
+      next = await move(
+        tx,
+        journal,
+        row,
+        {
+          status: 'needs_supplement',
+          pausedAt: now,
+          pausedWorkingDaysLeft: context.calendar.workingDaysBetween(now, row.acceptDueAt),
+        },
+        actor,
+        note,
+        now,
+      );
+      break;
+    case 'deny':
+      expect('accepted');
+      next = await move(
+        tx,
+        journal,
+        row,
+        { status: 'denied', decidedAt: now, decisionNote: note },
+        actor,
+        note,
+        now,
+      );
+      break;
+    case 'approve': {
+      expect('accepted');
+      const approved = await move(
+        tx,
+        journal,
+        row,
+        { status: 'approved', decidedAt: now, decisionNote: note },
+        actor,
+        note,
+        now,
+      );
+      next = await move(
+        tx,
+        journal,
+        approved,
+        { status: 'effective', effectiveAt: now },
+        actor,
+        'publicity stopped; lists and recipients told',
+        now,
+      );
+      const repairedAt = now.toISOString();
+      if (row.targetType === 'record') {
+        journal.event('record.repaired', row.subjectKey, row.repairId, {
+          repairId: row.repairId,
+          recordId: row.targetId,
+          repairedAt,
+        });
+      } else {
+        journal.event('entry.repaired', row.subjectKey, row.repairId, {
+          repairId: row.repairId,
+          entryId: row.targetId,
+          repairedAt,
+        });
+      }
+      break;
+    }
+  }
+  await journal.flush();
+  return next;
+}
+
+/** The applicant supplements: the acceptance deadline resumes with the working days it had left. */
+export async function supplementRepair(
+  tx: Executor,
+  context: RepairContext,
+  row: RepairRow,
+  evidence: unknown[],
+  actor: string,
+): Promise<RepairRow> {
+  if (row.status !== 'needs_supplement')
+    throw new ProblemError('invalid_state', `the application is ${row.status}`);
+  const now = context.clock();
+  const journal = new Journal(tx, now);
+  const next = await move(
+    tx,
+    journal,
+    row,
+    {
+      status: 'submitted',
+      evidence: [...row.evidence, ...evidence],
+      acceptDueAt: context.calendar.addWorkingDays(now, row.pausedWorkingDaysLeft ?? 0),
+      pausedAt: null,
+      pausedWorkingDaysLeft: null,
+    },
+    actor,
+    'supplement received; deadline resumed',
+    now,
+  );
+  await journal.flush();
+  return next;
+}
+
+export async function repairView(executor: Executor, row: RepairRow, now: Date): Promise<RepairView> {
+  const acceptMet = row.acceptedAt ?? (['not_accepted'].includes(row.status) ? row.decidedAt : null);
+  const deadlines = [
+    {
+      kind: 'acceptance',
+      dueAt: row.pausedAt ? null : row.acceptDueAt.toISOString(),
+      met: acceptMet !== null,
+      overdue: !row.pausedAt && acceptMet === null && row.acceptDueAt.getTime() < now.getTime(),
+    },
+  ];
+  if (row.decisionDueAt) {
+    deadlines.push({
+      kind: 'decision',
+      dueAt: row.decisionDueAt.toISOString(),
+      met: row.decidedAt !== null,
+      overdue: row.decidedAt === null && row.decisionDueAt.getTime() < now.getTime(),
+    });
+  }
+  const pending = deadlines.find((d) => !d.met);
+  return {
+    id: row.repairId,
+    target: { type: row.targetType, id: row.targetId },
+    responsibleDepartment: row.responsibleDepartment,
+    status: row.status,
+    filedAt: row.filedAt.toISOString(),
+    dueAt: pending?.dueAt ?? null,
+    deadlines,
+    overdue: deadlines.some((d) => d.overdue),
+    history: await historyOf(executor, row.subjectKey, row.repairId),
+  };
+}

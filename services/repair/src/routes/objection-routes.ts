@@ -1,0 +1,195 @@
+import { inTransaction } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { principalOf } from '@credit/http';
+import {
+  deadlineExtensionSchema,
+  objectionAdmissionSchema,
+  objectionDecisionSchema,
+  objectionRequestSchema,
+  objectionSchema,
+  objectionStatuses,
+  prefixedId,
+} from '@credit/schema';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { objections } from '../db/schema.ts';
+import {
+  admitObjection,
+  decideObjection,
+  extendObjection,
+  fileObjection,
+  lockObjection,
+  objectionView,
+} from '../domain/objections.ts';
+import { callerSubject, maySee, requireResponsible } from './case-access.ts';
+
+const byId = z.strictObject({ id: prefixedId('obj') });
+const listQuery = z.strictObject({
+  status: z.enum(objectionStatuses).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** 异议: a subject objects to a record, a list entry or an evaluation; the responsible department answers. */
+export async function objectionRoutes(app: FastifyInstance) {
+  const context = app.repair;
+
+  app.post(
+    '/v1/objections',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Object to an item about you; it is marked disputed at once',
+        description:
+          'The answer names the responsible department and the deadlines (`dueAt`: 30 days from filing).',
+        body: objectionRequestSchema,
+        response: { 201: objectionSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body as z.infer<typeof objectionRequestSchema>;
+      const subject = callerSubject(app.keyring, principal);
+      const row = await inTransaction(app.db, (tx) =>
+        fileObjection(tx, context, subject.key, body, principal.sub),
+      );
+      reply.code(201).header('location', `/v1/objections/${row.objectionId}`);
+      return objectionView(app.db, row, context.clock());
+    },
+  );
+
+  app.get(
+    '/v1/objections',
+    {
+      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary:
+          'Objections to answer: a department sees its own, the credit office all (`overdue=true` for those past a deadline)',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(objectionSchema) }) },
+      },
+    },
+    async (request) => {
+      const { status, overdue, limit } = request.query as z.infer<typeof listQuery>;
+      const principal = principalOf(request);
+      const conditions: SQL[] = [];
+      if (status) conditions.push(eq(objections.status, status));
+      if (!principal.roles.includes('admin'))
+        conditions.push(eq(objections.responsibleDepartment, principal.org ?? ''));
+      const rows = await app.db
+        .select()
+        .from(objections)
+        .where(and(...conditions))
+        .orderBy(desc(objections.filedAt))
+        .limit(overdue ? 5000 : limit);
+      const now = context.clock();
+      const views = await Promise.all(rows.map((row) => objectionView(app.db, row, now)));
+      return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
+    },
+  );
+
+  app.get(
+    '/v1/objections/:id',
+    {
+      config: { auth: { roles: ['subject', 'admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'One objection with its deadlines and history',
+        params: byId,
+        response: { 200: objectionSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const [row] = await app.db.select().from(objections).where(eq(objections.objectionId, id));
+      if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
+        throw new ProblemError('not_found', 'no such objection');
+      }
+      return objectionView(app.db, row, context.clock());
+    },
+  );
+
+  app.post(
+    '/v1/objections/:id/admission',
+    {
+      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Accept the objection for review, or find it inadmissible',
+        params: byId,
+        body: objectionAdmissionSchema,
+        response: { 200: objectionSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof objectionAdmissionSchema>;
+      const principal = principalOf(request);
+      const row = await inTransaction(app.db, async (tx) => {
+        const current = await lockObjection(tx, id);
+        const actor = requireResponsible(principal, current.responsibleDepartment);
+        return admitObjection(tx, context, current, body.admissible, body.note, actor);
+      });
+      return objectionView(app.db, row, context.clock());
+    },
+  );
+
+  app.post(
+    '/v1/objections/:id/decision',
+    {
+      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary:
+          'The responsible department answers: upheld (correct within 3 working days) or rejected (applicant told within 7)',
+        params: byId,
+        body: objectionDecisionSchema,
+        response: { 200: objectionSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof objectionDecisionSchema>;
+      const principal = principalOf(request);
+      const row = await inTransaction(app.db, async (tx) => {
+        const current = await lockObjection(tx, id);
+        const actor = requireResponsible(principal, current.responsibleDepartment);
+        return decideObjection(tx, context, current, body.outcome, body.note, actor);
+      });
+      return objectionView(app.db, row, context.clock());
+    },
+  );
+
+  app.post(
+    '/v1/objections/:id/extension',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Extend the answer deadline, with the reason kept',
+        params: byId,
+        body: deadlineExtensionSchema,
+        response: { 200: objectionSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof deadlineExtensionSchema>;
+      const principal = principalOf(request);
+      const row = await inTransaction(app.db, async (tx) =>
+        extendObjection(
+          tx,
+          context,
+          await lockObjection(tx, id),
+          body.workingDays,
+          body.reason,
+          principal.sub,
+        ),
+      );
+      return objectionView(app.db, row, context.clock());
+    },
+  );
+}

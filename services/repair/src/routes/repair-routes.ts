@@ -1,0 +1,198 @@
+import { inTransaction } from '@credit/db';
+import { ProblemError } from '@credit/errors';
+import { principalOf } from '@credit/http';
+import {
+  prefixedId,
+  repairPrecheckSchema,
+  repairRequestSchema,
+  repairSchema,
+  repairStepSchema,
+  repairSupplementSchema,
+  repairTargetTypes,
+} from '@credit/schema';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { repairs } from '../db/schema.ts';
+import {
+  eligibility,
+  fileRepair,
+  lockRepair,
+  repairView,
+  stepRepair,
+  supplementRepair,
+} from '../domain/repairs.ts';
+import { callerSubject, maySee, requireResponsible } from './case-access.ts';
+
+const byId = z.strictObject({ id: prefixedId('rpr') });
+const precheckQuery = z.strictObject({ type: z.enum(repairTargetTypes), id: z.string().min(1).max(64) });
+const listQuery = z.strictObject({
+  overdue: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** 信用修复: precheck, application with evidence and a credit commitment, acceptance, decision. */
+export async function repairRoutes(app: FastifyInstance) {
+  const context = app.repair;
+
+  app.get(
+    '/v1/repairs/precheck',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Whether an item of yours is repairable now, and if not from when',
+        querystring: precheckQuery,
+        response: { 200: repairPrecheckSchema },
+      },
+    },
+    async (request) => {
+      const { type, id } = request.query as z.infer<typeof precheckQuery>;
+      const subject = callerSubject(app.keyring, principalOf(request));
+      const check = await eligibility(app.db, type, id, context.clock());
+      if (!check.subjectKey.equals(subject.key))
+        throw new ProblemError('not_found', `no such ${type} of yours`);
+      return {
+        target: { type, id },
+        repairable: check.repairable,
+        eligibleNow: check.eligibleNow,
+        earliestDate: check.earliestDate,
+        rule: check.rule,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/repairs',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Apply to repair a dishonesty record or a list entry',
+        description:
+          'Refused with `repair_not_yet_eligible` (and the earliest date) before the minimum publicity period, `not_repairable` where repair does not apply.',
+        body: repairRequestSchema,
+        response: { 201: repairSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body as z.infer<typeof repairRequestSchema>;
+      const subject = callerSubject(app.keyring, principal);
+      const row = await inTransaction(app.db, (tx) =>
+        fileRepair(tx, context, subject.key, body, principal.sub),
+      );
+      reply.code(201).header('location', `/v1/repairs/${row.repairId}`);
+      return repairView(app.db, row, context.clock());
+    },
+  );
+
+  app.get(
+    '/v1/repairs',
+    {
+      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Repair applications: a department its own, the credit office all',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(repairSchema) }) },
+      },
+    },
+    async (request) => {
+      const { overdue, limit } = request.query as z.infer<typeof listQuery>;
+      const principal = principalOf(request);
+      const conditions: SQL[] = [];
+      if (!principal.roles.includes('admin'))
+        conditions.push(eq(repairs.responsibleDepartment, principal.org ?? ''));
+      const rows = await app.db
+        .select()
+        .from(repairs)
+        .where(and(...conditions))
+        .orderBy(desc(repairs.filedAt))
+        .limit(overdue ? 5000 : limit);
+      const now = context.clock();
+      const views = await Promise.all(rows.map((row) => repairView(app.db, row, now)));
+      return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
+    },
+  );
+
+  app.get(
+    '/v1/repairs/:id',
+    {
+      config: { auth: { roles: ['subject', 'admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'One repair application with its deadlines and history',
+        params: byId,
+        response: { 200: repairSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const [row] = await app.db.select().from(repairs).where(eq(repairs.repairId, id));
+      if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
+        throw new ProblemError('not_found', 'no such repair application');
+      }
+      return repairView(app.db, row, context.clock());
+    },
+  );
+
+  app.post(
+    '/v1/repairs/:id/steps',
+    {
+      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      schema: {
+        tags: ['repair'],
+        summary:
+          'The credit office accepts, refuses or asks for a supplement; the responsible department approves or denies',
+        params: byId,
+        body: repairStepSchema,
+        response: { 200: repairSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const body = request.body as z.infer<typeof repairStepSchema>;
+      const principal = principalOf(request);
+      const row = await inTransaction(app.db, async (tx) => {
+        const current = await lockRepair(tx, id);
+        const acceptance =
+          body.action === 'accept' || body.action === 'not_accept' || body.action === 'request_supplement';
+        if (acceptance && !principal.roles.includes('admin'))
+          throw new ProblemError('forbidden', 'the credit office accepts applications (受理)');
+        const actor = acceptance
+          ? (principal.org ?? principal.sub)
+          : requireResponsible(principal, current.responsibleDepartment);
+        return stepRepair(tx, context, current, body.action, body.note, actor);
+      });
+      return repairView(app.db, row, context.clock());
+    },
+  );
+
+  app.post(
+    '/v1/repairs/:id/supplement',
+    {
+      config: { auth: { roles: ['subject'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Supplement an application; its deadline resumes',
+        params: byId,
+        body: repairSupplementSchema,
+        response: { 200: repairSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof byId>;
+      const principal = principalOf(request);
+      const subject = callerSubject(app.keyring, principal);
+      const body = request.body as z.infer<typeof repairSupplementSchema>;
+      const row = await inTransaction(app.db, async (tx) => {
+        const current = await lockRepair(tx, id);
+        if (!current.subjectKey.equals(subject.key))
+          throw new ProblemError('not_found', 'no such repair application');
+        return supplementRepair(tx, context, current, body.evidence, principal.sub);
+      });
+      return repairView(app.db, row, context.clock());
+    },
+  );
+}

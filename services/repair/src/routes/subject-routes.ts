@@ -1,0 +1,124 @@
+import { ProblemError } from '@credit/errors';
+import { principalOf, requireSubject, tokenSubject } from '@credit/http';
+import { calendarYearSchema, noticeSchema, platformWideKey } from '@credit/schema';
+import { desc, eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { calendarYears, notices } from '../db/schema.ts';
+import { runExpiry } from '../domain/expiry.ts';
+import { Journal } from '../domain/journal.ts';
+
+const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
+const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+
+/** Subjects' notices, the official calendar years, and the display-expiry job on demand. */
+export async function subjectRoutes(app: FastifyInstance) {
+  const context = app.repair;
+
+  app.get(
+    '/v1/subjects/:id/notices',
+    {
+      config: { auth: { roles: ['subject', 'admin'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'What a subject has been told: objections, repairs, list notices (告知) and evaluations',
+        params: bySubject,
+        response: { 200: z.object({ items: z.array(noticeSchema) }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof bySubject>;
+      const principal = principalOf(request);
+      const subject = requireSubject(app.keyring, id);
+      if (
+        !principal.roles.includes('admin') &&
+        !tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key)
+      ) {
+        throw new ProblemError('forbidden', 'only the subject and the credit office read these notices');
+      }
+      const rows = await app.db
+        .select()
+        .from(notices)
+        .where(eq(notices.subjectKey, subject.key))
+        .orderBy(desc(notices.createdAt), desc(notices.noticeId))
+        .limit(500);
+      return {
+        items: rows.map((n) => ({
+          id: n.noticeId,
+          kind: n.kind,
+          referenceId: n.referenceId,
+          title: n.title,
+          detail: n.detail,
+          createdAt: n.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/calendar',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['repair'],
+        summary: 'Years the official working-day calendar covers',
+        response: { 200: z.object({ years: z.array(z.number().int()) }) },
+      },
+    },
+    async () => ({ years: context.calendar.coveredYears() }),
+  );
+
+  app.put(
+    '/v1/calendar/:year',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'Load a year’s official holidays and make-up workdays (when the holiday package lags)',
+        params: byYear,
+        body: calendarYearSchema,
+        response: {
+          200: z.object({ year: z.number().int(), holidays: z.number().int(), workdays: z.number().int() }),
+        },
+      },
+    },
+    async (request) => {
+      const { year } = request.params as z.infer<typeof byYear>;
+      const body = request.body as z.infer<typeof calendarYearSchema>;
+      const stray = [...body.holidays, ...body.workdays].find((d) => !d.startsWith(`${year}-`));
+      if (stray)
+        throw ProblemError.fromFieldErrors([
+          { path: 'holidays', code: 'validation_failed', message: `${stray} is not in ${year}` },
+        ]);
+      const now = context.clock();
+      const principal = principalOf(request);
+      await app.db.transaction(async (tx) => {
+        await tx
+          .insert(calendarYears)
+          .values({ year, ...body, loadedBy: principal.sub, loadedAt: now })
+          .onConflictDoUpdate({
+            target: calendarYears.year,
+            set: { ...body, loadedBy: principal.sub, loadedAt: now },
+          });
+        const journal = new Journal(tx, now);
+        journal.event('calendar.year.loaded', platformWideKey, `calendar-${year}`, { year, ...body });
+        await journal.flush();
+      });
+      context.calendar.load({ year, ...body });
+      return { year, holidays: body.holidays.length, workdays: body.workdays.length };
+    },
+  );
+
+  app.post(
+    '/v1/expiry-runs',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['repair'],
+        summary: 'End the display of items whose period is over, now (the job also runs on its own)',
+        response: { 200: z.object({ ended: z.number().int() }) },
+      },
+    },
+    async () => runExpiry(app.db, context),
+  );
+}
