@@ -29,8 +29,8 @@ export interface PlatformSigner {
     claims: Record<string, unknown>,
     options: { typ: string; expiresAt: Date; jti: string; audience?: string },
   ): Promise<string>;
-  /** Verifies a platform-issued JWT of the given `typ`; throws on any failure. */
-  verifyJwt(token: string, typ: string): Promise<JWTPayload>;
+  /** Verifies a platform-issued JWT of the given `typ` at `now` (the platform clock); throws on any failure. */
+  verifyJwt(token: string, typ: string, now?: Date): Promise<JWTPayload>;
   /** A detached compact JWS (`header..signature`) over `payload`. */
   signDetached(payload: string, typ: string): Promise<string>;
   verifyDetached(
@@ -63,11 +63,12 @@ async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
       if (audience) jwt.setAudience(audience);
       return jwt.sign(privateKey);
     },
-    async verifyJwt(token, typ) {
+    async verifyJwt(token, typ, now) {
       const { payload } = await jwtVerify(token, keySet, {
         issuer: platformIssuer,
         typ,
         algorithms: ['ES256'],
+        ...(now ? { currentDate: now } : {}),
       });
       return payload;
     },

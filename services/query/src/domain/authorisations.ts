@@ -141,7 +141,7 @@ export async function presentedAuthorisation(
   if (typ === authorisationTokenType) {
     let claims: Record<string, unknown>;
     try {
-      claims = await context.signer.verifyJwt(token, authorisationTokenType);
+      claims = await context.signer.verifyJwt(token, authorisationTokenType, now);
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED')
         throw new ProblemError('authorisation_expired', 'the authorisation has expired');
