@@ -96,6 +96,14 @@ describe('an upheld objection', () => {
     expect(await changesFor(entryId)).toEqual([['list.entry.published', null]]);
 
     const own = await platform.token('subject', { subject: org.id });
+    // The sanctions service's notice (告知) and decision reached the subject's notices.
+    const notices = (await platform.request({ url: `/v1/subjects/${org.id}/notices`, token: own })).json()
+      .items;
+    expect(
+      notices
+        .filter((n: { kind: string }) => n.kind === 'list_entry')
+        .map((n: { detail: { status: string } }) => n.detail.status),
+    ).toEqual(expect.arrayContaining(['noticed', 'published']));
     const objection = (
       await platform.request({
         method: 'POST',
