@@ -67,6 +67,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
     const db = drizzlePg({ client: pool, logger: statements.logger }) as unknown as Database;
+    let poolClosed = false;
     return {
       db,
       kind: 'postgres',
@@ -102,7 +103,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
           return false;
         }
       },
-      close: () => pool.end(),
+      async close() {
+        if (poolClosed) return;
+        poolClosed = true;
+        await pool.end();
+      },
     };
   }
 

@@ -47,6 +47,8 @@ export interface RunningConsumer {
   drain(timeoutMs?: number): Promise<number>;
   /** Wakes the loop now (the all-in-one server calls this after its own writes). */
   wake(): void;
+  /** Age in seconds of the oldest committed event not yet applied (0 when caught up). */
+  lagSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -221,6 +223,21 @@ export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<Run
 
   return {
     status: () => ({ ...status }),
+    async lagSeconds() {
+      try {
+        const position = await readCursor(handle.db, options.cursorSchema, options.name, options.source);
+        const table = sql.raw(`"${options.source}"."events"`);
+        const rows = rowsOf<{ lag: string | number | null }>(
+          await handle.db.execute(
+            sql`SELECT extract(epoch from (now() - min(created_at))) AS lag FROM ${table} WHERE (tx_id, seq) > (${position.txId}::xid8, ${position.seq}::bigint)`,
+          ),
+        );
+        return Math.max(0, Number(rows[0]?.lag ?? 0));
+      } catch (error) {
+        if (sourceMissing(error)) return 0;
+        throw error;
+      }
+    },
     wake,
     async drain(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,13 @@
-import { authPlugin, corePlugin, createHttpApp, healthRoutes, openapiPlugin } from '@credit/http';
+import { getHeapStatistics } from 'node:v8';
+import {
+  authPlugin,
+  corePlugin,
+  createHttpApp,
+  healthRoutes,
+  openapiPlugin,
+  operationsRoutes,
+} from '@credit/http';
+import underPressure from '@fastify/under-pressure';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Runtime } from './runtime.ts';
 
@@ -49,6 +58,14 @@ export async function buildPlatformApp(
   });
   const names = options.services.map((s) => s.name);
   await app.register(healthRoutes, { services: () => names });
+  await app.register(operationsRoutes, { migrationFolders: migrationFoldersOf(options.services) });
+  // Under pressure (event loop stalled, heap exhausted) answer 503 with Retry-After instead of queueing.
+  await app.register(underPressure, {
+    maxEventLoopDelay: 1000,
+    maxHeapUsedBytes: 0.9 * getHeapStatistics().heap_size_limit,
+    retryAfter: 5,
+    exposeStatusRoute: false,
+  });
   for (const service of options.services) await app.register(service.plugin, service.options ?? {});
   return app;
 }

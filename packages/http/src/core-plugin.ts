@@ -3,6 +3,7 @@ import type { Database, DatabaseHandle } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createMetrics, type Metrics } from './metrics.ts';
 
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */
 export interface PlatformContext {
@@ -25,6 +26,7 @@ declare module 'fastify' {
     migrationsDir: string;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
+    metrics: Metrics;
   }
 }
 
@@ -34,6 +36,16 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('keyring', context.keyring);
   app.decorate('signer', context.signer);
   app.decorate('consumers', new Map<string, RunningConsumer>());
+  app.decorate('metrics', createMetrics());
+  // Durations by route pattern for every route in the application (this plugin decorates the root).
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (!route || route === '/metrics') return;
+    app.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
 }

@@ -88,7 +88,10 @@ export function writeResult(outcome: WriteOutcome): ItemResult {
  * The intake pipeline shared by single and batch pushes: catalogue validation (no database),
  * the provider's permission, preparation (keys, fingerprints), then set-based writes.
  */
-export function createRecordIntake(db: Database, keyring: Keyring) {
+/** Counts each item's outcome (created, unchanged, refused by code), e.g. into Prometheus. */
+export type OutcomeCounter = (outcome: 'created' | 'unchanged' | 'refused', code: string) => void;
+
+export function createRecordIntake(db: Database, keyring: Keyring, count: OutcomeCounter = () => {}) {
   return {
     prepare(raw: unknown, provider: Provider, index: number, now: Date): Prepared {
       const sourceId = stringField(raw, 'sourceId');
@@ -175,7 +178,15 @@ export function createRecordIntake(db: Database, keyring: Keyring) {
         }
         return written;
       });
-      return [...outcomes.map(writeResult), ...refusals.map(refusalResult)].sort((a, b) => a.index - b.index);
+      const results = [...outcomes.map(writeResult), ...refusals.map(refusalResult)].sort(
+        (a, b) => a.index - b.index,
+      );
+      for (const result of results) {
+        if (result.status === 201) count('created', '');
+        else if (result.status === 200) count('unchanged', '');
+        else count('refused', result.problem?.code ?? 'unknown');
+      }
+      return results;
     },
   };
 }

@@ -20,7 +20,9 @@ function createIngestContext(app: FastifyInstance, settings: IngestSettings) {
     records: createRecordRepository(app.db, app.keyring),
     consents: createConsentRepository(app.db),
     statistics: createStatisticsRepository(app.db),
-    intake: createRecordIntake(app.db, app.keyring),
+    intake: createRecordIntake(app.db, app.keyring, (outcome, code) =>
+      app.metrics.records.inc({ outcome, code }),
+    ),
   };
 }
 

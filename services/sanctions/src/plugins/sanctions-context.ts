@@ -47,7 +47,10 @@ export default fp(
       calendar: new WorkingDayCalendar(),
       clock: app.clock,
       settings,
-      sendWebhooks: () => sendDueDeliveries(app.db, settings.webhooks, app.clock),
+      sendWebhooks: () =>
+        sendDueDeliveries(app.db, settings.webhooks, app.clock, (outcome) =>
+          app.metrics.webhookDeliveries.inc({ outcome }),
+        ),
     };
     app.decorate('sanctions', context);
     const consumers: RunningConsumer[] = [];

@@ -75,6 +75,7 @@ export async function sendDueDeliveries(
   db: Database,
   settings: SenderSettings,
   now: () => Date,
+  onOutcome: (outcome: 'delivered' | 'failing' | 'dead') => void = () => {},
   limit = 20,
 ): Promise<number> {
   const claimed = await db.transaction(async (tx) => {
@@ -145,6 +146,7 @@ export async function sendDueDeliveries(
       }
       const delivered = status !== null && status >= 200 && status < 300;
       const dead = !delivered && attempt >= settings.maxAttempts;
+      onOutcome(delivered ? 'delivered' : dead ? 'dead' : 'failing');
       await db
         .update(webhookDeliveries)
         .set({

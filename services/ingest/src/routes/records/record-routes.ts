@@ -35,6 +35,7 @@ export async function recordRoutes(app: FastifyInstance) {
     category: string | null,
     error: ProblemError,
   ): Promise<never> {
+    app.metrics.records.inc({ outcome: 'refused', code: error.code });
     await statistics.recordRefusals(
       [
         {
