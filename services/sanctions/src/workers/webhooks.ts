@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { newId } from '@credit/crypto';
+import { idFromDigest, sha256 } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -12,7 +12,7 @@ export const listingChangeTypes = ['list.entry.published', 'list.entry.exited'];
 
 /**
  * Turns listing changes into deliveries, in the consumer's transaction: one per platform that
- * watches the subject and has a webhook. (platform, event id) is unique, so a replayed batch
+ * watches the subject and has a webhook. The delivery id derives from (platform, event id), so a replayed batch
  * creates nothing twice. Sending happens elsewhere, so a receiver that is down never holds up
  * the lists, the checks or ingest.
  */
@@ -32,7 +32,7 @@ export async function dispatchListingChanges(tx: Executor, events: FeedEvent[]):
   }
   const rows = events.flatMap((event) =>
     (byKey.get(event.subjectKey.toString('hex')) ?? []).map((platform) => ({
-      deliveryId: newId('dlv', event.createdAt.getTime()),
+      deliveryId: idFromDigest('dlv', sha256(`${platform}\u0000${event.eventId}`)),
       platform,
       eventId: event.eventId,
       subjectKey: event.subjectKey,
