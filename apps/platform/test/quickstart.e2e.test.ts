@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,7 +55,8 @@ beforeAll(async () => {
   });
   server.stdout?.on('data', (chunk) => output.push(String(chunk)));
   server.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const deadline = Date.now() + 60_000;
+  // First start loads the demo before opening the port.
+  const deadline = Date.now() + 150_000;
   for (;;) {
     try {
       const health = await fetch(`${baseUrl}/health`);
@@ -66,7 +67,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error(`the server did not start:\n${output.join('')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   if (server?.pid) {
@@ -77,6 +78,28 @@ afterAll(async () => {
 });
 
 describe('quick start', () => {
+  it('loaded the demo on first start, and every example call it printed succeeds', async () => {
+    const { examples } = JSON.parse(await readFile(join(dataDir, 'demo', 'examples.json'), 'utf8')) as {
+      examples: {
+        title: string;
+        method: string;
+        path: string;
+        headers: Record<string, string>;
+        body?: unknown;
+      }[];
+    };
+    expect(examples.length).toBeGreaterThanOrEqual(10);
+    expect(output.join('')).toContain('Demo loaded');
+    for (const example of examples) {
+      const response = await fetch(`${baseUrl}${example.path}`, {
+        method: example.method,
+        headers: example.headers,
+        ...(example.body === undefined ? {} : { body: JSON.stringify(example.body) }),
+      });
+      expect(response.status, `${example.title}: ${await response.clone().text()}`).toBe(200);
+    }
+  });
+
   it('serves health, the OpenAPI document and the catalogue', async () => {
     expect(await (await fetch(`${baseUrl}/health`)).json()).toMatchObject({
       status: 'ok',
@@ -93,14 +116,14 @@ describe('quick start', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        code: 'zb-court',
+        code: 'e2e-court',
         name: '淄博市中级人民法院',
         categories: ['dishonest_judgement_debtor'],
       }),
     });
     expect(registered.status).toBe(201);
 
-    const provider = await token(['--role', 'provider', '--org', 'zb-court']);
+    const provider = await token(['--role', 'provider', '--org', 'e2e-court']);
     const record = {
       sourceId: 'ZX-2025-0001',
       category: 'dishonest_judgement_debtor',

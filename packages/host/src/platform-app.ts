@@ -61,7 +61,8 @@ export async function buildPlatformApp(
   await app.register(operationsRoutes, { migrationFolders: migrationFoldersOf(options.services) });
   // Under pressure (event loop stalled, heap exhausted) answer 503 with Retry-After instead of queueing.
   await app.register(underPressure, {
-    maxEventLoopDelay: 1000,
+    // Embedded PGlite runs inside this event loop, so its query time would read as a stall.
+    maxEventLoopDelay: runtime.database.kind === 'pglite' ? 0 : 1000,
     maxHeapUsedBytes: 0.9 * getHeapStatistics().heap_size_limit,
     retryAfter: 5,
     exposeStatusRoute: false,

@@ -1,7 +1,8 @@
 import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
 import { createLogger } from '@credit/http';
+import type { FastifyInstance } from 'fastify';
 import { buildPlatformApp, migrationFoldersOf, type ServiceDefinition } from './platform-app.ts';
-import { openRuntime } from './runtime.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
 
 /**
  * Runs a process: parse the environment, open the runtime, listen, and shut down gracefully on
@@ -9,7 +10,8 @@ import { openRuntime } from './runtime.ts';
  */
 export async function serve(
   services: readonly ServiceDefinition[],
-  onListening?: (url: string) => Promise<void> | void,
+  /** Work to finish before the port opens (the demo on first start): callers never see half of it. */
+  beforeListening?: (app: FastifyInstance, runtime: Runtime, baseUrl: string) => Promise<unknown>,
 ) {
   const env = parseEnvironment(baseEnvironmentSchema);
   const logger = createLogger(env.LOG_LEVEL);
@@ -34,7 +36,14 @@ export async function serve(
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  const address = await app.listen({ port: env.PORT, host: env.HOST });
-  await onListening?.(address);
+  if (beforeListening) {
+    await app.ready();
+    await beforeListening(
+      app,
+      runtime,
+      `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
+    );
+  }
+  await app.listen({ port: env.PORT, host: env.HOST });
   return { app, runtime, shutdown };
 }

@@ -1,0 +1,150 @@
+import {
+  type CatalogueEntry,
+  catalogueEntries,
+  generateCitizenId,
+  generateUscc,
+  type Random,
+  type SubjectKind,
+  seededRandom,
+} from '@credit/schema';
+
+/** The demo's departments: who pushes which catalogue entries (every entry has a provider). */
+export const demoProviders: { code: string; name: string; classes?: string[]; entries?: string[] }[] = [
+  {
+    code: 'zb-amr',
+    name: '淄博市市场监督管理局',
+    classes: ['org_basic', 'penalty_disclosure', 'ecommerce_dishonesty'],
+  },
+  {
+    code: 'zb-tax',
+    name: '国家税务总局淄博市税务局',
+    entries: ['tax_social_insurance_arrears', 'person_tax_arrears', 'fee_fund_arrears'],
+  },
+  { code: 'zb-court', name: '淄博市中级人民法院', entries: ['dishonest_judgement_debtor'] },
+  {
+    code: 'zb-hrss',
+    name: '淄博市人力资源和社会保障局',
+    classes: ['person_basic'],
+    entries: ['exam_cheating', 'academic_fraud'],
+  },
+  { code: 'zb-civilisation', name: '淄博市精神文明建设委员会办公室', classes: ['good_credit'] },
+  { code: 'zb-ggzy', name: '淄博市公共资源交易中心', entries: ['public_resource_trading_violation'] },
+];
+
+/** Which provider pushes an entry; the market regulator takes what no other department does. */
+export function providerOf(entry: CatalogueEntry): string {
+  const owner = demoProviders.find(
+    (p) => p.entries?.includes(entry.code) || p.classes?.includes(entry.classCode),
+  );
+  return owner?.code ?? 'zb-amr';
+}
+
+export function categoriesOf(code: string): string[] {
+  return catalogueEntries.filter((entry) => providerOf(entry) === code).map((entry) => entry.code);
+}
+
+const familyNames = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '赵',
+  '黄',
+  '周',
+  '吴',
+  '徐',
+  '孙',
+  '胡',
+  '朱',
+  '高',
+  '林',
+];
+const givenNames = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+];
+const companyWords = [
+  '华泰',
+  '鲁中',
+  '齐盛',
+  '博山',
+  '张店',
+  '淄川',
+  '恒通',
+  '金岭',
+  '新华',
+  '汇丰',
+  '瑞祥',
+  '宏达',
+];
+const companyTrades = [
+  '陶瓷',
+  '化工',
+  '建材',
+  '餐饮',
+  '商贸',
+  '物流',
+  '医药',
+  '机械',
+  '电子',
+  '食品',
+  '纺织',
+  '科技',
+];
+
+export interface DemoSubject {
+  kind: SubjectKind;
+  id: string;
+  name: string;
+}
+
+function pick<T>(random: Random, list: readonly T[]): T {
+  return list[Math.floor(random() * list.length)] as T;
+}
+
+/** Subjects with valid generated identifiers: enterprises, a few institutions, and adults. */
+export function demoSubjects(count: number, random: Random = seededRandom(20_261_121)): DemoSubject[] {
+  return Array.from({ length: count }, (_, i) => {
+    if (i % 10 < 5)
+      return {
+        kind: 'legal_person',
+        id: generateUscc(random, '91'),
+        name: `淄博${pick(random, companyWords)}${pick(random, companyTrades)}有限公司`,
+      };
+    if (i % 10 === 5)
+      return {
+        kind: 'non_enterprise_legal_person',
+        id: generateUscc(random, '12'),
+        name: `淄博市${pick(random, companyWords)}中心`,
+      };
+    return {
+      kind: 'natural_person',
+      id: generateCitizenId(random, 1960, 2000),
+      name: pick(random, familyNames) + pick(random, givenNames) + pick(random, givenNames),
+    };
+  });
+}
+
+/** A date in the last two years, for occurredAt. */
+export function recentDate(random: Random, now: Date): string {
+  const daysAgo = 20 + Math.floor(random() * 700);
+  return new Date(now.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+export { seededRandom };

@@ -1,0 +1,371 @@
+import type { DevIssuer } from '@credit/auth';
+import { catalogueEntries, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import {
+  categoriesOf,
+  type DemoSubject,
+  demoProviders,
+  demoSubjects,
+  providerOf,
+  recentDate,
+} from './demo-world.ts';
+
+/** A ready-to-run call against the demo platform: printed for people, written as JSON for tests. */
+export interface ExampleCall {
+  title: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface DemoSummary {
+  subjects: number;
+  records: number;
+  refused: number;
+  publishedEntries: number;
+  pendingNotices: number;
+  examples: ExampleCall[];
+}
+
+const day = 86_400;
+
+const demoRules = [
+  {
+    code: 'demo-court-debtors',
+    name: '失信被执行人（法人）',
+    kind: 'black',
+    domain: 'courts',
+    subjectKinds: ['legal_person', 'unincorporated_org'],
+    identifyingDepartment: 'zb-court',
+    condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
+    validityMonths: 36,
+    linkRelatedPersons: true,
+  },
+  {
+    code: 'demo-serious-violations',
+    name: '严重违法失信企业',
+    kind: 'black',
+    domain: 'general',
+    subjectKinds: ['legal_person'],
+    identifyingDepartment: 'zb-amr',
+    condition: {
+      type: 'records',
+      match: { classes: ['dishonesty'], severities: ['serious'] },
+      minCount: 1,
+      withinMonths: 24,
+    },
+    linkRelatedPersons: true,
+  },
+  {
+    code: 'demo-ecommerce-brushing',
+    name: '电子商务领域严重失信（刷单炒信）',
+    kind: 'black',
+    domain: 'ecommerce',
+    subjectKinds: ['legal_person', 'unincorporated_org', 'natural_person'],
+    identifyingDepartment: 'zb-amr',
+    condition: {
+      type: 'records',
+      match: { entries: ['ecommerce_fake_orders', 'ecommerce_counterfeit'], severities: ['serious'] },
+      minCount: 1,
+    },
+  },
+  {
+    code: 'demo-penalties-watch',
+    name: '重点关注：一年内多次行政处罚',
+    kind: 'watch',
+    domain: 'general',
+    subjectKinds: ['legal_person'],
+    identifyingDepartment: 'zb-amr',
+    condition: {
+      type: 'records',
+      match: { entries: ['administrative_penalty', 'administrative_penalty_summary'] },
+      minCount: 2,
+      withinMonths: 12,
+    },
+  },
+  {
+    code: 'demo-honoured',
+    name: '守信联合激励对象',
+    kind: 'red',
+    domain: 'general',
+    subjectKinds: ['legal_person', 'natural_person'],
+    identifyingDepartment: 'credit-office',
+    condition: {
+      type: 'all',
+      conditions: [
+        { type: 'records', match: { entries: ['honour_award'] }, minCount: 1, withinMonths: 36 },
+        { type: 'absence', match: { classes: ['dishonesty', 'ecommerce_dishonesty'] }, withinMonths: 36 },
+      ],
+    },
+  },
+];
+
+/**
+ * Loads a realistic demo through the platform's own API (in process): departments, agencies, a
+ * platform, list rules, subjects with valid generated identifiers and records across every
+ * catalogue entry, red entries decided, black and watch proposals noticed, an authorisation and
+ * an open objection. Source ids are fixed, so running it again adds nothing.
+ */
+export async function seedDemo(
+  app: FastifyInstance,
+  issuer: DevIssuer,
+  subjectCount = 1000,
+): Promise<DemoSummary> {
+  const ttlSeconds = 30 * day;
+  const token = (roles: Parameters<DevIssuer['sign']>[0]['roles'], org?: string, subjectId?: string) =>
+    issuer.sign({ roles, ttlSeconds, ...(org ? { org } : {}), ...(subjectId ? { subjectId } : {}) });
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    bearer: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    if (response.statusCode >= 400)
+      throw new Error(
+        `demo: ${method} ${url} answered ${response.statusCode}: ${response.body.slice(0, 300)}`,
+      );
+    return response.json();
+  };
+  const admin = await token(['admin'], 'credit-office');
+
+  for (const provider of demoProviders) {
+    await call('POST', '/v1/providers', admin, {
+      code: provider.code,
+      name: provider.name,
+      categories: categoriesOf(provider.code),
+    });
+  }
+  const departments = [
+    {
+      code: 'zb-amr',
+      name: '淄博市市场监督管理局',
+      remit: ['org_basic', 'dishonesty', 'ecommerce_dishonesty', 'penalty_disclosure', 'good_credit'],
+    },
+    { code: 'zb-court', name: '淄博市中级人民法院', remit: ['dishonesty'] },
+    {
+      code: 'zb-hrss',
+      name: '淄博市人力资源和社会保障局',
+      remit: ['person_basic', 'dishonesty', 'good_credit'],
+    },
+    {
+      code: 'zb-fgw',
+      name: '淄博市发展和改革委员会',
+      remit: [
+        'org_basic',
+        'person_basic',
+        'dishonesty',
+        'ecommerce_dishonesty',
+        'good_credit',
+        'penalty_disclosure',
+      ],
+    },
+  ];
+  for (const department of departments) await call('POST', '/v1/departments', admin, department);
+  const random = seededRandom(7);
+  const agencyUscc = generateUscc(random, '91');
+  await call('POST', '/v1/agencies', admin, {
+    uscc: agencyUscc,
+    name: '淄博诚信征信服务有限公司',
+    licenceNumber: 'ZXJG-3703-001',
+    licenceValidUntil: '2030-12-31',
+  });
+  for (const rule of demoRules) await call('POST', '/v1/rules', admin, { definition: rule });
+
+  const now = new Date();
+  const subjects = demoSubjects(subjectCount);
+  const batches = new Map<string, string[]>();
+  subjects.forEach((subject, i) => {
+    const applicable = catalogueEntries.filter((entry) => entry.subjectKinds.includes(subject.kind));
+    for (let j = 0; j < 3; j++) {
+      const entry = applicable[(i * 3 + j) % applicable.length];
+      if (!entry) continue;
+      const record: Record<string, unknown> = {
+        sourceId: `DEMO-${entry.code}-${i}-${j}`,
+        category: entry.code,
+        subject,
+        occurredAt: recentDate(random, now),
+        data: entry.sample,
+      };
+      if (entry.allowsRelatedPersons && subject.kind !== 'natural_person' && i % 4 === 0) {
+        record.relatedPersons = [
+          { role: 'legal_representative', id: generateCitizenId(random, 1965, 1990), name: '李建国' },
+        ];
+      }
+      const provider = providerOf(entry);
+      const lines = batches.get(provider) ?? [];
+      lines.push(JSON.stringify(record));
+      batches.set(provider, lines);
+    }
+  });
+  let records = 0;
+  let refused = 0;
+  for (const [provider, lines] of batches) {
+    const bearer = await token(['provider'], provider);
+    for (let i = 0; i < lines.length; i += 1000) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/records/batch',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-ndjson' },
+        payload: lines.slice(i, i + 1000).join('\n'),
+      });
+      const result = response.json() as { created: number; unchanged: number; refused: number };
+      records += result.created + result.unchanged;
+      refused += result.refused;
+    }
+  }
+  for (let pass = 0; pass < 5; pass++) {
+    let applied = 0;
+    for (const consumer of app.consumers.values()) applied += await consumer.drain(60_000);
+    if (applied === 0) break;
+  }
+
+  const proposed = (await call('GET', '/v1/list-entries?status=proposed&limit=500', admin)).items as {
+    id: string;
+  }[];
+  for (const entry of proposed) {
+    await call('POST', `/v1/list-entries/${entry.id}/decision`, admin, {
+      decision: 'publish',
+      note: '演示数据：守信联合激励对象',
+    });
+  }
+  const noticed = (await call('GET', '/v1/list-entries?status=noticed&limit=500', admin)).items as unknown[];
+
+  const person = subjects.find((s) => s.kind === 'natural_person') as DemoSubject;
+  const organisation = subjects.find((s) => s.kind === 'legal_person') as DemoSubject;
+  const personToken = await token(['subject'], undefined, person.id);
+  const organisationToken = await token(['subject'], undefined, organisation.id);
+  const authorisation = await call('POST', '/v1/authorisations', personToken, {
+    agency: agencyUscc,
+    purpose: 'loan',
+    expiresAt: new Date(now.getTime() + 90 * day * 1000).toISOString(),
+  });
+  const platformToken = await token(['platform'], 'demo-mall');
+  const merchants = subjects.filter((s) => s.kind === 'legal_person').slice(0, 20);
+  await call('POST', '/v1/watches', platformToken, { subjects: merchants.map((m) => m.id) });
+
+  const ownReport = await call('GET', `/v1/subjects/${organisation.id}/report`, organisationToken);
+  const disputable = (ownReport.report.items as { recordId: string; status: string }[]).find(
+    (item) => item.status === 'active',
+  );
+  if (disputable) {
+    const open = await app.inject({
+      method: 'POST',
+      url: '/v1/objections',
+      headers: { authorization: `Bearer ${organisationToken}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        target: { type: 'record', id: disputable.recordId },
+        reason: '演示：该记录所载金额有误',
+      }),
+    });
+    if (open.statusCode >= 400 && open.statusCode !== 409) throw new Error(`demo objection: ${open.body}`);
+  }
+
+  const government = await token(['government'], 'zb-fgw');
+  const agency = await token(['agency'], agencyUscc);
+  const examples: ExampleCall[] = [
+    { title: 'The collection catalogue (public)', method: 'GET', path: '/v1/catalogue', headers: {} },
+    {
+      title: 'Public disclosure of an organisation (双公示)',
+      method: 'GET',
+      path: `/v1/public/subjects/${organisation.id}`,
+      headers: {},
+    },
+    {
+      title: 'An organisation reads its own credit report',
+      method: 'GET',
+      path: `/v1/subjects/${organisation.id}/report`,
+      headers: { authorization: `Bearer ${organisationToken}` },
+    },
+    {
+      title: 'A credit agency reads a person’s report with the person’s authorisation',
+      method: 'GET',
+      path: `/v1/subjects/${person.id}/report`,
+      headers: { authorization: `Bearer ${agency}`, 'x-credit-authorisation': authorisation.token },
+    },
+    {
+      title: 'The person reads who looked at their file',
+      method: 'GET',
+      path: `/v1/subjects/${person.id}/access-log`,
+      headers: { authorization: `Bearer ${personToken}` },
+    },
+    {
+      title: 'A government department queries within its remit',
+      method: 'GET',
+      path: `/v1/subjects/${organisation.id}/report?purpose=${encodeURIComponent('行政许可审查')}`,
+      headers: { authorization: `Bearer ${government}` },
+    },
+    {
+      title: 'A department checks a subject before a tender',
+      method: 'POST',
+      path: '/v1/checks',
+      headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
+      body: {
+        subject: { kind: organisation.kind, id: organisation.id },
+        action: 'public_tender',
+        purpose: '政府采购资格审查',
+      },
+    },
+    {
+      title: 'A platform checks its merchants',
+      method: 'POST',
+      path: '/v1/listing-status',
+      headers: { authorization: `Bearer ${platformToken}`, 'content-type': 'application/json' },
+      body: { subjects: merchants.slice(0, 5).map((m) => m.id) },
+    },
+    {
+      title: 'The organisation’s notices (objections, list notices)',
+      method: 'GET',
+      path: `/v1/subjects/${organisation.id}/notices`,
+      headers: { authorization: `Bearer ${organisationToken}` },
+    },
+    {
+      title: 'GraphQL: the organisation’s own records and list status',
+      method: 'POST',
+      path: '/graphql',
+      headers: { authorization: `Bearer ${organisationToken}`, 'content-type': 'application/json' },
+      body: {
+        query:
+          '{ me { kind name listStatus { red black watch } records(first: 5) { totalCount edges { node { category status } } } } }',
+      },
+    },
+    {
+      title: 'Open objections the credit office follows',
+      method: 'GET',
+      path: '/v1/objections',
+      headers: { authorization: `Bearer ${admin}` },
+    },
+  ];
+  return {
+    subjects: subjects.length,
+    records,
+    refused,
+    publishedEntries: proposed.length,
+    pendingNotices: noticed.length,
+    examples,
+  };
+}
+
+/** The examples as curl commands for the console. */
+export function curlLines(baseUrl: string, examples: ExampleCall[]): string {
+  return examples
+    .map((example) => {
+      const headers = Object.entries(example.headers)
+        .map(([name, value]) => ` -H '${name}: ${value}'`)
+        .join('');
+      const body = example.body === undefined ? '' : ` -d '${JSON.stringify(example.body)}'`;
+      return `# ${example.title}\ncurl -s -X ${example.method} '${baseUrl}${example.path}'${headers}${body}`;
+    })
+    .join('\n\n');
+}
