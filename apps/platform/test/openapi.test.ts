@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createTestPlatform, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openapiPath, serialiseOpenapi } from '../src/cli/export-openapi.ts';
 import { platformServices } from '../src/services.ts';
 
 let platform: TestPlatform;
@@ -28,6 +30,11 @@ describe('the OpenAPI document', () => {
     expect(push.responses['201'].content['application/json'].schema.properties).toHaveProperty('hash');
     const batch = document.paths['/v1/records/batch'].post.requestBody.content;
     expect(Object.keys(batch)).toEqual(expect.arrayContaining(['application/json', 'application/x-ndjson']));
+  });
+
+  it('matches the committed docs/openapi.json (run `npm run export:openapi` after changing routes)', async () => {
+    const served = (await platform.request({ url: '/openapi.json' })).json();
+    expect(serialiseOpenapi(served)).toBe(await readFile(openapiPath, 'utf8'));
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -1,0 +1,54 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { baseEnvironmentSchema } from '@credit/config';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * No Docker engine runs where the tests run, so the compose file is held to the code instead:
+ * every service folder is a compose service with health, every variable it sets is one the
+ * platform's configuration knows, and the migration job runs the real migration command.
+ */
+const root = resolve(import.meta.dirname, '../../..');
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+describe('docker-compose.yml', async () => {
+  const compose = parse(await readFile(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const serviceFolders = (await readdir(resolve(root, 'services'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+
+  it('runs every service after the migration job, each on the same image with SERVICE set', () => {
+    for (const name of serviceFolders) {
+      const service = compose.services[name];
+      expect(service, name).toBeDefined();
+      expect(service?.environment?.SERVICE).toBe(name);
+      expect(service?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+    expect(compose.services.migrate?.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it('sets only variables the configuration schema defines', () => {
+    const known = new Set([...Object.keys(baseEnvironmentSchema.shape), 'SERVICE']);
+    for (const name of [...serviceFolders, 'migrate']) {
+      const unknown = Object.keys(compose.services[name]?.environment ?? {}).filter((key) => !known.has(key));
+      expect(unknown, name).toEqual([]);
+    }
+  });
+
+  it('points the migration job and the image at files that exist', async () => {
+    const command = compose.services.migrate?.command ?? [];
+    await expect(readFile(resolve(root, command.at(-1) ?? 'missing'))).resolves.toBeDefined();
+    const dockerfile = await readFile(resolve(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('services/$SERVICE/src/server.ts');
+    for (const name of serviceFolders)
+      await expect(readFile(resolve(root, 'services', name, 'src/server.ts'))).resolves.toBeDefined();
+  });
+});
