@@ -13,4 +13,4 @@ export {
   readMigrations,
 } from './migrate.ts';
 export { inTransaction } from './transaction.ts';
-export { bytea, type Database, type Executor, xid8 } from './types.ts';
+export { asBuffer, bytea, type Database, type Executor, resultRows, xid8 } from './types.ts';

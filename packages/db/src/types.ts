@@ -21,3 +21,13 @@ export const xid8 = customType<{ data: string; driverData: string | bigint | num
   dataType: () => 'xid8',
   fromDriver: (value) => String(value),
 });
+
+/** The rows of `db.execute(…)`: node-postgres wraps them in a result, PGlite may not. */
+export function resultRows<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}
+
+/** A bytea from a raw query, as a Buffer on either driver. */
+export function asBuffer(value: Buffer | Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}

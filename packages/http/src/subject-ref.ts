@@ -17,3 +17,21 @@ export function requireSubject(keyring: Keyring, raw: string, path = 'id'): Subj
 export function tokenSubject(keyring: Keyring, subjectId: string | undefined): SubjectRef | undefined {
   return resolveSubjectIdentifier(keyring.blindIndex, subjectId);
 }
+
+/**
+ * Refuses unless the caller is the subject itself (a `subject` token for this identifier) or
+ * holds one of `roles`: the rule of every route that shows a subject what concerns them.
+ */
+export function requireSelfOr(
+  keyring: Keyring,
+  principal: { roles: readonly string[]; subjectId?: string | undefined },
+  subject: SubjectRef,
+  roles: readonly string[],
+  message: string,
+): void {
+  if (roles.some((role) => principal.roles.includes(role))) return;
+  const self =
+    principal.roles.includes('subject') &&
+    tokenSubject(keyring, principal.subjectId)?.key.equals(subject.key);
+  if (!self) throw new ProblemError('forbidden', message);
+}

@@ -170,8 +170,9 @@ export async function updateMap(
     return emit(position, { kind: 'branch', hash: mapBranchHash(hashOf(children[0]), hashOf(children[1])) });
   };
 
-  const root = unique.length > 0 ? rebuild({ depth: 0, prefix: Buffer.alloc(0) }, unique) : cache.get('0:');
-  return { root: hashOf(root), written };
+  const top = { depth: 0, prefix: Buffer.alloc(0) };
+  if (unique.length === 0) return { root: hashOf((await reader.read([top])).get(positionId(top))), written };
+  return { root: hashOf(rebuild(top, unique)), written };
 }
 
 /** A key's proof: sibling hashes from the root down, and what the path ends in. */

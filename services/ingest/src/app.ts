@@ -1,3 +1,4 @@
+import { platformIssuer } from '@credit/crypto';
 import type { FastifyInstance } from 'fastify';
 import ingestContext, { type IngestSettings } from './plugins/ingest-context.ts';
 import { catalogueRoutes } from './routes/catalogue/catalogue-routes.ts';
@@ -5,6 +6,8 @@ import { consentRoutes } from './routes/consents/consent-routes.ts';
 import { providerRoutes } from './routes/providers/provider-routes.ts';
 import { batchRoutes } from './routes/records/batch-routes.ts';
 import { recordRoutes } from './routes/records/record-routes.ts';
+import transparencyPlugin from './transparency/transparency-plugin.ts';
+import { transparencyRoutes } from './transparency/transparency-routes.ts';
 
 export { ingestSchemaName } from './db/schema.ts';
 export type { IngestSettings } from './plugins/ingest-context.ts';
@@ -13,6 +16,10 @@ export const defaultIngestSettings: IngestSettings = {
   batchChunkSize: 500,
   maxBatchItems: 10_000,
   batchBodyLimit: 64 * 1024 * 1024,
+  checkpointEveryMs: 10_000,
+  transparencyOrigin: `${platformIssuer}/transparency`,
+  logOtherFeeds: true,
+  feedIdleMs: 500,
 };
 
 /**
@@ -28,6 +35,8 @@ export default async function ingestService(app: FastifyInstance, settings: Part
   await app.register(recordRoutes);
   await app.register(batchRoutes);
   await app.register(consentRoutes);
+  await app.register(transparencyPlugin);
+  await app.register(transparencyRoutes);
 }
 
 /** The migrations folders this service needs. */

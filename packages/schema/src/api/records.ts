@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, occurredAtSchema, prefixedId } from './common.ts';
+import { transparencyReceiptSchema } from './transparency.ts';
 
 /** Provider's own record id: printable, URL-safe, so it can name the record in `/by-source/{sourceId}`. */
 export const sourceIdSchema = z
@@ -71,6 +72,9 @@ export const recordReceiptSchema = z.object({
   linkedRecords: z
     .array(z.object({ id: prefixedId('rec'), role: z.enum(relatedPersonRoles) }))
     .describe('Records created against the related persons'),
+  receipt: transparencyReceiptSchema
+    .nullable()
+    .describe('The version’s place in the transparency log (null only for versions older than the log)'),
 });
 export type RecordReceipt = z.infer<typeof recordReceiptSchema>;
 
@@ -115,6 +119,7 @@ export const batchItemResultSchema = z.object({
   status: z.number().int().describe('HTTP status this item would have had alone: 201, 200, 403, 409, 422'),
   id: z.string().optional(),
   version: z.number().int().optional(),
+  receipt: transparencyReceiptSchema.optional(),
   problem: z
     .object({
       code: z.string(),

@@ -1,6 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import { integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, integer, jsonb, pgSchema, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
 export const ingestSchemaName = 'ingest';
@@ -116,3 +116,58 @@ export const intakeOutcomes = ingest.table('intake_outcomes', {
 });
 
 export const ingestOutbox = defineOutbox(ingestSchemaName);
+
+/** The transparency log (migrations/ingest/0002): see services/ingest/src/transparency. */
+export const logHead = ingest.table('log_head', {
+  logId: smallint('log_id').primaryKey(),
+  treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+  frontier: bytea('frontier').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const logLeaves = ingest.table('log_leaves', {
+  leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+  leafHash: bytea('leaf_hash').notNull(),
+  leafInput: bytea('leaf_input').notNull(),
+  kind: text('kind').notNull(),
+  subtreeHashes: bytea('subtree_hashes').notNull(),
+  appendedAt: instant('appended_at').notNull(),
+});
+
+export const logSubjectLeaves = ingest.table('log_subject_leaves', {
+  subjectKey: bytea('subject_key').notNull(),
+  leafIndex: bigint('leaf_index', { mode: 'number' }).notNull(),
+  kind: text('kind').notNull(),
+  ref: text('ref').notNull(),
+});
+
+export const logOpenings = ingest.table('log_openings', {
+  leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+  salt: bytea('salt').notNull(),
+});
+
+export const logCheckpoints = ingest.table('log_checkpoints', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  rootHash: bytea('root_hash').notNull(),
+  mapRoot: bytea('map_root').notNull(),
+  issuedAt: instant('issued_at').notNull(),
+  body: text('body').notNull(),
+  signature: text('signature').notNull(),
+});
+
+export const mapNodes = ingest.table('map_nodes', {
+  depth: smallint('depth').notNull(),
+  prefix: bytea('prefix').notNull(),
+  revision: bigint('revision', { mode: 'number' }).notNull(),
+  nodeKind: text('node_kind').$type<'leaf' | 'branch'>().notNull(),
+  hash: bytea('hash').notNull(),
+  leafKey: bytea('leaf_key'),
+  valueHash: bytea('value_hash'),
+});
+
+export const accessHeads = ingest.table('access_heads', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  accessCount: bigint('access_count', { mode: 'number' }).notNull(),
+  head: bytea('head').notNull(),
+  treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+});

@@ -3,10 +3,11 @@ import type { Executor } from '@credit/db';
 import { effectivePublicity, findEntry, type Severity } from '@credit/schema';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { records, recordVersions, type StoredRelatedPerson, subjects } from '../db/schema.ts';
+import type { LeafRef } from '../transparency/record-leaf.ts';
 import { identifierAad, nameAad, nameMacOf } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
 import type { RecordContent } from './record-content.ts';
-import { createLinkedVersion, type LinkedRef, WriteSet } from './record-writer.ts';
+import { attachLeaves, createLinkedVersion, type LinkedRef, WriteSet } from './record-writer.ts';
 import { buildVersion, type VersionInput } from './version-builder.ts';
 
 type RecordRow = typeof records.$inferSelect;
@@ -22,6 +23,9 @@ export type ChangeOutcome =
       receivedAt: Date;
       hash: Buffer;
       linked: LinkedRef[];
+      subjectKey: Buffer;
+      /** Where the version sits in the transparency log. */
+      leaf?: LeafRef;
     }
   | { kind: 'not_found' }
   | { kind: 'withdrawn'; recordId: string }
@@ -160,7 +164,21 @@ function resultOf(
     receivedAt: row.receivedAt,
     hash: row.hash as Buffer,
     linked: related.map((p) => ({ id: p.linkedRecordId, role: p.role as LinkedRef['role'] })),
+    subjectKey: row.subjectKey as Buffer,
   };
+}
+
+/** The outcome of a change, with its log leaf attached. */
+async function settled(
+  tx: Executor,
+  set: WriteSet | undefined,
+  kind: 'changed' | 'unchanged',
+  row: Parameters<typeof resultOf>[1],
+  sourceId: string,
+): Promise<ChangeOutcome> {
+  const outcome = resultOf(kind, row, sourceId);
+  await attachLeaves(tx, set, [outcome]);
+  return outcome;
 }
 
 /** Withdraws a record (and the records kept against its related persons), keeping all history. */
@@ -176,7 +194,8 @@ export async function withdrawRecord(
   if (withdrawal.expectedVersion !== undefined && withdrawal.expectedVersion !== state.latest.version) {
     return { kind: 'precondition_failed', currentVersion: state.latest.version };
   }
-  if (state.latest.status === 'withdrawn') return resultOf('unchanged', state.latest, state.record.sourceId);
+  if (state.latest.status === 'withdrawn')
+    return settled(tx, undefined, 'unchanged', state.latest, state.record.sourceId);
   const set = new WriteSet(keyring);
   const main = withdrawalOf(keyring, state, withdrawal.reasonCode, withdrawal.reason, now);
   set.versions.push(main);
@@ -187,7 +206,7 @@ export async function withdrawRecord(
     }
   }
   await set.flush(tx, now);
-  return resultOf('changed', main.row, state.record.sourceId);
+  return settled(tx, set, 'changed', main.row, state.record.sourceId);
 }
 
 /**
@@ -221,7 +240,8 @@ export async function correctRecord(
   if (record.category !== item.record.entry.code) {
     return { kind: 'immutable', path: 'category', detail: 'a correction cannot change the catalogue entry' };
   }
-  if (latest.fingerprint.equals(item.fingerprint)) return resultOf('unchanged', latest, record.sourceId);
+  if (latest.fingerprint.equals(item.fingerprint))
+    return settled(tx, undefined, 'unchanged', latest, record.sourceId);
 
   const set = new WriteSet(keyring);
   const entry = findEntry(record.category);
@@ -320,5 +340,5 @@ export async function correctRecord(
     }
   }
   await set.flush(tx, now);
-  return resultOf('changed', main.row, record.sourceId);
+  return settled(tx, set, 'changed', main.row, record.sourceId);
 }

@@ -12,6 +12,13 @@ import {
   type StoredRelatedPerson,
   subjects,
 } from '../db/schema.ts';
+import { appendLeaves } from '../transparency/log-store.ts';
+import {
+  findVersionLeaves,
+  type LeafRef,
+  pendingVersionLeaf,
+  versionRef,
+} from '../transparency/record-leaf.ts';
 import { checkConsents } from './consent-check.ts';
 import { identifierAad } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
@@ -34,6 +41,9 @@ export type WriteOutcome =
       receivedAt: Date;
       hash: Buffer;
       linked: LinkedRef[];
+      subjectKey: Buffer;
+      /** Where the version sits in the transparency log. */
+      leaf?: LeafRef;
     }
   | { index: number; kind: 'conflict'; recordId: string; sourceId: string }
   | {
@@ -50,6 +60,8 @@ class WriteSet {
   readonly subjects = new Map<string, typeof subjects.$inferInsert>();
   readonly records: (typeof records.$inferInsert)[] = [];
   readonly versions: BuiltVersion[] = [];
+  /** The log leaves of the written versions, by `recordId:version`, once flushed. */
+  readonly leaves = new Map<string, LeafRef>();
 
   constructor(private readonly keyring: Keyring) {}
 
@@ -76,7 +88,18 @@ class WriteSet {
       await tx.insert(recordVersions).values(this.versions.map((v) => v.row));
       const events: NewEvent[] = this.versions.map((v) => v.event);
       await appendEvents(tx, ingestOutbox, ingestSchemaName, events, now);
+      // Last, so the log's lock is held only until this transaction commits.
+      const appended = await appendLeaves(
+        tx,
+        this.versions.map((v) => pendingVersionLeaf(v.row)),
+        now,
+      );
+      for (const leaf of appended) this.leaves.set(leaf.ref, leaf);
     }
+  }
+
+  leafOf(recordId: string, version: number): LeafRef | undefined {
+    return this.leaves.get(versionRef(recordId, version));
   }
 }
 
@@ -299,12 +322,14 @@ export async function writeChunk(
         receivedAt: now,
         hash: main.hash,
         linked: item.related.map((p) => ({ id: p.recordId, role: p.role })),
+        subjectKey: item.subjectKey,
       });
       continue;
     }
     results.set(item.recordId, compareWithExisting(item, versionsByRecord.get(item.recordId) ?? []));
   }
   await set.flush(tx, now);
+  await attachLeaves(tx, set, [...results.values()]);
 
   for (const item of unique) outcomes.push(results.get(item.recordId) as WriteOutcome);
   for (const item of repeats) {
@@ -358,7 +383,35 @@ function compareWithExisting(item: PreparedRecord, versions: ExistingVersion[]):
     receivedAt: latest.receivedAt,
     hash: latest.hash,
     linked: latest.relatedPersons.map((p) => ({ id: p.linkedRecordId, role: p.role as LinkedRef['role'] })),
+    subjectKey: item.subjectKey,
   };
+}
+
+/** What an outcome that names a stored version has in common, whichever write produced it. */
+interface WrittenVersion {
+  kind: string;
+  subjectKey: Buffer;
+  recordId: string;
+  version: number;
+  leaf?: LeafRef | undefined;
+}
+
+function namesVersion(outcome: { kind: string }): outcome is WrittenVersion {
+  return outcome.kind === 'created' || outcome.kind === 'unchanged' || outcome.kind === 'changed';
+}
+
+/** Gives each written outcome its log leaf: from this write, or (resubmissions) from the log. */
+export async function attachLeaves(
+  tx: Executor,
+  set: WriteSet | undefined,
+  outcomes: readonly { kind: string }[],
+): Promise<void> {
+  const written = outcomes.filter(namesVersion);
+  for (const outcome of written) outcome.leaf = set?.leafOf(outcome.recordId, outcome.version);
+  const missing = written.filter((o) => !o.leaf);
+  if (missing.length === 0) return;
+  const found = await findVersionLeaves(tx, missing);
+  for (const outcome of missing) outcome.leaf = found.get(versionRef(outcome.recordId, outcome.version));
 }
 
 function distinctKeys(keys: Buffer[]): Buffer[] {

@@ -11,6 +11,14 @@ export interface IngestSettings {
   batchChunkSize: number;
   maxBatchItems: number;
   batchBodyLimit: number;
+  /** How often the transparency log is signed when it has grown; 0 disables the job. */
+  checkpointEveryMs: number;
+  /** The name checkpoints carry, so clients never mix up two logs. */
+  transparencyOrigin: string;
+  /** Whether to log the query, sanctions and repair feeds (off where those services do not run). */
+  logOtherFeeds: boolean;
+  /** Longest wait between feed polls when no notification arrives. */
+  feedIdleMs: number;
 }
 
 function createIngestContext(app: FastifyInstance, settings: IngestSettings) {

@@ -1,5 +1,5 @@
 import { bytea } from '@credit/db';
-import { defineSubjectIdentities } from '@credit/events';
+import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
@@ -8,6 +8,9 @@ const query = pgSchema(querySchemaName);
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const subjects = defineSubjectIdentities(querySchemaName);
+
+/** Accesses and authorisations, announced for the transparency log. */
+export const queryOutbox = defineOutbox(querySchemaName);
 
 export interface RelatedPersonRef {
   role: string;

@@ -1,7 +1,9 @@
 import { canonicalJson, chainHash, genesisHash, newId } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
+import { appendEvents } from '@credit/events';
+import type { QueryEvent } from '@credit/schema';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
-import { accessLog } from '../db/schema.ts';
+import { accessLog, queryOutbox, querySchemaName } from '../db/schema.ts';
 
 export type AccessLogRow = typeof accessLog.$inferSelect;
 
@@ -60,6 +62,22 @@ export function createAccessLogRepository(db: Database) {
       const prevHash = last?.hash ?? genesisHash;
       const row: AccessLogRow = { ...base, prevHash, hash: chainHash(prevHash, header(base)) };
       await tx.insert(accessLog).values(row);
+      const payload: QueryEvent<'access.logged'> = {
+        entryId: row.entryId,
+        entryNo: row.entryNo,
+        accessedAt: row.accessedAt.toISOString(),
+        role: row.role,
+        org: row.org,
+        channel: row.channel,
+        hash: row.hash.toString('hex'),
+      };
+      await appendEvents(
+        tx,
+        queryOutbox,
+        querySchemaName,
+        [{ type: 'access.logged', subjectKey: row.subjectKey, aggregateId: row.entryId, payload }],
+        entry.accessedAt,
+      );
       return row;
     },
 

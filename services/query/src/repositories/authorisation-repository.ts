@@ -1,7 +1,8 @@
-import type { Database, Executor } from '@credit/db';
-import type { AuthorisationView } from '@credit/schema';
+import { type Database, type Executor, inTransaction } from '@credit/db';
+import { appendEvents } from '@credit/events';
+import type { AuthorisationView, QueryEvent } from '@credit/schema';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { authorisations } from '../db/schema.ts';
+import { authorisations, queryOutbox, querySchemaName } from '../db/schema.ts';
 
 export type AuthorisationRow = typeof authorisations.$inferSelect;
 
@@ -32,12 +33,37 @@ export function toAuthorisationView(row: AuthorisationRow, now: Date): Authorisa
 /** Authorisations (授权) subjects give agencies; the use counter is the only value that moves. */
 export function createAuthorisationRepository(db: Database) {
   return {
-    async insert(
-      row: typeof authorisations.$inferInsert,
-      executor: Executor = db,
-    ): Promise<AuthorisationRow> {
+    /** Grants (idempotently) and announces the grant in the same transaction. */
+    async insert(row: typeof authorisations.$inferInsert, executor?: Executor): Promise<AuthorisationRow> {
+      if (!executor) return inTransaction(db, (tx) => this.insert(row, tx));
       const [inserted] = await executor.insert(authorisations).values(row).onConflictDoNothing().returning();
-      if (inserted) return inserted;
+      if (inserted) {
+        const payload: QueryEvent<'authorisation.granted'> = {
+          authorisationId: inserted.authorisationId,
+          agency: inserted.agencyUscc,
+          purpose: inserted.purpose,
+          scope: inserted.scope,
+          expiresAt: inserted.expiresAt.toISOString(),
+          maxUses: inserted.maxUses,
+          origin: inserted.origin,
+          grantedAt: inserted.grantedAt.toISOString(),
+        };
+        await appendEvents(
+          executor,
+          queryOutbox,
+          querySchemaName,
+          [
+            {
+              type: 'authorisation.granted',
+              subjectKey: inserted.subjectKey,
+              aggregateId: inserted.authorisationId,
+              payload,
+            },
+          ],
+          inserted.grantedAt,
+        );
+        return inserted;
+      }
       const [existing] = await executor
         .select()
         .from(authorisations)
@@ -71,18 +97,35 @@ export function createAuthorisationRepository(db: Database) {
         .orderBy(desc(authorisations.grantedAt));
     },
 
+    /** Revokes and announces the revocation together; revoking twice announces once. */
     async revoke(subjectKey: Buffer, id: string, now: Date): Promise<AuthorisationRow | undefined> {
-      await db
-        .update(authorisations)
-        .set({ revokedAt: now })
-        .where(
-          and(
-            eq(authorisations.subjectKey, subjectKey),
-            eq(authorisations.authorisationId, id),
-            isNull(authorisations.revokedAt),
-          ),
-        );
-      return this.find(subjectKey, id);
+      return inTransaction(db, async (tx) => {
+        const revoked = await tx
+          .update(authorisations)
+          .set({ revokedAt: now })
+          .where(
+            and(
+              eq(authorisations.subjectKey, subjectKey),
+              eq(authorisations.authorisationId, id),
+              isNull(authorisations.revokedAt),
+            ),
+          )
+          .returning({ id: authorisations.authorisationId });
+        if (revoked.length > 0) {
+          const payload: QueryEvent<'authorisation.revoked'> = {
+            authorisationId: id,
+            revokedAt: now.toISOString(),
+          };
+          await appendEvents(
+            tx,
+            queryOutbox,
+            querySchemaName,
+            [{ type: 'authorisation.revoked', subjectKey, aggregateId: id, payload }],
+            now,
+          );
+        }
+        return this.find(subjectKey, id, tx);
+      });
     },
 
     /**

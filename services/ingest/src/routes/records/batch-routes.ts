@@ -7,11 +7,12 @@ import type { PreparedRecord } from '../../domain/prepared-record.ts';
 import type { ItemResult, Refusal } from '../../domain/record-intake.ts';
 import { type BatchItem, jsonArrayItems, ndjsonItems } from './batch-stream.ts';
 import { activeProvider } from './provider-guard.ts';
+import { transparencyReceipt } from './record-responses.ts';
 
 const ndjsonTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 const batchTypes = ['application/json', ...ndjsonTypes];
 
-function toBatchItem(result: ItemResult): BatchResult['items'][number] {
+function toBatchItem(result: ItemResult, checkpointEveryMs: number): BatchResult['items'][number] {
   const item: BatchResult['items'][number] = {
     index: result.index,
     sourceId: result.sourceId,
@@ -20,6 +21,8 @@ function toBatchItem(result: ItemResult): BatchResult['items'][number] {
   if (result.outcome) {
     item.id = result.outcome.recordId;
     item.version = result.outcome.version;
+    const receipt = transparencyReceipt(result.outcome.leaf, result.outcome.receivedAt, checkpointEveryMs);
+    if (receipt) item.receipt = receipt;
   }
   if (result.problem) {
     item.problem = { code: result.problem.code };
@@ -93,7 +96,7 @@ export async function batchRoutes(app: FastifyInstance) {
       const flush = async () => {
         if (pending.length === 0 && refusals.length === 0) return;
         const written = await intake.write(provider.code, pending, refusals, app.clock());
-        for (const result of written) items.push(toBatchItem(result));
+        for (const result of written) items.push(toBatchItem(result, settings.checkpointEveryMs));
         pending = [];
         refusals = [];
       };

@@ -1,12 +1,31 @@
 import { ProblemError } from '@credit/errors';
-import type { RecordReceipt } from '@credit/schema';
+import type { RecordReceipt, TransparencyReceipt } from '@credit/schema';
 import type { FastifyReply } from 'fastify';
 import type { ChangeOutcome } from '../../domain/record-changes.ts';
 import type { ItemResult } from '../../domain/record-intake.ts';
+import type { LeafRef } from '../../transparency/record-leaf.ts';
 
 type Written = NonNullable<ItemResult['outcome']> | Extract<ChangeOutcome, { kind: 'changed' | 'unchanged' }>;
 
-export function receiptOf(outcome: Written): RecordReceipt {
+/**
+ * Where a version sits in the log and when a signed checkpoint covers it: the job signs the
+ * tree at least once per interval, so the first checkpoint after the due time includes the leaf.
+ */
+export function transparencyReceipt(
+  leaf: LeafRef | undefined,
+  receivedAt: Date,
+  checkpointEveryMs: number,
+): TransparencyReceipt | null {
+  if (!leaf) return null;
+  return {
+    leafIndex: leaf.leafIndex,
+    leafHash: leaf.leafHash.toString('hex'),
+    checkpointDueBy: new Date(receivedAt.getTime() + checkpointEveryMs).toISOString(),
+    proof: `/v1/transparency/proofs/inclusion?leafIndex=${leaf.leafIndex}&treeSize={checkpoint.treeSize}`,
+  };
+}
+
+export function receiptOf(outcome: Written, checkpointEveryMs: number): RecordReceipt {
   return {
     id: outcome.recordId,
     sourceId: outcome.sourceId,
@@ -16,16 +35,22 @@ export function receiptOf(outcome: Written): RecordReceipt {
     receivedAt: outcome.receivedAt.toISOString(),
     hash: outcome.hash.toString('hex'),
     linkedRecords: outcome.linked,
+    receipt: transparencyReceipt(outcome.leaf, outcome.receivedAt, checkpointEveryMs),
   };
 }
 
 /** Sends a written record: Location and an ETag naming the version (for If-Match on corrections). */
-export function sendReceipt(reply: FastifyReply, status: number, outcome: Written): RecordReceipt {
+export function sendReceipt(
+  reply: FastifyReply,
+  status: number,
+  outcome: Written,
+  checkpointEveryMs: number,
+): RecordReceipt {
   reply
     .code(status)
     .header('location', `/v1/records/${outcome.recordId}`)
     .header('etag', `"v${outcome.version}"`);
-  return receiptOf(outcome);
+  return receiptOf(outcome, checkpointEveryMs);
 }
 
 /** Parses `If-Match: "v3"`; undefined when absent. */

@@ -75,7 +75,7 @@ export async function recordRoutes(app: FastifyInstance) {
       if (!result) throw new Error('no result for a single push');
       if (result.problem || !result.outcome)
         throw ProblemError.fromProblem(result.problem ?? makeProblem('internal_error'));
-      return sendReceipt(reply, result.status, result.outcome);
+      return sendReceipt(reply, result.status, result.outcome, app.ingest.settings.checkpointEveryMs);
     },
   );
 
@@ -150,7 +150,7 @@ export async function recordRoutes(app: FastifyInstance) {
       );
       if (!isWritten(outcome))
         return refuse(provider.code, sourceId, record.entry.code, changeProblem(outcome));
-      return sendReceipt(reply, 200, outcome);
+      return sendReceipt(reply, 200, outcome, app.ingest.settings.checkpointEveryMs);
     },
   );
 
@@ -184,7 +184,7 @@ export async function recordRoutes(app: FastifyInstance) {
         ),
       );
       if (!isWritten(outcome)) throw changeProblem(outcome);
-      return sendReceipt(reply, 200, outcome);
+      return sendReceipt(reply, 200, outcome, app.ingest.settings.checkpointEveryMs);
     },
   );
 
