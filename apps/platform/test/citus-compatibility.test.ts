@@ -26,6 +26,8 @@ const distribution: Record<string, string | 'reference'> = {
   'ingest.log_checkpoints': 'tree_size',
   'ingest.map_nodes': 'prefix',
   'ingest.access_heads': 'subject_key',
+  'ingest.erasure_orders': 'subject_key',
+  'ingest.tombstones': 'subject_key',
   'query.event_cursors': 'reference',
   'query.subjects': 'subject_key',
   'query.records': 'subject_key',

@@ -33,6 +33,7 @@ export const errorCatalogue = {
   conflict: { status: 409, title: 'Conflict' },
   source_id_conflict: { status: 409, title: 'This sourceId already names a different record' },
   record_withdrawn: { status: 409, title: 'The record is withdrawn' },
+  record_erased: { status: 410, title: 'The record’s content was lawfully erased' },
   concurrent_modification: { status: 409, title: 'The record changed meanwhile; retry' },
   objection_window_open: { status: 409, title: 'The objection window is still open' },
   already_under_objection: { status: 409, title: 'The item is already under objection' },

@@ -1,5 +1,6 @@
 import { platformIssuer } from '@credit/crypto';
 import type { FastifyInstance } from 'fastify';
+import erasurePlugin from './erasure/erasure-plugin.ts';
 import ingestContext, { type IngestSettings } from './plugins/ingest-context.ts';
 import { catalogueRoutes } from './routes/catalogue/catalogue-routes.ts';
 import { consentRoutes } from './routes/consents/consent-routes.ts';
@@ -20,6 +21,8 @@ export const defaultIngestSettings: IngestSettings = {
   transparencyOrigin: `${platformIssuer}/transparency`,
   logOtherFeeds: true,
   feedIdleMs: 500,
+  retentionYears: 5,
+  erasureEveryMs: 3_600_000,
 };
 
 /**
@@ -37,6 +40,7 @@ export default async function ingestService(app: FastifyInstance, settings: Part
   await app.register(consentRoutes);
   await app.register(transparencyPlugin);
   await app.register(transparencyRoutes);
+  await app.register(erasurePlugin);
 }
 
 /** The migrations folders this service needs. */

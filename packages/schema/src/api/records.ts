@@ -92,6 +92,15 @@ export const recordVersionSchema = z.object({
   reason: z.string().nullable(),
   prevHash: z.string(),
   hash: z.string(),
+  erasedAt: instant().nullable().describe('When the content of this version was lawfully erased'),
+});
+
+export const tombstoneViewSchema = z.object({
+  leafIndex: z.number().int().describe('The tombstone’s leaf in the transparency log'),
+  statement: z
+    .string()
+    .describe('Canonical JSON: record, versions and their leaves, reason, legal basis, time'),
+  signature: z.string().describe('Detached ES256 JWS (typ `transparency-tombstone+jws`) over `statement`'),
 });
 
 export const recordViewSchema = z.object({
@@ -110,6 +119,9 @@ export const recordViewSchema = z.object({
   currentVersion: z.number().int().positive(),
   chainValid: z.boolean().describe('Whether the stored versions still hash to their chain'),
   versions: z.array(recordVersionSchema),
+  tombstones: z
+    .array(tombstoneViewSchema)
+    .describe('Signed records of lawful erasures of this record’s content'),
 });
 export type RecordView = z.infer<typeof recordViewSchema>;
 

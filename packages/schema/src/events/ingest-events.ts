@@ -46,6 +46,23 @@ export const recordEventSchema = z.object({
 });
 export type RecordEvent = z.infer<typeof recordEventSchema>;
 
+/**
+ * A record's content was lawfully erased (retention over, or an objection upheld): readers drop
+ * what they hold of those versions. The tombstone in the transparency log says why.
+ */
+export const recordErasedType = 'record.erased';
+export const erasureReasons = ['retention_expired', 'objection_upheld'] as const;
+export type ErasureReason = (typeof erasureReasons)[number];
+export const recordErasedSchema = z.object({
+  recordId: z.string(),
+  versions: z.array(z.number().int().positive()),
+  reason: z.enum(erasureReasons),
+  legalBasis: z.string(),
+  erasedAt: z.string(),
+  tombstoneLeafIndex: z.number().int().nonnegative(),
+});
+export type RecordErased = z.infer<typeof recordErasedSchema>;
+
 /** A related person as the feed names them: role, blind index, and the record kept against them. */
 export type RelatedPersonRef = RecordEvent['relatedPersons'][number];
 
@@ -87,4 +104,18 @@ export function subjectIdentities(events: readonly RecordEvent[]) {
     });
   }
   return [...rows.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
+}
+
+/** The payloads of the record-version events among a batch of ingest feed events. */
+export function recordVersionPayloads(events: readonly { type: string; payload: unknown }[]): unknown[] {
+  return events.filter((e) => (ingestEventTypes as readonly string[]).includes(e.type)).map((e) => e.payload);
+}
+
+/** The erasures among a batch of ingest feed events, with the subject each concerns. */
+export function erasuresIn(
+  events: readonly { type: string; subjectKey: Buffer; payload: unknown }[],
+): (RecordErased & { subjectKey: Buffer })[] {
+  return events
+    .filter((e) => e.type === recordErasedType)
+    .map((e) => ({ ...recordErasedSchema.parse(e.payload), subjectKey: e.subjectKey }));
 }

@@ -83,6 +83,8 @@ export const recordVersions = ingest.table('record_versions', {
   contentCommitment: bytea('content_commitment').notNull(),
   prevHash: bytea('prev_hash').notNull(),
   hash: bytea('hash').notNull(),
+  /** Set when the content was lawfully erased (migrations/ingest/0003). */
+  erasedAt: instant('erased_at'),
 });
 
 export const consents = ingest.table('consents', {
@@ -170,4 +172,22 @@ export const accessHeads = ingest.table('access_heads', {
   accessCount: bigint('access_count', { mode: 'number' }).notNull(),
   head: bytea('head').notNull(),
   treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+});
+
+export const erasureOrders = ingest.table('erasure_orders', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  objectionId: text('objection_id').notNull(),
+  upToVersion: integer('up_to_version').notNull(),
+  orderedAt: instant('ordered_at').notNull(),
+  doneAt: instant('done_at'),
+});
+
+export const tombstones = ingest.table('tombstones', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  leafIndex: bigint('leaf_index', { mode: 'number' }).notNull(),
+  statement: text('statement').notNull(),
+  signature: text('signature').notNull(),
+  erasedAt: instant('erased_at').notNull(),
 });

@@ -29,6 +29,7 @@ export type ChangeOutcome =
     }
   | { kind: 'not_found' }
   | { kind: 'withdrawn'; recordId: string }
+  | { kind: 'erased'; recordId: string }
   | { kind: 'precondition_failed'; currentVersion: number }
   | { kind: 'immutable'; path: 'subject.id' | 'subject.kind' | 'category'; detail: string };
 
@@ -60,7 +61,10 @@ async function lockCurrent(
     record,
     latest,
     identifier: keyring.decrypt(subject.keyId, subject.identifierCipher, identifierAad(record.subjectKey)),
-    name: keyring.decrypt(latest.keyId, latest.subjectNameCipher, nameAad(record.subjectKey)),
+    // An erased version has no name left to decrypt; nothing may build on it anyway.
+    name: latest.erasedAt
+      ? ''
+      : keyring.decrypt(latest.keyId, latest.subjectNameCipher, nameAad(record.subjectKey)),
   };
 }
 
@@ -191,6 +195,7 @@ export async function withdrawRecord(
 ): Promise<ChangeOutcome> {
   const state = await lockCurrent(tx, keyring, recordId);
   if (!state) return { kind: 'not_found' };
+  if (state.latest.erasedAt) return { kind: 'erased', recordId };
   if (withdrawal.expectedVersion !== undefined && withdrawal.expectedVersion !== state.latest.version) {
     return { kind: 'precondition_failed', currentVersion: state.latest.version };
   }
@@ -201,7 +206,7 @@ export async function withdrawRecord(
   set.versions.push(main);
   for (const person of state.latest.relatedPersons) {
     const linked = await lockCurrent(tx, keyring, person.linkedRecordId);
-    if (linked && linked.latest.status === 'active') {
+    if (linked && linked.latest.status === 'active' && !linked.latest.erasedAt) {
       set.versions.push(withdrawalOf(keyring, linked, withdrawal.reasonCode, withdrawal.reason, now));
     }
   }
@@ -223,6 +228,7 @@ export async function correctRecord(
   const state = await lockCurrent(tx, keyring, item.recordId);
   if (!state) return { kind: 'not_found' };
   const { latest, record } = state;
+  if (latest.erasedAt) return { kind: 'erased', recordId: record.recordId };
   if (correction.expectedVersion !== undefined && correction.expectedVersion !== latest.version) {
     return { kind: 'precondition_failed', currentVersion: latest.version };
   }
@@ -300,7 +306,12 @@ export async function correctRecord(
       set.versions.push(createLinkedVersion(keyring, set, item, person, now));
       continue;
     }
-    if (linked.latest.fingerprint.equals(person.fingerprint) && linked.latest.status === 'active') continue;
+    if (
+      linked.latest.fingerprint.equals(person.fingerprint) &&
+      linked.latest.status === 'active' &&
+      !linked.latest.erasedAt
+    )
+      continue;
     set.versions.push(
       buildVersion(keyring, {
         ...carriedForward(linked),
@@ -327,7 +338,7 @@ export async function correctRecord(
   for (const id of previousIds) {
     if (currentIds.has(id)) continue;
     const linked = existingLinked.get(id);
-    if (linked && linked.latest.status === 'active') {
+    if (linked && linked.latest.status === 'active' && !linked.latest.erasedAt) {
       set.versions.push(
         withdrawalOf(
           keyring,

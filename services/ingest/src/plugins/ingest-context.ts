@@ -19,6 +19,10 @@ export interface IngestSettings {
   logOtherFeeds: boolean;
   /** Longest wait between feed polls when no notification arrives. */
   feedIdleMs: number;
+  /** Years a record's content is kept after its display period ends, then erased. */
+  retentionYears: number;
+  /** How often the erasure job runs; 0 disables the schedule (POST /v1/erasure-runs still works). */
+  erasureEveryMs: number;
 }
 
 function createIngestContext(app: FastifyInstance, settings: IngestSettings) {

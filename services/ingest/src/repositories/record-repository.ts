@@ -3,7 +3,7 @@ import { genesisHash } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { maskCitizenId, maskPersonName, type RecordView } from '@credit/schema';
 import { and, asc, eq } from 'drizzle-orm';
-import { records, recordVersions, subjects } from '../db/schema.ts';
+import { records, recordVersions, subjects, tombstones } from '../db/schema.ts';
 import { identifierAad, nameAad, nameMacOf } from '../domain/identity.ts';
 import { type RecordContent, verifySealedVersion } from '../domain/record-content.ts';
 
@@ -18,6 +18,7 @@ export interface StoredRecord {
 /** Reads of the record store. Writes go through domain/record-writer and domain/record-changes. */
 export function createRecordRepository(db: Database, keyring: Keyring) {
   function decryptName(row: VersionRow): string {
+    if (row.erasedAt) return '';
     return keyring.decrypt(row.keyId, row.subjectNameCipher, nameAad(row.subjectKey));
   }
 
@@ -161,7 +162,17 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
           reason: v.reason,
           prevHash: v.prevHash.toString('hex'),
           hash: v.hash.toString('hex'),
+          erasedAt: v.erasedAt?.toISOString() ?? null,
         })),
+        tombstones: (
+          await db
+            .select()
+            .from(tombstones)
+            .where(
+              and(eq(tombstones.subjectKey, record.subjectKey), eq(tombstones.recordId, record.recordId)),
+            )
+            .orderBy(asc(tombstones.leafIndex))
+        ).map((t) => ({ leafIndex: t.leafIndex, statement: t.statement, signature: t.signature })),
       };
     },
   };

@@ -1,7 +1,7 @@
 import type { Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
-import { latestRecordEvents, subjectIdentities } from '@credit/schema';
-import { sql } from 'drizzle-orm';
+import { erasuresIn, latestRecordEvents, recordVersionPayloads, subjectIdentities } from '@credit/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 
 export const projectionName = 'query-records';
@@ -12,7 +12,8 @@ export const projectionName = 'query-records';
  * are harmless. A batch is applied with two multi-row upserts.
  */
 export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
-  const ordered = latestRecordEvents(events.map((e) => e.payload));
+  await applyErasures(tx, events);
+  const ordered = latestRecordEvents(recordVersionPayloads(events));
   if (ordered.length === 0) return;
 
   const subjectRows = subjectIdentities(ordered);
@@ -63,4 +64,22 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       },
       setWhere: sql`${records.version} < excluded.version`,
     });
+}
+
+/**
+ * A lawful erasure removes this service's copy of the erased version: the read model is a copy,
+ * and a copy of erased content is the content.
+ */
+async function applyErasures(tx: Executor, events: FeedEvent[]): Promise<void> {
+  for (const erasure of erasuresIn(events)) {
+    await tx
+      .delete(records)
+      .where(
+        and(
+          eq(records.subjectKey, erasure.subjectKey),
+          eq(records.recordId, erasure.recordId),
+          inArray(records.version, erasure.versions),
+        ),
+      );
+  }
 }

@@ -1,6 +1,6 @@
 import type { Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
-import { latestRecordEvents, listingChangeSchema } from '@credit/schema';
+import { latestRecordEvents, listingChangeSchema, recordVersionPayloads } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { evaluations, listEntries, records } from '../db/schema.ts';
@@ -13,7 +13,8 @@ export const sanctionsFeedName = 'repair-sanctions';
 /** Records as far as objections, repairs and expiry need them; a provider's correction closes an upheld objection. */
 export function recordFeed(context: RepairContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    const latest = latestRecordEvents(events.map((e) => e.payload));
+    // Erasures need nothing here: this copy holds dates and categories, no content.
+    const latest = latestRecordEvents(recordVersionPayloads(events));
     if (latest.length === 0) return;
     await tx
       .insert(records)

@@ -1,7 +1,7 @@
 import type { Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
-import { latestRecordEvents, subjectIdentities } from '@credit/schema';
-import { sql } from 'drizzle-orm';
+import { erasuresIn, latestRecordEvents, recordVersionPayloads, subjectIdentities } from '@credit/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
 
@@ -15,7 +15,9 @@ export const recordProjectionName = 'sanctions-records';
  */
 export function ingestProjection(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    const ordered = latestRecordEvents(events.map((e) => e.payload));
+    const erased = await applyErasures(tx, events);
+    if (erased.length > 0) await evaluateSubjects(tx, context, erased, context.clock(), 'rules');
+    const ordered = latestRecordEvents(recordVersionPayloads(events));
     if (ordered.length === 0) return;
     const subjectRows = subjectIdentities(ordered);
     await upsertSubjectIdentities(tx, subjects, subjectRows);
@@ -59,4 +61,26 @@ export function ingestProjection(context: ProcedureContext) {
       'rules',
     );
   };
+}
+
+/**
+ * A lawfully erased version leaves this service's copy too; the subjects concerned are then
+ * re-evaluated, so an entry founded on erased content (an upheld objection) loses its basis.
+ */
+async function applyErasures(tx: Executor, events: FeedEvent[]): Promise<Buffer[]> {
+  const subjectsTouched = new Map<string, Buffer>();
+  for (const erasure of erasuresIn(events)) {
+    const removed = await tx
+      .delete(records)
+      .where(
+        and(
+          eq(records.subjectKey, erasure.subjectKey),
+          eq(records.recordId, erasure.recordId),
+          inArray(records.version, erasure.versions),
+        ),
+      )
+      .returning({ recordId: records.recordId });
+    if (removed.length > 0) subjectsTouched.set(erasure.subjectKey.toString('hex'), erasure.subjectKey);
+  }
+  return [...subjectsTouched.values()];
 }

@@ -80,6 +80,10 @@ export function changeProblem(outcome: Exclude<ChangeOutcome, WrittenChange>): P
           recordId: outcome.recordId,
         },
       );
+    case 'erased':
+      return new ProblemError('record_erased', 'this record’s content was erased; push a new record', {
+        recordId: outcome.recordId,
+      });
     case 'precondition_failed':
       return new ProblemError('precondition_failed', `the record is at version ${outcome.currentVersion}`, {
         currentVersion: outcome.currentVersion,
