@@ -40,6 +40,8 @@ export interface TestPlatform {
   databaseKind: 'postgres' | 'pglite';
   /** The PostgreSQL URL of this platform's own database (undefined on PGlite), for extra connections. */
   databaseUrl: string | undefined;
+  /** The environment a command-line tool needs to work on this platform's database and keys. */
+  cliEnvironment: Record<string, string>;
   /** A bearer token from the platform's development issuer. */
   token(
     role: Role | Role[],
@@ -89,9 +91,10 @@ export async function createTestPlatform(services: readonly ServiceDefinition[])
   const env = baseEnvironmentSchema.parse({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', NODE_ENV: 'test' });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
+  const keyMaterial = generateKeyMaterial();
   const runtime = await openRuntime(env, migrationFoldersOf(services), logger, {
     database: target,
-    keyMaterial: generateKeyMaterial(),
+    keyMaterial,
   });
   let now: Date | undefined;
   const app = await buildPlatformApp(runtime, {
@@ -111,6 +114,12 @@ export async function createTestPlatform(services: readonly ServiceDefinition[])
     logs,
     databaseKind: runtime.database.kind,
     databaseUrl: target.kind === 'postgres' ? target.url : undefined,
+    cliEnvironment: {
+      DATA_DIR: dataDir,
+      BLIND_INDEX_KEY: `${keyMaterial.blindIndexKey.id}:${keyMaterial.blindIndexKey.key.toString('base64')}`,
+      ENCRYPTION_KEYS: keyMaterial.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+      ...(target.kind === 'postgres' ? { DATABASE_URL: target.url } : {}),
+    },
     async token(role, claims = {}) {
       const roles = Array.isArray(role) ? role : [role];
       const signed: Parameters<typeof issuer.sign>[0] = { roles };

@@ -46,6 +46,7 @@ export {
   type MapProof,
   mapBranchHash,
   mapLeafHash,
+  mapRootOf,
   positionId,
   proveKey,
   type StoredMapNode,

@@ -219,3 +219,23 @@ export function verifyMapProof(root: Uint8Array, key: Uint8Array, proof: MapProo
     return proof.terminal.valueHash;
   return null;
 }
+
+/**
+ * The root of a map holding exactly these entries, computed from scratch in memory: what an
+ * auditor recomputes from the log to check the roots a checkpoint signed.
+ */
+export function mapRootOf(entries: readonly MapChange[]): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(a.key, b.key));
+  const build = (from: number, to: number, depth: number): Buffer => {
+    if (from === to) return emptyMapHash;
+    if (to - from === 1) {
+      const only = sorted[from] as MapChange;
+      return mapLeafHash(only.key, only.valueHash);
+    }
+    // Sorted keys: those with bit 0 at this depth come first.
+    let split = from;
+    while (split < to && keyBit((sorted[split] as MapChange).key, depth) === 0) split += 1;
+    return mapBranchHash(build(from, split, depth + 1), build(split, to, depth + 1));
+  };
+  return build(0, sorted.length, 0);
+}

@@ -10,6 +10,7 @@ import {
   type MapPosition,
   mapBranchHash,
   mapLeafHash,
+  mapRootOf,
   positionId,
   proveKey,
   updateMap,
@@ -77,6 +78,7 @@ describe('the sparse Merkle map of access histories', () => {
       const root = await store.apply(batch, revision);
       for (const c of batch) state.set(c.key.toString('hex'), c);
       expect(root.equals(referenceRoot([...state.values()]))).toBe(true);
+      expect(mapRootOf([...state.values()]).equals(root)).toBe(true);
       roots.push(root);
     }
     // Every key proves its newest value; at revision 3 a later key proves absent.

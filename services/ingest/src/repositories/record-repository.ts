@@ -1,11 +1,10 @@
 import type { Keyring } from '@credit/crypto';
-import { genesisHash } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { maskCitizenId, maskPersonName, type RecordView } from '@credit/schema';
 import { and, asc, eq } from 'drizzle-orm';
 import { records, recordVersions, subjects, tombstones } from '../db/schema.ts';
-import { identifierAad, nameAad, nameMacOf } from '../domain/identity.ts';
-import { type RecordContent, verifySealedVersion } from '../domain/record-content.ts';
+import { identifierAad, nameAad } from '../domain/identity.ts';
+import { chainHolds, versionName } from '../domain/version-check.ts';
 
 type RecordRow = typeof records.$inferSelect;
 type VersionRow = typeof recordVersions.$inferSelect;
@@ -17,39 +16,7 @@ export interface StoredRecord {
 
 /** Reads of the record store. Writes go through domain/record-writer and domain/record-changes. */
 export function createRecordRepository(db: Database, keyring: Keyring) {
-  function decryptName(row: VersionRow): string {
-    if (row.erasedAt) return '';
-    return keyring.decrypt(row.keyId, row.subjectNameCipher, nameAad(row.subjectKey));
-  }
-
-  function contentOf(record: RecordRow, version: VersionRow): RecordContent {
-    return {
-      category: record.category,
-      subject: {
-        key: record.subjectKey.toString('hex'),
-        kind: record.subjectKind,
-        nameMac: nameMacOf(keyring, decryptName(version)),
-      },
-      occurredAt: version.occurredAt.toISOString(),
-      data: version.data ?? {},
-      relatedPersons: version.relatedPersons.map((p) => ({
-        role: p.role,
-        key: p.subjectKey,
-        nameMac: nameMacOf(
-          keyring,
-          keyring.decrypt(
-            p.keyId,
-            Buffer.from(p.nameCipher, 'base64'),
-            nameAad(Buffer.from(p.subjectKey, 'hex')),
-          ),
-        ),
-      })),
-      consentRef: version.consentRef,
-      linkedFrom: record.parentRecordId
-        ? { recordId: record.parentRecordId, role: record.relatedRole ?? '' }
-        : null,
-    };
-  }
+  const decryptName = (row: VersionRow) => versionName(keyring, row);
 
   return {
     async find(recordId: string, executor: Executor = db): Promise<StoredRecord | undefined> {
@@ -65,36 +32,7 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
 
     /** Recomputes every version's commitment and chain link; false when any stored byte was altered. */
     verifyChain(stored: StoredRecord): boolean {
-      let previous = genesisHash;
-      for (const [index, version] of stored.versions.entries()) {
-        if (version.version !== index + 1) return false;
-        const ok = verifySealedVersion(
-          previous,
-          contentOf(stored.record, version),
-          {
-            recordId: version.recordId,
-            version: version.version,
-            operation: version.operation,
-            status: version.status,
-            provider: version.providerCode,
-            receivedAt: version.receivedAt.toISOString(),
-            publicity: version.publicity,
-            severity: version.severity,
-            displayUntil: version.displayUntil?.toISOString() ?? null,
-            reasonCode: version.reasonCode,
-            reason: version.reason,
-          },
-          {
-            salt: version.contentSalt,
-            commitment: version.contentCommitment,
-            prevHash: version.prevHash,
-            hash: version.hash,
-          },
-        );
-        if (!ok) return false;
-        previous = version.hash;
-      }
-      return true;
+      return chainHolds(keyring, stored.record, stored.versions);
     },
 
     /** The record as its provider or the credit office sees it: identity numbers masked. */
