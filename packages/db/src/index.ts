@@ -1,3 +1,4 @@
+export { bulkInsert } from './bulk-insert.ts';
 export {
   type DatabaseHandle,
   type DatabaseSession,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bytea, type Executor, xid8 } from '@credit/db';
+import { bulkInsert, bytea, type Executor, xid8 } from '@credit/db';
 import { sql } from 'drizzle-orm';
 import { bigint, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
@@ -52,7 +52,7 @@ export async function appendEvents(
     payload: event.payload,
     createdAt: now,
   }));
-  await tx.insert(outbox).values(rows);
+  await bulkInsert(tx, outbox, rows);
   // NOTIFY is transactional: delivered on commit, dropped on rollback.
   await tx.execute(sql`SELECT pg_notify(${feedChannel(schemaName)}, '')`);
   return rows.map((r) => r.eventId);

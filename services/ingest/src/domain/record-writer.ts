@@ -1,5 +1,5 @@
 import { genesisHash, type Keyring } from '@credit/crypto';
-import type { Executor } from '@credit/db';
+import { bulkInsert, type Executor } from '@credit/db';
 import { appendEvents, type NewEvent } from '@credit/events';
 import { effectivePublicity } from '@credit/schema';
 import { and, inArray } from 'drizzle-orm';
@@ -81,11 +81,15 @@ class WriteSet {
   async flush(tx: Executor, now: Date): Promise<void> {
     if (this.subjects.size > 0) {
       const rows = [...this.subjects.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
-      await tx.insert(subjects).values(rows).onConflictDoNothing();
+      await bulkInsert(tx, subjects, rows, { onConflictDoNothing: true });
     }
-    if (this.records.length > 0) await tx.insert(records).values(this.records).onConflictDoNothing();
+    if (this.records.length > 0) await bulkInsert(tx, records, this.records, { onConflictDoNothing: true });
     if (this.versions.length > 0) {
-      await tx.insert(recordVersions).values(this.versions.map((v) => v.row));
+      await bulkInsert(
+        tx,
+        recordVersions,
+        this.versions.map((v) => v.row),
+      );
       const events: NewEvent[] = this.versions.map((v) => v.event);
       await appendEvents(tx, ingestOutbox, ingestSchemaName, events, now);
       // Last, so the log's lock is held only until this transaction commits.
@@ -257,25 +261,24 @@ export async function writeChunk(
   const unique = [...first.values()];
   if (unique.length === 0) return outcomes;
 
-  const inserted = await tx
-    .insert(records)
-    .values(
-      unique.map((item) => ({
-        recordId: item.recordId,
-        subjectKey: item.subjectKey,
-        providerCode: item.provider,
-        sourceId: item.sourceId,
-        category: item.record.entry.code,
-        subjectKind: item.record.subject.kind,
-        origin: 'pushed' as const,
-        parentRecordId: null,
-        relatedRole: null,
-        createdAt: now,
-      })),
-    )
-    .onConflictDoNothing()
-    .returning({ recordId: records.recordId });
-  const created = new Set(inserted.map((row) => row.recordId));
+  const inserted = await bulkInsert(
+    tx,
+    records,
+    unique.map((item) => ({
+      recordId: item.recordId,
+      subjectKey: item.subjectKey,
+      providerCode: item.provider,
+      sourceId: item.sourceId,
+      category: item.record.entry.code,
+      subjectKind: item.record.subject.kind,
+      origin: 'pushed' as const,
+      parentRecordId: null,
+      relatedRole: null,
+      createdAt: now,
+    })),
+    { onConflictDoNothing: true, returning: ['recordId'] },
+  );
+  const created = new Set(inserted.map((row) => row.recordId as string));
 
   const existingIds = unique.filter((item) => !created.has(item.recordId));
   const versionsByRecord = new Map<string, ExistingVersion[]>();

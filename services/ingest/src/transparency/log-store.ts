@@ -1,4 +1,4 @@
-import type { Executor } from '@credit/db';
+import { bulkInsert, type Executor } from '@credit/db';
 import {
   appendToFrontier,
   consistencyPlan,
@@ -59,7 +59,9 @@ export async function appendLeaves(
   const before: Frontier = { size: head.treeSize, hashes: splitHashes(head.frontier) };
   const { frontier, appended } = appendToFrontier(before, hashes);
 
-  await tx.insert(logLeaves).values(
+  await bulkInsert(
+    tx,
+    logLeaves,
     appended.map((a, i) => ({
       leafIndex: a.leafIndex,
       leafHash: hashes[i] as Buffer,
@@ -75,12 +77,12 @@ export async function appendLeaves(
       ? [{ subjectKey: leaf.subjectKey, leafIndex: a.leafIndex, kind: leaf.body.kind, ref: leaf.ref }]
       : [];
   });
-  if (aboutSubjects.length > 0) await tx.insert(logSubjectLeaves).values(aboutSubjects);
+  if (aboutSubjects.length > 0) await bulkInsert(tx, logSubjectLeaves, aboutSubjects);
   const openings = appended.flatMap((a, i) => {
     const salt = (leaves[i] as PendingLeaf).salt;
     return salt ? [{ leafIndex: a.leafIndex, salt }] : [];
   });
-  if (openings.length > 0) await tx.insert(logOpenings).values(openings);
+  if (openings.length > 0) await bulkInsert(tx, logOpenings, openings);
   await tx
     .update(logHead)
     .set({ treeSize: frontier.size, frontier: Buffer.concat(frontier.hashes), updatedAt: now })
