@@ -20,7 +20,12 @@ export function newSalt(): Buffer {
  * verifiable after the content and salt are lawfully erased (the commitment alone remains).
  */
 export function contentCommitment(salt: Uint8Array, content: unknown): Buffer {
-  return sha256('credit-platform/content/v1\n', salt, canonicalJson(content));
+  return commitmentOfCanonical(salt, canonicalJson(content));
+}
+
+/** The same commitment, from content already in canonical JSON (hot paths compute it once). */
+export function commitmentOfCanonical(salt: Uint8Array, canonical: string): Buffer {
+  return sha256('credit-platform/content/v1\n', salt, canonical);
 }
 
 /** One link of a hash chain: the previous link and this version's header (which holds the commitment). */

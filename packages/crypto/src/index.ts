@@ -1,6 +1,7 @@
 export { canonicalJson } from './canonical-json.ts';
 export {
   chainHash,
+  commitmentOfCanonical,
   contentCommitment,
   fingerprint,
   genesisHash,

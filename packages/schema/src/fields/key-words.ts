@@ -34,8 +34,32 @@ export interface FieldCategory<C extends string> {
   english: readonly (readonly string[])[];
 }
 
+/**
+ * Classifications already made, per category list. Pushed records repeat the same few dozen
+ * field names millions of times; the cache is bounded so that random keys cannot grow it.
+ */
+const classified = new WeakMap<readonly FieldCategory<string>[], Map<string, string | null>>();
+const classifiedLimit = 4096;
+
 /** Finds which category, if any, a single key names. */
 export function classifyKey<C extends string>(
+  key: string,
+  categories: readonly FieldCategory<C>[],
+): C | undefined {
+  let cache = classified.get(categories);
+  if (!cache) {
+    cache = new Map();
+    classified.set(categories, cache);
+  }
+  const known = cache.get(key);
+  if (known !== undefined) return (known ?? undefined) as C | undefined;
+  const category = classifyUncached(key, categories);
+  if (cache.size >= classifiedLimit) cache.clear();
+  cache.set(key, category ?? null);
+  return category;
+}
+
+function classifyUncached<C extends string>(
   key: string,
   categories: readonly FieldCategory<C>[],
 ): C | undefined {

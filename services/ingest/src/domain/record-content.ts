@@ -1,4 +1,4 @@
-import { canonicalJson, chainHash, contentCommitment, type Keyring, newSalt } from '@credit/crypto';
+import { canonicalJson, chainHash, commitmentOfCanonical, type Keyring, newSalt } from '@credit/crypto';
 
 /**
  * The content a version commits to, in canonical form. Names appear as keyed MACs and subjects
@@ -23,7 +23,19 @@ export function sortRelated<T extends { role: string; key: string }>(persons: T[
 
 /** Keyed digest of the content: recognises an identical resubmission without being invertible. */
 export function contentFingerprint(keyring: Keyring, content: RecordContent): Buffer {
-  return keyring.blindIndex('fingerprint', canonicalJson(canonicalOrder(content)));
+  return keyring.blindIndex('fingerprint', canonicalContent(content));
+}
+
+/** Each content object is serialised once: the fingerprint and the commitment share it. */
+const canonicalForms = new WeakMap<RecordContent, string>();
+
+export function canonicalContent(content: RecordContent): string {
+  let canonical = canonicalForms.get(content);
+  if (canonical === undefined) {
+    canonical = canonicalJson(canonicalOrder(content));
+    canonicalForms.set(content, canonical);
+  }
+  return canonical;
 }
 
 function canonicalOrder(content: RecordContent): RecordContent {
@@ -58,7 +70,7 @@ export function sealVersion(
   header: Omit<ChainHeader, 'commitment'>,
 ): SealedVersion {
   const salt = newSalt();
-  const commitment = contentCommitment(salt, canonicalOrder(content));
+  const commitment = commitmentOfCanonical(salt, canonicalContent(content));
   const hash = chainHash(previousHash, { ...header, commitment: commitment.toString('hex') });
   return { salt, commitment, hash };
 }
@@ -72,7 +84,7 @@ export function verifySealedVersion(
 ): boolean {
   if (!stored.prevHash.equals(previousHash)) return false;
   if (stored.salt) {
-    const commitment = contentCommitment(stored.salt, canonicalOrder(content));
+    const commitment = commitmentOfCanonical(stored.salt, canonicalContent(content));
     if (!commitment.equals(stored.commitment)) return false;
   }
   const hash = chainHash(previousHash, { ...header, commitment: stored.commitment.toString('hex') });
