@@ -37,6 +37,15 @@ describe('the OpenAPI document', () => {
     expect(serialiseOpenapi(served)).toBe(await readFile(openapiPath, 'utf8'));
   });
 
+  it('documents the batch body per media type as JSON Schema, so the YAML rendering works', async () => {
+    const yamlResponse = await platform.request({ url: '/docs/yaml' });
+    expect(yamlResponse.statusCode).toBe(200);
+    const document = (await platform.request({ url: '/openapi.json' })).json();
+    const ndjson = document.paths['/v1/records/batch'].post.requestBody.content['application/x-ndjson'];
+    expect(ndjson.schema.type).toBe('object');
+    expect(ndjson.schema).not.toHaveProperty('def');
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const response = await platform.request({ url: '/docs/' });
     expect(response.statusCode).toBe(200);

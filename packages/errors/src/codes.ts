@@ -27,9 +27,10 @@ export const errorCatalogue = {
   not_responsible_department: { status: 403, title: 'Only the responsible department decides this' },
   // 404
   not_found: { status: 404, title: 'Not found' },
-  // 405/406/409/412/413/415
+  // 405/406/408/409/412/413/414/415/416
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_acceptable: { status: 406, title: 'Not acceptable' },
+  request_timeout: { status: 408, title: 'The request took too long to arrive' },
   conflict: { status: 409, title: 'Conflict' },
   source_id_conflict: { status: 409, title: 'This sourceId already names a different record' },
   record_withdrawn: { status: 409, title: 'The record is withdrawn' },
@@ -42,7 +43,9 @@ export const errorCatalogue = {
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   batch_too_large: { status: 413, title: 'Too many items in one batch' },
+  uri_too_long: { status: 414, title: 'A path segment is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
   // 422: the record or request is well-formed JSON but not acceptable
   validation_failed: { status: 422, title: 'Validation failed' },
   unknown_field: { status: 422, title: 'Field not defined by the catalogue' },

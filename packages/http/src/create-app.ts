@@ -1,7 +1,9 @@
+import { ProblemError } from '@credit/errors';
+import { jsonHazard } from '@credit/schema';
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { requestId } from './logging.ts';
-import { installProblemHandlers } from './problem-handler.ts';
+import { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
 import { zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';
 
 export interface HttpAppOptions {
@@ -24,6 +26,27 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: undefined,
+    // Bad percent-encoding and over-long path parameters are refused before routing: answer them
+    // as problem documents like every other refusal.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, toProblem(error).problem),
+  });
+  // Fastify's own JSON parsing (prototype poisoning refused), then the hazards no schema is
+  // written for: nesting that would exhaust the stack of code walking it, text PostgreSQL cannot hold.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (error) return done(error, undefined);
+      const hazard = jsonHazard(value);
+      if (hazard)
+        return done(new ProblemError('bad_request', `the body is not acceptable: ${hazard}`), undefined);
+      done(null, value);
+    });
+  });
+  // The same for the path and query string, which reach the database as text too.
+  app.addHook('preValidation', async (request) => {
+    const hazard = jsonHazard(request.params) ?? jsonHazard(request.query);
+    if (hazard) throw new ProblemError('bad_request', `the URL is not acceptable: ${hazard}`);
   });
   // The API speaks JSON (and NDJSON where a route says so); plain text is refused with 415.
   app.removeContentTypeParser('text/plain');

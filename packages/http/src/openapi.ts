@@ -53,6 +53,20 @@ async function openapiPlugin(
       for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
         if (schema[part]) out[part] = jsonSchema(schema[part], 'input');
       }
+      // A body per media type: each one's schema is converted, or the raw Zod object would leak
+      // into the document (and break its YAML rendering).
+      const bodyContent = (schema.body as { content?: Record<string, { schema?: unknown }> } | undefined)
+        ?.content;
+      if (bodyContent && !isZodSchema(schema.body)) {
+        out.body = {
+          content: Object.fromEntries(
+            Object.entries(bodyContent).map(([type, media]) => [
+              type,
+              { ...media, schema: jsonSchema(media.schema, 'input') },
+            ]),
+          ),
+        };
+      }
       const responses: Record<string, unknown> = {};
       for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
         responses[status] = jsonSchema(response, 'output');

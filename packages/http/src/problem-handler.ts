@@ -10,6 +10,7 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
   FST_ERR_CTP_INVALID_TYPE: 'bad_request',
   FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
   FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
   FST_ERR_NOT_FOUND: 'not_found',
 };
@@ -28,10 +29,18 @@ function byStatus(status: number | undefined): ErrorCode | undefined {
       return 'method_not_allowed';
     case 406:
       return 'not_acceptable';
+    case 408:
+      return 'request_timeout';
+    case 412:
+      return 'precondition_failed';
     case 413:
       return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
     case 415:
       return 'unsupported_media_type';
+    case 416:
+      return 'range_not_satisfiable';
     case 429:
       return 'rate_limited';
     case 503:
@@ -60,7 +69,12 @@ export function toProblem(error: FastifyError | Error): { problem: Problem; unex
     };
   }
   const status = fastifyError.statusCode;
-  const code = status && status < 500 ? byStatus(status) : byStatus(status === 503 ? 503 : undefined);
+  // A client error from a plugin (static files, rate limits…) stays a client error even when its
+  // status has no code of its own: refusing the request is not an unexpected failure.
+  const code =
+    status && status >= 400 && status < 500
+      ? (byStatus(status) ?? 'bad_request')
+      : byStatus(status === 503 ? 503 : undefined);
   if (code)
     return {
       problem: makeProblem(code, status && status < 500 ? fastifyError.message : undefined),

@@ -1,5 +1,17 @@
+export { default as fc } from 'fast-check';
 export { type TestDatabaseSource, withDatabase } from './database-choice.ts';
 export { eventually } from './eventually.ts';
 export { citizenId, sourceId, uscc } from './fixtures.ts';
+export {
+  arbitraryFromSchema,
+  type JsonSchema,
+  type SchemaArbitraryOptions,
+} from './fuzz/json-schema-arbitrary.ts';
+export {
+  type FuzzOperation,
+  type FuzzRequest,
+  type FuzzTarget,
+  requestArbitrary,
+} from './fuzz/route-requests.ts';
 export { LogCapture } from './log-capture.ts';
 export { createTestPlatform, type RequestOptions, type TestPlatform } from './test-platform.ts';

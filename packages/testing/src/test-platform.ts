@@ -85,10 +85,19 @@ async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () =
  * in-memory PGlite), fresh keys, a development issuer in a temporary DATA_DIR, every log line
  * captured, responses checked against their schemas, and a controllable clock.
  */
-export async function createTestPlatform(services: readonly ServiceDefinition[]): Promise<TestPlatform> {
+export async function createTestPlatform(
+  services: readonly ServiceDefinition[],
+  /** Environment variables on top of the test defaults (e.g. raised or lowered limits). */
+  options: { env?: Record<string, string> } = {},
+): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'credit-test-'));
   const { target, drop } = await provisionDatabase();
-  const env = baseEnvironmentSchema.parse({ DATA_DIR: dataDir, LOG_LEVEL: 'debug', NODE_ENV: 'test' });
+  const env = baseEnvironmentSchema.parse({
+    ...options.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    NODE_ENV: 'test',
+  });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const keyMaterial = generateKeyMaterial();

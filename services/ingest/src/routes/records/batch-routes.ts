@@ -53,6 +53,7 @@ export async function batchRoutes(app: FastifyInstance) {
   const { intake, settings } = app.ingest;
 
   // This scope reads batch bodies itself, as a stream, instead of letting Fastify buffer them.
+  for (const type of batchTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   app.addContentTypeParser(batchTypes, (_request, payload, done) => done(null, payload));
 
   app.post(
@@ -85,6 +86,9 @@ export async function batchRoutes(app: FastifyInstance) {
         );
       }
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      // Without a body (and so without a content type) no parser ran and there is nothing to read.
+      if (request.body === undefined || request.body === null)
+        throw new ProblemError('bad_request', 'a batch needs a JSON array or NDJSON body');
       const stream = request.body as Readable;
       const source: AsyncGenerator<BatchItem> = ndjsonTypes.includes(mediaType)
         ? ndjsonItems(stream, settings.batchBodyLimit)

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { ProblemError } from '@credit/errors';
+import { jsonHazard } from '@credit/schema';
 import secureJson from 'secure-json-parse';
 
 /** One item of a batch: its parsed value, or why its text is not JSON. */
@@ -8,15 +9,17 @@ export type BatchItem = { index: number; value: unknown } | { index: number; err
 export type BatchFormat = 'json' | 'ndjson';
 
 function parseItem(index: number, text: string): BatchItem {
+  let value: unknown;
   try {
     // Refuses __proto__ and constructor.prototype keys (prototype poisoning), like Fastify's own parser.
-    return {
-      index,
-      value: secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
-    };
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {
     return { index, error: 'the item is not valid JSON' };
   }
+  // Like every other body: what would exhaust the stack of the checks, or cannot be stored, is refused unread.
+  const hazard = jsonHazard(value);
+  if (hazard) return { index, error: `the item is not acceptable: ${hazard}` };
+  return { index, value };
 }
 
 async function* decoded(stream: AsyncIterable<Buffer | string>, limitBytes: number): AsyncGenerator<string> {
