@@ -56,6 +56,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+    // Time spent in the server, serialisation included, apart from the network (benchmarks, operators).
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
   });
   installProblemHandlers(app);
   return app as unknown as FastifyInstance;
