@@ -141,7 +141,9 @@ async function main() {
       const loadSeconds = (Date.now() - loadStart) / 1000;
       loaded = size;
       records += added.records;
-      process.stdout.write(`world: ${size} subjects, ${records} records (+${loadSeconds.toFixed(0)} s)\n`);
+      process.stdout.write(
+        `world in ${database}: ${size} subjects, ${records} records (+${loadSeconds.toFixed(0)} s)\n`,
+      );
 
       platform = startScript('apps/platform/src/server.ts', platformEnv);
       await waitForHttp(`${base}/ready`, platform);
@@ -253,7 +255,7 @@ async function main() {
     for (const client of loaders) await client.end();
     if (!process.env.BENCH_KEEP) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
-    await rm(workDir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) await rm(workDir, { recursive: true, force: true });
   }
 }
 
