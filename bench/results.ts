@@ -42,7 +42,11 @@ function format(value: number, unit: string): string {
 
 function judge(row: ResultRow): { ratio: string; target: string; verdict: string } {
   const ratio = row.baseline > 0 ? row.figure / row.baseline : Number.NaN;
-  const shown = row.ratio === 'figure' ? `${(ratio * 100).toFixed(1)} %` : `${ratio.toFixed(2)}×`;
+  const shown = !Number.isFinite(ratio)
+    ? '—'
+    : row.ratio === 'figure'
+      ? `${(ratio * 100).toFixed(1)} %`
+      : `${ratio.toFixed(2)}×`;
   const t = row.target;
   if (!t) return { ratio: shown, target: '', verdict: '' };
   if (t.min !== undefined)

@@ -129,6 +129,25 @@ async function main() {
     let loaded = 0;
     let records = 0;
     let ingest: Awaited<ReturnType<typeof runIngestBench>> | undefined;
+    const machine = await machineDescription(setup);
+    // Written after every size, so a long run that is stopped still leaves the sizes it finished.
+    const writeResults = async (final: boolean) => {
+      const markdown = renderResults({
+        machine,
+        rows,
+        growth,
+        ingest,
+        settings: { durationSeconds, connections, batchRequests, sizes: growth.map((g) => g.subjects) },
+        totalSeconds: (Date.now() - started) / 1000,
+      });
+      if (final) process.stdout.write(`\n${markdown.table}\n`);
+      const previous = await readFile(resultsPath, 'utf8').catch(() => '');
+      const notes = previous.includes(notesMarker)
+        ? previous.slice(previous.indexOf(notesMarker) + notesMarker.length)
+        : '\n';
+      await writeFile(resultsPath, `${markdown.document}${notes}`);
+      if (final) process.stdout.write(`\nwritten to ${resultsPath}\n`);
+    };
     for (const size of sizes) {
       const loadStart = Date.now();
       const added = await loadWorld(loaders, context, loaded, size, {
@@ -232,23 +251,8 @@ async function main() {
       });
       await stop(platform);
       platform = undefined;
+      await writeResults(size === sizes.at(-1));
     }
-    const machine = await machineDescription(setup);
-    const markdown = renderResults({
-      machine,
-      rows,
-      growth,
-      ingest,
-      settings: { durationSeconds, connections, batchRequests, sizes },
-      totalSeconds: (Date.now() - started) / 1000,
-    });
-    process.stdout.write(`\n${markdown.table}\n`);
-    const previous = await readFile(resultsPath, 'utf8').catch(() => '');
-    const notes = previous.includes(notesMarker)
-      ? previous.slice(previous.indexOf(notesMarker) + notesMarker.length)
-      : '\n';
-    await writeFile(resultsPath, `${markdown.document}${notes}`);
-    process.stdout.write(`\nwritten to ${resultsPath}\n`);
   } finally {
     if (platform) await stop(platform);
     if (bare) await stop(bare);
