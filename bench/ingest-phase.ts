@@ -35,7 +35,10 @@ function generate(count: number) {
       data: entry.sample,
     };
     if (entry.allowsRelatedPersons && i % 5 === 0) {
-      record.relatedPersons = [{ role: 'legal_representative', id: generateCitizenId(random), name: '张三' }];
+      // Born before 1950, so never one of the world's persons (bench/world.ts).
+      record.relatedPersons = [
+        { role: 'legal_representative', id: generateCitizenId(random, 1935, 1949), name: '张三' },
+      ];
     }
     return record;
   });
