@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DevIssuer } from '@credit/auth';
-import { catalogueEntries, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
+import { catalogueEntries, generateCitizenId, seededRandom } from '@credit/schema';
 import type pg from 'pg';
 import { copyLines } from './copy-rows.ts';
 import { runScript } from './processes.ts';
+import { benchUscc } from './world.ts';
 
 const total = Number(process.env.BENCH_RECORDS ?? 20_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -30,7 +31,7 @@ function generate(count: number) {
     const record: Record<string, unknown> = {
       sourceId: `BENCH-${i}`,
       category: entry.code,
-      subject: { kind: 'legal_person', id: generateUscc(random), name: `淄博第${i}号有限公司` },
+      subject: { kind: 'legal_person', id: benchUscc(i, '370700'), name: `淄博第${i}号有限公司` },
       occurredAt: '2025-10-20',
       data: entry.sample,
     };

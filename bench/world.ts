@@ -217,20 +217,23 @@ export interface WorldSubject {
 
 /**
  * Identifiers unique by construction, so a million subjects never collide: an organisation's
- * code spells its index in the USCC alphabet (type 92, individual businesses, which the ingest
- * phase's random enterprises never use); a person's birth date and sequence number spell theirs.
+ * code spells its index in the USCC alphabet, under a region code that tells the world's
+ * subjects (370303) from the ingest phase's (370700); a person's birth date and sequence number
+ * spell theirs (the ingest phase's people are born before 1950).
  */
-function worldIdentifier(index: number, person: boolean): string {
-  if (person) {
-    const born = new Date(Date.UTC(1950, 0, 1) + Math.floor(index / 1000) * 18 * 86_400_000);
-    const body = `370303${born.toISOString().slice(0, 10).replaceAll('-', '')}${String(index % 1000).padStart(3, '0')}`;
-    return body + citizenIdCheckCharacter(body);
-  }
+export function benchUscc(index: number, region = '370303'): string {
   let code = '';
   for (let rest = index, i = 0; i < 8; i++, rest = Math.floor(rest / usccAlphabet.length))
     code = usccAlphabet.charAt(rest % usccAlphabet.length) + code;
-  const body = `92370303${code}${organisationCodeCheckCharacter(code)}`;
+  const body = `91${region}${code}${organisationCodeCheckCharacter(code)}`;
   return body + usccCheckCharacter(body);
+}
+
+function worldIdentifier(index: number, person: boolean): string {
+  if (!person) return benchUscc(index);
+  const born = new Date(Date.UTC(1950, 0, 1) + Math.floor(index / 1000) * 18 * 86_400_000);
+  const body = `370303${born.toISOString().slice(0, 10).replaceAll('-', '')}${String(index % 1000).padStart(3, '0')}`;
+  return body + citizenIdCheckCharacter(body);
 }
 
 /** Subject `index` of the world, the same in every run: 1 in 5 a person, about 10 records each, 2 % black-listed and 1 % red-listed. */
