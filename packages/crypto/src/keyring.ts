@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { freshRandomBytes } from './random-pool.ts';
 
 const ivLength = 12;
 const tagLength = 16;
@@ -44,7 +45,7 @@ export function createKeyring(material: KeyMaterial): Keyring {
       return createHmac('sha256', blindIndexKey.key).update(domain).update('\0').update(value).digest();
     },
     encrypt(plaintext, associatedData) {
-      const iv = randomBytes(ivLength);
+      const iv = freshRandomBytes(ivLength);
       const cipher = createCipheriv('aes-256-gcm', active.key, iv);
       cipher.setAAD(associatedData);
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
