@@ -6,6 +6,7 @@ import {
   healthRoutes,
   openapiPlugin,
   operationsRoutes,
+  rateLimitPlugin,
   retryAfterSeconds,
 } from '@credit/http';
 import underPressure from '@fastify/under-pressure';
@@ -42,6 +43,12 @@ export async function buildPlatformApp(
     logger: options.logger,
     bodyLimit: runtime.env.BODY_LIMIT_BYTES,
     checkResponses: options.checkResponses ?? false,
+    timeouts: {
+      requestMs: runtime.env.REQUEST_TIMEOUT_MS,
+      headersMs: runtime.env.HEADERS_TIMEOUT_MS,
+      keepAliveMs: runtime.env.KEEP_ALIVE_TIMEOUT_MS,
+      connectionMs: runtime.env.CONNECTION_TIMEOUT_MS,
+    },
   });
   await app.register(corePlugin, {
     database: runtime.database,
@@ -51,6 +58,11 @@ export async function buildPlatformApp(
     migrationsDir: runtime.migrationsDir,
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
+  await app.register(rateLimitPlugin, {
+    public: runtime.env.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    checks: runtime.env.RATE_LIMIT_CHECKS_PER_MINUTE,
+    listing: runtime.env.RATE_LIMIT_LISTING_PER_MINUTE,
+  });
   await app.register(openapiPlugin, {
     title: options.title ?? 'Public credit information platform',
     version: '0.1.0',

@@ -75,7 +75,7 @@ export async function listingRoutes(app: FastifyInstance) {
   app.get(
     '/v1/listing-status/:subjectId',
     {
-      config: { auth: { roles: ['platform', 'admin'] } },
+      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
       schema: {
         tags: ['listing'],
         summary: 'A merchant’s red/black/watch status',
@@ -93,7 +93,7 @@ export async function listingRoutes(app: FastifyInstance) {
   app.post(
     '/v1/listing-status',
     {
-      config: { auth: { roles: ['platform', 'admin'] } },
+      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
       schema: {
         tags: ['listing'],
         summary: `Status of up to ${app.sanctions.settings.maxBatchSubjects} merchants at once`,
