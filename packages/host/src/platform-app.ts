@@ -7,6 +7,7 @@ import {
   openapiPlugin,
   operationsRoutes,
   rateLimitPlugin,
+  retryAfterSeconds,
 } from '@credit/http';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -76,7 +77,7 @@ export async function buildPlatformApp(
     // Embedded PGlite runs inside this event loop, so its query time would read as a stall.
     maxEventLoopDelay: runtime.database.kind === 'pglite' ? 0 : 1000,
     maxHeapUsedBytes: 0.9 * getHeapStatistics().heap_size_limit,
-    retryAfter: 5,
+    retryAfter: retryAfterSeconds,
     exposeStatusRoute: false,
   });
   for (const service of options.services) await app.register(service.plugin, service.options ?? {});

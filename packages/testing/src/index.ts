@@ -14,4 +14,9 @@ export {
   requestArbitrary,
 } from './fuzz/route-requests.ts';
 export { LogCapture } from './log-capture.ts';
-export { createTestPlatform, type RequestOptions, type TestPlatform } from './test-platform.ts';
+export {
+  createTestPlatform,
+  provisionDatabase,
+  type RequestOptions,
+  type TestPlatform,
+} from './test-platform.ts';

@@ -55,7 +55,11 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () => Promise<void> }> {
+/**
+ * A database of its own for one test: a copy of the migrated template on PostgreSQL, or an
+ * in-memory PGlite target when the run has no PostgreSQL. `drop` removes it.
+ */
+export async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () => Promise<void> }> {
   const source = inject('testDatabase');
   if (source.kind === 'pglite') return { target: { kind: 'pglite' }, drop: async () => {} };
   const name = `credit_t_${source.runId}_${randomBytes(4).toString('hex')}`;

@@ -1,4 +1,5 @@
 import type { Principal } from '@credit/auth';
+import { isConnectionError } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { selfAuthorisingRoute } from '@credit/http';
 import type { ReportItem } from '@credit/schema';
@@ -156,6 +157,12 @@ export async function graphqlPlugin(app: FastifyInstance) {
             nodes: error.nodes,
             path: error.path,
             extensions: { code: 'bad_request', status: 400 },
+          }).toJSON();
+        }
+        if (isConnectionError(original)) {
+          return new GraphQLError('the database is unavailable; retry shortly', {
+            path: error.path,
+            extensions: { code: 'database_unavailable', status: 503 },
           }).toJSON();
         }
         ctx.reply?.log.error({ err: original }, 'unexpected GraphQL error');
