@@ -17,7 +17,18 @@ export interface Keyring {
   blindIndex(domain: string, value: string): Buffer;
   encrypt(plaintext: string, associatedData: Uint8Array): { keyId: string; ciphertext: Buffer };
   decrypt(keyId: string, ciphertext: Uint8Array, associatedData: Uint8Array): string;
+  /**
+   * The same plaintext under the active key (key rotation). A ciphertext already under the
+   * active key is returned as it is: rewrapping twice never encrypts a ciphertext.
+   */
+  rewrap(
+    keyId: string,
+    ciphertext: Uint8Array,
+    associatedData: Uint8Array,
+  ): { keyId: string; ciphertext: Buffer };
   hasEncryptionKey(keyId: string): boolean;
+  /** Every encryption key id, the active one first. */
+  encryptionKeyIds(): string[];
 }
 
 export interface KeyMaterial {
@@ -38,37 +49,55 @@ export function createKeyring(material: KeyMaterial): Keyring {
   const active = material.encryptionKeys[0];
   if (!active) throw new Error('at least one encryption key is required');
 
+  const encrypt = (plaintext: string, associatedData: Uint8Array) => {
+    const iv = freshRandomBytes(ivLength);
+    const cipher = createCipheriv('aes-256-gcm', active.key, iv);
+    cipher.setAAD(associatedData);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return { keyId: active.id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]) };
+  };
+  const decrypt = (keyId: string, ciphertext: Uint8Array, associatedData: Uint8Array) => {
+    const key = encryptionKeys.get(keyId);
+    if (!key) throw new Error(`no encryption key '${keyId}' in the keyring`);
+    const data = Buffer.from(ciphertext);
+    const iv = data.subarray(0, ivLength);
+    const tag = data.subarray(data.length - tagLength);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(associatedData);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([
+      decipher.update(data.subarray(ivLength, data.length - tagLength)),
+      decipher.final(),
+    ]).toString('utf8');
+  };
+
   return {
     blindIndexKeyId: blindIndexKey.id,
     activeEncryptionKeyId: active.id,
     blindIndex(domain, value) {
       return createHmac('sha256', blindIndexKey.key).update(domain).update('\0').update(value).digest();
     },
-    encrypt(plaintext, associatedData) {
-      const iv = freshRandomBytes(ivLength);
-      const cipher = createCipheriv('aes-256-gcm', active.key, iv);
-      cipher.setAAD(associatedData);
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return { keyId: active.id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]) };
-    },
-    decrypt(keyId, ciphertext, associatedData) {
-      const key = encryptionKeys.get(keyId);
-      if (!key) throw new Error(`no encryption key '${keyId}' in the keyring`);
-      const data = Buffer.from(ciphertext);
-      const iv = data.subarray(0, ivLength);
-      const tag = data.subarray(data.length - tagLength);
-      const decipher = createDecipheriv('aes-256-gcm', key, iv);
-      decipher.setAAD(associatedData);
-      decipher.setAuthTag(tag);
-      return Buffer.concat([
-        decipher.update(data.subarray(ivLength, data.length - tagLength)),
-        decipher.final(),
-      ]).toString('utf8');
+    encrypt,
+    decrypt,
+    rewrap(keyId, ciphertext, associatedData) {
+      if (keyId === active.id) return { keyId, ciphertext: Buffer.from(ciphertext) };
+      return encrypt(decrypt(keyId, ciphertext, associatedData), associatedData);
     },
     hasEncryptionKey(keyId) {
       return encryptionKeys.has(keyId);
     },
+    encryptionKeyIds() {
+      return [...encryptionKeys.keys()];
+    },
   };
+}
+
+/**
+ * Associated data of an identity ciphertext: which field it is and whose, so a ciphertext copied
+ * to another subject's row, or from an identifier column into a name column, fails to open.
+ */
+export function identityAad(field: 'identifier' | 'name', subjectKey: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${field}:`), subjectKey]);
 }
 
 export function generateKeyMaterial(): KeyMaterial {

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import type { CipherStore } from '@credit/db';
 import {
   authPlugin,
   corePlugin,
@@ -21,6 +22,8 @@ export interface ServiceDefinition {
   // biome-ignore lint/suspicious/noExplicitAny: options are checked by each service's own plugin signature
   plugin: FastifyPluginAsync<any>;
   options?: Record<string, unknown>;
+  /** The service's tables that hold identity ciphertexts: what `npm run rotate-keys` re-encrypts. */
+  cipherStores?: readonly CipherStore[];
 }
 
 export interface PlatformAppOptions {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '@credit/auth';
 import { baseEnvironmentSchema } from '@credit/config';
-import { generateKeyMaterial } from '@credit/crypto';
+import { createKeyring, generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
 import type { DatabaseHandle, DatabaseTarget } from '@credit/db';
 import {
   buildPlatformApp,
@@ -52,6 +52,11 @@ export interface TestPlatform {
   drainConsumers(): Promise<void>;
   /** Moves the platform clock (a true boundary); `undefined` returns to real time. */
   setNow(at: Date | undefined): void;
+  /**
+   * Stops the application and starts it again on the same database, as a redeployment would:
+   * with other keys (after a key rotation), or the same ones. `app` and `runtime` are replaced.
+   */
+  restart(options?: { keyMaterial?: KeyMaterial }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,17 +115,21 @@ export async function createTestPlatform(
     keyMaterial,
   });
   let now: Date | undefined;
-  const app = await buildPlatformApp(runtime, {
-    logger,
-    services,
-    clock: () => now ?? new Date(),
-    checkResponses: true,
-  });
-  await app.ready();
+  const start = async (on: Runtime) => {
+    const started = await buildPlatformApp(on, {
+      logger,
+      services,
+      clock: () => now ?? new Date(),
+      checkResponses: true,
+    });
+    await started.ready();
+    return started;
+  };
+  let app = await start(runtime);
   const issuer = runtime.devIssuer;
   if (!issuer) throw new Error('test platforms use the development issuer');
 
-  return {
+  const platform: TestPlatform = {
     app,
     runtime,
     database: runtime.database,
@@ -152,20 +161,32 @@ export async function createTestPlatform(
         payload = JSON.stringify(body);
         all['content-type'] = contentType ?? 'application/json';
       }
-      return app.inject({ method, url, headers: all, ...(payload !== undefined ? { payload } : {}) });
+      return platform.app.inject({
+        method,
+        url,
+        headers: all,
+        ...(payload !== undefined ? { payload } : {}),
+      });
     },
     async drainConsumers() {
       // One consumer's work can produce events for another (ingest → sanctions → query): repeat
       // until a whole pass applies nothing.
       for (let pass = 0; pass < 20; pass++) {
         let applied = 0;
-        for (const consumer of app.consumers.values()) applied += await consumer.drain();
+        for (const consumer of platform.app.consumers.values()) applied += await consumer.drain();
         if (applied === 0) return;
       }
       throw new Error('event consumers did not settle after 20 passes');
     },
     setNow(at) {
       now = at;
+    },
+    async restart(options = {}) {
+      await app.close();
+      const keyring = options.keyMaterial ? createKeyring(options.keyMaterial) : platform.runtime.keyring;
+      platform.runtime = { ...platform.runtime, keyring };
+      app = await start(platform.runtime);
+      platform.app = app;
     },
     async close() {
       await app.close();
@@ -174,4 +195,5 @@ export async function createTestPlatform(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return platform;
 }
