@@ -16,6 +16,7 @@ export * from './fields/consent-gated.ts';
 export * from './fields/key-words.ts';
 export * from './fields/prohibited.ts';
 export * from './identifiers/citizen-id.ts';
+export * from './identifiers/disclosure.ts';
 export * from './identifiers/generate.ts';
 export * from './identifiers/mask.ts';
 export * from './identifiers/normalise.ts';

@@ -2,13 +2,15 @@ import { ProblemError } from '@credit/errors';
 import { decodeCursor, encodeCursor } from '@credit/events';
 import { principalOf, requireSubject } from '@credit/http';
 import {
+  discloseIdentifier,
+  type IdentityReader,
   listingChangeSchema,
   listingStatusBatchSchema,
   listingStatusSchema,
   type SubjectRef,
 } from '@credit/schema';
 import { inArray, sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { listEntries, measures } from '../db/schema.ts';
 import type { EntryRow } from '../domain/list-procedure.ts';
@@ -29,7 +31,11 @@ type ListingStatus = z.infer<typeof listingStatusSchema>;
  * measures only, never which entries or records lie behind them.
  */
 export async function listingRoutes(app: FastifyInstance) {
-  async function statuses(subjects: SubjectRef[]): Promise<ListingStatus[]> {
+  /** Platforms see merchants who are persons minimally; the credit office names them to look them up. */
+  const readerOf = (request: FastifyRequest): IdentityReader =>
+    principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
+
+  async function statuses(subjects: SubjectRef[], reader: IdentityReader): Promise<ListingStatus[]> {
     const now = app.clock();
     const keys = subjects.map((s) => s.key);
     const rows = keys.length
@@ -45,8 +51,9 @@ export async function listingRoutes(app: FastifyInstance) {
     return subjects.map((subject) => {
       const inForce = standing(byKey.get(subject.key.toString('hex')) ?? [], now);
       const person = subject.scheme === 'citizen_id';
+      const kind = person ? 'natural_person' : 'legal_person';
       return {
-        subject: { kind: person ? 'natural_person' : 'legal_person', id: subject.identifier },
+        subject: { kind, id: discloseIdentifier(reader, 'subject', kind, subject.identifier) },
         status: {
           red: inForce.some((e) => e.listKind === 'red'),
           black: inForce.some((e) => e.listKind === 'black'),
@@ -79,13 +86,18 @@ export async function listingRoutes(app: FastifyInstance) {
       schema: {
         tags: ['listing'],
         summary: 'A merchant’s red/black/watch status',
+        description:
+          'A merchant who is a person is answered with a masked identity number (370***********123X); the credit office sees it whole.',
         params: bySubject,
         response: { 200: listingStatusSchema },
       },
     },
     async (request) => {
       const { subjectId } = request.params as z.infer<typeof bySubject>;
-      const [status] = await statuses([requireSubject(app.keyring, subjectId, 'subjectId')]);
+      const [status] = await statuses(
+        [requireSubject(app.keyring, subjectId, 'subjectId')],
+        readerOf(request),
+      );
       return status;
     },
   );
@@ -97,6 +109,8 @@ export async function listingRoutes(app: FastifyInstance) {
       schema: {
         tags: ['listing'],
         summary: `Status of up to ${app.sanctions.settings.maxBatchSubjects} merchants at once`,
+        description:
+          'In the order asked. Merchants who are persons are answered with masked identity numbers (370***********123X).',
         body: listingStatusBatchSchema,
         response: { 200: z.object({ items: z.array(listingStatusSchema) }) },
       },
@@ -109,6 +123,7 @@ export async function listingRoutes(app: FastifyInstance) {
       return {
         items: await statuses(
           subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
+          readerOf(request),
         ),
       };
     },
