@@ -68,38 +68,60 @@ function principalFrom(payload: JWTPayload, issuer: string): Principal {
   return principal;
 }
 
+/** How long a verified token is taken on trust before its signature is checked again. */
+const verifiedForMs = 60_000;
+const verifiedTokensKept = 10_000;
+
 export function createTokenVerifier(config: VerifierConfig): TokenVerifier {
   const clockTolerance = config.clockToleranceSeconds ?? 30;
+  // A caller presents the same token on every request; checking its signature each time was
+  // most of a cheap route's cost. Entries never outlive the token's expiry, and a key removed
+  // from the issuer's set stops being trusted within a minute.
+  const verified = new Map<string, { principal: Principal; until: number }>();
+  async function verifySignature(token: string): Promise<Principal> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, config.keys, {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: acceptedAlgorithms,
+        clockTolerance,
+        requiredClaims: ['exp', 'sub'],
+      });
+      const typ = protectedHeader.typ?.toLowerCase();
+      if (typ !== undefined && !accessTokenTypes.has(typ))
+        throw refuse(`a '${protectedHeader.typ}' JWS is not an access token`);
+      return principalFrom(payload, config.issuer);
+    } catch (error) {
+      if (error instanceof ProblemError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw refuse('the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw refuse(`claim '${error.claim}' is not acceptable`);
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+        throw refuse('the signature does not verify');
+      if (error instanceof joseErrors.JOSEAlgNotAllowed)
+        throw refuse('the signing algorithm is not accepted');
+      if (error instanceof joseErrors.JWKSNoMatchingKey) throw refuse('no trusted key matches the token');
+      if (error instanceof joseErrors.JOSEError) throw refuse('the token is not a valid JWT');
+      throw error;
+    }
+  }
+
   return {
     issuer: config.issuer,
     audience: config.audience,
     keys: config.keys,
     async verify(token) {
-      try {
-        const { payload, protectedHeader } = await jwtVerify(token, config.keys, {
-          issuer: config.issuer,
-          audience: config.audience,
-          algorithms: acceptedAlgorithms,
-          clockTolerance,
-          requiredClaims: ['exp', 'sub'],
-        });
-        const typ = protectedHeader.typ?.toLowerCase();
-        if (typ !== undefined && !accessTokenTypes.has(typ))
-          throw refuse(`a '${protectedHeader.typ}' JWS is not an access token`);
-        return principalFrom(payload, config.issuer);
-      } catch (error) {
-        if (error instanceof ProblemError) throw error;
-        if (error instanceof joseErrors.JWTExpired) throw refuse('the token has expired');
-        if (error instanceof joseErrors.JWTClaimValidationFailed)
-          throw refuse(`claim '${error.claim}' is not acceptable`);
-        if (error instanceof joseErrors.JWSSignatureVerificationFailed)
-          throw refuse('the signature does not verify');
-        if (error instanceof joseErrors.JOSEAlgNotAllowed)
-          throw refuse('the signing algorithm is not accepted');
-        if (error instanceof joseErrors.JWKSNoMatchingKey) throw refuse('no trusted key matches the token');
-        if (error instanceof joseErrors.JOSEError) throw refuse('the token is not a valid JWT');
-        throw error;
+      const now = Date.now();
+      const known = verified.get(token);
+      if (known && known.until > now) return { ...known.principal };
+      if (known) verified.delete(token);
+      const principal = await verifySignature(token);
+      const until = Math.min(now + verifiedForMs, principal.expiresAt?.getTime() ?? now);
+      if (until > now) {
+        if (verified.size >= verifiedTokensKept) verified.delete(verified.keys().next().value as string);
+        verified.set(token, { principal, until });
       }
+      return { ...principal };
     },
   };
 }

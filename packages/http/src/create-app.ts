@@ -93,6 +93,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     for (const [name, value] of Object.entries(apiSecurityHeaders)) reply.header(name, value);
     if (request.url.startsWith('/docs')) reply.header('content-security-policy', documentationPolicy);
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+    // Time spent in the server, serialisation included, apart from the network (benchmarks, operators).
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
   });
   installProblemHandlers(app);
   return app as unknown as FastifyInstance;

@@ -7,6 +7,7 @@ import { ruleRoutes } from './routes/rule-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 
 export { sanctionsSchemaName } from './db/schema.ts';
+export { type ListingCache, listingCacheName } from './domain/listing-cache.ts';
 export type { SanctionsSettings } from './plugins/sanctions-context.ts';
 
 export const defaultSanctionsSettings: SanctionsSettings = {

@@ -1,6 +1,12 @@
 import type { Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
-import { erasuresIn, latestRecordEvents, recordVersionPayloads, subjectIdentities } from '@credit/schema';
+import {
+  erasuresIn,
+  latestRecordEvents,
+  type RecordEvent,
+  recordVersionPayloads,
+  subjectIdentities,
+} from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 
@@ -21,31 +27,7 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
 
   await tx
     .insert(records)
-    .values(
-      ordered.map((e) => ({
-        subjectKey: Buffer.from(e.subject.key, 'hex'),
-        recordId: e.recordId,
-        version: e.version,
-        status: e.status,
-        providerCode: e.provider,
-        sourceId: e.sourceId,
-        category: e.category,
-        classCode: e.classCode,
-        subjectKind: e.subject.kind,
-        occurredAt: new Date(e.occurredAt),
-        receivedAt: new Date(e.receivedAt),
-        severity: e.severity,
-        publicity: e.publicity,
-        displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
-        data: e.data,
-        relatedPersons: e.relatedPersons,
-        origin: e.origin,
-        linkedFrom: e.linkedFrom,
-        reasonCode: e.reasonCode,
-        reason: e.reason,
-        hash: e.hash,
-      })),
-    )
+    .values(ordered.map(readModelRowOf))
     .onConflictDoUpdate({
       target: [records.subjectKey, records.recordId],
       set: {
@@ -64,6 +46,33 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       },
       setWhere: sql`${records.version} < excluded.version`,
     });
+}
+
+/** The read-model row of one record version event (also what the benchmark's world loader writes). */
+export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
+  return {
+    subjectKey: Buffer.from(e.subject.key, 'hex'),
+    recordId: e.recordId,
+    version: e.version,
+    status: e.status,
+    providerCode: e.provider,
+    sourceId: e.sourceId,
+    category: e.category,
+    classCode: e.classCode,
+    subjectKind: e.subject.kind,
+    occurredAt: new Date(e.occurredAt),
+    receivedAt: new Date(e.receivedAt),
+    severity: e.severity,
+    publicity: e.publicity,
+    displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+    data: e.data,
+    relatedPersons: e.relatedPersons,
+    origin: e.origin,
+    linkedFrom: e.linkedFrom,
+    reasonCode: e.reasonCode,
+    reason: e.reason,
+    hash: e.hash,
+  };
 }
 
 /**

@@ -22,21 +22,9 @@ export async function applySanctionsEvents(tx: Executor, events: FeedEvent[]): P
     latest.set(change.entry.id, { key: event.subjectKey, change, at: event.createdAt });
   }
   for (const { key, change, at } of latest.values()) {
-    const { entry } = change;
     await tx
       .insert(listEntries)
-      .values({
-        subjectKey: key,
-        entryId: entry.id,
-        listKind: entry.listKind,
-        domain: entry.domain,
-        status: entry.status,
-        validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
-        validUntil: entry.validUntil ? new Date(entry.validUntil) : null,
-        endReason: entry.endReason,
-        measures: entry.measures,
-        updatedAt: at,
-      })
+      .values(listEntryRowOf(key, change, at))
       .onConflictDoUpdate({
         target: [listEntries.subjectKey, listEntries.entryId],
         set: {
@@ -50,6 +38,27 @@ export async function applySanctionsEvents(tx: Executor, events: FeedEvent[]): P
         setWhere: sql`${listEntries.updatedAt} <= excluded.updated_at`,
       });
   }
+}
+
+/** The read-model row of a listing change (also what the benchmark's world loader writes). */
+export function listEntryRowOf(
+  key: Buffer,
+  change: ListingChange,
+  at: Date,
+): typeof listEntries.$inferInsert {
+  const { entry } = change;
+  return {
+    subjectKey: key,
+    entryId: entry.id,
+    listKind: entry.listKind,
+    domain: entry.domain,
+    status: entry.status,
+    validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
+    validUntil: entry.validUntil ? new Date(entry.validUntil) : null,
+    endReason: entry.endReason,
+    measures: entry.measures,
+    updatedAt: at,
+  };
 }
 
 export type ListEntryRow = typeof listEntries.$inferSelect;

@@ -1,6 +1,12 @@
 import type { Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
-import { erasuresIn, latestRecordEvents, recordVersionPayloads, subjectIdentities } from '@credit/schema';
+import {
+  erasuresIn,
+  latestRecordEvents,
+  type RecordEvent,
+  recordVersionPayloads,
+  subjectIdentities,
+} from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
@@ -23,23 +29,7 @@ export function ingestProjection(context: ProcedureContext) {
     await upsertSubjectIdentities(tx, subjects, subjectRows);
     await tx
       .insert(records)
-      .values(
-        ordered.map((e) => ({
-          subjectKey: Buffer.from(e.subject.key, 'hex'),
-          recordId: e.recordId,
-          version: e.version,
-          status: e.status,
-          category: e.category,
-          classCode: e.classCode,
-          subjectKind: e.subject.kind,
-          occurredAt: new Date(e.occurredAt),
-          severity: e.severity,
-          displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
-          data: e.data,
-          relatedPersons: e.relatedPersons,
-          providerCode: e.provider,
-        })),
-      )
+      .values(ordered.map(projectedRecordOf))
       .onConflictDoUpdate({
         target: [records.subjectKey, records.recordId],
         set: {
@@ -60,6 +50,25 @@ export function ingestProjection(context: ProcedureContext) {
       context.clock(),
       'rules',
     );
+  };
+}
+
+/** This service's row for one record version event (also what the benchmark's world loader writes). */
+export function projectedRecordOf(e: RecordEvent): typeof records.$inferInsert {
+  return {
+    subjectKey: Buffer.from(e.subject.key, 'hex'),
+    recordId: e.recordId,
+    version: e.version,
+    status: e.status,
+    category: e.category,
+    classCode: e.classCode,
+    subjectKind: e.subject.kind,
+    occurredAt: new Date(e.occurredAt),
+    severity: e.severity,
+    displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+    data: e.data,
+    relatedPersons: e.relatedPersons,
+    providerCode: e.provider,
   };
 }
 

@@ -5,7 +5,10 @@ import type { EntryRow } from './list-procedure.ts';
 type MeasureRow = typeof measures.$inferSelect;
 
 /** Entries in force: published and within their validity. */
-export function standing(entries: EntryRow[], now: Date): EntryRow[] {
+export function standing<E extends Pick<EntryRow, 'status' | 'validFrom' | 'validUntil'>>(
+  entries: readonly E[],
+  now: Date,
+): E[] {
   return entries.filter(
     (e) =>
       e.status === 'published' &&
@@ -31,7 +34,7 @@ export function toMeasure(row: MeasureRow): Measure {
 
 /** The measures standing entries trigger, optionally only those governing some actions. */
 export function triggeredMeasures(
-  entries: EntryRow[],
+  entries: readonly Pick<EntryRow, 'measures'>[],
   all: MeasureRow[],
   actions?: readonly SanctionAction[],
 ): MeasureRow[] {

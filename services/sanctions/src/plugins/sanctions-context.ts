@@ -7,6 +7,7 @@ import { followedRepairEvents, repairFollow, repairFollowName } from '../consume
 import { calendarYears, sanctionsSchemaName } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
 import type { ProcedureContext } from '../domain/list-procedure.ts';
+import { ListingCache, listingCacheName } from '../domain/listing-cache.ts';
 import {
   dispatchListingChanges,
   listingChangeTypes,
@@ -25,6 +26,8 @@ export interface SanctionsSettings {
 
 export interface SanctionsContext extends ProcedureContext {
   settings: SanctionsSettings;
+  /** Published entries and measures in memory, kept current from this service's feed. */
+  listing: ListingCache;
   /** Sends due webhook deliveries now (the loop does it on its own schedule). */
   sendWebhooks(): Promise<number>;
 }
@@ -47,6 +50,7 @@ export default fp(
       calendar: new WorkingDayCalendar(),
       clock: app.clock,
       settings,
+      listing: new ListingCache(app.database, settings.feedIdleMs, app.log),
       sendWebhooks: () =>
         sendDueDeliveries(app.db, settings.webhooks, app.clock, (outcome) =>
           app.metrics.webhookDeliveries.inc({ outcome }),
@@ -59,6 +63,9 @@ export default fp(
 
     app.addHook('onReady', async () => {
       for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
+      await context.listing.start();
+      consumers.push(context.listing);
+      app.consumers.set(listingCacheName, context.listing);
       const projection = await startConsumer({
         handle: app.database,
         source: 'ingest',
@@ -117,6 +124,7 @@ export default fp(
       app.consumers.delete(recordProjectionName);
       app.consumers.delete(webhookDispatchName);
       app.consumers.delete(repairFollowName);
+      app.consumers.delete(listingCacheName);
       for (const consumer of consumers) await consumer.stop();
     });
   },

@@ -6,7 +6,8 @@ import { checkFeedbackSchema, checkRequestSchema, checkResultSchema, prefixedId 
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkFeedback, checks, listEntries, measures } from '../db/schema.ts';
+import { checkFeedback, checks } from '../db/schema.ts';
+import { createCheckLog } from '../domain/check-log.ts';
 import { decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('chk') });
@@ -16,6 +17,8 @@ const byId = z.strictObject({ id: prefixedId('chk') });
  * measures and their legal basis; every check is kept, and departments report what they did.
  */
 export async function checkRoutes(app: FastifyInstance) {
+  const cache = app.sanctions.listing;
+  const log = createCheckLog(app.db);
   app.post(
     '/v1/checks',
     {
@@ -32,11 +35,8 @@ export async function checkRoutes(app: FastifyInstance) {
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, body.subject.id, 'subject.id');
       const now = app.clock();
-      const entries = standing(
-        await app.db.select().from(listEntries).where(eq(listEntries.subjectKey, subject.key)),
-        now,
-      );
-      const applied = triggeredMeasures(entries, await app.db.select().from(measures), [body.action]);
+      const entries = standing(cache.entriesOf(subject.key), now);
+      const applied = triggeredMeasures(entries, cache.measures(), [body.action]);
       const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
       const result = {
         checkId: newId('chk', now.getTime()),
@@ -51,7 +51,7 @@ export async function checkRoutes(app: FastifyInstance) {
         measures: applied.map(toMeasure),
         checkedAt: now.toISOString(),
       };
-      await app.db.insert(checks).values({
+      await log.append({
         subjectKey: subject.key,
         checkId: result.checkId,
         org: principal.org ?? principal.sub,

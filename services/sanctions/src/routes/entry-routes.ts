@@ -111,6 +111,13 @@ export async function entryRoutes(app: FastifyInstance) {
           ? publishEntry(tx, app.sanctions, entry, body.validUntil, actor, body.note, now)
           : rejectEntry(tx, app.sanctions, entry, actor, body.note, now);
       });
+      // The decider (and this process's next check) sees the decision at once, the entries it
+      // linked to related persons included; other processes follow the feed.
+      const linked = await app.db
+        .select({ subjectKey: listEntries.subjectKey })
+        .from(listEntries)
+        .where(eq(listEntries.parentEntryId, decided.entryId));
+      await app.sanctions.listing.refreshSubjects([decided.subjectKey, ...linked.map((l) => l.subjectKey)]);
       const [view] = await entryViews(app.db, app.keyring, [decided], { as: 'staff' });
       return view;
     },

@@ -9,11 +9,9 @@ import {
   listingStatusSchema,
   type SubjectRef,
 } from '@credit/schema';
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { listEntries, measures } from '../db/schema.ts';
-import type { EntryRow } from '../domain/list-procedure.ts';
 import { standing, triggeredMeasures } from '../domain/verdicts.ts';
 
 const platformActions = ['platform_entry', 'platform_ranking'] as const;
@@ -35,21 +33,12 @@ export async function listingRoutes(app: FastifyInstance) {
   const readerOf = (request: FastifyRequest): IdentityReader =>
     principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
 
-  async function statuses(subjects: SubjectRef[], reader: IdentityReader): Promise<ListingStatus[]> {
+  const cache = app.sanctions.listing;
+  function statuses(subjects: SubjectRef[], reader: IdentityReader): ListingStatus[] {
     const now = app.clock();
-    const keys = subjects.map((s) => s.key);
-    const rows = keys.length
-      ? await app.db.select().from(listEntries).where(inArray(listEntries.subjectKey, keys))
-      : [];
-    const byKey = new Map<string, EntryRow[]>();
-    for (const row of rows) {
-      const list = byKey.get(row.subjectKey.toString('hex')) ?? [];
-      list.push(row);
-      byKey.set(row.subjectKey.toString('hex'), list);
-    }
-    const allMeasures = await app.db.select().from(measures);
+    const allMeasures = cache.measures();
     return subjects.map((subject) => {
-      const inForce = standing(byKey.get(subject.key.toString('hex')) ?? [], now);
+      const inForce = standing(cache.entriesOf(subject.key), now);
       const person = subject.scheme === 'citizen_id';
       const kind = person ? 'natural_person' : 'legal_person';
       return {
@@ -94,10 +83,7 @@ export async function listingRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { subjectId } = request.params as z.infer<typeof bySubject>;
-      const [status] = await statuses(
-        [requireSubject(app.keyring, subjectId, 'subjectId')],
-        readerOf(request),
-      );
+      const [status] = statuses([requireSubject(app.keyring, subjectId, 'subjectId')], readerOf(request));
       return status;
     },
   );
@@ -121,7 +107,7 @@ export async function listingRoutes(app: FastifyInstance) {
       if (subjects.length > limit)
         throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
       return {
-        items: await statuses(
+        items: statuses(
           subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
           readerOf(request),
         ),

@@ -1,5 +1,6 @@
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
+import { appendEvents } from '@credit/events';
 import { principalOf } from '@credit/http';
 import {
   discloseIdentifier,
@@ -13,8 +14,9 @@ import {
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { measures, records, rules, subjects } from '../db/schema.ts';
+import { measures, records, rules, sanctionsOutbox, sanctionsSchemaName, subjects } from '../db/schema.ts';
 import { runDailyPass } from '../domain/daily-pass.ts';
+import { measureUpdatedType } from '../domain/listing-cache.ts';
 import { evaluateRule } from '../domain/rule-engine.ts';
 import { toMeasure } from '../domain/verdicts.ts';
 
@@ -216,7 +218,11 @@ export async function ruleRoutes(app: FastifyInstance) {
         },
       },
     },
-    async () => runDailyPass(app.db, app.sanctions),
+    async () => {
+      const summary = await runDailyPass(app.db, app.sanctions);
+      await app.sanctions.listing.catchUp();
+      return summary;
+    },
   );
 
   app.get(
@@ -250,12 +256,24 @@ export async function ruleRoutes(app: FastifyInstance) {
       const { code } = request.params as z.infer<typeof byCode>;
       const body = request.body as z.infer<typeof measureUpdateSchema>;
       const now = app.clock();
-      const [row] = await app.db
-        .insert(measures)
-        .values({ code, ...body, updatedAt: now })
-        .onConflictDoUpdate({ target: measures.code, set: { ...body, updatedAt: now } })
-        .returning();
-      if (!row) throw new Error('measure upsert returned no row');
+      const row = await inTransaction(app.db, async (tx) => {
+        const [upserted] = await tx
+          .insert(measures)
+          .values({ code, ...body, updatedAt: now })
+          .onConflictDoUpdate({ target: measures.code, set: { ...body, updatedAt: now } })
+          .returning();
+        if (!upserted) throw new Error('measure upsert returned no row');
+        // Announced on the feed so every process's listing cache re-reads the catalogue.
+        await appendEvents(
+          tx,
+          sanctionsOutbox,
+          sanctionsSchemaName,
+          [{ type: measureUpdatedType, subjectKey: Buffer.alloc(0), aggregateId: code, payload: { code } }],
+          now,
+        );
+        return upserted;
+      });
+      await app.sanctions.listing.refreshMeasures();
       return toMeasure(row);
     },
   );

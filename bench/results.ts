@@ -1,0 +1,187 @@
+import { cpus, totalmem } from 'node:os';
+import type pg from 'pg';
+import type { IngestFigures } from './ingest-phase.ts';
+import type { LoadResult } from './measure.ts';
+
+/** Everything below this line in RESULTS.md is written by hand and kept across runs. */
+export const notesMarker = '<!-- notes -->';
+
+export interface ResultRow {
+  measure: string;
+  figure: number;
+  baseline: number;
+  unit: string;
+  /** Throughput rows compare as figure / baseline; latency rows as a multiple of the baseline. */
+  ratio?: 'figure';
+  /** `min`: lowest acceptable figure / baseline; `maxValue`: highest acceptable figure; `maxRatio`: highest figure / baseline. */
+  target?: { min?: number; maxValue?: number; maxRatio?: number };
+}
+
+export interface GrowthFigures {
+  subjects: number;
+  records: number;
+  loadSeconds: number;
+  listing: LoadResult;
+  report: LoadResult;
+  residentBytes: number;
+}
+
+export async function machineDescription(client: pg.ClientBase): Promise<string> {
+  const version = (await client.query('SHOW server_version')).rows[0].server_version as string;
+  const buffers = (await client.query('SHOW shared_buffers')).rows[0].shared_buffers as string;
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory, Node ${process.version}, PostgreSQL ${version} (shared_buffers ${buffers}) on the same machine`;
+}
+
+function format(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '—';
+  if (unit === 'req/s' || unit === 'records/s') return `${Math.round(value).toLocaleString('en')} ${unit}`;
+  if (unit === 'MiB') return `${value.toFixed(0)} MiB`;
+  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ${unit}`;
+}
+
+function judge(row: ResultRow): { ratio: string; target: string; verdict: string } {
+  const ratio = row.baseline > 0 ? row.figure / row.baseline : Number.NaN;
+  const shown = !Number.isFinite(ratio)
+    ? '—'
+    : row.ratio === 'figure'
+      ? `${(ratio * 100).toFixed(1)} %`
+      : `${ratio.toFixed(2)}×`;
+  const t = row.target;
+  if (!t) return { ratio: shown, target: '', verdict: '' };
+  if (t.min !== undefined)
+    return {
+      ratio: shown,
+      target: `≥ ${(t.min * 100).toFixed(0)} %`,
+      verdict: ratio >= t.min ? 'pass' : 'FAIL',
+    };
+  if (t.maxRatio !== undefined)
+    return { ratio: shown, target: `≤ ${t.maxRatio}×`, verdict: ratio <= t.maxRatio ? 'pass' : 'FAIL' };
+  const max = t.maxValue as number;
+  return { ratio: shown, target: `≤ ${max} ${row.unit}`, verdict: row.figure <= max ? 'pass' : 'FAIL' };
+}
+
+function table(header: string[], body: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+export function growthRows(growth: GrowthFigures[]): ResultRow[] {
+  const first = growth[0];
+  const last = growth.at(-1);
+  if (!first || !last || first === last) return [];
+  const at = `${last.subjects.toLocaleString('en')} vs ${first.subjects.toLocaleString('en')} subjects`;
+  return [
+    {
+      measure: `6. listing status throughput, ${at}`,
+      figure: last.listing.rps,
+      baseline: first.listing.rps,
+      unit: 'req/s',
+      ratio: 'figure',
+      target: { min: 1 / 1.2 },
+    },
+    {
+      measure: `6. listing status p99, ${at}`,
+      figure: last.listing.p99,
+      baseline: first.listing.p99,
+      unit: 'ms',
+      target: { maxRatio: 1.2 },
+    },
+    {
+      measure: `6. report p50, ${at}`,
+      figure: last.report.p50,
+      baseline: first.report.p50,
+      unit: 'ms',
+      target: { maxRatio: 1.2 },
+    },
+    {
+      measure: `6. report p99, ${at}`,
+      figure: last.report.p99,
+      baseline: first.report.p99,
+      unit: 'ms',
+      target: { maxRatio: 1.2 },
+    },
+  ];
+}
+
+export function renderResults(input: {
+  machine: string;
+  rows: ResultRow[];
+  growth: GrowthFigures[];
+  ingest: IngestFigures | undefined;
+  settings: { durationSeconds: number; connections: number; batchRequests: number; sizes: number[] };
+  totalSeconds: number;
+}): { table: string; document: string } {
+  const rows = [...input.rows];
+  if (input.ingest) {
+    const i = input.ingest;
+    rows.splice(8, 0, {
+      measure: `4. batch ingest over HTTP (${i.records.toLocaleString('en')} records, ${i.batchSize}/batch, ${i.clients} clients) vs COPY`,
+      figure: i.records / i.ingestSeconds,
+      baseline: i.records / i.copySeconds,
+      unit: 'records/s',
+      ratio: 'figure',
+      target: { min: 0.25 },
+    });
+  }
+  rows.push(...growthRows(input.growth));
+  const last = input.growth.at(-1);
+  const main = table(
+    ['measure', 'figure', 'baseline', 'ratio', 'target', 'result'],
+    rows.map((row) => {
+      const { ratio, target, verdict } = judge(row);
+      return [
+        row.measure,
+        format(row.figure, row.unit),
+        format(row.baseline, row.unit),
+        ratio,
+        target,
+        verdict,
+      ];
+    }),
+  );
+  const memory = last
+    ? `\nResident memory of the all-in-one process at ${last.subjects.toLocaleString('en')} subjects, after the measurements: **${(last.residentBytes / 2 ** 20).toFixed(0)} MiB**.\n`
+    : '';
+  const growthTable = table(
+    [
+      'subjects',
+      'records',
+      'load (s)',
+      'listing req/s',
+      'listing p50 / p99 (ms)',
+      'report p50 / p99 (ms)',
+      'resident (MiB)',
+    ],
+    input.growth.map((g) => [
+      g.subjects.toLocaleString('en'),
+      g.records.toLocaleString('en'),
+      g.loadSeconds.toFixed(0),
+      Math.round(g.listing.rps).toLocaleString('en'),
+      `${g.listing.p50} / ${g.listing.p99}`,
+      `${g.report.p50} / ${g.report.p99}`,
+      (g.residentBytes / 2 ** 20).toFixed(0),
+    ]),
+  );
+  const s = input.settings;
+  const document = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.ts); see "How it was run" and "What each change bought" below.
+
+**Machine:** ${input.machine}.
+**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, ${s.durationSeconds} s per load test with ${s.connections} connections (reports: 1), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
+
+${main}
+${memory}
+## Growth
+
+${growthTable}
+
+"load (s)" is the time to build and COPY the subjects added at that size (cumulative sizes).
+
+${notesMarker}`;
+  return { table: main, document };
+}

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench`: the platform's figures beside their physical baselines, taken in the same run
+ * on the same machine, written to bench/RESULTS.md. Not part of `npm test`.
+ *
+ * A throwaway database on BENCH_DATABASE_URL's server is migrated and filled with a generated
+ * world (bench/world.ts) of BENCH_SIZES subjects in turn (default 10,000, 100,000, 1,000,000),
+ * each size added to the last; at each size the all-in-one server is started on it in its own
+ * process and loaded from another process (autocannon), beside a bare Fastify server.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { baseEnvironmentSchema } from '@credit/config';
+import { generateKeyMaterial } from '@credit/crypto';
+import { migrationFoldersOf, openRuntime } from '@credit/host';
+import { createLogger } from '@credit/http';
+import pg from 'pg';
+import { platformServices } from '../apps/platform/src/services.ts';
+import { runIngestBench } from './ingest-phase.ts';
+import { type LoadResult, loadTest, serverTimes, type Timings } from './measure.ts';
+import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
+import { machineDescription, notesMarker, type ResultRow, renderResults } from './results.ts';
+import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const reportRecords = 500;
+const batchRequests = Number(process.env.BENCH_BATCH_REQUESTS ?? 40);
+const resultsPath = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function pick<T>(from: number, to: number, count: number, make: (i: number) => T): T[] {
+  return Array.from({ length: count }, (_, i) => make(from + ((i * 7_919 + 13) % (to - from))));
+}
+
+interface SizeFigures {
+  subjects: number;
+  records: number;
+  loadSeconds: number;
+  listing: LoadResult;
+  report: LoadResult;
+  residentBytes: number;
+}
+
+async function main() {
+  const database = `credit_bench_${randomBytes(4).toString('hex')}`;
+  const workDir = `/tmp/${database}`;
+  const dataDir = join(workDir, 'data');
+  await mkdir(dataDir, { recursive: true });
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = withDatabase(adminUrl, database);
+  const loaders: pg.Client[] = [];
+  let bare: ReturnType<typeof startScript> | undefined;
+  let platform: ReturnType<typeof startScript> | undefined;
+  const started = Date.now();
+  try {
+    const material = generateKeyMaterial();
+    const platformEnv = {
+      DATABASE_URL: url,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: process.env.BENCH_PORT ?? '3947',
+      DATABASE_POOL_SIZE: '10',
+      BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
+      ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    };
+    const base = `http://127.0.0.1:${platformEnv.PORT}`;
+    // Migrates, and creates the development issuer and signing key the platform process will use.
+    const runtime = await openRuntime(
+      baseEnvironmentSchema.parse(platformEnv),
+      migrationFoldersOf(platformServices),
+      createLogger('warn'),
+      { keyMaterial: material },
+    );
+    const { keyring, devIssuer } = runtime;
+    await runtime.close();
+    if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
+
+    for (let i = 0; i < 3; i++) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('SET synchronous_commit = off');
+      loaders.push(client);
+    }
+    const [setup] = loaders as [pg.Client];
+    await setup.query(
+      `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
+       VALUES ($1, $1, $2, 'active', 1, now(), now())`,
+      [worldProvider, worldCategories],
+    );
+    // The daily pass already ran today, as on a live platform; it is not what is measured.
+    await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+    const context = { keyring, measures: await loadMeasures(setup), now: new Date() };
+    const reportSubject = worldSubject(0, reportRecords);
+    const special = new Map([[0, reportSubject]]);
+
+    bare = startScript('bench/bare-server.ts', { PORT: '3948', FIXTURE_DIR: workDir });
+    const bareBase = 'http://127.0.0.1:3948';
+    await waitForHttp(`${bareBase}/bare/x`, bare);
+
+    const platformToken = await devIssuer.sign({
+      roles: ['platform'],
+      org: 'bench-shop',
+      ttlSeconds: 86_400,
+    });
+    const subjectToken = await devIssuer.sign({
+      roles: ['subject'],
+      subjectId: reportSubject.id,
+      ttlSeconds: 86_400,
+    });
+    const load = (
+      name: string,
+      plan: Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>,
+      conns = connections,
+    ) => loadTest(workDir, name, { ...plan, connections: conns, durationSeconds });
+
+    const rows: ResultRow[] = [];
+    const growth: SizeFigures[] = [];
+    let loaded = 0;
+    let records = 0;
+    let ingest: Awaited<ReturnType<typeof runIngestBench>> | undefined;
+    const machine = await machineDescription(setup);
+    // Written after every size, so a long run that is stopped still leaves the sizes it finished.
+    const writeResults = async (final: boolean) => {
+      const markdown = renderResults({
+        machine,
+        rows,
+        growth,
+        ingest,
+        settings: { durationSeconds, connections, batchRequests, sizes: growth.map((g) => g.subjects) },
+        totalSeconds: (Date.now() - started) / 1000,
+      });
+      if (final) process.stdout.write(`\n${markdown.table}\n`);
+      const previous = await readFile(resultsPath, 'utf8').catch(() => '');
+      const notes = previous.includes(notesMarker)
+        ? previous.slice(previous.indexOf(notesMarker) + notesMarker.length)
+        : '\n';
+      await writeFile(resultsPath, `${markdown.document}${notes}`);
+      if (final) process.stdout.write(`\nwritten to ${resultsPath}\n`);
+    };
+    for (const size of sizes) {
+      const loadStart = Date.now();
+      const added = await loadWorld(loaders, context, loaded, size, {
+        special,
+        progress: (done) => {
+          if (done % 50_000 === 0) process.stdout.write(`  loading ${loaded + done} / ${size}\n`);
+        },
+      });
+      await setup.query('ANALYZE');
+      const loadSeconds = (Date.now() - loadStart) / 1000;
+      loaded = size;
+      records += added.records;
+      process.stdout.write(
+        `world in ${database}: ${size} subjects, ${records} records (+${loadSeconds.toFixed(0)} s)\n`,
+      );
+
+      platform = startScript('apps/platform/src/server.ts', platformEnv);
+      await waitForHttp(`${base}/ready`, platform);
+      const ids = pick(0, size, 5000, (i) => worldSubject(i).id);
+
+      const bareGet = await load(`bare-${size}`, {
+        url: bareBase,
+        method: 'GET',
+        variants: ids.map((id) => `/bare/${id}`),
+      });
+      const listing = await load(`listing-${size}`, {
+        url: base,
+        method: 'GET',
+        token: platformToken,
+        variants: ids.map((id) => `/v1/listing-status/${id}`),
+      });
+      const reportUrl = `${base}/v1/subjects/${reportSubject.id}/report`;
+      const sample = await serverTimes(
+        reportUrl,
+        () => ({ headers: { authorization: `Bearer ${subjectToken}` } }),
+        1,
+      );
+      await writeFile(join(workDir, 'report.json'), sample.body);
+      const bareReport = await load(
+        `bare-report-${size}`,
+        { url: bareBase, method: 'GET', variants: ['/bare/fixture/report'] },
+        1,
+      );
+      const report = await load(
+        `report-${size}`,
+        {
+          url: base,
+          method: 'GET',
+          token: subjectToken,
+          variants: [`/v1/subjects/${reportSubject.id}/report`],
+        },
+        1,
+      );
+
+      if (size === sizes[0]) {
+        const checks = await load(`checks-${size}`, {
+          url: base,
+          method: 'POST',
+          path: '/v1/checks',
+          token: platformToken,
+          variants: ids.map((id, i) =>
+            JSON.stringify({
+              subject: { kind: worldSubject((i * 7_919 + 13) % size).kind, id },
+              action: 'platform_entry',
+              purpose: 'merchant onboarding',
+            }),
+          ),
+        });
+        const batchBodies = Array.from({ length: batchRequests }, (_, r) =>
+          JSON.stringify({
+            subjects: pick(0, size, 1000, (i) => worldSubject((i * 31 + r * 1009) % size).id),
+          }),
+        );
+        const batch = await serverTimes(
+          `${base}/v1/listing-status`,
+          (i) => ({
+            method: 'POST',
+            headers: { authorization: `Bearer ${platformToken}`, 'content-type': 'application/json' },
+            body: batchBodies[i % batchBodies.length] as string,
+          }),
+          batchRequests,
+        );
+        await writeFile(join(workDir, 'batch.json'), batch.body);
+        const bareBatch = await serverTimes(
+          `${bareBase}/bare/fixture/batch`,
+          () => ({ method: 'POST' }),
+          batchRequests,
+        );
+        rows.push(
+          ...singleRows(listing, bareGet, checks, batch, bareBatch, report, bareReport, size, sample.bytes),
+        );
+        ingest = await runIngestBench({ url, workDir, base, issuer: devIssuer, loaders });
+      }
+      growth.push({
+        subjects: size,
+        records,
+        loadSeconds,
+        listing,
+        report,
+        residentBytes: await residentBytes(platform.pid as number),
+      });
+      await stop(platform);
+      platform = undefined;
+      await writeResults(size === sizes.at(-1));
+    }
+  } finally {
+    if (platform) await stop(platform);
+    if (bare) await stop(bare);
+    for (const client of loaders) await client.end();
+    if (!process.env.BENCH_KEEP) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    if (!process.env.BENCH_KEEP) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function singleRows(
+  listing: LoadResult,
+  bare: LoadResult,
+  checks: LoadResult,
+  batch: Timings,
+  bareBatch: Timings,
+  report: LoadResult,
+  bareReport: LoadResult,
+  size: number,
+  reportBytes: number,
+): ResultRow[] {
+  const at = `${size.toLocaleString('en')} subjects`;
+  return [
+    {
+      measure: `1. GET /v1/listing-status/{id}, throughput (${at})`,
+      figure: listing.rps,
+      baseline: bare.rps,
+      unit: 'req/s',
+      ratio: 'figure',
+      target: { min: 0.5 },
+    },
+    { measure: '1. listing status p50', figure: listing.p50, baseline: bare.p50, unit: 'ms' },
+    {
+      measure: '1. listing status p99',
+      figure: listing.p99,
+      baseline: bare.p99,
+      unit: 'ms',
+      target: { maxValue: 5 },
+    },
+    {
+      measure: '2. POST /v1/listing-status, 1,000 subjects, server time median',
+      figure: batch.median,
+      baseline: bareBatch.median,
+      unit: 'ms',
+      target: { maxValue: 25 },
+    },
+    { measure: '2. batch of 1,000, server time p99', figure: batch.p99, baseline: bareBatch.p99, unit: 'ms' },
+    {
+      measure: '3. POST /v1/checks, throughput',
+      figure: checks.rps,
+      baseline: bare.rps,
+      unit: 'req/s',
+      ratio: 'figure',
+      target: { min: 0.4 },
+    },
+    { measure: '3. checks p50', figure: checks.p50, baseline: bare.p50, unit: 'ms' },
+    { measure: '3. checks p99', figure: checks.p99, baseline: bare.p99, unit: 'ms' },
+    {
+      measure: `5. GET /v1/subjects/{id}/report, ${reportRecords} records (${(reportBytes / 1024).toFixed(0)} KiB), p50`,
+      figure: report.p50,
+      baseline: bareReport.p50,
+      unit: 'ms',
+    },
+    {
+      measure: '5. report p99 (signature included)',
+      figure: report.p99,
+      baseline: bareReport.p99,
+      unit: 'ms',
+      target: { maxValue: 50 },
+    },
+  ];
+}
+
+await main();
