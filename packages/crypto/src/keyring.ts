@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { freshRandomBytes } from './random-pool.ts';
 
 const ivLength = 12;
@@ -40,18 +47,22 @@ export interface KeyMaterial {
 export function createKeyring(material: KeyMaterial): Keyring {
   const { blindIndexKey } = material;
   if (blindIndexKey.key.length < 32) throw new Error('the blind-index key must be at least 32 bytes');
-  const encryptionKeys = new Map<string, Buffer>();
+  // Key objects, not raw buffers: Node then imports each key once instead of on every HMAC and
+  // cipher, which was a third of their cost on the ingest path.
+  const blindKey = createSecretKey(blindIndexKey.key);
+  const encryptionKeys = new Map<string, KeyObject>();
   for (const { id, key } of material.encryptionKeys) {
     if (key.length !== 32) throw new Error(`encryption key '${id}' must be 32 bytes (AES-256)`);
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`encryption key id '${id}' is not a short token`);
-    encryptionKeys.set(id, key);
+    encryptionKeys.set(id, createSecretKey(key));
   }
   const active = material.encryptionKeys[0];
   if (!active) throw new Error('at least one encryption key is required');
+  const activeKey = encryptionKeys.get(active.id) as KeyObject;
 
   const encrypt = (plaintext: string, associatedData: Uint8Array) => {
     const iv = freshRandomBytes(ivLength);
-    const cipher = createCipheriv('aes-256-gcm', active.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', activeKey, iv);
     cipher.setAAD(associatedData);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return { keyId: active.id, ciphertext: Buffer.concat([iv, body, cipher.getAuthTag()]) };
@@ -75,7 +86,7 @@ export function createKeyring(material: KeyMaterial): Keyring {
     blindIndexKeyId: blindIndexKey.id,
     activeEncryptionKeyId: active.id,
     blindIndex(domain, value) {
-      return createHmac('sha256', blindIndexKey.key).update(domain).update('\0').update(value).digest();
+      return createHmac('sha256', blindKey).update(`${domain}\0${value}`).digest();
     },
     encrypt,
     decrypt,
