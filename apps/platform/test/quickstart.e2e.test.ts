@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { citizenId, uscc } from '@credit/testing';
+import { captureChildLogs, citizenId, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -74,6 +74,8 @@ afterAll(async () => {
     process.kill(-server.pid, 'SIGTERM');
     await new Promise((r) => server.once('exit', r));
   }
+  // The server's log lines join the suite's log scan (the demo's generated names and numbers included).
+  captureChildLogs(output.join(''));
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

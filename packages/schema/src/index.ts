@@ -19,6 +19,7 @@ export * from './identifiers/citizen-id.ts';
 export * from './identifiers/disclosure.ts';
 export * from './identifiers/generate.ts';
 export * from './identifiers/mask.ts';
+export * from './identifiers/names.ts';
 export * from './identifiers/normalise.ts';
 export type { IdentifierCheck } from './identifiers/result.ts';
 export * from './identifiers/subject.ts';

@@ -17,6 +17,7 @@ import { createLogger } from '@credit/http';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { captureLogLine, recordSentRecords } from './capture-files.ts';
 import { withDatabase } from './database-choice.ts';
 import { LogCapture } from './log-capture.ts';
 
@@ -58,6 +59,22 @@ export interface TestPlatform {
    */
   restart(options?: { keyMaterial?: KeyMaterial }): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A raw body as JSON, or as NDJSON lines; whatever does not parse is not a record anyway. */
+function parsedRaw(raw: string | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+  }
 }
 
 /**
@@ -107,7 +124,7 @@ export async function createTestPlatform(
     LOG_LEVEL: 'debug',
     NODE_ENV: 'test',
   });
-  const logs = new LogCapture();
+  const logs = new LogCapture(captureLogLine);
   const logger = createLogger('debug', logs);
   const keyMaterial = generateKeyMaterial();
   const runtime = await openRuntime(env, migrationFoldersOf(services), logger, {
@@ -151,6 +168,8 @@ export async function createTestPlatform(
       return issuer.sign(signed);
     },
     request({ method = 'GET', url, token, body, rawBody, contentType, headers = {} }) {
+      if (url.startsWith('/v1/records') && (method === 'POST' || method === 'PUT'))
+        recordSentRecords(body ?? parsedRaw(rawBody));
       const all: Record<string, string> = { ...headers };
       if (token) all.authorization = `Bearer ${token}`;
       let payload: string | undefined;
