@@ -19,8 +19,14 @@ const fixed = {
 
 const app = Fastify({ logger: false });
 // The same server-time header the platform sends, so batch and report baselines read alike.
-app.addHook('onSend', async (_request, reply) => {
-  reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+// (Fastify's elapsedTime reads 0 here without a logger, so the start is taken by hand.)
+const startedAt = new WeakMap<object, bigint>();
+app.addHook('onRequest', async (request) => {
+  startedAt.set(request, process.hrtime.bigint());
+});
+app.addHook('onSend', async (request, reply) => {
+  const start = startedAt.get(request) ?? process.hrtime.bigint();
+  reply.header('server-timing', `app;dur=${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(2)}`);
 });
 app.get('/bare/:id', async () => fixed);
 app.get('/bare/fixture/:name', async (request) => {

@@ -79,6 +79,15 @@ async function main() {
       ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
+    // A kept database can be served again by hand: `set -a; . <dir>/platform.env` (keys included, so /tmp only).
+    if (process.env.BENCH_KEEP)
+      await writeFile(
+        join(workDir, 'platform.env'),
+        Object.entries(platformEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n'),
+        { mode: 0o600 },
+      );
     // Migrates, and creates the development issuer and signing key the platform process will use.
     const runtime = await openRuntime(
       baseEnvironmentSchema.parse(platformEnv),
@@ -168,7 +177,13 @@ async function main() {
         `world in ${database}: ${size} subjects, ${records} records (+${loadSeconds.toFixed(0)} s)\n`,
       );
 
-      platform = startScript('apps/platform/src/server.ts', platformEnv);
+      // BENCH_PLATFORM_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the platform process.
+      platform = startScript(
+        'apps/platform/src/server.ts',
+        platformEnv,
+        [],
+        (process.env.BENCH_PLATFORM_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      );
       await waitForHttp(`${base}/ready`, platform);
       const ids = pick(0, size, 5000, (i) => worldSubject(i).id);
 

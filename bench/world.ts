@@ -331,7 +331,8 @@ class WorldBuilder {
     let first: { recordId: string; version: number; category: string } | undefined;
     for (let r = 0; r < subject.records; r++) {
       const entry = entries[Math.floor(random() * entries.length)] as (typeof entries)[number];
-      const day = 1 + Math.floor(random() * 700);
+      // Weekly dates over two years: realistic spread, and catalogue validation reused per date.
+      const day = 7 * (1 + Math.floor(random() * 100));
       const occurredAt = new Date(now.getTime() - day * 86_400_000).toISOString().slice(0, 10);
       const sourceId = `W-${subject.index}-${r}`;
       const validated = this.validated(subject, entry.code, entry.sample, occurredAt);

@@ -141,6 +141,7 @@ describe('the listing cache', () => {
 
     // An exit: the basis record withdrawn.
     await call('DELETE', `/v1/records/by-source/${companies[1]?.sourceId}`, provider, { reason: '法院撤销' });
+    await platform.drainConsumers();
     // Repairs decided by the repair service, arriving on its feed: an entry, and a basis record.
     const published = await platform.database.query<{
       subject_key: Buffer;
