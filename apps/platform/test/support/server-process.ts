@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { openDevIssuer, type Role } from '@credit/auth';
+import { captureChildLogs } from '@credit/testing';
 
 /**
  * The all-in-one server as a child process on a real port: the `npm start` entry point, run by
@@ -52,7 +53,11 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   child.stdout?.on('data', (chunk) => chunks.push(String(chunk)));
   child.stderr?.on('data', (chunk) => chunks.push(String(chunk)));
   const exited = new Promise<number | string>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit(signal ?? code ?? -1)),
+    child.once('exit', (code, signal) => {
+      // The suite-wide log scan reads what this server logged too.
+      captureChildLogs(chunks.join(''));
+      resolveExit(signal ?? code ?? -1);
+    }),
   );
   const server: ServerProcess = {
     baseUrl,
