@@ -73,10 +73,20 @@ afterAll(async () => {
   if (server?.pid) {
     process.kill(-server.pid, 'SIGTERM');
     await new Promise((r) => server.once('exit', r));
+    // npm exits before the node process under it has closed its embedded database: wait for
+    // the whole process group to be gone before removing the data directory.
+    for (let waited = 0; waited < 15_000; waited += 100) {
+      try {
+        process.kill(-server.pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   // The server's log lines join the suite's log scan (the demo's generated names and numbers included).
   captureChildLogs(output.join(''));
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('quick start', () => {
