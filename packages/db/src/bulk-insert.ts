@@ -18,21 +18,7 @@ export async function bulkInsert<T extends PgTable>(
 ): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const config = getTableConfig(table);
-  const columns = Object.entries(getTableColumns(table))
-    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
-    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
-  for (const column of columns)
-    if (column.type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
-  const document = JSON.stringify(
-    rows.map((row) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) {
-        const column = columns[i] as (typeof columns)[number];
-        out[`c${i}`] = toJson((row as Record<string, unknown>)[column.key], column.type);
-      }
-      return out;
-    }),
-  );
+  const { columns, document } = bulkDocument(table, rows);
   const names = columns.map((column) => `"${column.name}"`).join(', ');
   const isJson = (type: string) => type === 'jsonb' || type === 'json';
   const shape = columns.map((column, i) => `c${i} ${isJson(column.type) ? 'json' : 'text'}`).join(', ');
@@ -55,6 +41,29 @@ export async function bulkInsert<T extends PgTable>(
     sql`INSERT INTO ${sql.raw(target)} (${sql.raw(names)}) SELECT ${sql.raw(selected)} FROM json_to_recordset(${document}::json) AS u(${sql.raw(shape)})${conflict}${returning}`,
   );
   return resultRows<Record<string, unknown>>(result);
+}
+
+/** The columns the rows set, and the rows as the one JSON document the statement carries. */
+export function bulkDocument<T extends PgTable>(
+  table: T,
+  rows: readonly T['$inferInsert'][],
+): { columns: { key: string; name: string; type: string }[]; document: string } {
+  const columns = Object.entries(getTableColumns(table))
+    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
+    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
+  for (const column of columns)
+    if (column.type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
+  const document = JSON.stringify(
+    rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i] as (typeof columns)[number];
+        out[`c${i}`] = toJson((row as Record<string, unknown>)[column.key], column.type);
+      }
+      return out;
+    }),
+  );
+  return { columns, document };
 }
 
 /** A column value as JSON: bytes as hex, instants as ISO text, JSON columns as themselves. */
