@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DevIssuer } from '@credit/auth';
-import { catalogueEntries, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
+import { catalogueEntries, generateCitizenId, seededRandom } from '@credit/schema';
 import type pg from 'pg';
 import { copyLines } from './copy-rows.ts';
 import { runScript } from './processes.ts';
+import { benchUscc } from './world.ts';
 
 const total = Number(process.env.BENCH_RECORDS ?? 20_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -30,12 +31,15 @@ function generate(count: number) {
     const record: Record<string, unknown> = {
       sourceId: `BENCH-${i}`,
       category: entry.code,
-      subject: { kind: 'legal_person', id: generateUscc(random), name: `淄博第${i}号有限公司` },
+      subject: { kind: 'legal_person', id: benchUscc(i, '370700'), name: `淄博第${i}号有限公司` },
       occurredAt: '2025-10-20',
       data: entry.sample,
     };
     if (entry.allowsRelatedPersons && i % 5 === 0) {
-      record.relatedPersons = [{ role: 'legal_representative', id: generateCitizenId(random), name: '张三' }];
+      // Born before 1950, so never one of the world's persons (bench/world.ts).
+      record.relatedPersons = [
+        { role: 'legal_representative', id: generateCitizenId(random, 1935, 1949), name: '张三' },
+      ];
     }
     return record;
   });

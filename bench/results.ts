@@ -24,6 +24,7 @@ export interface GrowthFigures {
   listing: LoadResult;
   report: LoadResult;
   residentBytes: number;
+  cache: { subjects: number; bytesPerSubject: number; loadSeconds: number };
 }
 
 export async function machineDescription(client: pg.ClientBase): Promise<string> {
@@ -112,7 +113,13 @@ export function renderResults(input: {
   rows: ResultRow[];
   growth: GrowthFigures[];
   ingest: IngestFigures | undefined;
-  settings: { durationSeconds: number; connections: number; batchRequests: number; sizes: number[] };
+  settings: {
+    durationSeconds: number;
+    repeats: number;
+    connections: number;
+    batchRequests: number;
+    sizes: number[];
+  };
   totalSeconds: number;
 }): { table: string; document: string } {
   const rows = [...input.rows];
@@ -155,6 +162,7 @@ export function renderResults(input: {
       'listing p50 / p99 (ms)',
       'report p50 / p99 (ms)',
       'resident (MiB)',
+      'listing cache: subjects held, bytes each, load (s)',
     ],
     input.growth.map((g) => [
       g.subjects.toLocaleString('en'),
@@ -164,6 +172,7 @@ export function renderResults(input: {
       `${g.listing.p50} / ${g.listing.p99}`,
       `${g.report.p50} / ${g.report.p99}`,
       (g.residentBytes / 2 ** 20).toFixed(0),
+      `${g.cache.subjects.toLocaleString('en')}, ${g.cache.bytesPerSubject.toFixed(0)}, ${g.cache.loadSeconds.toFixed(2)}`,
     ]),
   );
   const s = input.settings;
@@ -172,7 +181,7 @@ export function renderResults(input: {
 Written by \`npm run bench\` (bench/run.ts); see "How it was run" and "What each change bought" below.
 
 **Machine:** ${input.machine}.
-**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, ${s.durationSeconds} s per load test with ${s.connections} connections (reports: 1), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
+**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, best of ${s.repeats} load tests of ${s.durationSeconds} s with ${s.connections} connections (reports: 1), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
 
 ${main}
 ${memory}

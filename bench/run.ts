@@ -16,15 +16,24 @@ import { migrationFoldersOf, openRuntime } from '@credit/host';
 import { createLogger } from '@credit/http';
 import pg from 'pg';
 import { platformServices } from '../apps/platform/src/services.ts';
+import { measureCacheFootprint } from './cache-footprint.ts';
 import { runIngestBench } from './ingest-phase.ts';
 import { type LoadResult, loadTest, serverTimes, type Timings } from './measure.ts';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
-import { machineDescription, notesMarker, type ResultRow, renderResults } from './results.ts';
+import {
+  type GrowthFigures,
+  machineDescription,
+  notesMarker,
+  type ResultRow,
+  renderResults,
+} from './results.ts';
 import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
-const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
+/** Each load test is run this many times and the best run kept: other work on a shared machine only ever slows a run down. */
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const reportRecords = 500;
 const batchRequests = Number(process.env.BENCH_BATCH_REQUESTS ?? 40);
@@ -36,17 +45,17 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-function pick<T>(from: number, to: number, count: number, make: (i: number) => T): T[] {
-  return Array.from({ length: count }, (_, i) => make(from + ((i * 7_919 + 13) % (to - from))));
+async function bestOf(times: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  let best: LoadResult | undefined;
+  for (let i = 0; i < times; i++) {
+    const result = await run();
+    if (!best || result.rps > best.rps) best = result;
+  }
+  return best as LoadResult;
 }
 
-interface SizeFigures {
-  subjects: number;
-  records: number;
-  loadSeconds: number;
-  listing: LoadResult;
-  report: LoadResult;
-  residentBytes: number;
+function pick<T>(from: number, to: number, count: number, make: (i: number) => T): T[] {
+  return Array.from({ length: count }, (_, i) => make(from + ((i * 7_919 + 13) % (to - from))));
 }
 
 async function main() {
@@ -135,10 +144,10 @@ async function main() {
       name: string,
       plan: Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>,
       conns = connections,
-    ) => loadTest(workDir, name, { ...plan, connections: conns, durationSeconds });
+    ) => bestOf(repeats, () => loadTest(workDir, name, { ...plan, connections: conns, durationSeconds }));
 
     const rows: ResultRow[] = [];
-    const growth: SizeFigures[] = [];
+    const growth: GrowthFigures[] = [];
     let loaded = 0;
     let records = 0;
     let ingest: Awaited<ReturnType<typeof runIngestBench>> | undefined;
@@ -150,7 +159,13 @@ async function main() {
         rows,
         growth,
         ingest,
-        settings: { durationSeconds, connections, batchRequests, sizes: growth.map((g) => g.subjects) },
+        settings: {
+          durationSeconds,
+          repeats,
+          connections,
+          batchRequests,
+          sizes: growth.map((g) => g.subjects),
+        },
         totalSeconds: (Date.now() - started) / 1000,
       });
       if (final) process.stdout.write(`\n${markdown.table}\n`);
@@ -178,6 +193,7 @@ async function main() {
       );
 
       // BENCH_PLATFORM_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the platform process.
+      const cache = await measureCacheFootprint(url);
       platform = startScript(
         'apps/platform/src/server.ts',
         platformEnv,
@@ -267,6 +283,7 @@ async function main() {
         listing,
         report,
         residentBytes: await residentBytes(platform.pid as number),
+        cache,
       });
       await stop(platform);
       platform = undefined;

@@ -9,11 +9,13 @@
 import { genesisHash, type Keyring, newId } from '@credit/crypto';
 import {
   catalogueEntries,
-  generateCitizenId,
-  generateUscc,
+  citizenIdCheckCharacter,
+  organisationCodeCheckCharacter,
   type RecordEvent,
   seededRandom,
   subjectIdentities,
+  usccAlphabet,
+  usccCheckCharacter,
   type ValidatedRecord,
   validateRecordInput,
 } from '@credit/schema';
@@ -213,6 +215,27 @@ export interface WorldSubject {
   listing: 'black' | 'red' | null;
 }
 
+/**
+ * Identifiers unique by construction, so a million subjects never collide: an organisation's
+ * code spells its index in the USCC alphabet, under a region code that tells the world's
+ * subjects (370303) from the ingest phase's (370700); a person's birth date and sequence number
+ * spell theirs (the ingest phase's people are born before 1950).
+ */
+export function benchUscc(index: number, region = '370303'): string {
+  let code = '';
+  for (let rest = index, i = 0; i < 8; i++, rest = Math.floor(rest / usccAlphabet.length))
+    code = usccAlphabet.charAt(rest % usccAlphabet.length) + code;
+  const body = `91${region}${code}${organisationCodeCheckCharacter(code)}`;
+  return body + usccCheckCharacter(body);
+}
+
+function worldIdentifier(index: number, person: boolean): string {
+  if (!person) return benchUscc(index);
+  const born = new Date(Date.UTC(1950, 0, 1) + Math.floor(index / 1000) * 18 * 86_400_000);
+  const body = `370303${born.toISOString().slice(0, 10).replaceAll('-', '')}${String(index % 1000).padStart(3, '0')}`;
+  return body + citizenIdCheckCharacter(body);
+}
+
 /** Subject `index` of the world, the same in every run: 1 in 5 a person, about 10 records each, 2 % black-listed and 1 % red-listed. */
 export function worldSubject(index: number, records?: number): WorldSubject {
   const random = seededRandom(0x5eed + index * 2_654_435_761);
@@ -221,7 +244,7 @@ export function worldSubject(index: number, records?: number): WorldSubject {
   return {
     index,
     kind: person ? 'natural_person' : 'legal_person',
-    id: person ? generateCitizenId(random) : generateUscc(random),
+    id: worldIdentifier(index, person),
     name: person ? `测试${index}` : `淄博基准第${index}号有限公司`,
     records: records ?? 1 + Math.floor(random() * 19),
     listing: roll < 0.02 ? 'black' : roll < 0.03 ? 'red' : null,
