@@ -269,8 +269,7 @@ function subjectScopedKeyring(keyring: Keyring): Keyring {
   const encrypted = new Map<string, { keyId: string; ciphertext: Buffer }>();
   const indexed = new Map<string, Buffer>();
   return {
-    blindIndexKeyId: keyring.blindIndexKeyId,
-    activeEncryptionKeyId: keyring.activeEncryptionKeyId,
+    ...keyring,
     blindIndex(domain, value) {
       const key = `${domain}\u0000${value}`;
       let digest = indexed.get(key);
@@ -350,7 +349,7 @@ class WorldBuilder {
     const { now } = this.context;
     const entries = subject.kind === 'natural_person' ? personEntries : organisationEntries;
     const random = seededRandom(subject.index + 17);
-    const set = new WriteSet(keyring);
+    const set = new WriteSet();
     const events: RecordEvent[] = [];
     let first: { recordId: string; version: number; category: string } | undefined;
     for (let r = 0; r < subject.records; r++) {
@@ -394,7 +393,7 @@ class WorldBuilder {
         origin: 'pushed',
         linkedFrom: null,
       });
-      if (r === 0) set.subject(item.subjectKey, record.subject.kind, record.subject.id, now);
+      if (r === 0) set.subject(item.subjectKey, record.subject.kind, built.identifierCipher, now);
       this.push('ingestRecords', {
         recordId: item.recordId,
         subjectKey: item.subjectKey,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { citizenId, uscc } from '@credit/testing';
+import { captureChildLogs, citizenId, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -73,8 +73,20 @@ afterAll(async () => {
   if (server?.pid) {
     process.kill(-server.pid, 'SIGTERM');
     await new Promise((r) => server.once('exit', r));
+    // npm exits before the node process under it has closed its embedded database: wait for
+    // the whole process group to be gone before removing the data directory.
+    for (let waited = 0; waited < 15_000; waited += 100) {
+      try {
+        process.kill(-server.pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  // The server's log lines join the suite's log scan (the demo's generated names and numbers included).
+  captureChildLogs(output.join(''));
+  if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('quick start', () => {

@@ -1,5 +1,5 @@
 export { type DevIssuer, devAudience, devIssuer, devIssuerKeyPath, openDevIssuer } from './dev-issuer.ts';
-export { hasRole, isRole, type Principal, type Role, roles } from './principal.ts';
+export { actorOf, hasRole, isRole, type Principal, type Role, roles } from './principal.ts';
 export {
   acceptedAlgorithms,
   bearerToken,

@@ -33,6 +33,16 @@ export const baseEnvironmentSchema = z
       .int()
       .min(1024)
       .default(64 * 1_048_576),
+    // Per caller (organisation, subject, or address when anonymous) and minute, per process.
+    RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
+    RATE_LIMIT_LISTING_PER_MINUTE: z.coerce.number().int().min(1).default(120_000),
+    // Slow clients must not hold sockets: the whole request (a 64 MiB batch included) must
+    // arrive within REQUEST_TIMEOUT_MS and its headers within HEADERS_TIMEOUT_MS.
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+    KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(72_000),
+    CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
   })
   .superRefine((env, ctx) => {
     const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
+import { freshRandomBytes } from './random-pool.ts';
 
 export const hashLength = 32;
 /** The chain's first link: version 1 of every record hashes onto this. */
@@ -12,7 +13,7 @@ export function sha256(...parts: (string | Uint8Array)[]): Buffer {
 }
 
 export function newSalt(): Buffer {
-  return randomBytes(16);
+  return freshRandomBytes(16);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshRandomBytes } from './random-pool.ts';
 
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -23,7 +23,7 @@ export function base32(bytes: Uint8Array): string {
 export function newId(prefix: string, now: number = Date.now()): string {
   const bytes = Buffer.alloc(16);
   bytes.writeUIntBE(now, 0, 6);
-  randomBytes(10).copy(bytes, 6);
+  freshRandomBytes(10).copy(bytes, 6);
   return `${prefix}_${base32(bytes)}`;
 }
 

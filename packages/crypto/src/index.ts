@@ -10,6 +10,20 @@ export {
   sha256,
 } from './hashing.ts';
 export { base32, idFromDigest, newId } from './ids.ts';
-export { loadOrCreateKeyFile, parseKeyEnvironment } from './key-files.ts';
-export { createKeyring, generateKeyMaterial, type KeyMaterial, type Keyring } from './keyring.ts';
+export {
+  introduceEncryptionKey,
+  keyFilePath,
+  loadOrCreateKeyFile,
+  newEncryptionKeyId,
+  parseKeyEnvironment,
+  retireEncryptionKeys,
+  writeKeyFile,
+} from './key-files.ts';
+export {
+  createKeyring,
+  generateKeyMaterial,
+  identityAad,
+  type KeyMaterial,
+  type Keyring,
+} from './keyring.ts';
 export { loadOrCreateSigner, type PlatformSigner, platformIssuer, signerFromJwk } from './signer.ts';

@@ -3,11 +3,12 @@ import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { type Executor, resultRows } from './types.ts';
 
 /**
- * Inserts many rows with one statement of one parameter per column: each column travels as a
- * text array and `unnest` turns the arrays back into rows. Building a multi-row VALUES list
- * costs the query builder and the driver work per value (25 columns × 500 rows is 12,500
- * parameters); this costs them per column, which is what the ingest path needed (see
- * bench/RESULTS.md). Columns no row sets (identities, defaults) are left to the database.
+ * Inserts many rows with one statement of one parameter: the rows travel as one JSON array
+ * (serialised by the engine's native JSON.stringify) and `json_to_recordset` turns it back into
+ * rows. A multi-row VALUES list costs the query builder and the driver work per value (25
+ * columns × 500 rows is 12,500 parameters), and text arrays per column cost the driver an
+ * escaping pass per element in JavaScript; this costs them one string (see bench/RESULTS.md).
+ * Columns no row sets (identities, defaults) are left to the database.
  */
 export async function bulkInsert<T extends PgTable>(
   executor: Executor,
@@ -17,27 +18,14 @@ export async function bulkInsert<T extends PgTable>(
 ): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const config = getTableConfig(table);
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) =>
-    rows.some((row) => (row as Record<string, unknown>)[key] !== undefined),
-  );
-  const params = columns.map(([key, column]) => {
-    const type = column.getSQLType();
-    if (type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
-    return rows.map((row) => toText((row as Record<string, unknown>)[key], type));
-  });
-  const names = columns.map(([, column]) => `"${column.name}"`).join(', ');
-  const aliases = columns.map((_, i) => `c${i}`);
+  const { columns, document } = bulkDocument(table, rows);
+  const names = columns.map((column) => `"${column.name}"`).join(', ');
+  const isJson = (type: string) => type === 'jsonb' || type === 'json';
+  const shape = columns.map((column, i) => `c${i} ${isJson(column.type) ? 'json' : 'text'}`).join(', ');
   const selected = columns
-    .map(([, column], i) => {
-      const type = column.getSQLType();
-      return type === 'bytea' ? `decode(u.c${i}, 'hex')` : `u.c${i}::${type}`;
-    })
+    .map((column, i) => (column.type === 'bytea' ? `decode(u.c${i}, 'hex')` : `u.c${i}::${column.type}`))
     .join(', ');
   const target = `"${config.schema ?? 'public'}"."${getTableName(table)}"`;
-  const arrays = sql.join(
-    params.map((values) => sql`${sql.param(values)}::text[]`),
-    sql`, `,
-  );
   const conflict = options.onConflictDoNothing ? sql.raw(' ON CONFLICT DO NOTHING') : sql``;
   const returning = options.returning?.length
     ? sql.raw(
@@ -50,16 +38,41 @@ export async function bulkInsert<T extends PgTable>(
       )
     : sql``;
   const result = await executor.execute(
-    sql`INSERT INTO ${sql.raw(target)} (${sql.raw(names)}) SELECT ${sql.raw(selected)} FROM unnest(${arrays}) AS u(${sql.raw(aliases.join(', '))})${conflict}${returning}`,
+    sql`INSERT INTO ${sql.raw(target)} (${sql.raw(names)}) SELECT ${sql.raw(selected)} FROM json_to_recordset(${document}::json) AS u(${sql.raw(shape)})${conflict}${returning}`,
   );
   return resultRows<Record<string, unknown>>(result);
 }
 
-function toText(value: unknown, type: string): string | null {
+/** The columns the rows set, and the rows as the one JSON document the statement carries. */
+export function bulkDocument<T extends PgTable>(
+  table: T,
+  rows: readonly T['$inferInsert'][],
+): { columns: { key: string; name: string; type: string }[]; document: string } {
+  const columns = Object.entries(getTableColumns(table))
+    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
+    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
+  for (const column of columns)
+    if (column.type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
+  const document = JSON.stringify(
+    rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i] as (typeof columns)[number];
+        out[`c${i}`] = toJson((row as Record<string, unknown>)[column.key], column.type);
+      }
+      return out;
+    }),
+  );
+  return { columns, document };
+}
+
+/** A column value as JSON: bytes as hex, instants as ISO text, JSON columns as themselves. */
+function toJson(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
   if (type === 'bytea')
     return (Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array)).toString('hex');
-  if (type === 'jsonb' || type === 'json') return JSON.stringify(value);
+  if (type === 'jsonb' || type === 'json') return value;
   if (value instanceof Date) return value.toISOString();
-  return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
 }

@@ -63,9 +63,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       application_name: target.applicationName ?? 'credit-platform',
       // Every session works in UTC; legal deadlines are computed in Asia/Shanghai by the calendar module.
       options: '-c TimeZone=UTC',
+      // A server that accepts no connection (network partition) fails the request instead of hanging it.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
     });
-    // An idle client losing its server (restart, failover) must not crash the process.
+    // A client losing its server (restart, failover) must not crash the process. The pool
+    // listens only while a client is idle; a checked-out client between two statements of a
+    // transaction would otherwise emit 'error' to nobody, which Node turns into a crash. The
+    // failure still reaches the caller through its next statement.
     pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = drizzlePg({ client: pool, logger: statements.logger }) as unknown as Database;
     let poolClosed = false;
     return {
@@ -167,22 +176,44 @@ async function listenOnPostgres(
   let stopped = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  const reconnectLater = () => {
+    if (stopped) return;
+    if (retry) clearTimeout(retry);
+    retry = setTimeout(() => void connect().catch(() => {}), 1000);
+  };
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, application_name: 'credit-platform-listener' });
+    retry = undefined;
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: 'credit-platform-listener',
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
+    let lost = false;
     next.on('notification', () => onNotify());
     next.on('error', () => {
-      // Lost the server: wake the consumer (it polls anyway) and reconnect with a pause.
+      // A shutdown both reports an error and ends the socket: reconnect once, not once per report.
+      if (lost) return;
+      lost = true;
       next.end().catch(() => {});
-      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+      if (client === next) client = undefined;
+      reconnectLater();
     });
     try {
       await next.connect();
       await next.query(`LISTEN ${channel}`);
+      if (stopped || lost) {
+        await next.end().catch(() => {});
+        return;
+      }
       client = next;
+      // Whatever was notified while disconnected was missed: let the consumer look now.
       onNotify();
     } catch {
+      if (lost) return;
+      lost = true;
       await next.end().catch(() => {});
-      if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+      reconnectLater();
     }
   };
   await connect();

@@ -1,4 +1,5 @@
-export { bulkInsert } from './bulk-insert.ts';
+export { bulkDocument, bulkInsert } from './bulk-insert.ts';
+export type { CipherStore, Rewrap, RewrapBatch, StoredCipher } from './cipher-store.ts';
 export {
   type DatabaseHandle,
   type DatabaseSession,

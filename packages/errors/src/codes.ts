@@ -71,6 +71,10 @@ export const errorCatalogue = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  database_unavailable: {
+    status: 503,
+    title: 'The database is unavailable; retry after the Retry-After delay',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

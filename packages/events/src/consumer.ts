@@ -1,4 +1,11 @@
-import { type Database, type DatabaseHandle, type Executor, inTransaction, pgErrorCode } from '@credit/db';
+import {
+  type Database,
+  type DatabaseHandle,
+  type Executor,
+  inTransaction,
+  isConnectionError,
+  pgErrorCode,
+} from '@credit/db';
 import { sql } from 'drizzle-orm';
 import { type FeedEvent, type FeedPosition, feedStart, readFeed } from './feed.ts';
 import { feedChannel } from './outbox.ts';
@@ -150,6 +157,16 @@ async function committedBeyondCursor<P>(db: Database, options: ConsumerOptions<P
   }
 }
 
+/**
+ * How long to wait after the n-th failure in a row. A lost database comes back on its own, and
+ * the consumer should follow within seconds, so those retries are capped low; a failing batch
+ * (a bug, bad data) backs off much further so that it does not flood the log.
+ */
+function retryDelay(failures: number, idleMs: number, databaseUnavailable: boolean): number {
+  if (databaseUnavailable) return Math.min(250 * 2 ** Math.min(failures - 1, 3), 2000);
+  return Math.min(idleMs * 2 ** Math.min(failures, 5), 30_000);
+}
+
 export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<RunningConsumer> {
   const { handle } = options;
   const idleMs = options.idleMs ?? 1000;
@@ -207,16 +224,18 @@ export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<Run
         if (stopped) break;
         status.consecutiveFailures += 1;
         status.lastError = error instanceof Error ? error.name : 'error';
+        const databaseUnavailable = isConnectionError(error);
         options.logger?.error(
           {
             consumer: options.name,
             source: options.source,
             errorName: status.lastError,
+            databaseUnavailable,
             failures: status.consecutiveFailures,
           },
           'event consumer step failed; retrying',
         );
-        await sleep(Math.min(idleMs * 2 ** Math.min(status.consecutiveFailures, 5), 30_000));
+        await sleep(retryDelay(status.consecutiveFailures, idleMs, databaseUnavailable));
       }
     }
   })();

@@ -19,5 +19,6 @@ export {
   defineSubjectIdentities,
   type SubjectIdentities,
   type SubjectIdentityRow,
+  subjectIdentityCipherStore,
   upsertSubjectIdentities,
 } from './subject-identities.ts';

@@ -1,6 +1,6 @@
-import { bytea, type Executor } from '@credit/db';
-import { sql } from 'drizzle-orm';
-import { pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { bytea, type CipherStore, type Executor, resultRows } from '@credit/db';
+import { and, asc, getTableName, gt, ne, sql } from 'drizzle-orm';
+import { getTableConfig, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * A consumer's copy of subjects' identities as the ingest feed carries them (encrypted, keyed by
@@ -40,4 +40,73 @@ export async function upsertSubjectIdentities(
       },
       setWhere: sql`${table.updatedAt} <= excluded.updated_at`,
     });
+}
+
+/**
+ * The identity copies for key rotation. `updated_at` stays as it was: it orders the feed's
+ * versions of an identity, and a rewrap is not a newer version. A feed event still under the old
+ * key that lands afterwards simply leaves the row for the next run (the retire check sees it).
+ */
+export function subjectIdentityCipherStore(table: SubjectIdentities): CipherStore {
+  return {
+    table: `${getTableConfig(table).schema}.${getTableName(table)}`,
+    async countByKey(executor) {
+      const rows = await executor
+        .select({ keyId: table.keyId, n: sql<string>`count(*)` })
+        .from(table)
+        .groupBy(table.keyId);
+      return new Map(rows.map((r) => [r.keyId, Number(r.n)]));
+    },
+    async rewrapBatch(tx, target, rewrap, cursor, limit) {
+      const rows = await tx
+        .select()
+        .from(table)
+        .where(
+          and(ne(table.keyId, target), cursor ? gt(table.subjectKey, Buffer.from(cursor, 'hex')) : undefined),
+        )
+        .orderBy(asc(table.subjectKey))
+        .limit(limit);
+      const updates: { key: string; identifier: string; name: string; old: string }[] = [];
+      let failed = 0;
+      for (const row of rows) {
+        const at = { keyId: row.keyId, subjectKey: row.subjectKey };
+        const identifier = rewrap({ ...at, ciphertext: row.identifierCipher, field: 'identifier' });
+        // An erased name is empty: nothing to re-encrypt, but the row still moves to the new key.
+        const name =
+          row.nameCipher.length === 0
+            ? row.nameCipher
+            : rewrap({ ...at, ciphertext: row.nameCipher, field: 'name' });
+        if (!identifier || !name) {
+          failed++;
+          continue;
+        }
+        updates.push({
+          key: row.subjectKey.toString('hex'),
+          identifier: identifier.toString('hex'),
+          name: name.toString('hex'),
+          old: row.keyId,
+        });
+      }
+      const done =
+        updates.length === 0
+          ? []
+          : resultRows(
+              await tx.execute(sql`
+                UPDATE ${table} AS s
+                SET identifier_cipher = decode(u.i, 'hex'), name_cipher = decode(u.n, 'hex'), key_id = ${target}
+                FROM unnest(${sql.param(updates.map((u) => u.key))}::text[],
+                            ${sql.param(updates.map((u) => u.identifier))}::text[],
+                            ${sql.param(updates.map((u) => u.name))}::text[],
+                            ${sql.param(updates.map((u) => u.old))}::text[]) AS u(k, i, n, o)
+                WHERE s.subject_key = decode(u.k, 'hex') AND s.key_id = u.o
+                RETURNING 1`),
+            );
+      const last = rows.at(-1);
+      return {
+        cursor: rows.length < limit || !last ? undefined : last.subjectKey.toString('hex'),
+        rewrapped: done.length,
+        failed,
+      };
+    },
+  };
 }

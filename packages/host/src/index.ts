@@ -4,6 +4,7 @@ export {
   type PlatformAppOptions,
   type ServiceDefinition,
 } from './platform-app.ts';
+export { guardProcess } from './process-guards.ts';
 export {
   databaseTargetOf,
   defaultMigrationsDir,

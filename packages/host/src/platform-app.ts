@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import type { CipherStore } from '@credit/db';
 import {
   authPlugin,
   corePlugin,
@@ -6,6 +7,8 @@ import {
   healthRoutes,
   openapiPlugin,
   operationsRoutes,
+  rateLimitPlugin,
+  retryAfterSeconds,
 } from '@credit/http';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -19,6 +22,8 @@ export interface ServiceDefinition {
   // biome-ignore lint/suspicious/noExplicitAny: options are checked by each service's own plugin signature
   plugin: FastifyPluginAsync<any>;
   options?: Record<string, unknown>;
+  /** The service's tables that hold identity ciphertexts: what `npm run rotate-keys` re-encrypts. */
+  cipherStores?: readonly CipherStore[];
 }
 
 export interface PlatformAppOptions {
@@ -41,6 +46,12 @@ export async function buildPlatformApp(
     logger: options.logger,
     bodyLimit: runtime.env.BODY_LIMIT_BYTES,
     checkResponses: options.checkResponses ?? false,
+    timeouts: {
+      requestMs: runtime.env.REQUEST_TIMEOUT_MS,
+      headersMs: runtime.env.HEADERS_TIMEOUT_MS,
+      keepAliveMs: runtime.env.KEEP_ALIVE_TIMEOUT_MS,
+      connectionMs: runtime.env.CONNECTION_TIMEOUT_MS,
+    },
   });
   await app.register(corePlugin, {
     database: runtime.database,
@@ -50,6 +61,11 @@ export async function buildPlatformApp(
     migrationsDir: runtime.migrationsDir,
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
+  await app.register(rateLimitPlugin, {
+    public: runtime.env.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    checks: runtime.env.RATE_LIMIT_CHECKS_PER_MINUTE,
+    listing: runtime.env.RATE_LIMIT_LISTING_PER_MINUTE,
+  });
   await app.register(openapiPlugin, {
     title: options.title ?? 'Public credit information platform',
     version: '0.1.0',
@@ -64,7 +80,7 @@ export async function buildPlatformApp(
     // Embedded PGlite runs inside this event loop, so its query time would read as a stall.
     maxEventLoopDelay: runtime.database.kind === 'pglite' ? 0 : 1000,
     maxHeapUsedBytes: 0.9 * getHeapStatistics().heap_size_limit,
-    retryAfter: 5,
+    retryAfter: retryAfterSeconds,
     exposeStatusRoute: false,
   });
   for (const service of options.services) await app.register(service.plugin, service.options ?? {});

@@ -13,6 +13,7 @@ import {
   createKeyring,
   type KeyMaterial,
   type Keyring,
+  keyFilePath,
   loadOrCreateKeyFile,
   loadOrCreateSigner,
   type PlatformSigner,
@@ -58,7 +59,7 @@ export function databaseTargetOf(env: BaseEnvironment): DatabaseTarget {
 async function loadKeys(env: BaseEnvironment, logger: RuntimeLogger): Promise<KeyMaterial> {
   if (env.BLIND_INDEX_KEY && env.ENCRYPTION_KEYS)
     return parseKeyEnvironment(env.BLIND_INDEX_KEY, env.ENCRYPTION_KEYS);
-  const path = join(env.DATA_DIR, 'keys', 'platform-keys.json');
+  const path = keyFilePath(env.DATA_DIR);
   const { material, created } = await loadOrCreateKeyFile(path);
   if (created) logger.info({ path }, 'generated platform keys under DATA_DIR');
   if (env.DATABASE_URL) {

@@ -2,6 +2,7 @@ import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
 import { createLogger } from '@credit/http';
 import type { FastifyInstance } from 'fastify';
 import { buildPlatformApp, migrationFoldersOf, type ServiceDefinition } from './platform-app.ts';
+import { guardProcess } from './process-guards.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 
 /**
@@ -45,5 +46,7 @@ export async function serve(
     );
   }
   await app.listen({ port: env.PORT, host: env.HOST });
+  // Only once serving: a database that is unreachable at start must still stop the process.
+  guardProcess(logger);
   return { app, runtime, shutdown };
 }

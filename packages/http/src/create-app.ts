@@ -12,7 +12,31 @@ export interface HttpAppOptions {
   /** Check every response against its schema (on in tests). */
   checkResponses?: boolean;
   trustProxy?: boolean;
+  timeouts?: {
+    /** The whole request must arrive within this. */
+    requestMs: number;
+    /** Its headers within this (slow-header clients hold sockets otherwise). */
+    headersMs: number;
+    keepAliveMs: number;
+    /** An idle socket is closed after this. */
+    connectionMs: number;
+  };
 }
+
+/** API answers are data, never documents to render or frame. */
+const apiSecurityHeaders: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+};
+/** Swagger UI loads its own scripts, styles and inline images from this origin, and nothing else. */
+const documentationPolicy =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** A Fastify instance with the platform's validation, serialisation, request ids and errors. */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -22,6 +46,18 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy ?? false,
+    ...(options.timeouts
+      ? {
+          requestTimeout: options.timeouts.requestMs,
+          keepAliveTimeout: options.timeouts.keepAliveMs,
+          connectionTimeout: options.timeouts.connectionMs,
+          // Node checks the request and header deadlines on this interval (30 s by default).
+          http: {
+            headersTimeout: options.timeouts.headersMs,
+            connectionsCheckingInterval: Math.min(1000, options.timeouts.headersMs),
+          },
+        }
+      : {}),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -54,7 +90,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setSerializerCompiler(zodSerializerCompiler(options.checkResponses ?? false));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
+    for (const [name, value] of Object.entries(apiSecurityHeaders)) reply.header(name, value);
+    if (request.url.startsWith('/docs')) reply.header('content-security-policy', documentationPolicy);
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
     // Time spent in the server, serialisation included, apart from the network (benchmarks, operators).
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);

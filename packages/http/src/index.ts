@@ -12,6 +12,7 @@ export { createLogger, loggerOptions, serialiseError, withoutParameters } from '
 export { createMetrics, type Metrics } from './metrics.ts';
 export { default as openapiPlugin } from './openapi.ts';
 export { operationsRoutes } from './operations-routes.ts';
-export { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
+export { installProblemHandlers, retryAfterSeconds, sendProblem, toProblem } from './problem-handler.ts';
+export { default as rateLimitPlugin, type RateLimitClass, type RateLimitSettings } from './rate-limits.ts';
 export { requireSelfOr, requireSubject, tokenSubject } from './subject-ref.ts';
 export { isZodSchema, zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';

@@ -1,6 +1,7 @@
 import { pendingMigrations } from '@credit/db';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { retryAfterSeconds } from './problem-handler.ts';
 
 /** A consumer this many failures in a row, or this far behind, makes the process not ready. */
 const stuckFailures = 3;
@@ -67,7 +68,7 @@ export async function operationsRoutes(
       const consumers = database ? await consumerStates() : [];
       const ready = database && pending.length === 0 && !consumers.some((c) => c.stuck);
       reply.code(ready ? 200 : 503);
-      if (!ready) reply.header('retry-after', '5');
+      if (!ready) reply.header('retry-after', String(retryAfterSeconds));
       return {
         status: ready ? ('ready' as const) : ('not_ready' as const),
         checks: { database, migrations: { pending }, consumers },

@@ -50,6 +50,9 @@ function byStatus(status: number | undefined): ErrorCode | undefined {
   }
 }
 
+/** How long a 503 asks the caller to wait: about the time a pool needs to reach a restarted server. */
+export const retryAfterSeconds = 5;
+
 /** Turns any error into the problem document the platform answers with. */
 export function toProblem(error: FastifyError | Error): { problem: Problem; unexpected: boolean } {
   if (error instanceof ProblemError) return { problem: error.problem, unexpected: false };
@@ -63,8 +66,9 @@ export function toProblem(error: FastifyError | Error): { problem: Problem; unex
     return { problem: makeProblem('malformed_json', 'the body is not valid JSON'), unexpected: false };
   }
   if (isConnectionError(error)) {
+    // The request may be repeated as is once the database is back; it is not a fault of the code.
     return {
-      problem: makeProblem('service_unavailable', 'the database is unavailable; retry shortly'),
+      problem: makeProblem('database_unavailable', 'the database is unavailable; retry shortly'),
       unexpected: false,
     };
   }
@@ -92,8 +96,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
   if (problem.code === 'invalid_token') {
     reply.header('www-authenticate', 'Bearer realm="credit-platform", error="invalid_token"');
   }
-  if (problem.code === 'service_unavailable' && !reply.hasHeader('retry-after'))
-    reply.header('retry-after', '5');
+  if (problem.status === 503 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(problem.status).type(problemContentType).serializer(JSON.stringify).send(body);
 }
 

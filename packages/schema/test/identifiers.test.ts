@@ -4,8 +4,10 @@ import {
   checkSubjectIdentifier,
   checkUscc,
   citizenIdCheckCharacter,
+  discloseIdentity,
   generateCitizenId,
   generateUscc,
+  type IdentityReader,
   isAdultAt,
   maskCitizenId,
   seededRandom,
@@ -127,6 +129,24 @@ describe('citizen identity number (GB 11643-1999)', () => {
     expect(isAdultAt(standardCitizenId, new Date('1967-12-30T00:00:00Z'))).toBe(false);
     expect(isAdultAt(standardCitizenId, new Date('1967-12-31T00:00:00Z'))).toBe(true);
     expect(maskCitizenId(standardCitizenId)).toBe('110105********002X');
+  });
+
+  it('masks a person to each level of the disclosure rule, and never an organisation', () => {
+    const identity = { id: standardCitizenId, name: '欧阳娜娜' };
+    const shown = (reader: IdentityReader) => discloseIdentity(reader, 'subject', 'natural_person', identity);
+    expect(shown({ as: 'self' })).toEqual(identity);
+    expect(shown({ as: 'agency', purpose: 'tender' })).toEqual({
+      id: '110105********002X',
+      name: '欧阳娜娜',
+    });
+    expect(shown({ as: 'staff' })).toEqual({ id: '110105********002X', name: '欧***' });
+    expect(shown({ as: 'platform' })).toEqual({ id: '110***********002X', name: '欧*' });
+    expect(discloseIdentity({ as: 'public' }, 'related', 'natural_person', identity)).toEqual({
+      id: '',
+      name: '',
+    });
+    const company = { id: generateUscc(seededRandom(5)), name: '淄博某有限公司' };
+    expect(discloseIdentity({ as: 'public' }, 'subject', 'legal_person', company)).toEqual(company);
   });
 });
 

@@ -1,4 +1,5 @@
 export { default as fc } from 'fast-check';
+export { captureChildLogs } from './capture-files.ts';
 export { type TestDatabaseSource, withDatabase } from './database-choice.ts';
 export { eventually } from './eventually.ts';
 export { citizenId, sourceId, uscc } from './fixtures.ts';
@@ -14,4 +15,16 @@ export {
   requestArbitrary,
 } from './fuzz/route-requests.ts';
 export { LogCapture } from './log-capture.ts';
-export { createTestPlatform, type RequestOptions, type TestPlatform } from './test-platform.ts';
+export {
+  distinctivePayloadValue,
+  findIdentifiers,
+  type Leak,
+  LogScanner,
+  scanCaptureDirectory,
+} from './log-scan.ts';
+export {
+  createTestPlatform,
+  provisionDatabase,
+  type RequestOptions,
+  type TestPlatform,
+} from './test-platform.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '@credit/auth';
 import { baseEnvironmentSchema } from '@credit/config';
-import { generateKeyMaterial } from '@credit/crypto';
+import { createKeyring, generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
 import type { DatabaseHandle, DatabaseTarget } from '@credit/db';
 import {
   buildPlatformApp,
@@ -17,6 +17,7 @@ import { createLogger } from '@credit/http';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { captureLogLine, recordSentRecords } from './capture-files.ts';
 import { withDatabase } from './database-choice.ts';
 import { LogCapture } from './log-capture.ts';
 
@@ -52,10 +53,35 @@ export interface TestPlatform {
   drainConsumers(): Promise<void>;
   /** Moves the platform clock (a true boundary); `undefined` returns to real time. */
   setNow(at: Date | undefined): void;
+  /**
+   * Stops the application and starts it again on the same database, as a redeployment would:
+   * with other keys (after a key rotation), or the same ones. `app` and `runtime` are replaced.
+   */
+  restart(options?: { keyMaterial?: KeyMaterial }): Promise<void>;
   close(): Promise<void>;
 }
 
-async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () => Promise<void> }> {
+/** A raw body as JSON, or as NDJSON lines; whatever does not parse is not a record anyway. */
+function parsedRaw(raw: string | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+/**
+ * A database of its own for one test: a copy of the migrated template on PostgreSQL, or an
+ * in-memory PGlite target when the run has no PostgreSQL. `drop` removes it.
+ */
+export async function provisionDatabase(): Promise<{ target: DatabaseTarget; drop: () => Promise<void> }> {
   const source = inject('testDatabase');
   if (source.kind === 'pglite') return { target: { kind: 'pglite' }, drop: async () => {} };
   const name = `credit_t_${source.runId}_${randomBytes(4).toString('hex')}`;
@@ -98,7 +124,7 @@ export async function createTestPlatform(
     LOG_LEVEL: 'debug',
     NODE_ENV: 'test',
   });
-  const logs = new LogCapture();
+  const logs = new LogCapture(captureLogLine);
   const logger = createLogger('debug', logs);
   const keyMaterial = generateKeyMaterial();
   const runtime = await openRuntime(env, migrationFoldersOf(services), logger, {
@@ -106,17 +132,21 @@ export async function createTestPlatform(
     keyMaterial,
   });
   let now: Date | undefined;
-  const app = await buildPlatformApp(runtime, {
-    logger,
-    services,
-    clock: () => now ?? new Date(),
-    checkResponses: true,
-  });
-  await app.ready();
+  const start = async (on: Runtime) => {
+    const started = await buildPlatformApp(on, {
+      logger,
+      services,
+      clock: () => now ?? new Date(),
+      checkResponses: true,
+    });
+    await started.ready();
+    return started;
+  };
+  let app = await start(runtime);
   const issuer = runtime.devIssuer;
   if (!issuer) throw new Error('test platforms use the development issuer');
 
-  return {
+  const platform: TestPlatform = {
     app,
     runtime,
     database: runtime.database,
@@ -138,6 +168,8 @@ export async function createTestPlatform(
       return issuer.sign(signed);
     },
     request({ method = 'GET', url, token, body, rawBody, contentType, headers = {} }) {
+      if (url.startsWith('/v1/records') && (method === 'POST' || method === 'PUT'))
+        recordSentRecords(body ?? parsedRaw(rawBody));
       const all: Record<string, string> = { ...headers };
       if (token) all.authorization = `Bearer ${token}`;
       let payload: string | undefined;
@@ -148,20 +180,32 @@ export async function createTestPlatform(
         payload = JSON.stringify(body);
         all['content-type'] = contentType ?? 'application/json';
       }
-      return app.inject({ method, url, headers: all, ...(payload !== undefined ? { payload } : {}) });
+      return platform.app.inject({
+        method,
+        url,
+        headers: all,
+        ...(payload !== undefined ? { payload } : {}),
+      });
     },
     async drainConsumers() {
       // One consumer's work can produce events for another (ingest → sanctions → query): repeat
       // until a whole pass applies nothing.
       for (let pass = 0; pass < 20; pass++) {
         let applied = 0;
-        for (const consumer of app.consumers.values()) applied += await consumer.drain();
+        for (const consumer of platform.app.consumers.values()) applied += await consumer.drain();
         if (applied === 0) return;
       }
       throw new Error('event consumers did not settle after 20 passes');
     },
     setNow(at) {
       now = at;
+    },
+    async restart(options = {}) {
+      await app.close();
+      const keyring = options.keyMaterial ? createKeyring(options.keyMaterial) : platform.runtime.keyring;
+      platform.runtime = { ...platform.runtime, keyring };
+      app = await start(platform.runtime);
+      platform.app = app;
     },
     async close() {
       await app.close();
@@ -170,4 +214,5 @@ export async function createTestPlatform(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return platform;
 }

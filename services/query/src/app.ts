@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { graphqlPlugin } from './graphql/graphql-plugin.ts';
 import queryContext, { type QuerySettings } from './plugins/query-context.ts';
@@ -12,7 +11,6 @@ export { querySchemaName } from './db/schema.ts';
 export type { QuerySettings } from './plugins/query-context.ts';
 
 export const defaultQuerySettings: QuerySettings = {
-  publicRateLimit: 60,
   feedIdleMs: 500,
   followSanctions: true,
 };
@@ -25,7 +23,6 @@ export const defaultQuerySettings: QuerySettings = {
 export default async function queryService(app: FastifyInstance, settings: Partial<QuerySettings> = {}) {
   const resolved = { ...defaultQuerySettings, ...settings };
   await app.register(queryContext, resolved);
-  await app.register(rateLimit, { global: false });
   await app.register(publicRoutes);
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);

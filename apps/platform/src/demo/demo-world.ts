@@ -2,6 +2,8 @@ import {
   type CatalogueEntry,
   catalogueEntries,
   generateCitizenId,
+  generateOrganisationName,
+  generatePersonName,
   generateUscc,
   type Random,
   type SubjectKind,
@@ -43,100 +45,27 @@ export function categoriesOf(code: string): string[] {
   return catalogueEntries.filter((entry) => providerOf(entry) === code).map((entry) => entry.code);
 }
 
-const familyNames = [
-  '王',
-  '李',
-  '张',
-  '刘',
-  '陈',
-  '杨',
-  '赵',
-  '黄',
-  '周',
-  '吴',
-  '徐',
-  '孙',
-  '胡',
-  '朱',
-  '高',
-  '林',
-];
-const givenNames = [
-  '伟',
-  '芳',
-  '娜',
-  '敏',
-  '静',
-  '丽',
-  '强',
-  '磊',
-  '军',
-  '洋',
-  '勇',
-  '艳',
-  '杰',
-  '娟',
-  '涛',
-  '明',
-];
-const companyWords = [
-  '华泰',
-  '鲁中',
-  '齐盛',
-  '博山',
-  '张店',
-  '淄川',
-  '恒通',
-  '金岭',
-  '新华',
-  '汇丰',
-  '瑞祥',
-  '宏达',
-];
-const companyTrades = [
-  '陶瓷',
-  '化工',
-  '建材',
-  '餐饮',
-  '商贸',
-  '物流',
-  '医药',
-  '机械',
-  '电子',
-  '食品',
-  '纺织',
-  '科技',
-];
-
 export interface DemoSubject {
   kind: SubjectKind;
   id: string;
   name: string;
 }
 
-function pick<T>(random: Random, list: readonly T[]): T {
-  return list[Math.floor(random() * list.length)] as T;
-}
-
 /** Subjects with valid generated identifiers: enterprises, a few institutions, and adults. */
 export function demoSubjects(count: number, random: Random = seededRandom(20_261_121)): DemoSubject[] {
   return Array.from({ length: count }, (_, i) => {
     if (i % 10 < 5)
-      return {
-        kind: 'legal_person',
-        id: generateUscc(random, '91'),
-        name: `淄博${pick(random, companyWords)}${pick(random, companyTrades)}有限公司`,
-      };
+      return { kind: 'legal_person', id: generateUscc(random, '91'), name: generateOrganisationName(random) };
     if (i % 10 === 5)
       return {
         kind: 'non_enterprise_legal_person',
         id: generateUscc(random, '12'),
-        name: `淄博市${pick(random, companyWords)}中心`,
+        name: generateOrganisationName(random, true),
       };
     return {
       kind: 'natural_person',
       id: generateCitizenId(random, 1960, 2000),
-      name: pick(random, familyNames) + pick(random, givenNames) + pick(random, givenNames),
+      name: generatePersonName(random),
     };
   });
 }

@@ -201,7 +201,7 @@ export async function withdrawRecord(
   }
   if (state.latest.status === 'withdrawn')
     return settled(tx, undefined, 'unchanged', state.latest, state.record.sourceId);
-  const set = new WriteSet(keyring);
+  const set = new WriteSet();
   const main = withdrawalOf(keyring, state, withdrawal.reasonCode, withdrawal.reason, now);
   set.versions.push(main);
   for (const person of state.latest.relatedPersons) {
@@ -249,7 +249,7 @@ export async function correctRecord(
   if (latest.fingerprint.equals(item.fingerprint))
     return settled(tx, undefined, 'unchanged', latest, record.sourceId);
 
-  const set = new WriteSet(keyring);
+  const set = new WriteSet();
   const entry = findEntry(record.category);
   const { record: validated } = item;
   const relatedStored: StoredRelatedPerson[] = item.related.map((person) => {

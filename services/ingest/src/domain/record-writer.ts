@@ -20,7 +20,6 @@ import {
   versionRef,
 } from '../transparency/record-leaf.ts';
 import { checkConsents } from './consent-check.ts';
-import { identifierAad } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
 import { type BuiltVersion, buildVersion } from './version-builder.ts';
 
@@ -63,12 +62,10 @@ class WriteSet {
   /** The log leaves of the written versions, by `recordId:version`, once flushed. */
   readonly leaves = new Map<string, LeafRef>();
 
-  constructor(private readonly keyring: Keyring) {}
-
-  subject(subjectKey: Buffer, kind: string, identifier: string, now: Date): void {
+  /** The identifier arrives encrypted under the same associated data as the version's event copy. */
+  subject(subjectKey: Buffer, kind: string, cipher: BuiltVersion['identifierCipher'], now: Date): void {
     const hex = subjectKey.toString('hex');
     if (this.subjects.has(hex)) return;
-    const cipher = this.keyring.encrypt(identifier, identifierAad(subjectKey));
     this.subjects.set(hex, {
       subjectKey,
       kind,
@@ -156,7 +153,7 @@ function createVersions(keyring: Keyring, set: WriteSet, item: PreparedRecord, n
     linkedFrom: null,
   });
   set.versions.push(main);
-  set.subject(item.subjectKey, record.subject.kind, record.subject.id, now);
+  set.subject(item.subjectKey, record.subject.kind, main.identifierCipher, now);
   for (const person of item.related) set.versions.push(createLinkedVersion(keyring, set, item, person, now));
   return main;
 }
@@ -169,7 +166,6 @@ export function createLinkedVersion(
   now: Date,
 ): BuiltVersion {
   const { record } = item;
-  set.subject(person.subjectKey, 'natural_person', person.id, now);
   set.records.push({
     recordId: person.recordId,
     subjectKey: person.subjectKey,
@@ -182,7 +178,7 @@ export function createLinkedVersion(
     relatedRole: person.role,
     createdAt: now,
   });
-  return buildVersion(keyring, {
+  const built = buildVersion(keyring, {
     recordId: person.recordId,
     sourceId: item.sourceId,
     subjectKey: person.subjectKey,
@@ -210,6 +206,8 @@ export function createLinkedVersion(
     origin: 'linked',
     linkedFrom: { recordId: item.recordId, role: person.role },
   });
+  set.subject(person.subjectKey, 'natural_person', built.identifierCipher, now);
+  return built;
 }
 
 interface ExistingVersion {
@@ -310,7 +308,7 @@ export async function writeChunk(
     }
   }
 
-  const set = new WriteSet(keyring);
+  const set = new WriteSet();
   const results = new Map<string, WriteOutcome>();
   for (const item of unique) {
     if (created.has(item.recordId)) {

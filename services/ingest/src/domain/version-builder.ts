@@ -50,6 +50,8 @@ export interface BuiltVersion {
   row: VersionRow;
   event: NewEvent<RecordEvent>;
   hash: Buffer;
+  /** The subject's identifier as encrypted for the event, for the subject directory to reuse. */
+  identifierCipher: { ciphertext: Buffer; keyId: string };
 }
 
 /** Seals a version (commitment and chain hash), encrypts its identity fields, and shapes its event. */
@@ -132,6 +134,7 @@ export function buildVersion(keyring: Keyring, input: VersionInput): BuiltVersio
   return {
     row,
     hash: sealed.hash,
+    identifierCipher: identifier,
     event: {
       type: eventTypes[input.operation],
       subjectKey: input.subjectKey,

@@ -1,6 +1,6 @@
 import type { Keyring } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
-import { maskCitizenId, maskPersonName, type RecordView } from '@credit/schema';
+import { discloseIdentity, type RecordView, type SubjectKind } from '@credit/schema';
 import { and, asc, eq } from 'drizzle-orm';
 import { records, recordVersions, subjects, tombstones } from '../db/schema.ts';
 import { identifierAad, nameAad } from '../domain/identity.ts';
@@ -35,15 +35,18 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
       return chainHolds(keyring, stored.record, stored.versions);
     },
 
-    /** The record as its provider or the credit office sees it: identity numbers masked. */
+    /**
+     * The record as its provider or the credit office handles it, by record id: persons' identities
+     * as the masking rule gives them to staff (packages/schema, disclosure.ts).
+     */
     async view(stored: StoredRecord): Promise<RecordView> {
       const { record, versions } = stored;
+      const staff = { as: 'staff' } as const;
       const [subject] = await db.select().from(subjects).where(eq(subjects.subjectKey, record.subjectKey));
       const identifier = subject
         ? keyring.decrypt(subject.keyId, subject.identifierCipher, identifierAad(record.subjectKey))
         : '';
       const latest = versions.at(-1) as VersionRow;
-      const isPerson = record.subjectKind === 'natural_person';
       const relatedIds = new Map<string, string>();
       for (const version of versions) {
         for (const person of version.relatedPersons) {
@@ -52,19 +55,19 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
           const [row] = await db.select().from(subjects).where(eq(subjects.subjectKey, key));
           relatedIds.set(
             person.subjectKey,
-            row ? maskCitizenId(keyring.decrypt(row.keyId, row.identifierCipher, identifierAad(key))) : '',
+            row ? keyring.decrypt(row.keyId, row.identifierCipher, identifierAad(key)) : '',
           );
         }
       }
+      const kind = record.subjectKind as SubjectKind;
       return {
         id: record.recordId,
         sourceId: record.sourceId,
         provider: record.providerCode,
         category: record.category,
         subject: {
-          kind: record.subjectKind as RecordView['subject']['kind'],
-          id: isPerson ? maskCitizenId(identifier) : identifier,
-          name: isPerson ? maskPersonName(decryptName(latest)) : decryptName(latest),
+          kind,
+          ...discloseIdentity(staff, 'subject', kind, { id: identifier, name: decryptName(latest) }),
         },
         origin: record.origin,
         linkedFrom: record.parentRecordId
@@ -86,14 +89,14 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
           data: v.data,
           relatedPersons: v.relatedPersons.map((p) => ({
             role: p.role as RecordView['versions'][number]['relatedPersons'][number]['role'],
-            name: maskPersonName(
-              keyring.decrypt(
+            ...discloseIdentity(staff, 'related', 'natural_person', {
+              id: relatedIds.get(p.subjectKey) ?? '',
+              name: keyring.decrypt(
                 p.keyId,
                 Buffer.from(p.nameCipher, 'base64'),
                 nameAad(Buffer.from(p.subjectKey, 'hex')),
               ),
-            ),
-            id: relatedIds.get(p.subjectKey) ?? '',
+            }),
           })),
           consentRef: v.consentRef,
           reasonCode: v.reasonCode,

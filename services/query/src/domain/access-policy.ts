@@ -1,7 +1,12 @@
 import type { Principal } from '@credit/auth';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { publicityAllows } from '@credit/schema';
+import {
+  type AuthorisationPurpose,
+  authorisationPurposes,
+  type IdentityReader,
+  publicityAllows,
+} from '@credit/schema';
 import type { AuthorisationRow } from '../repositories/authorisation-repository.ts';
 import type { RecordRow } from '../repositories/read-model-repository.ts';
 import { type AgencyRow, agencyLicensed } from '../repositories/registry-repository.ts';
@@ -131,4 +136,16 @@ export function purposeOf(viewer: Viewer): string | null {
   if (viewer.audience === 'agency') return viewer.authorisation.purpose;
   if (viewer.audience === 'government') return viewer.purpose;
   return null;
+}
+
+/** How the viewer sees identities in the answer (the masking rule of packages/schema). */
+export function identityReaderOf(viewer: Viewer): IdentityReader {
+  if (viewer.audience === 'self') return { as: 'self' };
+  if (viewer.audience === 'agency') {
+    const { purpose } = viewer.authorisation;
+    // A purpose the platform does not know (from an identity provider's consent) earns the least.
+    const known = (authorisationPurposes as readonly string[]).includes(purpose);
+    return { as: 'agency', purpose: known ? (purpose as AuthorisationPurpose) : 'other' };
+  }
+  return { as: 'official' };
 }

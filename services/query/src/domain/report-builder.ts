@@ -3,14 +3,13 @@ import { newId, platformIssuer } from '@credit/crypto';
 import {
   type CreditReport,
   catalogueVersion,
+  discloseIdentity,
   findEntry,
-  maskCitizenId,
-  maskPersonName,
   type ReportItem,
   type SubjectKind,
 } from '@credit/schema';
 import { openSubject, type RecordRow, type SubjectRow } from '../repositories/read-model-repository.ts';
-import { admits, marksOf, purposeOf, type Viewer } from './access-policy.ts';
+import { admits, identityReaderOf, marksOf, purposeOf, type Viewer } from './access-policy.ts';
 import type { SubjectRef } from './subject-key.ts';
 
 /** A read-model row as a report item; related persons are shaped by the caller (masking differs). */
@@ -35,7 +34,7 @@ export function itemOf(row: RecordRow, relatedPersons: ReportItem['relatedPerson
   };
 }
 
-/** Shapes read-model rows into report items for a viewer, with related persons masked. */
+/** Shapes read-model rows into report items for a viewer, with related persons masked for it. */
 export function reportItems(
   keyring: Keyring,
   related: Map<string, SubjectRow>,
@@ -43,6 +42,7 @@ export function reportItems(
   rows: RecordRow[],
   now: Date,
 ): ReportItem[] {
+  const reader = identityReaderOf(viewer);
   return rows
     .filter((row) => admits(viewer, row, now))
     .map((row) => {
@@ -53,8 +53,10 @@ export function reportItems(
           const opened = subject ? openSubject(keyring, subject) : { identifier: '', name: '' };
           return {
             role: person.role,
-            name: viewer.audience === 'agency' ? maskPersonName(opened.name) : opened.name,
-            id: maskCitizenId(opened.identifier),
+            ...discloseIdentity(reader, 'related', 'natural_person', {
+              id: opened.identifier,
+              name: opened.name,
+            }),
           };
         }),
       );
@@ -85,7 +87,13 @@ export function assembleReport(
     requester: { role: requesterRole(viewer), org: viewer.principal.org ?? null },
     purpose: purposeOf(viewer),
     authorisationId: viewer.audience === 'agency' ? viewer.authorisation.authorisationId : null,
-    subject: { kind: identity.kind, id: subject.identifier, name: identity.name },
+    subject: {
+      kind: identity.kind,
+      ...discloseIdentity(identityReaderOf(viewer), 'subject', identity.kind, {
+        id: subject.identifier,
+        name: identity.name,
+      }),
+    },
     catalogueVersion,
     items,
   };

@@ -1,12 +1,19 @@
 import type { Principal } from '@credit/auth';
+import { isConnectionError } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { selfAuthorisingRoute } from '@credit/http';
-import type { ReportItem } from '@credit/schema';
+import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
 import { entriesInForce } from '../consumers/sanctions-projection.ts';
-import { isSelf, resolveViewer, type Viewer, type ViewerRequest } from '../domain/access-policy.ts';
+import {
+  identityReaderOf,
+  isSelf,
+  resolveViewer,
+  type Viewer,
+  type ViewerRequest,
+} from '../domain/access-policy.ts';
 import { readFiles } from '../domain/file-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
 import { accessLogView } from '../repositories/access-log-repository.ts';
@@ -101,13 +108,17 @@ export async function graphqlPlugin(app: FastifyInstance) {
     const row = await context.readModel.subject(ref.key);
     if (!row && viewer.audience === 'government')
       throw new ProblemError('not_found', 'no records about this subject');
+    const kind = (row?.kind ??
+      (ref.scheme === 'citizen_id' ? 'natural_person' : 'legal_person')) as SubjectKind;
     return {
       ref,
       request,
       viewer,
-      kind: row?.kind ?? (ref.scheme === 'citizen_id' ? 'natural_person' : 'legal_person'),
-      id: ref.identifier,
-      name: row ? openSubject(app.keyring, row).name : '',
+      kind,
+      ...discloseIdentity(identityReaderOf(viewer), 'subject', kind, {
+        id: ref.identifier,
+        name: row ? openSubject(app.keyring, row).name : '',
+      }),
       audience: viewer.audience,
     };
   }
@@ -156,6 +167,12 @@ export async function graphqlPlugin(app: FastifyInstance) {
             nodes: error.nodes,
             path: error.path,
             extensions: { code: 'bad_request', status: 400 },
+          }).toJSON();
+        }
+        if (isConnectionError(original)) {
+          return new GraphQLError('the database is unavailable; retry shortly', {
+            path: error.path,
+            extensions: { code: 'database_unavailable', status: 503 },
           }).toJSON();
         }
         ctx.reply?.log.error({ err: original }, 'unexpected GraphQL error');

@@ -21,7 +21,8 @@ import { createRegistryRepository } from '../repositories/registry-repository.ts
 
 export interface QuerySettings {
   /** Requests per minute per client on the public disclosure route. */
-  publicRateLimit: number;
+  /** Overrides the platform's RATE_LIMIT_PUBLIC_PER_MINUTE for the disclosure route. */
+  publicRateLimit?: number;
   /** Longest wait between feed polls when no notification arrives. */
   feedIdleMs: number;
   /** Whether to follow the sanctions feed for list status (off where no sanctions service runs). */

@@ -1,3 +1,4 @@
+import { actorOf } from '@credit/auth';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
@@ -53,7 +54,7 @@ export async function objectionRoutes(app: FastifyInstance) {
       const body = request.body as z.infer<typeof objectionRequestSchema>;
       const subject = callerSubject(app.keyring, principal);
       const row = await inTransaction(app.db, (tx) =>
-        fileObjection(tx, context, subject.key, body, principal.sub),
+        fileObjection(tx, context, subject.key, body, actorOf(principal)),
       );
       reply.code(201).header('location', `/v1/objections/${row.objectionId}`);
       return objectionView(app.db, row, context.clock());

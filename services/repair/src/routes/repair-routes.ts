@@ -1,3 +1,4 @@
+import { actorOf } from '@credit/auth';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
@@ -80,7 +81,7 @@ export async function repairRoutes(app: FastifyInstance) {
       const body = request.body as z.infer<typeof repairRequestSchema>;
       const subject = callerSubject(app.keyring, principal);
       const row = await inTransaction(app.db, (tx) =>
-        fileRepair(tx, context, subject.key, body, principal.sub),
+        fileRepair(tx, context, subject.key, body, actorOf(principal)),
       );
       reply.code(201).header('location', `/v1/repairs/${row.repairId}`);
       return repairView(app.db, row, context.clock());
@@ -190,7 +191,7 @@ export async function repairRoutes(app: FastifyInstance) {
         const current = await lockRepair(tx, id);
         if (!current.subjectKey.equals(subject.key))
           throw new ProblemError('not_found', 'no such repair application');
-        return supplementRepair(tx, context, current, body.evidence, principal.sub);
+        return supplementRepair(tx, context, current, body.evidence, actorOf(principal));
       });
       return repairView(app.db, row, context.clock());
     },

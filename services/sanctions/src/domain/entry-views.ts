@@ -1,17 +1,17 @@
 import type { Keyring } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { type ListEntryView, maskCitizenId, maskPersonName } from '@credit/schema';
+import { discloseIdentity, type IdentityReader, type ListEntryView, type SubjectKind } from '@credit/schema';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { entryHistory, measures, subjects } from '../db/schema.ts';
 import type { EntryRow } from './list-procedure.ts';
 import { toMeasure } from './verdicts.ts';
 
-/** Entries as the API shows them, with measures, history and the subject (persons masked unless `reveal`). */
+/** Entries as the API shows them, with measures, history and the subject as `reader` may see it. */
 export async function entryViews(
   executor: Executor,
   keyring: Keyring,
   entries: EntryRow[],
-  reveal: boolean,
+  reader: IdentityReader,
 ): Promise<ListEntryView[]> {
   if (entries.length === 0) return [];
   const allMeasures = new Map((await executor.select().from(measures)).map((m) => [m.code, m]));
@@ -30,7 +30,6 @@ export async function entryViews(
       ? keyring.decrypt(subject.keyId, subject.identifierCipher, aad('identifier:'))
       : '';
     const name = subject ? keyring.decrypt(subject.keyId, subject.nameCipher, aad('name:')) : '';
-    const person = entry.subjectKind === 'natural_person';
     const history = await executor
       .select()
       .from(entryHistory)
@@ -40,8 +39,7 @@ export async function entryViews(
       id: entry.entryId,
       subject: {
         kind: entry.subjectKind as ListEntryView['subject']['kind'],
-        id: person && !reveal ? maskCitizenId(identifier) : identifier,
-        name: person && !reveal ? maskPersonName(name) : name,
+        ...discloseIdentity(reader, 'subject', entry.subjectKind as SubjectKind, { id: identifier, name }),
       },
       listKind: entry.listKind,
       domain: entry.domain as ListEntryView['domain'],

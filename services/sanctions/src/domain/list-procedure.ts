@@ -6,10 +6,11 @@ import { ProblemError } from '@credit/errors';
 import { appendEvents, type NewEvent } from '@credit/events';
 import {
   addMonths,
+  discloseIdentifier,
   type ListingChange,
-  maskCitizenId,
   type RuleDefinition,
   ruleDefinitionSchema,
+  type SubjectKind,
 } from '@credit/schema';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import {
@@ -91,7 +92,7 @@ function sameBasis(a: BasisRef[], b: BasisRef[]): boolean {
   );
 }
 
-/** What platforms, webhooks and the query service learn of an entry: persons only masked. */
+/** What platforms, webhooks and the query service learn of an entry: persons as platforms may see them. */
 export function listingChangeOf(
   entry: EntryRow,
   identifier: string,
@@ -107,7 +108,7 @@ export function listingChangeOf(
       id: entry.entryId,
       subject: {
         kind: entry.subjectKind as ListingChange['entry']['subject']['kind'],
-        id: entry.subjectKind === 'natural_person' ? maskCitizenId(identifier) : identifier,
+        id: discloseIdentifier({ as: 'platform' }, 'subject', entry.subjectKind as SubjectKind, identifier),
       },
       listKind: entry.listKind,
       domain: entry.domain,

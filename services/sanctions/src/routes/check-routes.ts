@@ -22,7 +22,7 @@ export async function checkRoutes(app: FastifyInstance) {
   app.post(
     '/v1/checks',
     {
-      config: { auth: { roles: ['government', 'admin', 'platform'] } },
+      config: { auth: { roles: ['government', 'admin', 'platform'] }, rateLimit: app.rateLimitFor('checks') },
       schema: {
         tags: ['sanctions'],
         summary: 'Check a subject before an action (licence, subsidy, tender, platform entry…)',

@@ -42,7 +42,7 @@ export async function entryRoutes(app: FastifyInstance) {
         .where(and(...conditions))
         .orderBy(desc(listEntries.updatedAt))
         .limit(limit);
-      return { items: await entryViews(app.db, app.keyring, rows, false) };
+      return { items: await entryViews(app.db, app.keyring, rows, { as: 'staff' }) };
     },
   );
 
@@ -61,7 +61,7 @@ export async function entryRoutes(app: FastifyInstance) {
       const { id } = request.params as z.infer<typeof byId>;
       const [row] = await app.db.select().from(listEntries).where(eq(listEntries.entryId, id));
       if (!row) throw new ProblemError('not_found', 'no such list entry');
-      const [view] = await entryViews(app.db, app.keyring, [row], false);
+      const [view] = await entryViews(app.db, app.keyring, [row], { as: 'staff' });
       return view;
     },
   );
@@ -118,7 +118,7 @@ export async function entryRoutes(app: FastifyInstance) {
         .from(listEntries)
         .where(eq(listEntries.parentEntryId, decided.entryId));
       await app.sanctions.listing.refreshSubjects([decided.subjectKey, ...linked.map((l) => l.subjectKey)]);
-      const [view] = await entryViews(app.db, app.keyring, [decided], false);
+      const [view] = await entryViews(app.db, app.keyring, [decided], { as: 'staff' });
       return view;
     },
   );
@@ -138,10 +138,8 @@ export async function entryRoutes(app: FastifyInstance) {
       const { id } = request.params as z.infer<typeof bySubject>;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
-      if (
-        !principal.roles.includes('admin') &&
-        !tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key)
-      ) {
+      const self = tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key) ?? false;
+      if (!self && !principal.roles.includes('admin')) {
         throw new ProblemError('forbidden', 'only the subject and the credit office read these');
       }
       const rows = await app.db
@@ -149,7 +147,9 @@ export async function entryRoutes(app: FastifyInstance) {
         .from(listEntries)
         .where(eq(listEntries.subjectKey, subject.key))
         .orderBy(desc(listEntries.proposedAt));
-      return { items: await entryViews(app.db, app.keyring, rows, true) };
+      return {
+        items: await entryViews(app.db, app.keyring, rows, self ? { as: 'self' } : { as: 'official' }),
+      };
     },
   );
 }

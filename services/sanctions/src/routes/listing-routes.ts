@@ -2,13 +2,15 @@ import { ProblemError } from '@credit/errors';
 import { decodeCursor, encodeCursor } from '@credit/events';
 import { principalOf, requireSubject } from '@credit/http';
 import {
+  discloseIdentifier,
+  type IdentityReader,
   listingChangeSchema,
   listingStatusBatchSchema,
   listingStatusSchema,
   type SubjectRef,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { standing, triggeredMeasures } from '../domain/verdicts.ts';
 
@@ -27,15 +29,20 @@ type ListingStatus = z.infer<typeof listingStatusSchema>;
  * measures only, never which entries or records lie behind them.
  */
 export async function listingRoutes(app: FastifyInstance) {
+  /** Platforms see merchants who are persons minimally; the credit office names them to look them up. */
+  const readerOf = (request: FastifyRequest): IdentityReader =>
+    principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
+
   const cache = app.sanctions.listing;
-  function statuses(subjects: SubjectRef[]): ListingStatus[] {
+  function statuses(subjects: SubjectRef[], reader: IdentityReader): ListingStatus[] {
     const now = app.clock();
     const allMeasures = cache.measures();
     return subjects.map((subject) => {
       const inForce = standing(cache.entriesOf(subject.key), now);
       const person = subject.scheme === 'citizen_id';
+      const kind = person ? 'natural_person' : 'legal_person';
       return {
-        subject: { kind: person ? 'natural_person' : 'legal_person', id: subject.identifier },
+        subject: { kind, id: discloseIdentifier(reader, 'subject', kind, subject.identifier) },
         status: {
           red: inForce.some((e) => e.listKind === 'red'),
           black: inForce.some((e) => e.listKind === 'black'),
@@ -64,17 +71,19 @@ export async function listingRoutes(app: FastifyInstance) {
   app.get(
     '/v1/listing-status/:subjectId',
     {
-      config: { auth: { roles: ['platform', 'admin'] } },
+      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
       schema: {
         tags: ['listing'],
         summary: 'A merchant’s red/black/watch status',
+        description:
+          'A merchant who is a person is answered with a masked identity number (370***********123X); the credit office sees it whole.',
         params: bySubject,
         response: { 200: listingStatusSchema },
       },
     },
     async (request) => {
       const { subjectId } = request.params as z.infer<typeof bySubject>;
-      const [status] = statuses([requireSubject(app.keyring, subjectId, 'subjectId')]);
+      const [status] = statuses([requireSubject(app.keyring, subjectId, 'subjectId')], readerOf(request));
       return status;
     },
   );
@@ -82,10 +91,12 @@ export async function listingRoutes(app: FastifyInstance) {
   app.post(
     '/v1/listing-status',
     {
-      config: { auth: { roles: ['platform', 'admin'] } },
+      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
       schema: {
         tags: ['listing'],
         summary: `Status of up to ${app.sanctions.settings.maxBatchSubjects} merchants at once`,
+        description:
+          'In the order asked. Merchants who are persons are answered with masked identity numbers (370***********123X).',
         body: listingStatusBatchSchema,
         response: { 200: z.object({ items: z.array(listingStatusSchema) }) },
       },
@@ -96,7 +107,10 @@ export async function listingRoutes(app: FastifyInstance) {
       if (subjects.length > limit)
         throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
       return {
-        items: statuses(subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`))),
+        items: statuses(
+          subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
+          readerOf(request),
+        ),
       };
     },
   );

@@ -3,11 +3,12 @@ import { ProblemError } from '@credit/errors';
 import { appendEvents } from '@credit/events';
 import { principalOf } from '@credit/http';
 import {
-  maskCitizenId,
+  discloseIdentifier,
   measureSchema,
   measureUpdateSchema,
   ruleDefinitionSchema,
   ruleSchema,
+  type SubjectKind,
   zodIssuesToErrors,
 } from '@credit/schema';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
@@ -184,7 +185,7 @@ export async function ruleRoutes(app: FastifyInstance) {
           matches.push({
             subject: {
               kind: subject.kind,
-              id: subject.kind === 'natural_person' ? maskCitizenId(identifier) : identifier,
+              id: discloseIdentifier({ as: 'staff' }, 'subject', subject.kind as SubjectKind, identifier),
             },
             basis: evaluation.basis.map((r) => r.recordId),
             explanation: evaluation.explanation,

@@ -1,3 +1,4 @@
+import { actorOf } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
 import { checkSubjectIdentifier, consentGrantSchema, consentSchema, prefixedId } from '@credit/schema';
@@ -111,7 +112,7 @@ export async function consentRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof byId>;
-      const consent = await consents.revoke(ownKey(request), id, principalOf(request).sub, app.clock());
+      const consent = await consents.revoke(ownKey(request), id, actorOf(principalOf(request)), app.clock());
       if (!consent) throw new ProblemError('not_found', 'no such consent of yours');
       return consent;
     },

@@ -29,14 +29,16 @@ function publicItem(row: RecordRow): ReportItem {
  */
 export async function publicRoutes(app: FastifyInstance) {
   const { readModel, settings } = app.queryService;
+  const publicLimit = app.rateLimitFor('public', settings.publicRateLimit);
   app.get(
     '/v1/public/subjects/:uscc',
     {
-      config: { auth: 'public', rateLimit: { max: settings.publicRateLimit, timeWindow: 60_000 } },
+      config: { auth: 'public', rateLimit: publicLimit },
       schema: {
         tags: ['public'],
         summary: 'Publicly disclosed information about an organisation (双公示)',
-        description: `Rate-limited to ${settings.publicRateLimit} requests a minute per client.`,
+        description:
+          'Rate-limited per client (RATE_LIMIT_PUBLIC_PER_MINUTE, 60 a minute by default); beyond it 429 with Retry-After.',
         params: byUscc,
         response: { 200: publicDisclosureSchema },
       },

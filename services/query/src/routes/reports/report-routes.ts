@@ -53,7 +53,7 @@ export async function reportRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'A signed credit report on a subject, as the caller may see it',
         description:
-          'The subject sees everything about them, each item marked (withdrawn, expired, disputed, repaired). An agency needs a live authorisation naming it (header `X-Credit-Authorisation`; each report uses it once) and sees public and authorised items in scope and in their display period. A government department states a `purpose` and sees the classes of its remit. Every read but the subject’s own is logged. The report is signed: verify with POST /v1/reports/verify or the keys at /.well-known/jwks.json.',
+          'The subject sees everything about them, each item marked (withdrawn, expired, disputed, repaired). An agency needs a live authorisation naming it (header `X-Credit-Authorisation`; each report uses it once) and sees public and authorised items in scope and in their display period. A government department states a `purpose` and sees the classes of its remit. Every read but the subject’s own is logged. Persons’ identity numbers and names are shown as the caller’s footing allows (docs/security.md: in full to the subject and departments, by purpose to agencies; related persons masked). The report is signed: verify with POST /v1/reports/verify or the keys at /.well-known/jwks.json.',
         params: bySubject,
         querystring: reportQuery,
         headers: reportHeaders,

@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { openDevIssuer, type Role } from '@credit/auth';
+import { captureChildLogs } from '@credit/testing';
+
+/**
+ * The all-in-one server as a child process on a real port: the `npm start` entry point, run by
+ * node itself (not through npm and a shell), so that a signal reaches the server and nothing else.
+ */
+const root = resolve(import.meta.dirname, '../../../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Everything the process wrote, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves with the exit code or signal once the process has ended. */
+  exited: Promise<number | string>;
+  alive(): boolean;
+  /** Sends the signal (SIGKILL: no handler runs, nothing is flushed) and waits for the end. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const chunks: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/platform/src/server.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk) => chunks.push(String(chunk)));
+  child.stderr?.on('data', (chunk) => chunks.push(String(chunk)));
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      // The suite-wide log scan reads what this server logged too.
+      captureChildLogs(chunks.join(''));
+      resolveExit(signal ?? code ?? -1);
+    }),
+  );
+  const server: ServerProcess = {
+    baseUrl,
+    child,
+    output: () => chunks.join(''),
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async stop(signal = 'SIGTERM') {
+      if (server.alive()) child.kill(signal);
+      return exited;
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!server.alive()) throw new Error(`the server exited at start:\n${server.output()}`);
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop('SIGKILL');
+      throw new Error(`the server did not start within ${timeoutMs} ms:\n${server.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Tokens from the development issuer the server finds under the same DATA_DIR. */
+export async function devTokens(dataDir: string) {
+  const issuer = await openDevIssuer(dataDir);
+  return (role: Role, org: string) => issuer.sign({ roles: [role], org, ttlSeconds: 3600 });
+}

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './server-process.ts';
+
+/**
+ * A PostgreSQL cluster of the test's own, made with the machine's binaries, that the test may
+ * stop and start at will. initdb refuses to run as root, so as root every command runs as the
+ * `postgres` user over a directory that user owns.
+ */
+const run = promisify(execFile);
+const binDir = process.env.POSTGRES_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+
+export function postgresBinariesPresent(): boolean {
+  return ['initdb', 'pg_ctl'].every((tool) => existsSync(join(binDir, tool)));
+}
+
+export interface ThrowawayCluster {
+  url: string;
+  /** `pg_ctl stop -m fast`: open sessions are terminated, committed work is kept. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the cluster whatever its state and removes its files. */
+  destroy(): Promise<void>;
+  log(): Promise<string>;
+}
+
+async function asPostgres(tool: string, args: string[]): Promise<string> {
+  const command = join(binDir, tool);
+  const { stdout } = asRoot
+    ? await run('runuser', ['-u', 'postgres', '--', command, ...args])
+    : await run(command, args);
+  return stdout;
+}
+
+export async function startCluster(): Promise<ThrowawayCluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'credit-pgcluster-'));
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: group } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(group.trim()));
+  }
+  const data = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  const port = await freePort();
+  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
+  const start = async () => {
+    await asPostgres('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '30', 'start']);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    async stop() {
+      await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
+    },
+    async destroy() {
+      await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+    log: () => readFile(logFile, 'utf8').catch(() => ''),
+  };
+}
