@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey as NodeJsonWebKey, randomUUID, sign } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  CompactSign,
   compactVerify,
   createLocalJWKSet,
   exportJWK,
@@ -48,6 +47,8 @@ interface SigningKeyFile {
 
 async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
   const privateKey = await importJWK(file.privateJwk, 'ES256');
+  // The same key for Node's own signer: detached report signatures are made here directly.
+  const nodeKey = createPrivateKey({ key: file.privateJwk as NodeJsonWebKey, format: 'jwk' });
   const jwks = { keys: [{ ...file.publicJwk, kid: file.kid, alg: 'ES256', use: 'sig' }] };
   const keySet = createLocalJWKSet(jwks);
   return {
@@ -72,12 +73,17 @@ async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
       });
       return payload;
     },
+    // RFC 7515 by hand rather than through jose's CompactSign: its base64url of a 400 KB report
+    // went through a UTF-8 string and btoa, 70 % of a report's time; Buffer's is native. The
+    // result is the same compact JWS with the payload left out, verified below by jose.
     async signDetached(payload, typ) {
-      const compact = await new CompactSign(new TextEncoder().encode(payload))
-        .setProtectedHeader({ alg: 'ES256', kid: file.kid, typ })
-        .sign(privateKey);
-      const [header, , signature] = compact.split('.');
-      return `${header}..${signature}`;
+      const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: file.kid, typ })).toString('base64url');
+      const signingInput = `${header}.${Buffer.from(payload, 'utf8').toString('base64url')}`;
+      const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), {
+        key: nodeKey,
+        dsaEncoding: 'ieee-p1363',
+      });
+      return `${header}..${signature.toString('base64url')}`;
     },
     async verifyDetached(jws, payload, typ) {
       const parts = jws.split('.');
