@@ -7,19 +7,19 @@
  * same records' JSON.stringify + JSON.parse as a floor no implementation can go below.
  */
 import { cpus } from 'node:os';
-import { createKeyring, generateKeyMaterial, genesisHash } from '@credit/crypto';
+import { createKeyring, generateKeyMaterial } from '@credit/crypto';
 import { bulkDocument } from '@credit/db';
 import {
   catalogueEntries,
   generateCitizenId,
   generateUscc,
   seededRandom,
-  type ValidatedRecord,
   validateRecordInput,
 } from '@credit/schema';
 import { ingestOutbox, recordVersions } from '../services/ingest/src/db/schema.ts';
-import { type PreparedRecord, prepareRecord } from '../services/ingest/src/domain/prepared-record.ts';
-import { type BuiltVersion, buildVersion } from '../services/ingest/src/domain/version-builder.ts';
+import { prepareRecord } from '../services/ingest/src/domain/prepared-record.ts';
+import { pushedVersion } from '../services/ingest/src/domain/record-writer.ts';
+import type { BuiltVersion } from '../services/ingest/src/domain/version-builder.ts';
 
 const count = Number(process.env.BENCH_RECORDS ?? 5_000);
 const passes = Number(process.env.BENCH_PASSES ?? 5);
@@ -68,37 +68,7 @@ const validated = raws.map((raw) => {
 });
 const prepared = validated.map((record, i) => prepareRecord(keyring, provider, `CPU-${i}`, record, i));
 
-function versionOf(item: PreparedRecord, record: ValidatedRecord): BuiltVersion {
-  return buildVersion(keyring, {
-    recordId: item.recordId,
-    sourceId: item.sourceId,
-    subjectKey: item.subjectKey,
-    subjectKind: record.subject.kind,
-    identifier: record.subject.id,
-    subjectName: record.subject.name,
-    version: 1,
-    operation: 'create',
-    status: 'active',
-    provider,
-    category: record.entry.code,
-    occurredAt: record.occurredAt,
-    receivedAt: now,
-    severity: record.severity ?? null,
-    publicity: record.publicity,
-    displayUntil: record.displayUntil,
-    data: record.data,
-    relatedPersons: [],
-    consentRef: null,
-    reasonCode: null,
-    reason: null,
-    fingerprint: item.fingerprint,
-    content: item.content,
-    prevHash: genesisHash,
-    origin: 'pushed',
-    linkedFrom: null,
-  });
-}
-const versions = prepared.map((item, i) => versionOf(item, validated[i] as ValidatedRecord));
+const versions = prepared.map((item) => pushedVersion(keyring, item, now));
 const chunks: BuiltVersion[][] = [];
 for (let i = 0; i < versions.length; i += 500) chunks.push(versions.slice(i, i + 500));
 
@@ -118,7 +88,7 @@ const stages: [string, number][] = [
   ],
   [
     'seal and encrypt the version, shape its event',
-    timed(prepared, (item, i) => versionOf(item, validated[i] as ValidatedRecord)),
+    timed(prepared, (item) => pushedVersion(keyring, item, now)),
   ],
   [
     'serialise version and event rows for the bulk statements',

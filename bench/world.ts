@@ -6,7 +6,7 @@
  * through the API. Not loaded: ingest's transparency log leaves and the repair service's
  * projections, which no measured route reads.
  */
-import { genesisHash, type Keyring, newId } from '@credit/crypto';
+import { type Keyring, newId } from '@credit/crypto';
 import {
   catalogueEntries,
   citizenIdCheckCharacter,
@@ -26,8 +26,7 @@ import {
   recordVersions,
 } from '../services/ingest/src/db/schema.ts';
 import { prepareRecord } from '../services/ingest/src/domain/prepared-record.ts';
-import { WriteSet } from '../services/ingest/src/domain/record-writer.ts';
-import { buildVersion } from '../services/ingest/src/domain/version-builder.ts';
+import { pushedVersion, WriteSet } from '../services/ingest/src/domain/record-writer.ts';
 import { readModelRowOf } from '../services/query/src/consumers/ingest-projection.ts';
 import { listEntryRowOf } from '../services/query/src/consumers/sanctions-projection.ts';
 import {
@@ -365,34 +364,7 @@ class WorldBuilder {
         subject: { kind: subject.kind, id: subject.id, name: subject.name },
       };
       const item = prepareRecord(keyring, worldProvider, sourceId, record, r);
-      const built = buildVersion(keyring, {
-        recordId: item.recordId,
-        sourceId,
-        subjectKey: item.subjectKey,
-        subjectKind: record.subject.kind,
-        identifier: record.subject.id,
-        subjectName: record.subject.name,
-        version: 1,
-        operation: 'create',
-        status: 'active',
-        provider: worldProvider,
-        category: record.entry.code,
-        occurredAt: record.occurredAt,
-        receivedAt: now,
-        severity: record.severity ?? null,
-        publicity: record.publicity,
-        displayUntil: record.displayUntil,
-        data: record.data,
-        relatedPersons: [],
-        consentRef: null,
-        reasonCode: null,
-        reason: null,
-        fingerprint: item.fingerprint,
-        content: item.content,
-        prevHash: genesisHash,
-        origin: 'pushed',
-        linkedFrom: null,
-      });
+      const built = pushedVersion(keyring, item, now);
       if (r === 0) set.subject(item.subjectKey, record.subject.kind, built.identifierCipher, now);
       this.push('ingestRecords', {
         recordId: item.recordId,

@@ -6,7 +6,12 @@ import { type DatabaseHandle, openDatabase } from '@credit/db';
 import { findEntry } from '@credit/schema';
 import { provisionDatabase, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { devTokens, type ServerProcess, startServer } from './support/server-process.ts';
+import {
+  devTokens,
+  registerLicenceProvider,
+  type ServerProcess,
+  startServer,
+} from './support/server-process.ts';
 
 /**
  * kill -9 in the middle of a batch: the all-in-one server as a child process on PostgreSQL, a
@@ -63,16 +68,7 @@ beforeAll(async () => {
     poolSize: 2,
     applicationName: 'crash-test',
   });
-  const registered = await fetch(`${server.baseUrl}/v1/providers`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await token('admin', 'credit-office')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ code: providerCode, name: '淄博市行政审批服务局', categories: ['org_licence'] }),
-  });
-  expect(registered.status).toBe(201);
-  providerToken = await token('provider', providerCode);
+  providerToken = await registerLicenceProvider(server, token, providerCode);
 }, 90_000);
 
 afterAll(async () => {

@@ -5,7 +5,12 @@ import { type DatabaseHandle, openDatabase } from '@credit/db';
 import { findEntry } from '@credit/schema';
 import { uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTokens, type ServerProcess, startServer } from './support/server-process.ts';
+import {
+  devTokens,
+  registerLicenceProvider,
+  type ServerProcess,
+  startServer,
+} from './support/server-process.ts';
 import { postgresBinariesPresent, startCluster, type ThrowawayCluster } from './support/throwaway-cluster.ts';
 
 /**
@@ -36,16 +41,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'credit-pgrestart-'));
   const token = await devTokens(dataDir);
   server = await startServer({ DATABASE_URL: cluster.url, DATA_DIR: dataDir });
-  const registered = await fetch(`${server.baseUrl}/v1/providers`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await token('admin', 'credit-office')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ code: providerCode, name: '淄博市行政审批服务局', categories: ['org_licence'] }),
-  });
-  expect(registered.status).toBe(201);
-  providerToken = await token('provider', providerCode);
+  providerToken = await registerLicenceProvider(server, token, providerCode);
 }, 90_000);
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { openDevIssuer, type Role } from '@credit/auth';
 import { captureChildLogs } from '@credit/testing';
+import { expect } from 'vitest';
 
 /**
  * The all-in-one server as a child process on a real port: the `npm start` entry point, run by
@@ -90,4 +91,22 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
 export async function devTokens(dataDir: string) {
   const issuer = await openDevIssuer(dataDir);
   return (role: Role, org: string) => issuer.sign({ roles: [role], org, ttlSeconds: 3600 });
+}
+
+/** Registers a department allowed to push licences (行政许可) and answers its provider token. */
+export async function registerLicenceProvider(
+  server: ServerProcess,
+  token: Awaited<ReturnType<typeof devTokens>>,
+  code: string,
+): Promise<string> {
+  const registered = await fetch(`${server.baseUrl}/v1/providers`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await token('admin', 'credit-office')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ code, name: '淄博市行政审批服务局', categories: ['org_licence'] }),
+  });
+  expect(registered.status).toBe(201);
+  return token('provider', code);
 }

@@ -117,14 +117,10 @@ function storedRelated(keyring: Keyring, item: PreparedRecord): StoredRelatedPer
   });
 }
 
-/**
- * Version 1 of a pushed record and of the records kept against its related persons. The pushed
- * record's directory row is inserted beforehand (that insert is what detects a duplicate).
- */
-function createVersions(keyring: Keyring, set: WriteSet, item: PreparedRecord, now: Date): BuiltVersion {
+/** Version 1 of a pushed record, sealed and encrypted (the benches build their worlds with it too). */
+export function pushedVersion(keyring: Keyring, item: PreparedRecord, now: Date): BuiltVersion {
   const { record } = item;
-  const severity = record.severity ?? null;
-  const main = buildVersion(keyring, {
+  return buildVersion(keyring, {
     recordId: item.recordId,
     sourceId: item.sourceId,
     subjectKey: item.subjectKey,
@@ -138,7 +134,7 @@ function createVersions(keyring: Keyring, set: WriteSet, item: PreparedRecord, n
     category: record.entry.code,
     occurredAt: record.occurredAt,
     receivedAt: now,
-    severity,
+    severity: record.severity ?? null,
     publicity: record.publicity,
     displayUntil: record.displayUntil,
     data: record.data,
@@ -152,6 +148,15 @@ function createVersions(keyring: Keyring, set: WriteSet, item: PreparedRecord, n
     origin: 'pushed',
     linkedFrom: null,
   });
+}
+
+/**
+ * Version 1 of a pushed record and of the records kept against its related persons. The pushed
+ * record's directory row is inserted beforehand (that insert is what detects a duplicate).
+ */
+function createVersions(keyring: Keyring, set: WriteSet, item: PreparedRecord, now: Date): BuiltVersion {
+  const { record } = item;
+  const main = pushedVersion(keyring, item, now);
   set.versions.push(main);
   set.subject(item.subjectKey, record.subject.kind, main.identifierCipher, now);
   for (const person of item.related) set.versions.push(createLinkedVersion(keyring, set, item, person, now));

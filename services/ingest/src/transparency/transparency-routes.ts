@@ -12,7 +12,7 @@ import {
   subjectEntriesSchema,
   subjectLogQuerySchema,
 } from '@credit/schema';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type CheckpointRow, issueCheckpoint, latestCheckpoint, signedCheckpointOf } from './checkpointer.ts';
 import { consistencyProof, inclusionProof, readLeaves } from './log-store.ts';
@@ -195,6 +195,27 @@ export async function transparencyRoutes(app: FastifyInstance) {
     },
   );
 
+  /** A page of a subject's leaves (of one kind) in a checkpoint's tree, for the subject or the credit office. */
+  async function subjectLeafPage(request: FastifyRequest, kind?: string) {
+    const { id } = request.params as z.infer<typeof bySubject>;
+    const query = request.query as z.infer<typeof subjectLogQuerySchema>;
+    const subject = requireSubject(app.keyring, id);
+    requireSelfOr(
+      app.keyring,
+      principalOf(request),
+      subject,
+      ['admin'],
+      'only the subject and the credit office read this',
+    );
+    const checkpoint = await chosenCheckpoint(app.db, query.treeSize);
+    const page = await subjectLeaves(app.db, subject.key, checkpoint.treeSize, {
+      ...(kind ? { kind } : {}),
+      after: query.cursor === undefined ? -1 : Number(query.cursor),
+      limit: query.limit,
+    });
+    return { subject, checkpoint, page };
+  }
+
   app.get(
     '/v1/transparency/subjects/:id/entries',
     {
@@ -208,21 +229,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const query = request.query as z.infer<typeof subjectLogQuerySchema>;
-      const subject = requireSubject(app.keyring, id);
-      requireSelfOr(
-        app.keyring,
-        principalOf(request),
-        subject,
-        ['admin'],
-        'only the subject and the credit office read this',
-      );
-      const checkpoint = await chosenCheckpoint(app.db, query.treeSize);
-      const page = await subjectLeaves(app.db, subject.key, checkpoint.treeSize, {
-        after: query.cursor === undefined ? -1 : Number(query.cursor),
-        limit: query.limit,
-      });
+      const { checkpoint, page } = await subjectLeafPage(request);
       return {
         checkpoint: checkpointView(checkpoint),
         items: page.items.map(subjectLeafView),
@@ -246,22 +253,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const query = request.query as z.infer<typeof subjectLogQuerySchema>;
-      const subject = requireSubject(app.keyring, id);
-      requireSelfOr(
-        app.keyring,
-        principalOf(request),
-        subject,
-        ['admin'],
-        'only the subject and the credit office read this',
-      );
-      const checkpoint = await chosenCheckpoint(app.db, query.treeSize);
-      const page = await subjectLeaves(app.db, subject.key, checkpoint.treeSize, {
-        kind: 'access',
-        after: query.cursor === undefined ? -1 : Number(query.cursor),
-        limit: query.limit,
-      });
+      const { subject, checkpoint, page } = await subjectLeafPage(request, 'access');
       const { count, proof } = await accessMapProof(app.db, subject.key, checkpoint.treeSize);
       return {
         checkpoint: checkpointView(checkpoint),
