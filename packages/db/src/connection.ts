@@ -22,6 +22,12 @@ export interface DatabaseHandle {
   execScript(sqlText: string): Promise<void>;
   /** A parameterised query returning rows, for the few statements drizzle cannot express. */
   query<T extends Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * A hot statement prepared once per pooled connection under `name` (parsed and planned once,
+   * then only bound and executed): for the few statements run thousands of times a second.
+   * The same name must always carry the same text.
+   */
+  prepared<T extends Record<string, unknown>>(name: string, sqlText: string, params: unknown[]): Promise<T[]>;
   /** Runs `work` on a single dedicated connection. */
   withSession<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T>;
   /**
@@ -88,6 +94,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
         const result = await pool.query<T>(sqlText, params);
         return result.rows;
       },
+      async prepared<T extends Record<string, unknown>>(name: string, sqlText: string, params: unknown[]) {
+        const result = await pool.query<T>({ name, text: sqlText, values: params });
+        return result.rows;
+      },
       async withSession(work) {
         const client = await pool.connect();
         try {
@@ -139,6 +149,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     kind: 'pglite',
     onStatement: statements.onStatement,
     ...session,
+    // One embedded connection: PGlite keeps no per-connection plan worth naming.
+    prepared: (_name, sqlText, params) => session.query(sqlText, params),
     withSession: (work) => work(session),
     async listen(channel, onNotify) {
       const unsubscribe = await client.listen(channel, () => onNotify());

@@ -18,7 +18,7 @@ const byId = z.strictObject({ id: prefixedId('chk') });
  */
 export async function checkRoutes(app: FastifyInstance) {
   const cache = app.sanctions.listing;
-  const log = createCheckLog(app.db);
+  const log = createCheckLog(app.database);
   app.post(
     '/v1/checks',
     {
