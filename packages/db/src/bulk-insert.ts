@@ -1,6 +1,15 @@
 import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { binaryCopyStatement, binaryCopySupports, type CopyColumn, copyBinary } from './binary-copy.ts';
+import { transactionClientOf } from './transaction.ts';
 import { type Executor, resultRows } from './types.ts';
+
+/**
+ * From this many rows, a plain append inside `inTransaction` on PostgreSQL streams them with
+ * binary COPY instead (see binary-copy.ts): below it, a statement costs less than a COPY's
+ * extra round trips.
+ */
+const copyThreshold = 32;
 
 /**
  * Inserts many rows with one statement of one parameter: the rows travel as one JSON array
@@ -18,6 +27,22 @@ export async function bulkInsert<T extends PgTable>(
 ): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const config = getTableConfig(table);
+  const target = `"${config.schema ?? 'public'}"."${getTableName(table)}"`;
+  const transaction = transactionClientOf(executor);
+  if (
+    transaction &&
+    rows.length >= copyThreshold &&
+    !options.onConflictDoNothing &&
+    !options.returning?.length
+  ) {
+    const columns = setColumns(table, rows);
+    if (binaryCopySupports(columns)) {
+      const statement = binaryCopyStatement(target, columns);
+      transaction.logger.logQuery(statement, []);
+      await copyBinary(transaction.client, statement, columns, rows as readonly Record<string, unknown>[]);
+      return [];
+    }
+  }
   const { columns, document } = bulkDocument(table, rows);
   const names = columns.map((column) => `"${column.name}"`).join(', ');
   const isJson = (type: string) => type === 'jsonb' || type === 'json';
@@ -25,7 +50,6 @@ export async function bulkInsert<T extends PgTable>(
   const selected = columns
     .map((column, i) => (column.type === 'bytea' ? `decode(u.c${i}, 'base64')` : `u.c${i}::${column.type}`))
     .join(', ');
-  const target = `"${config.schema ?? 'public'}"."${getTableName(table)}"`;
   const conflict = options.onConflictDoNothing ? sql.raw(' ON CONFLICT DO NOTHING') : sql``;
   const returning = options.returning?.length
     ? sql.raw(
@@ -47,10 +71,8 @@ export async function bulkInsert<T extends PgTable>(
 export function bulkDocument<T extends PgTable>(
   table: T,
   rows: readonly T['$inferInsert'][],
-): { columns: { key: string; name: string; type: string }[]; document: string } {
-  const columns = Object.entries(getTableColumns(table))
-    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
-    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
+): { columns: CopyColumn[]; document: string } {
+  const columns = setColumns(table, rows);
   for (const column of columns)
     if (column.type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
   const document = JSON.stringify(
@@ -64,6 +86,13 @@ export function bulkDocument<T extends PgTable>(
     }),
   );
   return { columns, document };
+}
+
+/** The columns some row sets; the others are left to the database (identities, defaults). */
+function setColumns<T extends PgTable>(table: T, rows: readonly T['$inferInsert'][]): CopyColumn[] {
+  return Object.entries(getTableColumns(table))
+    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
+    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
 }
 
 /** A column value as JSON: bytes as base64 (a third of hex's overhead), instants as ISO text, JSON columns as themselves. */

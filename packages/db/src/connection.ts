@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { registerPool } from './transaction.ts';
 import type { Database } from './types.ts';
 
 export type DatabaseTarget =
@@ -82,6 +83,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       client.on('error', () => {});
     });
     const db = drizzlePg({ client: pool, logger: statements.logger }) as unknown as Database;
+    registerPool(db, { pool, logger: statements.logger });
     let poolClosed = false;
     return {
       db,

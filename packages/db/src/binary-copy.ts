@@ -1,0 +1,143 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
+const postgresEpochMs = Date.UTC(2000, 0, 1);
+const dayMs = 86_400_000;
+
+/** A growable buffer written front to back. */
+class Writer {
+  buffer = Buffer.allocUnsafe(1 << 16);
+  offset = 0;
+
+  ensure(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.offset + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.offset);
+    this.buffer = next;
+  }
+
+  int16(value: number): void {
+    this.ensure(2);
+    this.offset = this.buffer.writeInt16BE(value, this.offset);
+  }
+
+  int32(value: number): void {
+    this.ensure(4);
+    this.offset = this.buffer.writeInt32BE(value, this.offset);
+  }
+
+  /** A field: its length, then its bytes. */
+  bytes(value: Uint8Array): void {
+    this.int32(value.length);
+    this.ensure(value.length);
+    this.buffer.set(value, this.offset);
+    this.offset += value.length;
+  }
+
+  /** A UTF-8 field, optionally after a one-byte prefix (jsonb's format version). */
+  text(value: string, prefix?: number): void {
+    // Room for the worst case (3 bytes per UTF-16 unit) saves measuring the string first.
+    this.ensure(4 + 1 + value.length * 3);
+    const start = this.offset;
+    this.offset += 4;
+    if (prefix !== undefined) this.offset = this.buffer.writeUInt8(prefix, this.offset);
+    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    this.buffer.writeInt32BE(this.offset - start - 4, start);
+  }
+
+  int64(value: bigint): void {
+    this.int32(8);
+    this.ensure(8);
+    this.offset = this.buffer.writeBigInt64BE(value, this.offset);
+  }
+
+  done(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+}
+
+type Encoder = (writer: Writer, value: unknown) => void;
+
+function instantOf(value: unknown): number {
+  return value instanceof Date ? value.getTime() : new Date(value as string).getTime();
+}
+
+/** PostgreSQL's binary send format for the column types the stores use, by SQL type name. */
+const encoders: Record<string, Encoder> = {
+  text: (w, v) => w.text(String(v)),
+  bytea: (w, v) => w.bytes(v as Uint8Array),
+  jsonb: (w, v) => w.text(JSON.stringify(v), 1),
+  json: (w, v) => w.text(JSON.stringify(v)),
+  integer: (w, v) => {
+    w.int32(4);
+    w.int32(v as number);
+  },
+  smallint: (w, v) => {
+    w.int32(2);
+    w.int16(v as number);
+  },
+  bigint: (w, v) => w.int64(BigInt(v as number | bigint | string)),
+  boolean: (w, v) => {
+    w.int32(1);
+    w.ensure(1);
+    w.offset = w.buffer.writeUInt8(v ? 1 : 0, w.offset);
+  },
+  uuid: (w, v) => w.bytes(Buffer.from((v as string).replace(/-/g, ''), 'hex')),
+  'timestamp with time zone': (w, v) => w.int64(BigInt(instantOf(v) - postgresEpochMs) * 1000n),
+  date: (w, v) => {
+    const ms = typeof v === 'string' ? Date.parse(`${v}T00:00:00Z`) : instantOf(v);
+    w.int32(4);
+    w.int32(Math.floor((ms - postgresEpochMs) / dayMs));
+  },
+};
+
+export interface CopyColumn {
+  key: string;
+  name: string;
+  type: string;
+}
+
+/** Whether every column can travel in binary COPY. */
+export function binaryCopySupports(columns: readonly CopyColumn[]): boolean {
+  return columns.every((column) => encoders[column.type] !== undefined);
+}
+
+/** The COPY statement for these columns of `target` (a quoted, schema-qualified name). */
+export function binaryCopyStatement(target: string, columns: readonly CopyColumn[]): string {
+  return `COPY ${target} (${columns.map((c) => `"${c.name}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
+}
+
+/**
+ * Streams rows into `target` with COPY in binary format on `client` (inside the caller's
+ * transaction): values go in PostgreSQL's own send format, so nothing is escaped, quoted or
+ * hex-encoded on the way and the server parses no text. Columns no row sets are left to defaults.
+ */
+export async function copyBinary(
+  client: pg.ClientBase,
+  statement: string,
+  columns: readonly CopyColumn[],
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const writer = new Writer();
+  // Signature, flags, header extension length.
+  writer.ensure(19);
+  writer.offset += writer.buffer.write('PGCOPY\n\xff\r\n\0', writer.offset, 'latin1');
+  writer.int32(0);
+  writer.int32(0);
+  const encode = columns.map((column) => encoders[column.type] as Encoder);
+  for (const row of rows) {
+    writer.int16(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[(columns[i] as CopyColumn).key];
+      if (value === null || value === undefined) writer.int32(-1);
+      else (encode[i] as Encoder)(writer, value);
+    }
+  }
+  writer.int16(-1);
+  await pipeline(Readable.from([writer.done()]), client.query(copyFrom(statement)));
+}
