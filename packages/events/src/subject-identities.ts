@@ -1,4 +1,4 @@
-import { bytea, type CipherStore, type Executor, resultRows } from '@credit/db';
+import { bulkUpsert, bytea, type CipherStore, type Executor, resultRows } from '@credit/db';
 import { and, asc, getTableName, gt, ne, sql } from 'drizzle-orm';
 import { getTableConfig, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
@@ -27,19 +27,11 @@ export async function upsertSubjectIdentities(
   rows: SubjectIdentityRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insert(table)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: table.subjectKey,
-      set: {
-        nameCipher: sql`excluded.name_cipher`,
-        identifierCipher: sql`excluded.identifier_cipher`,
-        keyId: sql`excluded.key_id`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-      setWhere: sql`${table.updatedAt} <= excluded.updated_at`,
-    });
+  await bulkUpsert(tx, table, rows, {
+    target: ['subjectKey'],
+    update: ['nameCipher', 'identifierCipher', 'keyId', 'updatedAt'],
+    newer: 't.updated_at <= excluded.updated_at',
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Executor } from '@credit/db';
+import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
   erasuresIn,
@@ -7,7 +7,7 @@ import {
   recordVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 
 export const projectionName = 'query-records';
@@ -25,27 +25,24 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
   const subjectRows = subjectIdentities(ordered);
   await upsertSubjectIdentities(tx, subjects, subjectRows);
 
-  await tx
-    .insert(records)
-    .values(ordered.map(readModelRowOf))
-    .onConflictDoUpdate({
-      target: [records.subjectKey, records.recordId],
-      set: {
-        version: sql`excluded.version`,
-        status: sql`excluded.status`,
-        occurredAt: sql`excluded.occurred_at`,
-        receivedAt: sql`excluded.received_at`,
-        severity: sql`excluded.severity`,
-        publicity: sql`excluded.publicity`,
-        displayUntil: sql`excluded.display_until`,
-        data: sql`excluded.data`,
-        relatedPersons: sql`excluded.related_persons`,
-        reasonCode: sql`excluded.reason_code`,
-        reason: sql`excluded.reason`,
-        hash: sql`excluded.hash`,
-      },
-      setWhere: sql`${records.version} < excluded.version`,
-    });
+  await bulkUpsert(tx, records, ordered.map(readModelRowOf), {
+    target: ['subjectKey', 'recordId'],
+    update: [
+      'version',
+      'status',
+      'occurredAt',
+      'receivedAt',
+      'severity',
+      'publicity',
+      'displayUntil',
+      'data',
+      'relatedPersons',
+      'reasonCode',
+      'reason',
+      'hash',
+    ],
+    newer: 't.version < excluded.version',
+  });
 }
 
 /** The read-model row of one record version event (also what the benchmark's world loader writes). */

@@ -1,4 +1,4 @@
-import type { Executor } from '@credit/db';
+import { bulkUpsert, type Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import { latestRecordEvents, listingChangeSchema, recordVersionPayloads } from '@credit/schema';
 import { sql } from 'drizzle-orm';
@@ -16,35 +16,28 @@ export function recordFeed(context: RepairContext) {
     // Erasures need nothing here: this copy holds dates and categories, no content.
     const latest = latestRecordEvents(recordVersionPayloads(events));
     if (latest.length === 0) return;
-    await tx
-      .insert(records)
-      .values(
-        latest.map((e) => ({
-          subjectKey: Buffer.from(e.subject.key, 'hex'),
-          recordId: e.recordId,
-          version: e.version,
-          status: e.status,
-          category: e.category,
-          classCode: e.classCode,
-          severity: e.severity,
-          occurredAt: new Date(e.occurredAt),
-          displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
-          providerCode: e.provider,
-          receivedAt: new Date(e.receivedAt),
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [records.subjectKey, records.recordId],
-        set: {
-          version: sql`excluded.version`,
-          status: sql`excluded.status`,
-          severity: sql`excluded.severity`,
-          occurredAt: sql`excluded.occurred_at`,
-          displayUntil: sql`excluded.display_until`,
-          receivedAt: sql`excluded.received_at`,
-        },
-        setWhere: sql`${records.version} < excluded.version`,
-      });
+    await bulkUpsert(
+      tx,
+      records,
+      latest.map((e) => ({
+        subjectKey: Buffer.from(e.subject.key, 'hex'),
+        recordId: e.recordId,
+        version: e.version,
+        status: e.status,
+        category: e.category,
+        classCode: e.classCode,
+        severity: e.severity,
+        occurredAt: new Date(e.occurredAt),
+        displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+        providerCode: e.provider,
+        receivedAt: new Date(e.receivedAt),
+      })),
+      {
+        target: ['subjectKey', 'recordId'],
+        update: ['version', 'status', 'severity', 'occurredAt', 'displayUntil', 'receivedAt'],
+        newer: 't.version < excluded.version',
+      },
+    );
     for (const e of latest) {
       if (e.version > 1) await correctionArrived(tx, context, e.recordId, new Date(e.receivedAt));
     }

@@ -1,4 +1,4 @@
-import type { Executor } from '@credit/db';
+import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
   erasuresIn,
@@ -7,7 +7,7 @@ import {
   recordVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
 
@@ -27,22 +27,11 @@ export function ingestProjection(context: ProcedureContext) {
     if (ordered.length === 0) return;
     const subjectRows = subjectIdentities(ordered);
     await upsertSubjectIdentities(tx, subjects, subjectRows);
-    await tx
-      .insert(records)
-      .values(ordered.map(projectedRecordOf))
-      .onConflictDoUpdate({
-        target: [records.subjectKey, records.recordId],
-        set: {
-          version: sql`excluded.version`,
-          status: sql`excluded.status`,
-          occurredAt: sql`excluded.occurred_at`,
-          severity: sql`excluded.severity`,
-          displayUntil: sql`excluded.display_until`,
-          data: sql`excluded.data`,
-          relatedPersons: sql`excluded.related_persons`,
-        },
-        setWhere: sql`${records.version} < excluded.version`,
-      });
+    await bulkUpsert(tx, records, ordered.map(projectedRecordOf), {
+      target: ['subjectKey', 'recordId'],
+      update: ['version', 'status', 'occurredAt', 'severity', 'displayUntil', 'data', 'relatedPersons'],
+      newer: 't.version < excluded.version',
+    });
     await evaluateSubjects(
       tx,
       context,
