@@ -117,6 +117,8 @@ export function renderResults(input: {
     durationSeconds: number;
     repeats: number;
     connections: number;
+    checkConnections: number;
+    reportSeconds: number;
     batchRequests: number;
     sizes: number[];
   };
@@ -202,7 +204,7 @@ export function renderResults(input: {
 Written by \`npm run bench\` (bench/run.ts); see "How it was run" and "What each change bought" below.
 
 **Machine:** ${input.machine}.
-**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, best of ${s.repeats} load tests of ${s.durationSeconds} s with ${s.connections} connections (reports: 1), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
+**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, best of ${s.repeats} load tests of ${s.durationSeconds} s with ${s.connections} connections (checks also with ${s.checkConnections}; reports with 1 for ${s.reportSeconds} s, best by p99), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
 
 ${main}
 ${memory}

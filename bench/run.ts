@@ -32,6 +32,8 @@ import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject }
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
+/** Report runs are longer, so their p99 rests on more than a handful of requests. */
+const reportSeconds = Number(process.env.BENCH_REPORT_DURATION ?? 20);
 /** Each load test is run this many times and the best run kept: other work on a shared machine only ever slows a run down. */
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -53,11 +55,22 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function bestOf(times: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+/**
+ * Runs a load test `times` times and keeps the best run: the highest throughput, or for a
+ * latency-bound test (one connection, judged by its p99) the lowest p99. Other work on a shared
+ * machine only ever slows a run down, so the best run is the one it disturbed least.
+ */
+async function bestOf(
+  times: number,
+  run: () => Promise<LoadResult>,
+  judgedBy: 'throughput' | 'latency' = 'throughput',
+): Promise<LoadResult> {
   let best: LoadResult | undefined;
+  const better = (a: LoadResult, b: LoadResult) =>
+    judgedBy === 'throughput' ? a.rps > b.rps : a.p99 < b.p99 || (a.p99 === b.p99 && a.p50 < b.p50);
   for (let i = 0; i < times; i++) {
     const result = await run();
-    if (!best || result.rps > best.rps) best = result;
+    if (!best || better(result, best)) best = result;
   }
   return best as LoadResult;
 }
@@ -158,6 +171,16 @@ async function main() {
       plan: Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>,
       conns = connections,
     ) => bestOf(repeats, () => loadTest(workDir, name, { ...plan, connections: conns, durationSeconds }));
+    // A report takes ~15 ms, so a 5 s run holds ~300 and its p99 rests on three of them.
+    const latencyLoad = (
+      name: string,
+      plan: Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>,
+    ) =>
+      bestOf(
+        repeats,
+        () => loadTest(workDir, name, { ...plan, connections: 1, durationSeconds: reportSeconds }),
+        'latency',
+      );
 
     const rows: ResultRow[] = [];
     const growth: GrowthFigures[] = [];
@@ -176,6 +199,8 @@ async function main() {
           durationSeconds,
           repeats,
           connections,
+          checkConnections,
+          reportSeconds,
           batchRequests,
           sizes: growth.map((g) => g.subjects),
         },
@@ -235,21 +260,17 @@ async function main() {
         1,
       );
       await writeFile(join(workDir, 'report.json'), sample.body);
-      const bareReport = await load(
-        `bare-report-${size}`,
-        { url: bareBase, method: 'GET', variants: ['/bare/fixture/report'] },
-        1,
-      );
-      const report = await load(
-        `report-${size}`,
-        {
-          url: base,
-          method: 'GET',
-          token: subjectToken,
-          variants: [`/v1/subjects/${reportSubject.id}/report`],
-        },
-        1,
-      );
+      const bareReport = await latencyLoad(`bare-report-${size}`, {
+        url: bareBase,
+        method: 'GET',
+        variants: ['/bare/fixture/report'],
+      });
+      const report = await latencyLoad(`report-${size}`, {
+        url: base,
+        method: 'GET',
+        token: subjectToken,
+        variants: [`/v1/subjects/${reportSubject.id}/report`],
+      });
 
       if (size === sizes[0]) {
         const checkPlan = {

@@ -1,4 +1,4 @@
-import { createPrivateKey, type JsonWebKey as NodeJsonWebKey, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createSign, type JsonWebKey as NodeJsonWebKey, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -45,6 +45,8 @@ interface SigningKeyFile {
   publicJwk: JWK;
 }
 
+const base64Piece = 3 * 16_384;
+
 async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
   const privateKey = await importJWK(file.privateJwk, 'ES256');
   // The same key for Node's own signer: detached report signatures are made here directly.
@@ -78,11 +80,14 @@ async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
     // result is the same compact JWS with the payload left out, verified below by jose.
     async signDetached(payload, typ) {
       const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: file.kid, typ })).toString('base64url');
-      const signingInput = `${header}.${Buffer.from(payload, 'utf8').toString('base64url')}`;
-      const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), {
-        key: nodeKey,
-        dsaEncoding: 'ieee-p1363',
-      });
+      // A report's payload is hundreds of kilobytes: its base64url is hashed piece by piece
+      // (pieces of a multiple of 3 bytes encode without padding) rather than built whole and
+      // joined to the header, which would leave three more copies of that size to collect.
+      const signer = createSign('sha256').update(`${header}.`, 'ascii');
+      const bytes = Buffer.from(payload, 'utf8');
+      for (let offset = 0; offset < bytes.length; offset += base64Piece)
+        signer.update(bytes.subarray(offset, offset + base64Piece).toString('base64url'), 'ascii');
+      const signature = signer.sign({ key: nodeKey, dsaEncoding: 'ieee-p1363' });
       return `${header}..${signature.toString('base64url')}`;
     },
     async verifyDetached(jws, payload, typ) {

@@ -46,13 +46,31 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
   };
 };
 
+const knownJson = Symbol('credit.knownJson');
+
 /**
- * Serialises responses with JSON.stringify. With `checkResponses` on (tests), each response is
+ * Marks a response whose JSON text the handler already has (a signed report's canonical form,
+ * hundreds of kilobytes), so it is sent as that text instead of being serialised a second time.
+ * The text must be the JSON of the value; schema checks still see the value.
+ */
+export function withJson<T extends object>(value: T, json: string): T {
+  Object.defineProperty(value, knownJson, { value: json, enumerable: false });
+  return value;
+}
+
+function toJson(data: unknown): string {
+  if (data !== null && typeof data === 'object' && knownJson in data)
+    return (data as { [knownJson]: string })[knownJson];
+  return JSON.stringify(data);
+}
+
+/**
+ * Serialises responses with JSON.stringify (or the text `withJson` attached). With `checkResponses` on (tests), each response is
  * also checked against its declared schema so the OpenAPI document cannot drift from behaviour.
  */
 export function zodSerializerCompiler(checkResponses: boolean): FastifySerializerCompiler<unknown> {
   return ({ schema, url, method, httpStatus }) => {
-    if (!checkResponses || !isZodSchema(schema)) return (data: unknown) => JSON.stringify(data);
+    if (!checkResponses || !isZodSchema(schema)) return toJson;
     return (data: unknown) => {
       const result = schema.safeParse(data);
       if (!result.success) {
@@ -60,7 +78,7 @@ export function zodSerializerCompiler(checkResponses: boolean): FastifySerialize
           `response of ${method} ${url} (${httpStatus}) does not match its schema: ${JSON.stringify(result.error.issues.slice(0, 3))}`,
         );
       }
-      return JSON.stringify(data);
+      return toJson(data);
     };
   };
 }

@@ -1,6 +1,6 @@
 import { canonicalJson } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, withJson } from '@credit/http';
 import {
   accessLogPageSchema,
   reportVerificationRequestSchema,
@@ -72,8 +72,13 @@ export async function reportRoutes(app: FastifyInstance) {
         'rest',
         app.clock(),
       );
-      const signature = await app.signer.signDetached(canonicalJson(report), reportSignatureType);
-      return { report, signature };
+      const canonical = canonicalJson(report);
+      const signature = await app.signer.signDetached(canonical, reportSignatureType);
+      // The canonical text is JSON of the report already: it is sent as it was signed.
+      return withJson(
+        { report, signature },
+        `{"report":${canonical},"signature":${JSON.stringify(signature)}}`,
+      );
     },
   );
 
