@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import type pg from 'pg';
 import type { IngestFigures } from './ingest-phase.ts';
@@ -121,7 +122,27 @@ export function growthRows(growth: GrowthFigures[]): ResultRow[] {
   ];
 }
 
+export type ResultsInput = Parameters<typeof renderResults>[0];
+
+/**
+ * Writes RESULTS.md (keeping the hand-written notes below the marker) and, beside it, the raw
+ * figures as JSON, so the document can be rendered again (`npm run bench:render`) when the way
+ * figures are judged or shown changes, without measuring again.
+ */
+export async function writeResultsFile(path: string, input: ResultsInput): Promise<string> {
+  const markdown = renderResults(input);
+  const previous = await readFile(path, 'utf8').catch(() => '');
+  const notes = previous.includes(notesMarker)
+    ? previous.slice(previous.indexOf(notesMarker) + notesMarker.length)
+    : '\n';
+  await writeFile(path, `${markdown.document}${notes}`);
+  await writeFile(path.replace(/\.md$/, '.json'), `${JSON.stringify(input, null, 2)}\n`);
+  return markdown.table;
+}
+
 export function renderResults(input: {
+  /** When the figures were taken (ISO), as printed on the "Run" line. */
+  runAt: string;
   machine: string;
   rows: ResultRow[];
   growth: GrowthFigures[];
@@ -217,7 +238,7 @@ export function renderResults(input: {
 Written by \`npm run bench\` (bench/run.ts); see "How it was run" and "What this round's changes bought" below.
 
 **Machine:** ${input.machine}.
-**Run:** ${new Date().toISOString()}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, best of ${s.repeats} load tests of ${s.durationSeconds} s with ${s.connections} connections (checks also with ${s.checkConnections}; reports with 1 for ${s.reportSeconds} s, best by p99), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
+**Run:** ${input.runAt}, sizes ${s.sizes.map((n) => n.toLocaleString('en')).join(', ')}, best of ${s.repeats} load tests of ${s.durationSeconds} s with ${s.connections} connections (checks also with ${s.checkConnections}; reports with 1 for ${s.reportSeconds} s, best by p99), ${s.batchRequests} batch requests; whole run ${(input.totalSeconds / 60).toFixed(1)} min.
 
 ${main}
 ${memory}

@@ -8,7 +8,7 @@
  * process and loaded from another process (autocannon), beside a bare Fastify server.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { baseEnvironmentSchema } from '@credit/config';
 import { generateKeyMaterial } from '@credit/crypto';
@@ -20,13 +20,7 @@ import { measureCacheFootprint } from './cache-footprint.ts';
 import { runIngestBench } from './ingest-phase.ts';
 import { type LoadResult, loadTest, serverTimes, type Timings } from './measure.ts';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
-import {
-  type GrowthFigures,
-  machineDescription,
-  notesMarker,
-  type ResultRow,
-  renderResults,
-} from './results.ts';
+import { type GrowthFigures, machineDescription, type ResultRow, writeResultsFile } from './results.ts';
 import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -190,7 +184,8 @@ async function main() {
     const machine = await machineDescription(setup);
     // Written after every size, so a long run that is stopped still leaves the sizes it finished.
     const writeResults = async (final: boolean) => {
-      const markdown = renderResults({
+      const table = await writeResultsFile(resultsPath, {
+        runAt: new Date().toISOString(),
         machine,
         rows,
         growth,
@@ -206,13 +201,7 @@ async function main() {
         },
         totalSeconds: (Date.now() - started) / 1000,
       });
-      if (final) process.stdout.write(`\n${markdown.table}\n`);
-      const previous = await readFile(resultsPath, 'utf8').catch(() => '');
-      const notes = previous.includes(notesMarker)
-        ? previous.slice(previous.indexOf(notesMarker) + notesMarker.length)
-        : '\n';
-      await writeFile(resultsPath, `${markdown.document}${notes}`);
-      if (final) process.stdout.write(`\nwritten to ${resultsPath}\n`);
+      if (final) process.stdout.write(`\n${table}\n\nwritten to ${resultsPath}\n`);
     };
     for (const size of sizes) {
       const loadStart = Date.now();
