@@ -137,7 +137,8 @@ beforeAll(async () => {
     url: '/v1/records',
     token: provider,
     body: {
-      ...record('exam_cheating', { kind: 'natural_person', id: citizenId(), name: '孙磊' }),
+      // Born by 1990, so an adult on the day of a 2012 record (the default range reaches 1995).
+      ...record('exam_cheating', { kind: 'natural_person', id: citizenId(1960, 1990), name: '孙磊' }),
       occurredAt: '2012-03-01',
     },
   });

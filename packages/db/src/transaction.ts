@@ -35,6 +35,11 @@ async function onPooledClient<T>(pooled: PooledDatabase, work: (tx: Database) =>
   try {
     await client.query('BEGIN');
     const tx = drizzle({ client, logger: pooled.logger }) as unknown as Database;
+    // This handle is bound to a connection already in a transaction: its own `transaction()`
+    // would send a second BEGIN and then COMMIT the outer transaction early. Refuse it instead.
+    Object.defineProperty(tx, 'transaction', {
+      value: () => Promise.reject(new Error('nested transactions are not supported inside inTransaction')),
+    });
     transactionClients.set(tx, { client, logger: pooled.logger });
     try {
       const result = await work(tx);

@@ -118,18 +118,37 @@ describe('bulkInsert', () => {
     expect(left[0]?.n).toBe(0);
   });
 
+  it('refuses a nested transaction rather than committing the outer one early', async () => {
+    const attempt = inTransaction(handle.db, async (tx) => {
+      await bulkInsert(tx, samples, [row(4001)]);
+      await tx.transaction(async (inner) => {
+        await bulkInsert(inner, samples, [row(4002)]);
+      });
+    });
+    if (handle.kind === 'postgres') {
+      await expect(attempt).rejects.toThrow('nested transactions are not supported');
+      const left = await handle.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM bulktest.samples WHERE id > 4000 AND id < 5000',
+      );
+      expect(left[0]?.n).toBe(0);
+    } else {
+      // The embedded database keeps drizzle's transactions, where nesting is a savepoint.
+      await attempt;
+    }
+  });
+
   it('refuses a row the table refuses, in either path, and keeps none of its group', async () => {
     const duplicate = Array.from({ length: 40 }, (_, i) => row(i + 3001));
     duplicate.push(row(3001));
     await expect(inTransaction(handle.db, (tx) => bulkInsert(tx, samples, duplicate))).rejects.toThrow();
     const left = await handle.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM bulktest.samples WHERE id > 3000',
+      'SELECT count(*)::int AS n FROM bulktest.samples WHERE id > 3000 AND id < 4000',
     );
     expect(left[0]?.n).toBe(0);
     // The pool still serves transactions after the failed one.
     await inTransaction(handle.db, (tx) => bulkInsert(tx, samples, duplicate.slice(0, 40)));
     const after = await handle.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM bulktest.samples WHERE id > 3000',
+      'SELECT count(*)::int AS n FROM bulktest.samples WHERE id > 3000 AND id < 4000',
     );
     expect(after[0]?.n).toBe(40);
   });
