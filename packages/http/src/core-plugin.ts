@@ -38,13 +38,14 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('consumers', new Map<string, RunningConsumer>());
   app.decorate('metrics', createMetrics());
   // Durations by route pattern for every route in the application (this plugin decorates the root).
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
-    if (!route || route === '/metrics') return;
-    app.metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    if (route && route !== '/metrics')
+      app.metrics.httpDuration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    done();
   });
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
