@@ -10,7 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
  * (`$inferInsert`), so the world is loaded from the very objects the services' builders return.
  * Columns no row sets (identities, defaults) are left to the database, as an INSERT would.
  */
-function escapeCopy(text: string): string {
+export function escapeCopy(text: string): string {
   return text.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );

@@ -6,7 +6,7 @@ import type { DevIssuer } from '@credit/auth';
 import { catalogueEntries, generateCitizenId, seededRandom } from '@credit/schema';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { copyLines } from './copy-rows.ts';
+import { copyLines, escapeCopy } from './copy-rows.ts';
 import { runScript } from './processes.ts';
 import { benchUscc } from './world.ts';
 
@@ -67,9 +67,6 @@ function generate(count: number, prefix: string, offset: number) {
     return record;
   });
 }
-
-const escapeCopy = (value: string) =>
-  value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 
 /** Posts the records as NDJSON batches from a separate process; returns its wall-clock seconds. */
 async function push(
@@ -144,7 +141,8 @@ async function copyStoredRows(url: string, exporter: pg.ClientBase, since: Date)
   for (const table of storedTables) {
     const chunks = await exportRows(exporter, queries[table]);
     exported.set(table, chunks);
-    rows += Buffer.concat(chunks).toString('utf8').split('\n').length - 1;
+    // Text COPY ends every row with a newline and escapes the ones inside values.
+    for (const chunk of chunks) for (const byte of chunk) if (byte === 0x0a) rows++;
   }
   await exporter.query('DROP TABLE bench_written');
   await exporter.query('DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy');

@@ -21,6 +21,11 @@ class Writer {
     this.buffer = next;
   }
 
+  byte(value: number): void {
+    this.ensure(1);
+    this.offset = this.buffer.writeUInt8(value, this.offset);
+  }
+
   int16(value: number): void {
     this.ensure(2);
     this.offset = this.buffer.writeInt16BE(value, this.offset);
@@ -84,8 +89,7 @@ const encoders: Record<string, Encoder> = {
   bigint: (w, v) => w.int64(BigInt(v as number | bigint | string)),
   boolean: (w, v) => {
     w.int32(1);
-    w.ensure(1);
-    w.offset = w.buffer.writeUInt8(v ? 1 : 0, w.offset);
+    w.byte(v ? 1 : 0);
   },
   uuid: (w, v) => w.bytes(Buffer.from((v as string).replace(/-/g, ''), 'hex')),
   'timestamp with time zone': (w, v) => w.int64(BigInt(instantOf(v) - postgresEpochMs) * 1000n),

@@ -1,4 +1,4 @@
-export { bulkDocument, bulkInsert, bulkUpsert } from './bulk-insert.ts';
+export { bulkDocument, bulkInsert, bulkInsertStatement, bulkUpsert } from './bulk-insert.ts';
 export type { CipherStore, Rewrap, RewrapBatch, StoredCipher } from './cipher-store.ts';
 export {
   type DatabaseHandle,

@@ -8,11 +8,14 @@ interface PooledDatabase {
   logger: { logQuery(query: string, params: unknown[]): void };
 }
 
+/** An open transaction's connection, and the logger its statements are reported to. */
+interface TransactionClient {
+  client: pg.PoolClient;
+  logger: PooledDatabase['logger'];
+}
+
 const pools = new WeakMap<Database, PooledDatabase>();
-const transactionClients = new WeakMap<
-  Database,
-  { client: pg.PoolClient; logger: PooledDatabase['logger'] }
->();
+const transactionClients = new WeakMap<Database, TransactionClient>();
 
 /** Lets `inTransaction` run transactions of `db` on a client of its own (PostgreSQL only). */
 export function registerPool(db: Database, pool: PooledDatabase): void {
@@ -23,9 +26,7 @@ export function registerPool(db: Database, pool: PooledDatabase): void {
  * The connection an open transaction runs on, for the statements drizzle cannot send (COPY);
  * undefined outside `inTransaction` and on the embedded database.
  */
-export function transactionClientOf(
-  executor: Database,
-): { client: pg.PoolClient; logger: PooledDatabase['logger'] } | undefined {
+export function transactionClientOf(executor: Database): TransactionClient | undefined {
   return transactionClients.get(executor);
 }
 

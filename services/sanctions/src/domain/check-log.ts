@@ -1,5 +1,5 @@
-import type { DatabaseHandle } from '@credit/db';
-import type { checks } from '../db/schema.ts';
+import { bulkInsertStatement, type DatabaseHandle } from '@credit/db';
+import { checks } from '../db/schema.ts';
 
 type CheckRow = typeof checks.$inferInsert;
 
@@ -16,15 +16,6 @@ interface Waiting {
  */
 const maxInFlight = 1;
 
-const appendStatement = `
-  INSERT INTO sanctions.checks
-    (subject_key, check_id, org, role, action, purpose, decision, entries, measures, checked_at)
-  SELECT decode(u.k, 'hex'), u.id, u.org, u.role, u.action, u.purpose, u.decision,
-         u.entries, u.measures, u.at
-  FROM json_to_recordset($1::json)
-    AS u(k text, id text, org text, role text, action text, purpose text, decision text,
-         entries jsonb, measures jsonb, at timestamptz)`;
-
 /**
  * Keeps every check with group commit: a check is answered only once its row is committed, but
  * the checks that arrive while inserts are under way are written together by the next one, so
@@ -35,23 +26,12 @@ export function createCheckLog(handle: DatabaseHandle) {
   let inFlight = 0;
 
   async function insert(group: Waiting[]): Promise<void> {
-    // The group travels as one JSON document (serialised natively) into a prepared statement:
-    // no per-value escaping in JavaScript, and the server parses and plans it once per connection.
-    const document = JSON.stringify(
-      group.map(({ row }) => ({
-        k: row.subjectKey.toString('hex'),
-        id: row.checkId,
-        org: row.org,
-        role: row.role,
-        action: row.action,
-        purpose: row.purpose,
-        decision: row.decision,
-        entries: row.entries,
-        measures: row.measures,
-        at: row.checkedAt.toISOString(),
-      })),
+    // One JSON document into a prepared statement: parsed and planned once per connection.
+    const { text, document } = bulkInsertStatement(
+      checks,
+      group.map((waiting) => waiting.row),
     );
-    await handle.prepared('sanctions_checks_append', appendStatement, [document]);
+    await handle.prepared('sanctions_checks_append', text, [document]);
   }
 
   async function flush(): Promise<void> {
