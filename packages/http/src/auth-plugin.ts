@@ -1,6 +1,6 @@
 import { bearerToken, hasRole, type Principal, type Role, type TokenVerifier } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Every route states who may call it; a route without a statement does not start. */
@@ -58,31 +58,78 @@ async function authPlugin(app: FastifyInstance, options: { verifier: TokenVerifi
       if (method === 'HEAD') continue;
       app.routeAccess.push({ method, url: route.url, auth });
     }
+    // Each route gets a hook bound to its own statement, first among its route-level onRequest
+    // hooks, so the rate limit attached after it counts the authenticated caller.
+    const hook =
+      auth === 'public' ? recogniseCaller(options.verifier) : requireRoles(options.verifier, auth.roles);
+    const existing = route.onRequest;
+    route.onRequest =
+      existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])];
   });
+}
 
-  app.addHook('onRequest', async (request) => {
-    const auth = request.routeOptions.config.auth;
+type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+
+/**
+ * Public routes still recognise a caller who identifies themselves (e.g. for rate limits); a
+ * token they cannot accept is remembered for GraphQL to report, not refused.
+ */
+function recogniseCaller(verifier: TokenVerifier): OnRequest {
+  const refused = (request: FastifyRequest, error: unknown) => {
+    request.principal = undefined;
+    request.authError = error instanceof ProblemError ? error : new ProblemError('invalid_token');
+  };
+  return (request, _reply, done) => {
     const header = request.headers.authorization;
-    if (auth === 'public' || auth === undefined) {
-      // Public routes still recognise a caller who identifies themselves (e.g. for rate limits).
-      if (header) {
-        try {
-          request.principal = await options.verifier.verify(bearerToken(header) ?? '');
-        } catch (error) {
-          request.principal = undefined;
-          request.authError = error instanceof ProblemError ? error : new ProblemError('invalid_token');
-        }
-      }
-      return;
+    if (!header) return done();
+    let token: string;
+    try {
+      token = bearerToken(header) ?? '';
+    } catch (error) {
+      refused(request, error);
+      return done();
     }
-    const token = bearerToken(header);
-    if (!token) throw new ProblemError('unauthenticated', 'this operation requires a bearer token');
-    const principal = await options.verifier.verify(token);
-    if (!hasRole(principal, ...auth.roles)) {
-      throw new ProblemError('forbidden', `this operation is for the role(s): ${auth.roles.join(', ')}`);
+    const known = verifier.recall(token);
+    if (known) {
+      request.principal = known;
+      return done();
     }
+    verifier.verify(token).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: unknown) => {
+        refused(request, error);
+        done();
+      },
+    );
+  };
+}
+
+/** Protected routes: a token the verifier accepts (from its cache without waiting), with one of the roles. */
+function requireRoles(verifier: TokenVerifier, roles: readonly Role[]): OnRequest {
+  const admit = (request: FastifyRequest, principal: Principal): Error | undefined => {
+    if (!hasRole(principal, ...roles))
+      return new ProblemError('forbidden', `this operation is for the role(s): ${roles.join(', ')}`);
     request.principal = principal;
-  });
+    return undefined;
+  };
+  return (request, _reply, done) => {
+    let token: string | undefined;
+    try {
+      token = bearerToken(request.headers.authorization);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (!token) return done(new ProblemError('unauthenticated', 'this operation requires a bearer token'));
+    const known = verifier.recall(token);
+    if (known) return done(admit(request, known));
+    verifier.verify(token).then(
+      (principal) => done(admit(request, principal)),
+      (error: unknown) => done(error instanceof Error ? error : new ProblemError('invalid_token')),
+    );
+  };
 }
 
 export default fp(authPlugin, { name: 'credit-auth', fastify: '5.x' });

@@ -1,7 +1,7 @@
 import type { Keyring, PlatformSigner } from '@credit/crypto';
 import type { Database, DatabaseHandle } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -37,15 +37,21 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('signer', context.signer);
   app.decorate('consumers', new Map<string, RunningConsumer>());
   app.decorate('metrics', createMetrics());
-  // Durations by route pattern for every route in the application (this plugin decorates the root).
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (route && route !== '/metrics')
+  // Durations by route pattern for every route in the application (this plugin decorates the
+  // root), each route's hook bound to its pattern rather than reading it from the request.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/metrics') return;
+    const pattern = route.url;
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       app.metrics.httpDuration.observe(
-        { method: request.method, route, status: String(reply.statusCode) },
+        { method: request.method, route: pattern, status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
-    done();
+      done();
+    };
+    const existing = route.onResponse;
+    route.onResponse =
+      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
   });
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
