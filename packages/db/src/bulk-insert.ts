@@ -52,8 +52,16 @@ export async function bulkInsert<T extends PgTable>(
   return resultRows<Record<string, unknown>>(result);
 }
 
+const qualifiedNames = new WeakMap<PgTable, string>();
+
+/** `"schema"."table"`; drizzle's table config is built anew on every read, so it is read once. */
 function qualifiedName(table: PgTable): string {
-  return `"${getTableConfig(table).schema ?? 'public'}"."${getTableName(table)}"`;
+  let name = qualifiedNames.get(table);
+  if (name === undefined) {
+    name = `"${getTableConfig(table).schema ?? 'public'}"."${getTableName(table)}"`;
+    qualifiedNames.set(table, name);
+  }
+  return name;
 }
 
 /** The quoted SQL name of a column, by its key in the drizzle table. */
@@ -70,7 +78,24 @@ function columnNamer(table: PgTable): (key: string) => string {
  * `INSERT INTO table AS t (columns) SELECT … FROM json_to_recordset($1)`: the text before and
  * after the one parameter, which carries the rows' JSON document.
  */
+const insertTexts = new WeakMap<PgTable, Map<string, [string, string]>>();
+
 function documentInsertText(table: PgTable, columns: readonly CopyColumn[]): [string, string] {
+  let texts = insertTexts.get(table);
+  if (!texts) {
+    texts = new Map();
+    insertTexts.set(table, texts);
+  }
+  const signature = columns.map((column) => column.key).join(',');
+  let text = texts.get(signature);
+  if (!text) {
+    text = buildDocumentInsertText(table, columns);
+    texts.set(signature, text);
+  }
+  return text;
+}
+
+function buildDocumentInsertText(table: PgTable, columns: readonly CopyColumn[]): [string, string] {
   const names = columns.map((column) => `"${column.name}"`).join(', ');
   const isJson = (type: string) => type === 'jsonb' || type === 'json';
   const shape = columns.map((column, i) => `c${i} ${isJson(column.type) ? 'json' : 'text'}`).join(', ');
@@ -111,12 +136,13 @@ export function bulkDocument<T extends PgTable>(
   const columns = setColumns(table, rows);
   for (const column of columns)
     if (column.type.endsWith('[]')) throw new Error(`bulkInsert cannot carry array column ${column.name}`);
+  const names = documentKeys(columns.length);
   const document = JSON.stringify(
     rows.map((row) => {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) {
         const column = columns[i] as (typeof columns)[number];
-        out[`c${i}`] = toJson((row as Record<string, unknown>)[column.key], column.type);
+        out[names[i] as string] = toJson((row as Record<string, unknown>)[column.key], column.type);
       }
       return out;
     }),
@@ -124,11 +150,34 @@ export function bulkDocument<T extends PgTable>(
   return { columns, document };
 }
 
+/** A table's columns in declaration order, read from drizzle once: every statement and group reads them. */
+const tableColumns = new WeakMap<PgTable, readonly CopyColumn[]>();
+
+function columnsOf(table: PgTable): readonly CopyColumn[] {
+  let columns = tableColumns.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table)).map(([key, column]) => ({
+      key,
+      name: column.name,
+      type: column.getSQLType(),
+    }));
+    tableColumns.set(table, columns);
+  }
+  return columns;
+}
+
+/** `c0`, `c1`, …: the document's keys, made once rather than per value. */
+const keyNames: string[] = [];
+function documentKeys(count: number): readonly string[] {
+  for (let i = keyNames.length; i < count; i++) keyNames.push(`c${i}`);
+  return keyNames;
+}
+
 /** The columns some row sets; the others are left to the database (identities, defaults). */
 function setColumns<T extends PgTable>(table: T, rows: readonly T['$inferInsert'][]): CopyColumn[] {
-  return Object.entries(getTableColumns(table))
-    .filter(([key]) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined))
-    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
+  return columnsOf(table).filter((column) =>
+    rows.some((row) => (row as Record<string, unknown>)[column.key] !== undefined),
+  );
 }
 
 /** A column value as JSON: bytes as base64 (a third of hex's overhead), instants as ISO text, JSON columns as themselves. */
