@@ -2,7 +2,7 @@ import { ProblemError } from '@credit/errors';
 import { jsonHazard } from '@credit/schema';
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { requestId } from './logging.ts';
+import { deferredChildLogger, requestId } from './logging.ts';
 import { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
 import { zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';
 
@@ -44,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
     genReqId: requestId,
+    childLoggerFactory: deferredChildLogger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy ?? false,
     ...(options.timeouts
