@@ -46,6 +46,30 @@ describe('operations', () => {
     expect(metrics).toMatch(
       /http_request_duration_seconds_count\{method="POST",route="\/v1\/records",status="422"\} 1/,
     );
+    // The whole histogram of that series: cumulative buckets ending at +Inf with the count, and the sum.
+    const series = 'method="POST",route="/v1/records",status="422"';
+    const buckets = [...metrics.matchAll(/http_request_duration_seconds_bucket\{le="([^"]+)",(.*?)\} (\d+)/g)]
+      .filter((match) => match[2] === series)
+      .map((match) => ({ le: match[1], value: Number(match[3]) }));
+    expect(buckets.map((b) => b.le)).toEqual([
+      '0.001',
+      '0.0025',
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '+Inf',
+    ]);
+    expect(buckets.every((b, i) => i === 0 || b.value >= (buckets[i - 1]?.value ?? 0))).toBe(true);
+    expect(buckets.at(-1)?.value).toBe(1);
+    expect(metrics).toMatch(new RegExp(`http_request_duration_seconds_sum\\{${series}\\} 0\\.\\d+`));
+    expect(metrics).toContain('# TYPE http_request_duration_seconds histogram');
     expect(metrics).toContain('event_consumer_lag_seconds{consumer="query-records"}');
     expect(metrics).not.toContain('bad');
   });

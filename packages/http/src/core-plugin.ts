@@ -3,7 +3,7 @@ import type { Database, DatabaseHandle } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type DurationSeries, type Metrics } from './metrics.ts';
 
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */
 export interface PlatformContext {
@@ -42,11 +42,20 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.addHook('onRoute', (route) => {
     if (route.url === '/metrics') return;
     const pattern = route.url;
+    // Series by method and status, found without building a label key per request.
+    const byMethod = new Map<string, Map<number, DurationSeries>>();
     const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      app.metrics.httpDuration.observe(
-        { method: request.method, route: pattern, status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      let byStatus = byMethod.get(request.method);
+      if (!byStatus) {
+        byStatus = new Map();
+        byMethod.set(request.method, byStatus);
+      }
+      let series = byStatus.get(reply.statusCode);
+      if (!series) {
+        series = app.metrics.httpDuration.series(request.method, pattern, reply.statusCode);
+        byStatus.set(reply.statusCode, series);
+      }
+      series.observe(reply.elapsedTime / 1000);
       done();
     };
     const existing = route.onResponse;
