@@ -16,7 +16,8 @@ import { postgresBinariesPresent, startCluster, type ThrowawayCluster } from './
 /**
  * PostgreSQL restarted under load: the all-in-one server on a cluster of the test's own, writers
  * and readers running throughout, the cluster stopped (fast), left down, and started again.
- * While it is down every answer is a prompt 503 problem with Retry-After; once it is back the
+ * While it is down every answer is a prompt 503 problem with Retry-After (GraphQL: 200 by its
+ * convention, its error coded `database_unavailable`, with Retry-After); once it is back the
  * platform serves again within 5 seconds; every write that was acknowledged is still there.
  */
 const present = postgresBinariesPresent();
@@ -32,6 +33,7 @@ let server: ServerProcess | undefined;
 let dataDir: string | undefined;
 let db: DatabaseHandle | undefined;
 let providerToken: string;
+let governmentToken: string;
 const providerCode = `restart-${Math.random().toString(36).slice(2, 8)}`;
 const licenceData = findEntry('org_licence')?.sample;
 
@@ -42,6 +44,21 @@ beforeAll(async () => {
   const token = await devTokens(dataDir);
   server = await startServer({ DATABASE_URL: cluster.url, DATA_DIR: dataDir });
   providerToken = await registerLicenceProvider(server, token, providerCode);
+  // A registered department, whose reads the query service admits (and logs).
+  const department = await fetch(`${server.baseUrl}/v1/departments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await token('admin', 'credit-office')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      code: 'restart-licensing',
+      name: '行政审批服务局',
+      remit: ['dishonesty', 'good_credit', 'org_basic'],
+    }),
+  });
+  if (!department.ok) throw new Error(`department: ${department.status} ${await department.text()}`);
+  governmentToken = await token('government', 'restart-licensing');
 }, 90_000);
 
 afterAll(async () => {
@@ -52,7 +69,7 @@ afterAll(async () => {
 });
 
 interface Sample {
-  kind: 'write' | 'read' | 'ready';
+  kind: 'write' | 'read' | 'graphql' | 'ready';
   startedAt: number;
   endedAt: number;
   /** The HTTP status, or what went wrong instead of an answer. */
@@ -63,6 +80,12 @@ interface Sample {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A problem's code, or for a GraphQL answer the code of its first error (undefined when it has none). */
+function codeOf(body: unknown): string | undefined {
+  const answer = body as { code?: string; errors?: { extensions?: { code?: string } }[] } | null;
+  return answer?.code ?? answer?.errors?.[0]?.extensions?.code;
+}
 
 async function timed(kind: Sample['kind'], url: string, init: RequestInit = {}): Promise<[Sample, unknown]> {
   const startedAt = Date.now();
@@ -78,7 +101,7 @@ async function timed(kind: Sample['kind'], url: string, init: RequestInit = {}):
         status: response.status,
         problemJson: type.startsWith('application/problem+json'),
         retryAfter: response.headers.get('retry-after'),
-        code: (body as { code?: string } | null)?.code,
+        code: codeOf(body),
       },
       body,
     ];
@@ -94,7 +117,7 @@ async function timed(kind: Sample['kind'], url: string, init: RequestInit = {}):
 /** Writers, readers and a readiness probe, each in a loop until `running` turns false. */
 function startLoad(baseUrl: string) {
   const samples: Sample[] = [];
-  const acknowledged: { sourceId: string; id: string; uscc: string }[] = [];
+  const acknowledged: { sourceId: string; id: string; uscc: string; at: number }[] = [];
   let running = true;
   let sequence = 0;
   const auth = { authorization: `Bearer ${providerToken}` };
@@ -116,7 +139,7 @@ function startLoad(baseUrl: string) {
       });
       samples.push(sample);
       if (sample.status === 201)
-        acknowledged.push({ sourceId, id: (body as { id: string }).id, uscc: subjectId });
+        acknowledged.push({ sourceId, id: (body as { id: string }).id, uscc: subjectId, at: Date.now() });
       // A client told to come back later does so, though sooner than Retry-After, to time the recovery.
       await sleep(sample.status === 201 ? 20 : 100);
     }
@@ -132,6 +155,29 @@ function startLoad(baseUrl: string) {
       await sleep(sample.status === 200 ? 20 : 100);
     }
   };
+  // A government caller reading a subject through GraphQL (the subject's file, then its records).
+  const graphql = async () => {
+    while (running) {
+      // Subjects written two seconds ago or more: the query service has projected them by then.
+      const settled = acknowledged.filter((a) => a.at < Date.now() - 2000);
+      const known = settled[Math.floor(Math.random() * settled.length)];
+      if (!known) {
+        await sleep(50);
+        continue;
+      }
+      const [sample] = await timed('graphql', `${baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${governmentToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query:
+            'query ($id: ID!) { subject(id: $id, purpose: "licence review") { kind records { totalCount } } }',
+          variables: { id: known.uscc },
+        }),
+      });
+      samples.push(sample);
+      await sleep(sample.code === undefined ? 20 : 100);
+    }
+  };
   const probe = async () => {
     while (running) {
       const [sample] = await timed('ready', `${baseUrl}/ready`);
@@ -139,7 +185,7 @@ function startLoad(baseUrl: string) {
       await sleep(100);
     }
   };
-  const loops = [writer(), writer(), writer(), reader(), reader(), probe()];
+  const loops = [writer(), writer(), writer(), reader(), reader(), graphql(), probe()];
   return {
     samples,
     acknowledged,
@@ -150,10 +196,15 @@ function startLoad(baseUrl: string) {
   };
 }
 
+/** An answer with data: a 2xx, and for GraphQL one without errors. */
+function succeeded(s: Sample): boolean {
+  return typeof s.status === 'number' && s.status < 300 && (s.kind !== 'graphql' || s.code === undefined);
+}
+
 /** When, after `from`, a request of this kind that started after `from` first succeeded. */
 function firstSuccessAfter(samples: Sample[], kind: Sample['kind'], from: number): number | undefined {
   const ends = samples
-    .filter((s) => s.kind === kind && s.startedAt >= from && typeof s.status === 'number' && s.status < 300)
+    .filter((s) => s.kind === kind && s.startedAt >= from && succeeded(s))
     .map((s) => s.endedAt);
   return ends.length > 0 ? Math.min(...ends) - from : undefined;
 }
@@ -169,7 +220,8 @@ describe.skipIf(!present)('PostgreSQL restarted under load', () => {
     const live = server as ServerProcess;
     const pg = cluster as ThrowawayCluster;
     const load = startLoad(live.baseUrl);
-    await sleep(1500);
+    // Long enough for GraphQL readers to have settled subjects to read before the stop.
+    await sleep(3000);
     const acknowledgedBefore = load.acknowledged.length;
 
     const stopping = Date.now();
@@ -193,10 +245,18 @@ describe.skipIf(!present)('PostgreSQL restarted under load', () => {
     await load.stop();
 
     const outage = load.samples.filter((s) => s.startedAt >= downAt && s.endedAt <= restarting);
-    const outageServices = outage.filter((s) => s.kind !== 'ready');
+    const outageServices = outage.filter((s) => s.kind === 'write' || s.kind === 'read');
+    const outageGraphql = outage.filter((s) => s.kind === 'graphql');
     const outageReady = outage.filter((s) => s.kind === 'ready');
     expect(outageServices.length).toBeGreaterThan(0);
+    expect(outageGraphql.length).toBeGreaterThan(0);
     expect(outageReady.length).toBeGreaterThan(0);
+    // GraphQL answers 200 by its convention, with the error coded as REST codes it, and Retry-After.
+    for (const s of outageGraphql) {
+      expect(s).toMatchObject({ status: 200, code: 'database_unavailable' });
+      expect(Number(s.retryAfter)).toBeGreaterThan(0);
+      expect(s.endedAt - s.startedAt).toBeLessThan(2000);
+    }
     // While down: prompt 503 problem documents with Retry-After, never a 500 or a hang.
     for (const s of outageServices) {
       expect(s).toMatchObject({ status: 503, problemJson: true, code: 'database_unavailable' });
@@ -206,15 +266,24 @@ describe.skipIf(!present)('PostgreSQL restarted under load', () => {
     for (const s of outageReady) expect(s).toMatchObject({ status: 503, retryAfter: expect.any(String) });
     // Around the stop and start too: a request either succeeds or is refused as unavailable.
     const unexpected = load.samples.filter(
-      (s) => !(typeof s.status === 'number' && (s.status < 300 || (s.status === 503 && s.retryAfter))),
+      (s) =>
+        !(
+          typeof s.status === 'number' &&
+          (s.status < 300 || (s.status === 503 && s.retryAfter)) &&
+          (s.kind !== 'graphql' ||
+            s.code === undefined ||
+            (s.code === 'database_unavailable' && s.retryAfter))
+        ),
     );
     expect(unexpected).toEqual([]);
 
     const writeRecoveryMs = firstSuccessAfter(load.samples, 'write', upAt);
     const readRecoveryMs = firstSuccessAfter(load.samples, 'read', upAt);
     const readyRecoveryMs = firstSuccessAfter(load.samples, 'ready', upAt);
+    const graphqlRecoveryMs = firstSuccessAfter(load.samples, 'graphql', upAt);
     expect(writeRecoveryMs).toBeLessThanOrEqual(recoveryLimitMs);
     expect(readRecoveryMs).toBeLessThanOrEqual(recoveryLimitMs);
+    expect(graphqlRecoveryMs).toBeLessThanOrEqual(recoveryLimitMs);
     expect(readyRecoveryMs).toBeLessThanOrEqual(recoveryLimitMs);
     expect(live.alive()).toBe(true);
     expect(load.acknowledged.length).toBeGreaterThan(acknowledgedBefore);
@@ -252,7 +321,7 @@ describe.skipIf(!present)('PostgreSQL restarted under load', () => {
 
     const during = (kind: Sample['kind']) => tally(outage.filter((s) => s.kind === kind));
     console.log(
-      `postgres-restart: stopped in ${downAt - stopping} ms, down ${restarting - downAt} ms, started in ${upAt - restarting} ms; during the outage writes ${during('write')}, reads ${during('read')}, /ready ${during('ready')} (all problem+json with Retry-After, slowest ${Math.max(...outage.map((s) => s.endedAt - s.startedAt))} ms); recovered writes in ${writeRecoveryMs} ms, reads in ${readRecoveryMs} ms, /ready in ${readyRecoveryMs} ms; ${load.acknowledged.length} acknowledged writes checked, ${lost.length} lost; ${load.samples.length} requests in all: ${tally(load.samples)}`,
+      `postgres-restart: stopped in ${downAt - stopping} ms, down ${restarting - downAt} ms, started in ${upAt - restarting} ms; during the outage writes ${during('write')}, reads ${during('read')}, /ready ${during('ready')} (all problem+json with Retry-After), GraphQL ${outageGraphql.length}×database_unavailable with Retry-After (slowest ${Math.max(...outage.map((s) => s.endedAt - s.startedAt))} ms); recovered writes in ${writeRecoveryMs} ms, reads in ${readRecoveryMs} ms, GraphQL in ${graphqlRecoveryMs} ms, /ready in ${readyRecoveryMs} ms; ${load.acknowledged.length} acknowledged writes checked, ${lost.length} lost; ${load.samples.length} requests in all: ${tally(load.samples)}`,
     );
   }, 60_000);
 });

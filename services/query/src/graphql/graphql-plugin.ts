@@ -1,7 +1,7 @@
 import type { Principal } from '@credit/auth';
 import { isConnectionError } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { selfAuthorisingRoute } from '@credit/http';
+import { retryAfterSeconds, selfAuthorisingRoute } from '@credit/http';
 import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
@@ -181,6 +181,10 @@ export async function graphqlPlugin(app: FastifyInstance) {
           extensions: { code: 'internal_error', status: 500 },
         }).toJSON();
       });
+      // As REST answers 503 with Retry-After while the database is away, a GraphQL answer (200 by
+      // the GraphQL-over-HTTP convention) tells the client when to come back in the same header.
+      if (errors.some((error) => error.extensions?.code === 'database_unavailable'))
+        ctx.reply?.header('retry-after', String(retryAfterSeconds));
       return { statusCode: 200, response: { data: execution.data ?? null, errors } };
     },
     resolvers: {
