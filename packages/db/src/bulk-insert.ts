@@ -66,20 +66,20 @@ function qualifiedName(table: PgTable): string {
 
 /** The quoted SQL name of a column, by its key in the drizzle table. */
 function columnNamer(table: PgTable): (key: string) => string {
-  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const columns = columnsOf(table);
   return (key) => {
-    const column = columns[key];
+    const column = columns.find((c) => c.key === key);
     if (!column) throw new Error(`no column ${key} in ${getTableName(table)}`);
     return `"${column.name}"`;
   };
 }
 
-/**
- * `INSERT INTO table AS t (columns) SELECT … FROM json_to_recordset($1)`: the text before and
- * after the one parameter, which carries the rows' JSON document.
- */
 const insertTexts = new WeakMap<PgTable, Map<string, [string, string]>>();
 
+/**
+ * `INSERT INTO table AS t (columns) SELECT … FROM json_to_recordset($1)`: the text before and
+ * after the one parameter, which carries the rows' JSON document; made once per column set.
+ */
 function documentInsertText(table: PgTable, columns: readonly CopyColumn[]): [string, string] {
   let texts = insertTexts.get(table);
   if (!texts) {

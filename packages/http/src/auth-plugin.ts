@@ -2,6 +2,7 @@ import { bearerToken, hasRole, type Principal, type Role, type TokenVerifier } f
 import { ProblemError } from '@credit/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { attachRouteHook } from './route-hooks.ts';
 
 /** Every route states who may call it; a route without a statement does not start. */
 export type RouteAuth = 'public' | { roles: readonly Role[] };
@@ -62,9 +63,7 @@ async function authPlugin(app: FastifyInstance, options: { verifier: TokenVerifi
     // hooks, so the rate limit attached after it counts the authenticated caller.
     const hook =
       auth === 'public' ? recogniseCaller(options.verifier) : requireRoles(options.verifier, auth.roles);
-    const existing = route.onRequest;
-    route.onRequest =
-      existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])];
+    attachRouteHook(route, 'onRequest', hook, 'first');
   });
 }
 

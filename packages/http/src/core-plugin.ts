@@ -3,7 +3,8 @@ import type { Database, DatabaseHandle } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetrics, type DurationSeries, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { attachRouteHook } from './route-hooks.ts';
 
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */
 export interface PlatformContext {
@@ -41,26 +42,16 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   // root), each route's hook bound to its pattern rather than reading it from the request.
   app.addHook('onRoute', (route) => {
     if (route.url === '/metrics') return;
-    const pattern = route.url;
-    // Series by method and status, found without building a label key per request.
-    const byMethod = new Map<string, Map<number, DurationSeries>>();
-    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      let byStatus = byMethod.get(request.method);
-      if (!byStatus) {
-        byStatus = new Map();
-        byMethod.set(request.method, byStatus);
-      }
-      let series = byStatus.get(reply.statusCode);
-      if (!series) {
-        series = app.metrics.httpDuration.series(request.method, pattern, reply.statusCode);
-        byStatus.set(reply.statusCode, series);
-      }
-      series.observe(reply.elapsedTime / 1000);
-      done();
-    };
-    const existing = route.onResponse;
-    route.onResponse =
-      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
+    const observe = app.metrics.httpDuration.forRoute(route.url);
+    attachRouteHook(
+      route,
+      'onResponse',
+      (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        observe(request.method, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      },
+      'last',
+    );
   });
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);

@@ -121,10 +121,6 @@ class DeferredChildLogger {
     this.#real().level = level;
   }
 
-  isLevelEnabled(level: string): boolean {
-    return enabled(this.level, level);
-  }
-
   fatal(...args: unknown[]): void {
     this.#write('fatal', args);
   }

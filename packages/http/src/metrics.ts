@@ -43,11 +43,7 @@ export function createMetrics() {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** One route, method and status: its bucket counts (not cumulative), sum and count. */
-export interface DurationSeries {
-  observe(seconds: number): void;
-}
-
-interface Series extends DurationSeries {
+interface Series {
   labels: { method: string; route: string; status: string };
   counts: number[];
   sum: number;
@@ -57,8 +53,8 @@ interface Series extends DurationSeries {
 /**
  * The request-duration histogram, exported in Prometheus' histogram form through the registry.
  * prom-client's Histogram validates and hashes the labels on every observation, even through
- * `labels()` (~2.5 % of a check's cycles); here each route's hook holds its series and an
- * observation is a bucket search and three additions.
+ * `labels()` (~2.5 % of a check's cycles); here each route's hook holds its own series by method
+ * and status, and an observation is two map lookups, a bucket search and three additions.
  */
 export class RequestDurations {
   readonly name: string;
@@ -66,7 +62,7 @@ export class RequestDurations {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   readonly #buckets: readonly number[];
-  readonly #series = new Map<string, Series>();
+  readonly #series: Series[] = [];
 
   constructor(registry: Registry, options: { name: string; help: string; buckets: readonly number[] }) {
     this.name = options.name;
@@ -75,36 +71,39 @@ export class RequestDurations {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** The series of a route pattern, method and status (made on first use, then kept by the caller). */
-  series(method: string, route: string, status: number): DurationSeries {
-    const key = `${method} ${status} ${route}`;
-    let series = this.#series.get(key);
-    if (!series) {
-      const buckets = this.#buckets;
-      const made: Series = {
-        labels: { method, route, status: String(status) },
-        counts: buckets.map(() => 0),
-        sum: 0,
-        count: 0,
-        observe(seconds) {
-          let i = 0;
-          while (i < buckets.length && seconds > (buckets[i] as number)) i++;
-          if (i < buckets.length) made.counts[i] = (made.counts[i] as number) + 1;
-          made.sum += seconds;
-          made.count += 1;
-        },
-      };
-      series = made;
-      this.#series.set(key, series);
-    }
-    return series;
+  /** The observer of one route pattern (one per route: Fastify refuses a pattern twice per method). */
+  forRoute(route: string): (method: string, status: number, seconds: number) => void {
+    const byMethod = new Map<string, Map<number, Series>>();
+    return (method, status, seconds) => {
+      let byStatus = byMethod.get(method);
+      if (!byStatus) {
+        byStatus = new Map();
+        byMethod.set(method, byStatus);
+      }
+      let series = byStatus.get(status);
+      if (!series) {
+        series = {
+          labels: { method, route, status: String(status) },
+          counts: this.#buckets.map(() => 0),
+          sum: 0,
+          count: 0,
+        };
+        byStatus.set(status, series);
+        this.#series.push(series);
+      }
+      let i = 0;
+      while (i < this.#buckets.length && seconds > (this.#buckets[i] as number)) i++;
+      if (i < this.#buckets.length) series.counts[i] = (series.counts[i] as number) + 1;
+      series.sum += seconds;
+      series.count += 1;
+    };
   }
 
   /** prom-client's metric shape, read by the registry when /metrics is scraped. */
   async get() {
     const bucketName = `${this.name}_bucket`;
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const series of this.#series.values()) {
+    for (const series of this.#series) {
       let cumulative = 0;
       this.#buckets.forEach((bound, i) => {
         cumulative += series.counts[i] as number;
@@ -117,7 +116,12 @@ export class RequestDurations {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
+  /** Forgets every observation (prom-client's `registry.resetMetrics()`); routes keep observing. */
   reset(): void {
-    this.#series.clear();
+    for (const series of this.#series) {
+      series.counts.fill(0);
+      series.sum = 0;
+      series.count = 0;
+    }
   }
 }
