@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const optionalText = z
@@ -20,6 +21,14 @@ export const baseEnvironmentSchema = z
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().default('./data'),
+    // CPU-heavy work (batch intake) runs on this many worker threads, each with its own
+    // connections; 0 keeps it in the request's thread. One per core, at most four, by default.
+    WORKER_THREADS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(() => Math.min(4, availableParallelism())),
     AUTH_ISSUER: optionalText,
     AUTH_AUDIENCE: optionalText,
     AUTH_JWKS: optionalText,

@@ -59,6 +59,7 @@ export async function buildPlatformApp(
     signer: runtime.signer,
     clock: options.clock ?? (() => new Date()),
     migrationsDir: runtime.migrationsDir,
+    threads: runtime.threads,
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
   await app.register(rateLimitPlugin, {

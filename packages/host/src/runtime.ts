@@ -21,6 +21,7 @@ import {
   signerFromJwk,
 } from '@credit/crypto';
 import { type DatabaseHandle, type DatabaseTarget, migrate, openDatabase } from '@credit/db';
+import type { ThreadBootstrap } from '@credit/http';
 
 /** Where `migrations/` lives: the repository root, two levels above this package's source. */
 export const defaultMigrationsDir = resolve(fileURLToPath(new URL('../../../migrations', import.meta.url)));
@@ -41,6 +42,8 @@ export interface Runtime {
   /** Present when no trusted issuer is configured (development, the embedded default). */
   devIssuer: DevIssuer | undefined;
   migrationsDir: string;
+  /** What a worker thread needs to open its own connections and keyring; absent on embedded PGlite. */
+  threads: ThreadBootstrap | undefined;
   close(): Promise<void>;
 }
 
@@ -90,12 +93,14 @@ export async function openRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<Runtime> {
   const migrationsDir = overrides.migrationsDir ?? defaultMigrationsDir;
-  const keyring = createKeyring(overrides.keyMaterial ?? (await loadKeys(env, logger)));
+  const keyMaterial = overrides.keyMaterial ?? (await loadKeys(env, logger));
+  const keyring = createKeyring(keyMaterial);
   const { verifier, devIssuer } = await loadVerifier(env);
   const signer = env.PLATFORM_SIGNING_KEY
     ? await signerFromJwk(env.PLATFORM_SIGNING_KEY)
     : await loadOrCreateSigner(join(env.DATA_DIR, 'keys', 'platform-signing.json'));
-  const database = await openDatabase(overrides.database ?? databaseTargetOf(env));
+  const target = overrides.database ?? databaseTargetOf(env);
+  const database = await openDatabase(target);
   try {
     const { applied } = await migrate(database, migrationsDir, migrationFolders);
     if (applied.length > 0) logger.info({ applied }, 'applied migrations');
@@ -111,6 +116,16 @@ export async function openRuntime(
     verifier,
     devIssuer,
     migrationsDir,
+    // PGlite lives in this thread's memory: only a server reachable by URL can be shared.
+    threads:
+      target.kind === 'postgres' && env.WORKER_THREADS > 0
+        ? {
+            database: target,
+            keyMaterial,
+            count: env.WORKER_THREADS,
+            startWithService: env.NODE_ENV !== 'test',
+          }
+        : undefined,
     close: () => database.close(),
   };
 }

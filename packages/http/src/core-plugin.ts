@@ -1,10 +1,26 @@
-import type { Keyring, PlatformSigner } from '@credit/crypto';
-import type { Database, DatabaseHandle } from '@credit/db';
+import type { KeyMaterial, Keyring, PlatformSigner } from '@credit/crypto';
+import type { Database, DatabaseHandle, DatabaseTarget } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { attachRouteHook } from './route-hooks.ts';
+
+/**
+ * What a worker thread needs to work beside the process that started it: a database it can
+ * reach on its own connections, and the keys. Only a server reachable by URL can be shared.
+ */
+export interface ThreadBootstrap {
+  database: Extract<DatabaseTarget, { kind: 'postgres' }>;
+  keyMaterial: KeyMaterial;
+  /** How many worker threads a service may start (WORKER_THREADS). */
+  count: number;
+  /**
+   * Start them with the service and be ready only once they are (a server's first requests then
+   * do not wait for them); otherwise at first use (tests, where most applications never need them).
+   */
+  startWithService: boolean;
+}
 
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */
 export interface PlatformContext {
@@ -15,6 +31,8 @@ export interface PlatformContext {
   clock: () => Date;
   /** Directory of the SQL migrations. */
   migrationsDir: string;
+  /** Present when services may move CPU-heavy work to worker threads (not on embedded PGlite). */
+  threads?: ThreadBootstrap | undefined;
 }
 
 declare module 'fastify' {
@@ -25,6 +43,7 @@ declare module 'fastify' {
     signer: PlatformSigner;
     clock: () => Date;
     migrationsDir: string;
+    threads: ThreadBootstrap | undefined;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
@@ -55,6 +74,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   });
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
+  app.decorate('threads', context.threads);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

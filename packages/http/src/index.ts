@@ -5,10 +5,16 @@ export {
   type RouteAuth,
   selfAuthorisingRoute,
 } from './auth-plugin.ts';
-export { default as corePlugin, type PlatformContext } from './core-plugin.ts';
+export { default as corePlugin, type PlatformContext, type ThreadBootstrap } from './core-plugin.ts';
 export { createHttpApp, type HttpAppOptions } from './create-app.ts';
 export { healthRoutes } from './health-routes.ts';
-export { createLogger, loggerOptions, serialiseError, withoutParameters } from './logging.ts';
+export {
+  createLogger,
+  loggerOptions,
+  type SerialisedError,
+  serialiseError,
+  withoutParameters,
+} from './logging.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { default as openapiPlugin } from './openapi.ts';
 export { operationsRoutes } from './operations-routes.ts';

@@ -18,7 +18,7 @@ export function withoutParameters(text: string | undefined): string | undefined 
   return cut < 0 ? text : `${text.slice(0, cut)}\nparams: [withheld]`;
 }
 
-interface SerialisedError {
+export interface SerialisedError {
   type: string;
   code?: string;
   message?: string;

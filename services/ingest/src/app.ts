@@ -15,6 +15,7 @@ export type { IngestSettings } from './plugins/ingest-context.ts';
 
 export const defaultIngestSettings: IngestSettings = {
   batchChunkSize: 500,
+  intakeThreadConnections: 2,
   maxBatchItems: 10_000,
   batchBodyLimit: 64 * 1024 * 1024,
   checkpointEveryMs: 10_000,

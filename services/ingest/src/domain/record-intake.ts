@@ -88,12 +88,15 @@ export function writeResult(outcome: WriteOutcome): ItemResult {
  * The intake pipeline shared by single and batch pushes: catalogue validation (no database),
  * the provider's permission, preparation (keys, fingerprints), then set-based writes.
  */
+/** What intake reads of the pushing provider (a batch sends just this to another thread). */
+export type IntakeProvider = Pick<Provider, 'code' | 'categories'>;
+
 /** Counts each item's outcome (created, unchanged, refused by code), e.g. into Prometheus. */
 export type OutcomeCounter = (outcome: 'created' | 'unchanged' | 'refused', code: string) => void;
 
 export function createRecordIntake(db: Database, keyring: Keyring, count: OutcomeCounter = () => {}) {
   return {
-    prepare(raw: unknown, provider: Provider, index: number, now: Date): Prepared {
+    prepare(raw: unknown, provider: IntakeProvider, index: number, now: Date): Prepared {
       const sourceId = stringField(raw, 'sourceId');
       const category = stringField(raw, 'category');
       const validation = validateRecordInput(raw, 'submission', now);

@@ -1,38 +1,14 @@
 import type { Readable } from 'node:stream';
-import { makeProblem, ProblemError } from '@credit/errors';
+import { ProblemError } from '@credit/errors';
 import { type BatchResult, batchResultSchema, recordSubmissionSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { PreparedRecord } from '../../domain/prepared-record.ts';
-import type { ItemResult, Refusal } from '../../domain/record-intake.ts';
-import { type BatchItem, jsonArrayItems, ndjsonItems } from './batch-stream.ts';
+import type { BatchItemAnswer } from '../../intake-threads/batch-chunk.ts';
+import { jsonArrayItems, ndjsonItems, type RawBatchItem } from './batch-stream.ts';
 import { activeProvider } from './provider-guard.ts';
-import { transparencyReceipt } from './record-responses.ts';
 
 const ndjsonTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 const batchTypes = ['application/json', ...ndjsonTypes];
-
-function toBatchItem(result: ItemResult, checkpointEveryMs: number): BatchResult['items'][number] {
-  const item: BatchResult['items'][number] = {
-    index: result.index,
-    sourceId: result.sourceId,
-    status: result.status,
-  };
-  if (result.outcome) {
-    item.id = result.outcome.recordId;
-    item.version = result.outcome.version;
-    const receipt = transparencyReceipt(result.outcome.leaf, result.outcome.receivedAt, checkpointEveryMs);
-    if (receipt) item.receipt = receipt;
-  }
-  if (result.problem) {
-    item.problem = { code: result.problem.code };
-    if (result.problem.detail) item.problem.detail = result.problem.detail;
-    if (result.problem.errors) item.problem.errors = result.problem.errors;
-    const recordId = result.problem.recordId;
-    if (typeof recordId === 'string') item.id = recordId;
-  }
-  return item;
-}
 
 function summarise(items: BatchResult['items']): BatchResult {
   return {
@@ -50,7 +26,7 @@ function summarise(items: BatchResult['items']): BatchResult {
  * item answers for itself; resubmitting the same batch converges (committed items answer 200).
  */
 export async function batchRoutes(app: FastifyInstance) {
-  const { intake, settings } = app.ingest;
+  const { batches, count, settings } = app.ingest;
 
   // This scope reads batch bodies itself, as a stream, instead of letting Fastify buffer them.
   for (const type of batchTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
@@ -66,7 +42,7 @@ export async function batchRoutes(app: FastifyInstance) {
         tags: ['records'],
         summary: `Push up to ${settings.maxBatchItems} records as a JSON array or NDJSON`,
         description:
-          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges.',
+          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges.',
         body: {
           content: {
             'application/json': { schema: z.array(recordSubmissionSchema) },
@@ -90,22 +66,38 @@ export async function batchRoutes(app: FastifyInstance) {
       if (request.body === undefined || request.body === null)
         throw new ProblemError('bad_request', 'a batch needs a JSON array or NDJSON body');
       const stream = request.body as Readable;
-      const source: AsyncGenerator<BatchItem> = ndjsonTypes.includes(mediaType)
+      const source: AsyncGenerator<RawBatchItem> = ndjsonTypes.includes(mediaType)
         ? ndjsonItems(stream, settings.batchBodyLimit)
         : jsonArrayItems(stream, settings.batchBodyLimit);
+      const batchProvider = { code: provider.code, categories: provider.categories };
 
+      // Chunks in flight, oldest first: answers are kept in item order whichever commits first,
+      // and at most `batches.concurrency` are held, so memory stays flat however long the body.
+      const inFlight: Promise<BatchItemAnswer[]>[] = [];
       const items: BatchResult['items'] = [];
-      let pending: PreparedRecord[] = [];
-      let refusals: Refusal[] = [];
-      const flush = async () => {
-        if (pending.length === 0 && refusals.length === 0) return;
-        const written = await intake.write(provider.code, pending, refusals, app.clock());
-        for (const result of written) items.push(toBatchItem(result, settings.checkpointEveryMs));
+      const settleOldest = async () => {
+        const answers = await (inFlight.shift() as Promise<BatchItemAnswer[]>);
+        for (const answer of answers) {
+          if (answer.status === 201) count('created', '');
+          else if (answer.status === 200) count('unchanged', '');
+          else count('refused', answer.problem?.code ?? 'unknown');
+          items.push(answer);
+        }
+      };
+      let pending: RawBatchItem[] = [];
+      const dispatch = async () => {
+        if (pending.length === 0) return;
+        const chunk = { provider: batchProvider, items: pending, nowMs: app.clock().getTime() };
         pending = [];
-        refusals = [];
+        const answered = batches.run(chunk);
+        // Settled by settleOldest in order; this only keeps an early failure from being unhandled.
+        answered.catch(() => {});
+        inFlight.push(answered);
+        if (inFlight.length >= batches.concurrency) await settleOldest();
       };
 
       let stoppedBy: ProblemError | undefined;
+      let failure: unknown;
       try {
         for await (const item of source) {
           if (item.index >= settings.maxBatchItems) {
@@ -115,25 +107,27 @@ export async function batchRoutes(app: FastifyInstance) {
             );
             break;
           }
-          if ('error' in item) {
-            refusals.push({
-              index: item.index,
-              sourceId: null,
-              category: null,
-              problem: makeProblem('malformed_json', item.error),
-            });
-          } else {
-            const prepared = intake.prepare(item.value, provider, item.index, app.clock());
-            if (prepared.ok) pending.push(prepared.item);
-            else refusals.push(prepared.refusal);
-          }
-          if (pending.length + refusals.length >= settings.batchChunkSize) await flush();
+          pending.push(item);
+          if (pending.length >= settings.batchChunkSize) await dispatch();
         }
       } catch (error) {
-        if (!(error instanceof ProblemError)) throw error;
-        stoppedBy = error;
+        if (error instanceof ProblemError) stoppedBy = error;
+        else failure = error;
       }
-      await flush();
+      try {
+        if (failure === undefined) await dispatch();
+      } finally {
+        // Every chunk handed out is waited for before answering, whatever happens: the answer
+        // (or the error) then describes exactly what was committed.
+        while (inFlight.length > 0) {
+          try {
+            await settleOldest();
+          } catch (error) {
+            failure ??= error;
+          }
+        }
+      }
+      if (failure !== undefined) throw failure;
       if (stoppedBy) {
         // Tell the caller exactly what was committed before the point where reading stopped.
         throw new ProblemError(stoppedBy.code, stoppedBy.problem.detail, { ...summarise(items) });

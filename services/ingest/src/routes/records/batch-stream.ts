@@ -3,12 +3,19 @@ import { ProblemError } from '@credit/errors';
 import { jsonHazard } from '@credit/schema';
 import secureJson from 'secure-json-parse';
 
+/** One item of a batch as it was read: its position and its text, not yet parsed. */
+export interface RawBatchItem {
+  index: number;
+  text: string;
+}
+
 /** One item of a batch: its parsed value, or why its text is not JSON. */
 export type BatchItem = { index: number; value: unknown } | { index: number; error: string };
 
 export type BatchFormat = 'json' | 'ndjson';
 
-function parseItem(index: number, text: string): BatchItem {
+/** Parses one item's text; parsing happens where the item is processed, which may be another thread. */
+export function parseItem({ index, text }: RawBatchItem): BatchItem {
   let value: unknown;
   try {
     // Refuses __proto__ and constructor.prototype keys (prototype poisoning), like Fastify's own parser.
@@ -39,7 +46,7 @@ async function* decoded(stream: AsyncIterable<Buffer | string>, limitBytes: numb
 export async function* ndjsonItems(
   stream: AsyncIterable<Buffer | string>,
   limitBytes: number,
-): AsyncGenerator<BatchItem> {
+): AsyncGenerator<RawBatchItem> {
   let pending = '';
   let index = 0;
   for await (const text of decoded(stream, limitBytes)) {
@@ -48,12 +55,12 @@ export async function* ndjsonItems(
     while (newline >= 0) {
       const line = pending.slice(0, newline).trim();
       pending = pending.slice(newline + 1);
-      if (line.length > 0) yield parseItem(index++, line);
+      if (line.length > 0) yield { index: index++, text: line };
       newline = pending.indexOf('\n');
     }
   }
   const last = pending.trim();
-  if (last.length > 0) yield parseItem(index, last);
+  if (last.length > 0) yield { index, text: last };
 }
 
 /**
@@ -64,7 +71,7 @@ export async function* ndjsonItems(
 export async function* jsonArrayItems(
   stream: AsyncIterable<Buffer | string>,
   limitBytes: number,
-): AsyncGenerator<BatchItem> {
+): AsyncGenerator<RawBatchItem> {
   type State = 'before' | 'between' | 'element' | 'after';
   let state = 'before' as State;
   let depth = 0;
@@ -111,7 +118,7 @@ export async function* jsonArrayItems(
       else if (c === '}' || c === ']') {
         if (depth === 0 && c === ']') {
           element.push(text.slice(start, i));
-          yield parseItem(index++, element.join(''));
+          yield { index: index++, text: element.join('') };
           element = [];
           state = 'after';
           continue;
@@ -120,7 +127,7 @@ export async function* jsonArrayItems(
         if (depth < 0) throw malformed(`unbalanced brackets in item ${index}`);
       } else if (c === ',' && depth === 0) {
         element.push(text.slice(start, i));
-        yield parseItem(index++, element.join(''));
+        yield { index: index++, text: element.join('') };
         element = [];
         state = 'between';
         start = i + 1;
