@@ -3,6 +3,22 @@
  * dates as ISO strings. Two equal values always give the same bytes, so a hash over it is a hash
  * over the content, not over how a client happened to order its keys.
  */
+/**
+ * Object keys as JSON strings, kept once made: records repeat the same few hundred field names,
+ * and quoting each key anew was a third of the cost. Bounded, since keys come from pushed data.
+ */
+const quotedKeys = new Map<string, string>();
+const quotedKeysLimit = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < quotedKeysLimit) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -28,15 +44,19 @@ export function canonicalJson(value: unknown): string {
       }
       const object = value as Record<string, unknown>;
       // The default sort compares UTF-16 code units, the order canonical JSON asks for.
-      const keys = Object.keys(object).sort();
+      const keys = Object.keys(object);
+      if (keys.length > 1) keys.sort();
       let out = '{';
       let first = true;
-      for (const key of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
         const member = object[key];
         if (member === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+        out += quotedKey(key);
+        out += ':';
+        out += canonicalJson(member);
       }
       return `${out}}`;
     }

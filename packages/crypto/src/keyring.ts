@@ -108,8 +108,14 @@ export function createKeyring(material: KeyMaterial): Keyring {
  * to another subject's row, or from an identifier column into a name column, fails to open.
  */
 export function identityAad(field: 'identifier' | 'name', subjectKey: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${field}:`), subjectKey]);
+  const prefix = aadPrefixes[field];
+  const aad = Buffer.allocUnsafe(prefix.length + subjectKey.length);
+  prefix.copy(aad, 0);
+  aad.set(subjectKey, prefix.length);
+  return aad;
 }
+
+const aadPrefixes = { identifier: Buffer.from('identifier:'), name: Buffer.from('name:') } as const;
 
 export function generateKeyMaterial(): KeyMaterial {
   return {

@@ -1,4 +1,4 @@
-import { idFromDigest, type Keyring } from '@credit/crypto';
+import { identityAad, idFromDigest, type Keyring } from '@credit/crypto';
 import {
   resolveSubjectIdentifier,
   type SubjectKind,
@@ -41,11 +41,11 @@ export function nameMacOf(keyring: Keyring, name: string): string {
 
 /** Associated data binding a ciphertext to its subject, so a cipher copied to another row fails to open. */
 export function identifierAad(subjectKey: Buffer): Buffer {
-  return Buffer.concat([Buffer.from('identifier:'), subjectKey]);
+  return identityAad('identifier', subjectKey);
 }
 
 export function nameAad(subjectKey: Buffer): Buffer {
-  return Buffer.concat([Buffer.from('name:'), subjectKey]);
+  return identityAad('name', subjectKey);
 }
 
 /**

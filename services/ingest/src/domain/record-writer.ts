@@ -1,4 +1,4 @@
-import { genesisHash, type Keyring } from '@credit/crypto';
+import { genesisHash, identityAad, type Keyring } from '@credit/crypto';
 import { bulkInsert, type Executor } from '@credit/db';
 import { appendEvents, type NewEvent } from '@credit/events';
 import { effectivePublicity } from '@credit/schema';
@@ -106,7 +106,7 @@ class WriteSet {
 
 function storedRelated(keyring: Keyring, item: PreparedRecord): StoredRelatedPerson[] {
   return item.related.map((person) => {
-    const name = keyring.encrypt(person.name, Buffer.concat([Buffer.from('name:'), person.subjectKey]));
+    const name = keyring.encrypt(person.name, identityAad('name', person.subjectKey));
     return {
       role: person.role,
       subjectKey: person.subjectKey.toString('hex'),

@@ -1,4 +1,4 @@
-import type { Keyring } from '@credit/crypto';
+import { identityAad, type Keyring } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
@@ -9,12 +9,8 @@ export type SubjectRow = typeof subjects.$inferSelect;
 /** Decrypts what the feed carried about a subject; AAD binds each cipher to its subject key. */
 export function openSubject(keyring: Keyring, row: SubjectRow): { identifier: string; name: string } {
   return {
-    identifier: keyring.decrypt(
-      row.keyId,
-      row.identifierCipher,
-      Buffer.concat([Buffer.from('identifier:'), row.subjectKey]),
-    ),
-    name: keyring.decrypt(row.keyId, row.nameCipher, Buffer.concat([Buffer.from('name:'), row.subjectKey])),
+    identifier: keyring.decrypt(row.keyId, row.identifierCipher, identityAad('identifier', row.subjectKey)),
+    name: keyring.decrypt(row.keyId, row.nameCipher, identityAad('name', row.subjectKey)),
   };
 }
 

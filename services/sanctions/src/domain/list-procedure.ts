@@ -1,6 +1,6 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
 import { endOfShanghaiDay } from '@credit/calendar';
-import { idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
+import { identityAad, idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { appendEvents, type NewEvent } from '@credit/events';
@@ -141,7 +141,7 @@ export class EntryWriter {
     return this.context.keyring.decrypt(
       row.keyId,
       row.identifierCipher,
-      Buffer.concat([Buffer.from('identifier:'), subjectKey]),
+      identityAad('identifier', subjectKey),
     );
   }
 

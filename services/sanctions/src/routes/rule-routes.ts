@@ -1,3 +1,4 @@
+import { identityAad } from '@credit/crypto';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { appendEvents } from '@credit/events';
@@ -180,7 +181,7 @@ export async function ruleRoutes(app: FastifyInstance) {
           const identifier = app.keyring.decrypt(
             subject.keyId,
             subject.identifierCipher,
-            Buffer.concat([Buffer.from('identifier:'), subject.subjectKey]),
+            identityAad('identifier', subject.subjectKey),
           );
           matches.push({
             subject: {
