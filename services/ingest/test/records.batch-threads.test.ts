@@ -59,7 +59,7 @@ describe.skipIf(!onPostgres)('batch chunks on worker threads', () => {
 
     // The writes came from the intake threads' connections, not the request's pool.
     const threadConnections = await platform.database.query<{ n: string }>(
-      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'credit-ingest-intake' AND datname = current_database()",
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'credit-platform/intake' AND datname = current_database()",
     );
     expect(Number(threadConnections[0]?.n)).toBeGreaterThanOrEqual(1);
   });

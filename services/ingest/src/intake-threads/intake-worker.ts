@@ -36,7 +36,7 @@ const keyring = createKeyring({
 const database = await openDatabase({
   ...setup.bootstrap.database,
   poolSize: setup.poolSize,
-  applicationName: 'credit-ingest-intake',
+  applicationName: 'credit-platform/intake',
 });
 const intake = createRecordIntake(database.db, keyring);
 
