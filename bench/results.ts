@@ -167,7 +167,7 @@ export function renderResults(input: {
       at < 0 ? rows.length : at,
       0,
       {
-        measure: `4. batch ingest over HTTP to the ingest service (${i.records.toLocaleString('en')} records, ${i.batchSize}/batch, ${i.clients} clients) vs COPY of the ${i.storedRows.toLocaleString('en')} rows it stored, into tables like the store's`,
+        measure: `4. batch ingest over HTTP to the ingest service (${i.records.toLocaleString('en')} records, ${i.batchSize}/batch, ${i.clients} clients) vs COPY of the ${i.storedRows.toLocaleString('en')} rows it stored, into tables like the store's${i.rounds ? ` (median of ${i.rounds.length} rounds, each a push then COPY of what it stored: ${i.rounds.map((r) => `${((100 * r.copyStoredSeconds) / r.ingestSeconds).toFixed(1)} %`).join(', ')})` : ''}`,
         figure: perSecond(i.ingestSeconds),
         baseline: perSecond(i.copyStoredSeconds),
         unit: 'records/s',
