@@ -48,3 +48,19 @@ export function recordBody(
     ...overrides,
   };
 }
+
+/** Pushes records in one batch, as a JSON array or as NDJSON. */
+export function pushBatch(
+  platform: TestPlatform,
+  token: string,
+  items: readonly unknown[],
+  format: 'json' | 'ndjson' = 'json',
+) {
+  return platform.request({
+    method: 'POST',
+    url: '/v1/records/batch',
+    token,
+    rawBody: format === 'json' ? JSON.stringify(items) : items.map((item) => JSON.stringify(item)).join('\n'),
+    contentType: format === 'json' ? 'application/json' : 'application/x-ndjson',
+  });
+}

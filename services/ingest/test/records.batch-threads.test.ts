@@ -1,7 +1,7 @@
 import { createTestPlatform, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ingestDefinition } from '../src/service.ts';
-import { recordBody, registerProvider } from './helpers.ts';
+import { pushBatch, recordBody, registerProvider } from './helpers.ts';
 
 // Worker threads open their own connections, which embedded PGlite (one thread's memory) cannot give.
 const onPostgres = inject('testDatabase').kind === 'postgres';
@@ -21,14 +21,7 @@ describe.skipIf(!onPostgres)('batch chunks on worker threads', () => {
   });
   afterAll(async () => platform?.close());
 
-  const batch = (items: unknown[]) =>
-    platform.request({
-      method: 'POST',
-      url: '/v1/records/batch',
-      token: provider.token,
-      rawBody: items.map((item) => JSON.stringify(item)).join('\n'),
-      contentType: 'application/x-ndjson',
-    });
+  const batch = (items: unknown[]) => pushBatch(platform, provider.token, items, 'ndjson');
 
   it('answers every item in its place whichever chunk commits first, writing through the threads’ own connections', async () => {
     const items = Array.from({ length: 65 }, (_, i) =>

@@ -1,7 +1,7 @@
 import { readFeed } from '@credit/events';
 import { eventually, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform, pushBatch, recordBody, registerProvider } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };
@@ -12,13 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => platform?.close());
 
-const batch = (items: unknown[]) =>
-  platform.request({
-    method: 'POST',
-    url: '/v1/records/batch',
-    token: provider.token,
-    rawBody: JSON.stringify(items),
-  });
+const batch = (items: unknown[]) => pushBatch(platform, provider.token, items);
 
 describe('concurrent pushes', () => {
   it('two connections pushing overlapping batches at once create each record exactly once', async () => {
