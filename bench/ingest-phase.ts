@@ -7,6 +7,7 @@ import { catalogueEntries, generateCitizenId, seededRandom } from '@credit/schem
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { copyLines, escapeCopy } from './copy-rows.ts';
+import { medianBy } from './measure.ts';
 import { runScript } from './processes.ts';
 import { benchUscc } from './world.ts';
 
@@ -250,10 +251,7 @@ export async function runIngestBench(options: {
   } finally {
     await stopIngest();
   }
-  const byRatio = [...measured].sort(
-    (a, b) => a.copyStoredSeconds / a.ingestSeconds - b.copyStoredSeconds / b.ingestSeconds,
-  );
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)] as (typeof measured)[number];
+  const median = medianBy(measured, (round) => round.copyStoredSeconds / round.ingestSeconds);
 
   await options.startPlatform();
   const settleSeconds = await settle(client);

@@ -62,3 +62,11 @@ export async function serverTimes(
   }
   return { ...percentiles(times), bytes: Buffer.byteLength(body), body };
 }
+
+/** The middle item by `key` (the lower middle of an even count), for "the round with the median ratio". */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new Error('no items to take the median of');
+  return median;
+}

@@ -18,7 +18,7 @@ import pg from 'pg';
 import { platformServices } from '../apps/platform/src/services.ts';
 import { measureCacheFootprint } from './cache-footprint.ts';
 import { runIngestBench } from './ingest-phase.ts';
-import { type LoadResult, loadTest, serverTimes, type Timings } from './measure.ts';
+import { type LoadResult, loadTest, medianBy, serverTimes, type Timings } from './measure.ts';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
 import { type GrowthFigures, machineDescription, type ResultRow, writeResultsFile } from './results.ts';
 import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
@@ -101,8 +101,7 @@ async function pairedRounds(
     }
     rounds.push({ platform, bare, ratio: platform.rps / bare.rps });
   }
-  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)] as (typeof rounds)[number];
+  const median = medianBy(rounds, (round) => round.ratio);
   return { platform: median.platform, bare: median.bare, ratios: rounds.map((r) => r.ratio) };
 }
 
@@ -201,11 +200,13 @@ async function main() {
       subjectId: reportSubject.id,
       ttlSeconds: 86_400,
     });
-    const load = (
-      name: string,
-      plan: Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>,
-      conns = connections,
-    ) => bestOf(repeats, () => loadTest(workDir, name, { ...plan, connections: conns, durationSeconds }));
+    type Plan = Omit<Parameters<typeof loadTest>[2], 'connections' | 'durationSeconds'>;
+    /** One run of a load test, to be repeated by `bestOf` or `pairedRounds`. */
+    const once =
+      (name: string, plan: Plan, conns = connections) =>
+      () =>
+        loadTest(workDir, name, { ...plan, connections: conns, durationSeconds });
+    const load = (name: string, plan: Plan, conns = connections) => bestOf(repeats, once(name, plan, conns));
     // A report takes ~15 ms, so a 5 s run holds ~300 and its p99 rests on three of them.
     const latencyLoad = (
       name: string,
@@ -272,25 +273,16 @@ async function main() {
       await startPlatform();
       const ids = pick(0, size, 5000, (i) => worldSubject(i).id);
 
+      const bareGet: Plan = { url: bareBase, method: 'GET', variants: ids.map((id) => `/bare/${id}`) };
       const listingRounds = await pairedRounds(
         repeats,
-        () =>
-          loadTest(workDir, `bare-${size}`, {
-            url: bareBase,
-            method: 'GET',
-            variants: ids.map((id) => `/bare/${id}`),
-            connections,
-            durationSeconds,
-          }),
-        () =>
-          loadTest(workDir, `listing-${size}`, {
-            url: base,
-            method: 'GET',
-            token: platformToken,
-            variants: ids.map((id) => `/v1/listing-status/${id}`),
-            connections,
-            durationSeconds,
-          }),
+        once(`bare-${size}`, bareGet),
+        once(`listing-${size}`, {
+          url: base,
+          method: 'GET',
+          token: platformToken,
+          variants: ids.map((id) => `/v1/listing-status/${id}`),
+        }),
       );
       const { platform: listing } = listingRounds;
       const reportUrl = `${base}/v1/subjects/${reportSubject.id}/report`;
@@ -347,26 +339,11 @@ async function main() {
         };
         const checksAtTen = await load(`checks-${size}`, checkPlan);
         const barePostAtTen = await load(`bare-post-${size}`, barePost);
-
-        const bareGetAtCheckLoad = await load(
-          `bare-checks-${size}`,
-          { url: bareBase, method: 'GET', variants: ids.map((id) => `/bare/${id}`) },
-          checkConnections,
-        );
+        const bareGetAtCheckLoad = await load(`bare-checks-${size}`, bareGet, checkConnections);
         const checkRounds = await pairedRounds(
           repeats,
-          () =>
-            loadTest(workDir, `bare-post-many-${size}`, {
-              ...barePost,
-              connections: checkConnections,
-              durationSeconds,
-            }),
-          () =>
-            loadTest(workDir, `checks-many-${size}`, {
-              ...checkPlan,
-              connections: checkConnections,
-              durationSeconds,
-            }),
+          once(`bare-post-many-${size}`, barePost, checkConnections),
+          once(`checks-many-${size}`, checkPlan, checkConnections),
         );
         const batchBodies = Array.from({ length: batchRequests }, (_, r) =>
           JSON.stringify({

@@ -70,6 +70,26 @@ async function authPlugin(app: FastifyInstance, options: { verifier: TokenVerifi
 type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
 
 /**
+ * Calls `settle` with the token's principal or the reason it was refused: at once when the
+ * verifier recalls the token (most requests), after verification otherwise.
+ */
+function withPrincipal(
+  verifier: TokenVerifier,
+  token: string,
+  settle: (principal: Principal | undefined, error?: unknown) => void,
+): void {
+  const known = verifier.recall(token);
+  if (known) {
+    settle(known);
+    return;
+  }
+  verifier.verify(token).then(
+    (principal) => settle(principal),
+    (error: unknown) => settle(undefined, error),
+  );
+}
+
+/**
  * Public routes still recognise a caller who identifies themselves (e.g. for rate limits); a
  * token they cannot accept is remembered for GraphQL to report, not refused.
  */
@@ -88,21 +108,11 @@ function recogniseCaller(verifier: TokenVerifier): OnRequest {
       refused(request, error);
       return done();
     }
-    const known = verifier.recall(token);
-    if (known) {
-      request.principal = known;
-      return done();
-    }
-    verifier.verify(token).then(
-      (principal) => {
-        request.principal = principal;
-        done();
-      },
-      (error: unknown) => {
-        refused(request, error);
-        done();
-      },
-    );
+    withPrincipal(verifier, token, (principal, error) => {
+      if (principal) request.principal = principal;
+      else refused(request, error);
+      done();
+    });
   };
 }
 
@@ -122,11 +132,14 @@ function requireRoles(verifier: TokenVerifier, roles: readonly Role[]): OnReques
       return done(error as Error);
     }
     if (!token) return done(new ProblemError('unauthenticated', 'this operation requires a bearer token'));
-    const known = verifier.recall(token);
-    if (known) return done(admit(request, known));
-    verifier.verify(token).then(
-      (principal) => done(admit(request, principal)),
-      (error: unknown) => done(error instanceof Error ? error : new ProblemError('invalid_token')),
+    withPrincipal(verifier, token, (principal, error) =>
+      done(
+        principal
+          ? admit(request, principal)
+          : error instanceof Error
+            ? error
+            : new ProblemError('invalid_token'),
+      ),
     );
   };
 }

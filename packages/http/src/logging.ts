@@ -72,20 +72,10 @@ export function requestId(raw: { headers: IncomingHttpHeaders }): string {
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
-/** pino's level numbers; a level missing here (`silent`) enables nothing. */
-const levelValues: Record<string, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-};
-
+/** Whether `level` is written at `threshold`, by pino's level numbers; `silent` enables nothing. */
 function enabled(threshold: string, level: string): boolean {
-  return (
-    (levelValues[level] ?? Number.POSITIVE_INFINITY) >= (levelValues[threshold] ?? Number.POSITIVE_INFINITY)
-  );
+  const values: Record<string, number | undefined> = pino.levels.values;
+  return (values[level] ?? Number.POSITIVE_INFINITY) >= (values[threshold] ?? Number.POSITIVE_INFINITY);
 }
 
 /**

@@ -84,16 +84,26 @@ export function writeResult(outcome: WriteOutcome): ItemResult {
   }
 }
 
-/**
- * The intake pipeline shared by single and batch pushes: catalogue validation (no database),
- * the provider's permission, preparation (keys, fingerprints), then set-based writes.
- */
 /** What intake reads of the pushing provider (a batch sends just this to another thread). */
 export type IntakeProvider = Pick<Provider, 'code' | 'categories'>;
 
 /** Counts each item's outcome (created, unchanged, refused by code), e.g. into Prometheus. */
 export type OutcomeCounter = (outcome: 'created' | 'unchanged' | 'refused', code: string) => void;
 
+/** Counts one answered item by its status: 201 created, 200 unchanged, anything else refused. */
+export function countAnswer(
+  count: OutcomeCounter,
+  answer: { status: number; problem?: { code: string } },
+): void {
+  if (answer.status === 201) count('created', '');
+  else if (answer.status === 200) count('unchanged', '');
+  else count('refused', answer.problem?.code ?? 'unknown');
+}
+
+/**
+ * The intake pipeline shared by single and batch pushes: catalogue validation (no database),
+ * the provider's permission, preparation (keys, fingerprints), then set-based writes.
+ */
 export function createRecordIntake(db: Database, keyring: Keyring, count: OutcomeCounter = () => {}) {
   return {
     prepare(raw: unknown, provider: IntakeProvider, index: number, now: Date): Prepared {
@@ -184,11 +194,7 @@ export function createRecordIntake(db: Database, keyring: Keyring, count: Outcom
       const results = [...outcomes.map(writeResult), ...refusals.map(refusalResult)].sort(
         (a, b) => a.index - b.index,
       );
-      for (const result of results) {
-        if (result.status === 201) count('created', '');
-        else if (result.status === 200) count('unchanged', '');
-        else count('refused', result.problem?.code ?? 'unknown');
-      }
+      for (const result of results) countAnswer(count, result);
       return results;
     },
   };

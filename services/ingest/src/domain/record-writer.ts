@@ -1,4 +1,4 @@
-import { genesisHash, identityAad, type Keyring } from '@credit/crypto';
+import { genesisHash, type Keyring } from '@credit/crypto';
 import { bulkInsert, type Executor } from '@credit/db';
 import { appendEvents, type NewEvent } from '@credit/events';
 import { effectivePublicity } from '@credit/schema';
@@ -20,6 +20,7 @@ import {
   versionRef,
 } from '../transparency/record-leaf.ts';
 import { checkConsents } from './consent-check.ts';
+import { nameAad } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
 import { type BuiltVersion, buildVersion } from './version-builder.ts';
 
@@ -106,7 +107,7 @@ class WriteSet {
 
 function storedRelated(keyring: Keyring, item: PreparedRecord): StoredRelatedPerson[] {
   return item.related.map((person) => {
-    const name = keyring.encrypt(person.name, identityAad('name', person.subjectKey));
+    const name = keyring.encrypt(person.name, nameAad(person.subjectKey));
     return {
       role: person.role,
       subjectKey: person.subjectKey.toString('hex'),

@@ -3,6 +3,7 @@ import { ProblemError } from '@credit/errors';
 import { type BatchResult, batchResultSchema, recordSubmissionSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { countAnswer } from '../../domain/record-intake.ts';
 import type { BatchItemAnswer } from '../../intake-threads/batch-chunk.ts';
 import { jsonArrayItems, ndjsonItems, type RawBatchItem } from './batch-stream.ts';
 import { activeProvider } from './provider-guard.ts';
@@ -78,9 +79,7 @@ export async function batchRoutes(app: FastifyInstance) {
       const settleOldest = async () => {
         const answers = await (inFlight.shift() as Promise<BatchItemAnswer[]>);
         for (const answer of answers) {
-          if (answer.status === 201) count('created', '');
-          else if (answer.status === 200) count('unchanged', '');
-          else count('refused', answer.problem?.code ?? 'unknown');
+          countAnswer(count, answer);
           items.push(answer);
         }
       };
