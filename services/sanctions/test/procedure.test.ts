@@ -145,6 +145,14 @@ describe('the identification procedure', () => {
       body: { outcome: 'applied', note: '已取消投标资格' },
     });
     expect(feedback.statusCode).toBe(201);
+    expect(feedback.json()).toMatchObject({ checkId: tender.checkId, seq: 1, outcome: 'applied' });
+    const further = await platform.request({
+      method: 'POST',
+      url: `/v1/checks/${tender.checkId}/feedback`,
+      token: a.court,
+      body: { outcome: 'applied', note: '已通知招标人' },
+    });
+    expect(further.json()).toMatchObject({ checkId: tender.checkId, seq: 2 });
 
     await platform.request({
       method: 'DELETE',

@@ -3,7 +3,7 @@ import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject } from '@credit/http';
 import { checkFeedbackSchema, checkRequestSchema, checkResultSchema, prefixedId } from '@credit/schema';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkFeedback, checks } from '../db/schema.ts';
@@ -100,7 +100,7 @@ export async function checkRoutes(app: FastifyInstance) {
         const [last] = await tx
           .select({ seq: checkFeedback.seq })
           .from(checkFeedback)
-          .where(eq(checkFeedback.checkId, id))
+          .where(and(eq(checkFeedback.subjectKey, check.subjectKey), eq(checkFeedback.checkId, id)))
           .orderBy(desc(checkFeedback.seq))
           .limit(1);
         const seq = (last?.seq ?? 0) + 1;
