@@ -15,7 +15,7 @@ const total = Number(process.env.BENCH_RECORDS ?? 20_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 1_000);
 const clients = Number(process.env.BENCH_CLIENTS ?? 2);
 /** Pushes of `total` records, each followed by COPY of the rows it stored; the median round is kept. */
-const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 5);
 const provider = 'bench-intake';
 
 /** The record store's tables a push writes, in the order the baseline copies them. */
