@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
-import { createTestPlatform, type TestPlatform, uscc } from '@credit/testing';
+import { findEntry } from '@credit/schema';
+import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
       RATE_LIMIT_CHECKS_PER_MINUTE: String(perMinute),
       RATE_LIMIT_LISTING_PER_MINUTE: String(perMinute),
       BODY_LIMIT_BYTES: '4096',
+      BATCH_BODY_LIMIT_BYTES: '16384',
       HEADERS_TIMEOUT_MS: '1000',
       REQUEST_TIMEOUT_MS: '1500',
     },
@@ -122,6 +124,46 @@ describe('body and time limits', () => {
     });
     expect(response.statusCode).toBe(413);
     expect(response.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('reads batches up to their own limit (BATCH_BODY_LIMIT_BYTES), above the one for other bodies', async () => {
+    const admin = await platform.token('admin', { org: 'credit-office' });
+    const registered = await platform.request({
+      method: 'POST',
+      url: '/v1/providers',
+      token: admin,
+      body: { code: 'zb-batch-limit', name: 'zb-batch-limit', categories: ['org_registration'] },
+    });
+    expect(registered.statusCode).toBe(201);
+    const token = await platform.token('provider', { org: 'zb-batch-limit' });
+    const sample = findEntry('org_registration')?.sample;
+    const line = () =>
+      JSON.stringify({
+        sourceId: sourceId('LIMIT'),
+        category: 'org_registration',
+        subject: { kind: 'legal_person', id: uscc(), name: '淄博恒达建材有限公司' },
+        occurredAt: '2026-05-20',
+        data: sample,
+      });
+    const lines: string[] = [];
+    while (Buffer.byteLength(lines.join('\n')) < 6000) lines.push(line());
+    const batch = (body: string) =>
+      platform.request({
+        method: 'POST',
+        url: '/v1/records/batch',
+        token,
+        rawBody: body,
+        contentType: 'application/x-ndjson',
+      });
+
+    const within = await batch(lines.join('\n'));
+    expect(within.statusCode).toBe(200);
+    expect(within.json()).toMatchObject({ created: lines.length });
+
+    while (Buffer.byteLength(lines.join('\n')) <= 16384) lines.push(line());
+    const over = await batch(lines.join('\n'));
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toMatchObject({ code: 'payload_too_large' });
   });
 
   /** Opens a socket, writes `text`, then stalls; resolves with what the server said and when it hung up. */

@@ -60,6 +60,7 @@ export async function buildPlatformApp(
     clock: options.clock ?? (() => new Date()),
     migrationsDir: runtime.migrationsDir,
     threads: runtime.threads,
+    batchBodyLimit: runtime.env.BATCH_BODY_LIMIT_BYTES,
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
   await app.register(rateLimitPlugin, {

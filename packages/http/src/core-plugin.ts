@@ -33,6 +33,8 @@ export interface PlatformContext {
   migrationsDir: string;
   /** Present when services may move CPU-heavy work to worker threads (not on embedded PGlite). */
   threads?: ThreadBootstrap | undefined;
+  /** The largest body a streamed batch route reads (BATCH_BODY_LIMIT_BYTES); other routes have BODY_LIMIT_BYTES. */
+  batchBodyLimit: number;
 }
 
 declare module 'fastify' {
@@ -44,6 +46,7 @@ declare module 'fastify' {
     clock: () => Date;
     migrationsDir: string;
     threads: ThreadBootstrap | undefined;
+    batchBodyLimit: number;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
@@ -75,6 +78,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
   app.decorate('threads', context.threads);
+  app.decorate('batchBodyLimit', context.batchBodyLimit);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

@@ -17,7 +17,6 @@ export const defaultIngestSettings: IngestSettings = {
   batchChunkSize: 500,
   intakeThreadConnections: 2,
   maxBatchItems: 10_000,
-  batchBodyLimit: 64 * 1024 * 1024,
   checkpointEveryMs: 10_000,
   transparencyOrigin: `${platformIssuer}/transparency`,
   logOtherFeeds: true,

@@ -20,7 +20,8 @@ export interface IngestSettings {
   /** Connections of each intake thread's own pool. */
   intakeThreadConnections: number;
   maxBatchItems: number;
-  batchBodyLimit: number;
+  /** Bytes a batch body may hold; unset, the host's limit (BATCH_BODY_LIMIT_BYTES). */
+  batchBodyLimit?: number | undefined;
   /** How often the transparency log is signed when it has grown; 0 disables the job. */
   checkpointEveryMs: number;
   /** The name checkpoints carry, so clients never mix up two logs. */

@@ -28,6 +28,7 @@ function summarise(items: BatchResult['items']): BatchResult {
  */
 export async function batchRoutes(app: FastifyInstance) {
   const { batches, count, settings } = app.ingest;
+  const bodyLimit = settings.batchBodyLimit ?? app.batchBodyLimit;
 
   // This scope reads batch bodies itself, as a stream, instead of letting Fastify buffer them.
   for (const type of batchTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
@@ -56,11 +57,8 @@ export async function batchRoutes(app: FastifyInstance) {
     async (request) => {
       const provider = await activeProvider(app, request);
       const declaredLength = Number(request.headers['content-length'] ?? 0);
-      if (declaredLength > settings.batchBodyLimit) {
-        throw new ProblemError(
-          'payload_too_large',
-          `a batch body is limited to ${settings.batchBodyLimit} bytes`,
-        );
+      if (declaredLength > bodyLimit) {
+        throw new ProblemError('payload_too_large', `a batch body is limited to ${bodyLimit} bytes`);
       }
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       // Without a body (and so without a content type) no parser ran and there is nothing to read.
@@ -68,8 +66,8 @@ export async function batchRoutes(app: FastifyInstance) {
         throw new ProblemError('bad_request', 'a batch needs a JSON array or NDJSON body');
       const stream = request.body as Readable;
       const source: AsyncGenerator<RawBatchItem> = ndjsonTypes.includes(mediaType)
-        ? ndjsonItems(stream, settings.batchBodyLimit)
-        : jsonArrayItems(stream, settings.batchBodyLimit);
+        ? ndjsonItems(stream, bodyLimit)
+        : jsonArrayItems(stream, bodyLimit);
       const batchProvider = { code: provider.code, categories: provider.categories };
 
       // Chunks in flight, oldest first: answers are kept in item order whichever commits first,
