@@ -27,6 +27,11 @@ export interface GrowthFigures {
   records: number;
   loadSeconds: number;
   listing: LoadResult;
+  /**
+   * The bare GET route of the same (median) round as `listing`: the machine's speed at that size.
+   * Absent in runs before the sixth session.
+   */
+  bareListing?: LoadResult;
   report: LoadResult;
   residentBytes: number;
   cache: { subjects: number; bytesPerSubject: number; loadSeconds: number };
@@ -89,14 +94,31 @@ export function growthRows(growth: GrowthFigures[]): ResultRow[] {
   const last = growth.at(-1);
   if (!first || !last || first === last) return [];
   const at = `${last.subjects.toLocaleString('en')} vs ${first.subjects.toLocaleString('en')} subjects`;
+  const share = (g: GrowthFigures) =>
+    g.bareListing ? (100 * g.listing.rps) / g.bareListing.rps : Number.NaN;
+  // The sizes are measured tens of minutes apart, and this machine's speed drifts by half in that
+  // time: the throughput is judged as a share of the bare route measured beside it at each size.
+  const judgedShare = first.bareListing !== undefined && last.bareListing !== undefined;
   return [
+    ...(judgedShare
+      ? [
+          {
+            measure: `6. listing status throughput as a share of the bare GET route beside it, ${at}`,
+            figure: share(last),
+            baseline: share(first),
+            unit: '%',
+            ratio: 'figure' as const,
+            target: { min: 1 / 1.2 },
+          },
+        ]
+      : []),
     {
-      measure: `6. listing status throughput, ${at}`,
+      measure: `6. listing status throughput, ${at}${judgedShare ? ', as measured (the machine’s speed included), for comparison' : ''}`,
       figure: last.listing.rps,
       baseline: first.listing.rps,
       unit: 'req/s',
       ratio: 'figure',
-      target: { min: 1 / 1.2 },
+      ...(judgedShare ? {} : { target: { min: 1 / 1.2 } }),
     },
     {
       measure: `6. listing status p99, ${at}`,
@@ -215,7 +237,7 @@ export function renderResults(input: {
       'subjects',
       'records',
       'load (s)',
-      'listing req/s',
+      'listing req/s (bare GET beside it)',
       'listing p50 / p99 (ms)',
       'report p50 / p99 (ms)',
       'resident (MiB)',
@@ -225,7 +247,7 @@ export function renderResults(input: {
       g.subjects.toLocaleString('en'),
       g.records.toLocaleString('en'),
       g.loadSeconds.toFixed(0),
-      Math.round(g.listing.rps).toLocaleString('en'),
+      `${Math.round(g.listing.rps).toLocaleString('en')}${g.bareListing ? ` (${Math.round(g.bareListing.rps).toLocaleString('en')})` : ''}`,
       `${g.listing.p50} / ${g.listing.p99}`,
       `${g.report.p50} / ${g.report.p99}`,
       (g.residentBytes / 2 ** 20).toFixed(0),

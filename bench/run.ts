@@ -290,7 +290,7 @@ async function main() {
           variants: ids.map((id) => `/v1/listing-status/${id}`),
         }),
       );
-      const { platform: listing } = listingRounds;
+      const { platform: listing, bare: bareListing } = listingRounds;
       const reportUrl = `${base}/v1/subjects/${reportSubject.id}/report`;
       const sample = await serverTimes(
         reportUrl,
@@ -411,6 +411,7 @@ async function main() {
         records,
         loadSeconds,
         listing,
+        bareListing,
         report,
         residentBytes: await residentBytes(running().pid as number),
         cache,
