@@ -96,7 +96,7 @@ export function growthRows(growth: GrowthFigures[]): ResultRow[] {
   const at = `${last.subjects.toLocaleString('en')} vs ${first.subjects.toLocaleString('en')} subjects`;
   const share = (g: GrowthFigures) =>
     g.bareListing ? (100 * g.listing.rps) / g.bareListing.rps : Number.NaN;
-  // The sizes are measured tens of minutes apart, and this machine's speed drifts by half in that
+  // The sizes are measured tens of minutes apart, and this machine's speed drifts by a third in that
   // time: the throughput is judged as a share of the bare route measured beside it at each size.
   const judgedShare = first.bareListing !== undefined && last.bareListing !== undefined;
   return [

@@ -41,9 +41,8 @@ describe('the check log', () => {
     // Straight to the log, in one turn of the event loop: over HTTP, even from many sockets at
     // once, checks here reach it one by one and each insert is done before the next arrives.
     const log = createCheckLog(platform.database);
-    const subjectKey = () => randomBytes(32);
     const rows = Array.from({ length: 150 }, () => ({
-      subjectKey: subjectKey(),
+      subjectKey: randomBytes(32),
       checkId: newId('chk'),
       org: 'zb-market-supervision',
       role: 'government',

@@ -20,8 +20,6 @@ export interface IngestSettings {
   /** Connections of each intake thread's own pool. */
   intakeThreadConnections: number;
   maxBatchItems: number;
-  /** Bytes a batch body may hold; unset, the host's limit (BATCH_BODY_LIMIT_BYTES). */
-  batchBodyLimit?: number | undefined;
   /** How often the transparency log is signed when it has grown; 0 disables the job. */
   checkpointEveryMs: number;
   /** The name checkpoints carry, so clients never mix up two logs. */

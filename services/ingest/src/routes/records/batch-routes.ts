@@ -28,7 +28,8 @@ function summarise(items: BatchResult['items']): BatchResult {
  */
 export async function batchRoutes(app: FastifyInstance) {
   const { batches, count, settings } = app.ingest;
-  const bodyLimit = settings.batchBodyLimit ?? app.batchBodyLimit;
+  // BATCH_BODY_LIMIT_BYTES, from the host.
+  const bodyLimit = app.batchBodyLimit;
 
   // This scope reads batch bodies itself, as a stream, instead of letting Fastify buffer them.
   for (const type of batchTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
