@@ -181,6 +181,47 @@ describe('rules as data', () => {
   });
 });
 
+describe('rule and measure codes', () => {
+  const measure = {
+    name: '测试措施',
+    nameEn: 'Test measure',
+    listKind: 'black',
+    domains: ['general'],
+    subjectScope: 'any',
+    actions: ['inspection_planning'],
+    effect: 'inspect',
+    legalBasis: '测试',
+    implementingDepartment: '各行政监管部门',
+  };
+
+  it('refuses a measure or rule code that is not a code, as a coded problem, storing nothing', async () => {
+    for (const code of ['%20key_inspection%20', 'Key_Inspection', 'k', '1st-measure', 'a%2Fb']) {
+      const put = await platform.request({
+        method: 'PUT',
+        url: `/v1/measures/${code}`,
+        token: a.admin,
+        body: measure,
+      });
+      expect(put.statusCode, code).toBe(400);
+      expect(put.headers['content-type']).toContain('application/problem+json');
+      expect(put.json(), code).toMatchObject({ code: 'bad_request', errors: [{ path: 'params.code' }] });
+      const rule = await platform.request({ url: `/v1/rules/${code}`, token: a.admin });
+      expect(rule.statusCode, code).toBe(400);
+      expect(rule.json(), code).toMatchObject({ code: 'bad_request', errors: [{ path: 'params.code' }] });
+    }
+    const catalogue = (await platform.request({ url: '/v1/measures' })).json().items;
+    expect(catalogue.every((m: { code: string }) => /^[a-z][a-z0-9_-]{2,63}$/.test(m.code))).toBe(true);
+
+    const stored = await platform.request({
+      method: 'PUT',
+      url: '/v1/measures/test_measure',
+      token: a.admin,
+      body: measure,
+    });
+    expect(stored.json()).toMatchObject({ code: 'test_measure' });
+  });
+});
+
 describe('amount thresholds', () => {
   it('lists a subject whose penalties within a year reach the amount, and not one below it', async () => {
     await defineRule(platform, a.admin, {

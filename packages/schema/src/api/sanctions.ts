@@ -3,6 +3,21 @@ import { catalogueClasses, severities } from '../catalogue/types.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
 
+/**
+ * Rule and measure codes: one shape, so a code typed into a URL, a rule definition or the
+ * catalogue means the same thing everywhere (no spaces, no capitals, nothing to escape).
+ */
+const sanctionsCodePattern = /^[a-z][a-z0-9_-]{2,63}$/;
+const sanctionsCodeMessage = 'lower-case letters, digits, _ and -; 3 to 64 characters; starts with a letter';
+export const ruleCodeSchema = z
+  .string()
+  .regex(sanctionsCodePattern, sanctionsCodeMessage)
+  .describe('The rule’s code, stable across its versions');
+export const measureCodeSchema = z
+  .string()
+  .regex(sanctionsCodePattern, sanctionsCodeMessage)
+  .describe('The measure’s code in the joint measures catalogue');
+
 export const listKinds = ['red', 'black', 'watch'] as const;
 export type ListKind = (typeof listKinds)[number];
 
@@ -103,7 +118,7 @@ export const ruleConditionSchema: z.ZodType<RuleCondition> = z.lazy(() =>
 
 export const ruleDefinitionSchema = z
   .strictObject({
-    code: z.string().regex(/^[a-z][a-z0-9_-]{2,63}$/),
+    code: ruleCodeSchema,
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),
     kind: z.enum([...listKinds, 'grade']),
@@ -149,7 +164,7 @@ export const ruleDefinitionSchema = z
 export type RuleDefinition = z.infer<typeof ruleDefinitionSchema>;
 
 export const ruleSchema = z.object({
-  code: z.string(),
+  code: ruleCodeSchema,
   version: z.number().int(),
   status: z.enum(['active', 'retired']),
   definition: z.record(z.string(), z.unknown()),
@@ -158,7 +173,7 @@ export const ruleSchema = z.object({
 });
 
 export const measureSchema = z.object({
-  code: z.string(),
+  code: measureCodeSchema,
   name: z.string(),
   nameEn: z.string(),
   listKind: z.enum(listKinds),

@@ -5,8 +5,10 @@ import { appendEvents } from '@credit/events';
 import { principalOf } from '@credit/http';
 import {
   discloseIdentifier,
+  measureCodeSchema,
   measureSchema,
   measureUpdateSchema,
+  ruleCodeSchema,
   ruleDefinitionSchema,
   ruleSchema,
   type SubjectKind,
@@ -21,7 +23,8 @@ import { measureUpdatedType } from '../domain/listing-cache.ts';
 import { evaluateRule } from '../domain/rule-engine.ts';
 import { toMeasure } from '../domain/verdicts.ts';
 
-const byCode = z.strictObject({ code: z.string().min(1).max(64) });
+const byRuleCode = z.strictObject({ code: ruleCodeSchema });
+const byMeasureCode = z.strictObject({ code: measureCodeSchema });
 const dryRunBody = z.strictObject({
   definition: z.record(z.string(), z.unknown()),
   limit: z.number().int().min(1).max(1000).default(100),
@@ -126,12 +129,12 @@ export async function ruleRoutes(app: FastifyInstance) {
       schema: {
         tags: ['sanctions'],
         summary: 'Every version of a rule',
-        params: byCode,
+        params: byRuleCode,
         response: { 200: z.object({ versions: z.array(ruleSchema) }) },
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byCode>;
+      const { code } = request.params as z.infer<typeof byRuleCode>;
       const versions = await app.db
         .select()
         .from(rules)
@@ -248,13 +251,13 @@ export async function ruleRoutes(app: FastifyInstance) {
       schema: {
         tags: ['sanctions'],
         summary: 'Add or change a measure',
-        params: byCode,
+        params: byMeasureCode,
         body: measureUpdateSchema,
         response: { 200: measureSchema },
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byCode>;
+      const { code } = request.params as z.infer<typeof byMeasureCode>;
       const body = request.body as z.infer<typeof measureUpdateSchema>;
       const now = app.clock();
       const row = await inTransaction(app.db, async (tx) => {
