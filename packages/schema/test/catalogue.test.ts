@@ -94,7 +94,8 @@ describe('the collection catalogue', () => {
     expect(displayUntil(penalty, at, {}, 'serious')?.toISOString()).toBe('2028-01-31T16:00:00.000Z');
     expect(effectivePublicity(penalty, 'legal_person', 'general')).toBe('public');
     expect(effectivePublicity(penalty, 'natural_person', 'general')).toBe('authorised');
-    expect(effectivePublicity(penalty, 'legal_person', 'minor')).toBe('authorised');
+    expect(effectivePublicity(penalty, 'legal_person', 'minor')).toBe('government');
+    expect(effectivePublicity(penalty, 'natural_person', 'minor')).toBe('government');
     const licence = findEntry('org_licence');
     if (!licence) throw new Error('entry');
     expect(displayUntil(licence, at, { validUntil: '2029-05-05' })?.toISOString()).toBe(

@@ -14,6 +14,15 @@ export const severityRules: Record<
   serious: { displayMonths: 36, minPublicityMonths: 12, published: true },
 };
 
+/**
+ * The widest audience an item of this severity may reach. Minor dishonesty is not published
+ * (原则上不予公示): it stays with the subject and the departments whose remit covers it, so
+ * neither the public nor an agency holding the subject's authorisation sees it (docs/disclosure-rules.md).
+ */
+export function severityCeiling(severity: Severity | null | undefined): PublicityLevel {
+  return severity && !severityRules[severity].published ? 'government' : 'public';
+}
+
 const restrictiveness: Record<PublicityLevel, number> = { public: 0, authorised: 1, government: 2 };
 
 function moreRestrictive(a: PublicityLevel, b: PublicityLevel): PublicityLevel {
@@ -27,7 +36,7 @@ export function publicityAllows(clearance: PublicityLevel, level: PublicityLevel
 
 /**
  * The publicity of one record: natural persons are never publicly searchable (seeds/002 七.2),
- * and minor dishonesty is not published (SPEC), so both are at most `authorised`.
+ * so at most `authorised`; minor dishonesty is not published at all (SPEC), so `government`.
  */
 export function effectivePublicity(
   entry: CatalogueEntry,
@@ -36,8 +45,7 @@ export function effectivePublicity(
 ): PublicityLevel {
   let level = entry.publicity;
   if (kind === 'natural_person') level = moreRestrictive(level, 'authorised');
-  if (severity && !severityRules[severity].published) level = moreRestrictive(level, 'authorised');
-  return level;
+  return moreRestrictive(level, severityCeiling(severity));
 }
 
 export function resolveSeverity(entry: CatalogueEntry, data: Record<string, unknown>): Severity | undefined {

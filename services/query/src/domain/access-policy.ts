@@ -5,7 +5,9 @@ import {
   type AuthorisationPurpose,
   authorisationPurposes,
   type IdentityReader,
+  type PublicityLevel,
   publicityAllows,
+  severityCeiling,
 } from '@credit/schema';
 import type { AuthorisationRow } from '../repositories/authorisation-repository.ts';
 import type { RecordRow } from '../repositories/read-model-repository.ts';
@@ -93,6 +95,18 @@ function inScope(scope: readonly string[] | null, record: RecordRow): boolean {
   return scope === null || scope.includes(record.classCode) || scope.includes(record.category);
 }
 
+/**
+ * Whether a reader cleared for `clearance` may see the item: its publicity as recorded, and the
+ * ceiling of its severity (minor dishonesty is not published; rows stored before that rule held
+ * `authorised`, so the severity is checked here as well).
+ */
+export function clearedFor(clearance: PublicityLevel, record: RecordRow): boolean {
+  return (
+    publicityAllows(clearance, record.publicity) &&
+    publicityAllows(clearance, severityCeiling(record.severity))
+  );
+}
+
 /** Whether an item is out of its display period (展示期限) at `now`. */
 export function expired(record: RecordRow, now: Date): boolean {
   return record.displayUntil !== null && record.displayUntil.getTime() <= now.getTime();
@@ -108,7 +122,7 @@ export function admits(viewer: Viewer, record: RecordRow, now: Date): boolean {
   if (record.status !== 'active' || record.repairedAt !== null || expired(record, now)) return false;
   if (viewer.audience === 'agency') {
     const { authorisation } = viewer;
-    if (!publicityAllows('authorised', record.publicity)) return false;
+    if (!clearedFor('authorised', record)) return false;
     if (!inScope(authorisation.scope, record)) return false;
     return (
       authorisation.historyFrom === null || record.occurredAt.getTime() >= authorisation.historyFrom.getTime()

@@ -3,7 +3,7 @@ import { checkUscc, publicDisclosureSchema, type ReportItem } from '@credit/sche
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
-import { expired } from '../../domain/access-policy.ts';
+import { clearedFor, expired } from '../../domain/access-policy.ts';
 import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
@@ -57,7 +57,7 @@ export async function publicRoutes(app: FastifyInstance) {
           row.status === 'active' &&
           row.repairedAt === null &&
           !expired(row, now) &&
-          row.publicity === 'public',
+          clearedFor('public', row),
       );
       const registration = standing.find((row) => row.category === 'org_registration');
       return {
