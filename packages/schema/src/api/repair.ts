@@ -123,7 +123,11 @@ export const repairSchema = z.object({
   responsibleDepartment: z.string(),
   status: z.enum(repairStatuses),
   filedAt: instant(),
-  dueAt: instant().nullable().describe('The next deadline: acceptance, then the decision'),
+  dueAt: instant()
+    .nullable()
+    .describe(
+      'The next deadline: acceptance (3 working days from receipt), then the result (10 working days from filing)',
+    ),
   deadlines: z.array(deadlineSchema),
   overdue: z.boolean(),
   history: z.array(caseEventSchema),

@@ -1,6 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import { integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The repair service owns the `repair` schema (migrations/repair). */
 export const repairSchemaName = 'repair';
@@ -100,11 +100,15 @@ export const repairs = repair.table('repairs', {
   evidence: jsonb('evidence').$type<unknown[]>().notNull(),
   commitment: text('commitment').notNull(),
   filedAt: instant('filed_at').notNull(),
-  acceptDueAt: instant('accept_due_at').notNull(),
+  /** Null while the deadlines wait to be computed (`deadlinesPending`). */
+  acceptDueAt: instant('accept_due_at'),
   pausedAt: instant('paused_at'),
   pausedWorkingDaysLeft: integer('paused_working_days_left'),
+  pausedResultWorkingDaysLeft: integer('paused_result_working_days_left'),
   acceptedAt: instant('accepted_at'),
-  decisionDueAt: instant('decision_due_at'),
+  resultDueAt: instant('result_due_at'),
+  /** The deadlines are to be computed from the filing date (cases filed under the earlier rule). */
+  deadlinesPending: boolean('deadlines_pending').notNull(),
   decidedAt: instant('decided_at'),
   decisionNote: text('decision_note'),
   effectiveAt: instant('effective_at'),

@@ -1,6 +1,6 @@
 import { shanghaiDate } from '@credit/calendar';
 import { newId } from '@credit/crypto';
-import type { Executor } from '@credit/db';
+import { type Database, type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { addMonths, findEntry, type RepairView, severityRules } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -10,12 +10,39 @@ import { historyOf, Journal, type RepairContext } from './journal.ts';
 export type RepairRow = typeof repairs.$inferSelect;
 const openStatuses = ['submitted', 'needs_supplement', 'accepted', 'approved'] as const;
 
-/** SPEC rule values: the application is answered within 10 working days, the decision within 3 of receipt. */
+/**
+ * SPEC rule values (国办发〔2025〕22号 §四): the application is accepted or refused within 3 working
+ * days of its receipt, and the applicant has the result within 10 working days of filing, however
+ * late it was accepted.
+ */
 export const repairRules = {
-  acceptWorkingDays: 10,
-  decisionWorkingDays: 3,
+  acceptWorkingDays: 3,
+  resultWorkingDays: 10,
   listMinPublicityMonths: { black: 12, watch: 3 },
 };
+
+/** Both deadlines of an application, counted from its receipt. */
+function deadlinesFrom(context: RepairContext, receivedAt: Date) {
+  return {
+    acceptDueAt: context.calendar.addWorkingDays(receivedAt, repairRules.acceptWorkingDays),
+    resultDueAt: context.calendar.addWorkingDays(receivedAt, repairRules.resultWorkingDays),
+  };
+}
+
+/** A deadline's computation, or undefined while the official calendar of its year is not loaded. */
+function computable<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof ProblemError && error.code === 'calendar_unavailable') return undefined;
+    throw error;
+  }
+}
+
+/** The working days a deadline still has on `at` (none once it has passed). */
+function daysLeft(context: RepairContext, at: Date, dueAt: Date | null): number {
+  return dueAt ? context.calendar.workingDaysBetween(at, dueAt) : 0;
+}
 
 export interface Eligibility {
   subjectKey: Buffer;
@@ -126,11 +153,12 @@ export async function fileRepair(
     evidence: input.evidence,
     commitment: input.commitment,
     filedAt: now,
-    acceptDueAt: context.calendar.addWorkingDays(now, repairRules.acceptWorkingDays),
+    ...deadlinesFrom(context, now),
     pausedAt: null,
     pausedWorkingDaysLeft: null,
+    pausedResultWorkingDaysLeft: null,
     acceptedAt: null,
-    decisionDueAt: null,
+    deadlinesPending: false,
     decidedAt: null,
     decisionNote: null,
     effectiveAt: null,
@@ -140,7 +168,8 @@ export async function fileRepair(
   const journal = new Journal(tx, now);
   await journal.change(subjectKey, row.repairId, 'repair', 'submitted', actor, null, {
     target: input.target,
-    dueAt: row.acceptDueAt.toISOString(),
+    dueAt: row.acceptDueAt?.toISOString(),
+    resultDueAt: row.resultDueAt?.toISOString(),
   });
   await journal.flush();
   return row;
@@ -176,9 +205,10 @@ export type RepairAction = 'accept' | 'not_accept' | 'request_supplement' | 'app
 
 /**
  * One step of the procedure. The credit office accepts (受理), refuses, or asks for a supplement
- * (which pauses the acceptance deadline, the working days left are kept); the responsible
- * department approves or denies within 3 working days of acceptance. Approval takes effect at
- * once: the record or entry is marked repaired and the services that show or use it are told.
+ * (which pauses both deadlines while the applicant has the file, each keeping the working days it
+ * had left); the responsible department approves or denies by the result deadline set at filing.
+ * Approval takes effect at once: the record or entry is marked repaired and the services that show
+ * or use it are told.
  */
 export async function stepRepair(
   tx: Executor,
@@ -198,19 +228,7 @@ export async function stepRepair(
   switch (action) {
     case 'accept':
       expect('submitted');
-      next = await move(
-        tx,
-        journal,
-        row,
-        {
-          status: 'accepted',
-          acceptedAt: now,
-          decisionDueAt: context.calendar.addWorkingDays(now, repairRules.decisionWorkingDays),
-        },
-        actor,
-        note,
-        now,
-      );
+      next = await move(tx, journal, row, { status: 'accepted', acceptedAt: now }, actor, note, now);
       break;
     case 'not_accept':
       expect('submitted', 'needs_supplement');
@@ -233,7 +251,8 @@ export async function stepRepair(
         {
           status: 'needs_supplement',
           pausedAt: now,
-          pausedWorkingDaysLeft: context.calendar.workingDaysBetween(now, row.acceptDueAt),
+          pausedWorkingDaysLeft: daysLeft(context, now, row.acceptDueAt),
+          pausedResultWorkingDaysLeft: daysLeft(context, now, row.resultDueAt),
         },
         actor,
         note,
@@ -293,7 +312,7 @@ export async function stepRepair(
   return next;
 }
 
-/** The applicant supplements: the acceptance deadline resumes with the working days it had left. */
+/** The applicant supplements: both deadlines resume with the working days each had left. */
 export async function supplementRepair(
   tx: Executor,
   context: RepairContext,
@@ -313,8 +332,10 @@ export async function supplementRepair(
       status: 'submitted',
       evidence: [...row.evidence, ...evidence],
       acceptDueAt: context.calendar.addWorkingDays(now, row.pausedWorkingDaysLeft ?? 0),
+      resultDueAt: context.calendar.addWorkingDays(now, row.pausedResultWorkingDaysLeft ?? 0),
       pausedAt: null,
       pausedWorkingDaysLeft: null,
+      pausedResultWorkingDaysLeft: null,
     },
     actor,
     'supplement received; deadline resumed',
@@ -325,23 +346,20 @@ export async function supplementRepair(
 }
 
 export async function repairView(executor: Executor, row: RepairRow, now: Date): Promise<RepairView> {
-  const acceptMet = row.acceptedAt ?? (['not_accepted'].includes(row.status) ? row.decidedAt : null);
+  const acceptMet = row.acceptedAt ?? (row.status === 'not_accepted' ? row.decidedAt : null);
+  const deadline = (kind: string, dueAt: Date | null, metAt: Date | null) => {
+    const running = row.pausedAt === null ? dueAt : null;
+    return {
+      kind,
+      dueAt: running?.toISOString() ?? null,
+      met: metAt !== null,
+      overdue: running !== null && metAt === null && running.getTime() < now.getTime(),
+    };
+  };
   const deadlines = [
-    {
-      kind: 'acceptance',
-      dueAt: row.pausedAt ? null : row.acceptDueAt.toISOString(),
-      met: acceptMet !== null,
-      overdue: !row.pausedAt && acceptMet === null && row.acceptDueAt.getTime() < now.getTime(),
-    },
+    deadline('acceptance', row.acceptDueAt, acceptMet),
+    deadline('result', row.resultDueAt, row.decidedAt),
   ];
-  if (row.decisionDueAt) {
-    deadlines.push({
-      kind: 'decision',
-      dueAt: row.decisionDueAt.toISOString(),
-      met: row.decidedAt !== null,
-      overdue: row.decidedAt === null && row.decisionDueAt.getTime() < now.getTime(),
-    });
-  }
   const pending = deadlines.find((d) => !d.met);
   return {
     id: row.repairId,
@@ -354,4 +372,50 @@ export async function repairView(executor: Executor, row: RepairRow, now: Date):
     overdue: deadlines.some((d) => d.overdue),
     history: await historyOf(executor, row.subjectKey, row.repairId),
   };
+}
+
+/**
+ * Computes the deadlines of cases marked pending (filed under the earlier, reversed rule) from
+ * their filing date, each in its own transaction; a paused case keeps its pause with the working
+ * days the new deadlines had left when it was paused. The case history and the subject's notices
+ * record the new dates. Run when the service starts; a case already done by another instance is
+ * skipped.
+ */
+export async function computePendingDeadlines(db: Database, context: RepairContext): Promise<number> {
+  const pending = await db
+    .select({ repairId: repairs.repairId })
+    .from(repairs)
+    .where(eq(repairs.deadlinesPending, true));
+  let computed = 0;
+  for (const { repairId } of pending) {
+    const done = await inTransaction(db, async (tx) => {
+      const row = await lockRepair(tx, repairId);
+      if (!row.deadlinesPending) return false;
+      const now = context.clock();
+      const deadlines = computable(() => deadlinesFrom(context, row.filedAt));
+      if (!deadlines) return false;
+      const change: Partial<RepairRow> = { ...deadlines, deadlinesPending: false, updatedAt: now };
+      if (row.pausedAt) {
+        change.pausedWorkingDaysLeft = daysLeft(context, row.pausedAt, deadlines.acceptDueAt);
+        change.pausedResultWorkingDaysLeft = daysLeft(context, row.pausedAt, deadlines.resultDueAt);
+      }
+      await tx
+        .update(repairs)
+        .set(change)
+        .where(and(eq(repairs.subjectKey, row.subjectKey), eq(repairs.repairId, row.repairId)));
+      const note = `acceptance within ${repairRules.acceptWorkingDays} working days of receipt, result within ${repairRules.resultWorkingDays} working days of filing (国办发〔2025〕22号 §四)`;
+      const journal = new Journal(tx, now);
+      await journal.history(row.subjectKey, row.repairId, 'deadlines_recomputed', 'system', note);
+      await journal.notice(row.subjectKey, 'repair', row.repairId, 'repair deadlines recomputed', {
+        status: row.status,
+        note,
+        acceptDueAt: deadlines.acceptDueAt.toISOString(),
+        resultDueAt: deadlines.resultDueAt.toISOString(),
+      });
+      await journal.flush();
+      return true;
+    });
+    if (done) computed++;
+  }
+  return computed;
 }

@@ -12,6 +12,7 @@ import {
 import { calendarYears, repairSchemaName } from '../db/schema.ts';
 import { runExpiry } from '../domain/expiry.ts';
 import type { RepairContext } from '../domain/journal.ts';
+import { computePendingDeadlines } from '../domain/repairs.ts';
 
 export interface RepairSettings {
   feedIdleMs: number;
@@ -34,6 +35,8 @@ export default fp(
     let timer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
       for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
+      const recomputed = await computePendingDeadlines(app.db, context);
+      if (recomputed > 0) app.log.info({ recomputed }, 'repair deadlines computed under the current rule');
       const common = {
         handle: app.database,
         cursorSchema: repairSchemaName,
