@@ -329,8 +329,9 @@ describe('masking per role', () => {
       [
         'public',
         'related person in disclosure',
-        (await platform.request({ url: `/v1/public/subjects/${company.id}` })).json().penalties[0]
-          .relatedPersons[0],
+        (await platform.request({ url: `/v1/public/subjects/${company.id}` }))
+          .json()
+          .items.find((i: { recordId: string }) => i.recordId === records.company).relatedPersons[0],
         representative,
         'hidden',
       ],

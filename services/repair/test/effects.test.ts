@@ -217,7 +217,7 @@ describe('credit repair (信用修复)', () => {
     expect(
       (await platform.request({ url: `/v1/public/subjects/${org.id}` }))
         .json()
-        .penalties.map((p: { recordId: string }) => p.recordId),
+        .items.map((p: { recordId: string }) => p.recordId),
     ).toContain(recordId);
 
     // Serious: repairable one year after the fact (2026-01-02).
@@ -266,7 +266,7 @@ describe('credit repair (信用修复)', () => {
     expect(
       (await platform.request({ url: `/v1/public/subjects/${org.id}` }))
         .json()
-        .penalties.map((p: { recordId: string }) => p.recordId),
+        .items.map((p: { recordId: string }) => p.recordId),
     ).not.toContain(recordId);
     const mine = (await platform.request({ url: `/v1/subjects/${org.id}/report`, token: own })).json().report
       .items;
@@ -295,7 +295,7 @@ describe('display-period expiry', () => {
     const publicPenalties = async () =>
       (await platform.request({ url: `/v1/public/subjects/${org.id}` }))
         .json()
-        .penalties.map((p: { recordId: string }) => p.recordId);
+        .items.map((p: { recordId: string }) => p.recordId);
     expect(await publicPenalties()).toContain(recordId);
 
     at('2026-05-21T02:00:00Z');

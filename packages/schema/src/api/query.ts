@@ -197,9 +197,15 @@ export const accessLogPageSchema = z.object({
 
 export const publicDisclosureSchema = z.object({
   subject: z.object({ uscc: z.string(), kind: z.enum(subjectKinds), name: z.string() }),
-  registration: z.record(z.string(), z.unknown()).nullable(),
-  licences: z.array(reportItemSchema),
-  penalties: z.array(reportItemSchema),
+  registration: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('The current registration record’s data (登记信息), also among `items`'),
+  items: z
+    .array(reportItemSchema)
+    .describe(
+      'Every standing item the catalogue marks public for this organisation (GET /v1/catalogue, `publicity`), within its display period, newest first',
+    ),
   listEntries: z.array(z.record(z.string(), z.unknown())),
   generatedAt: instant(),
 });

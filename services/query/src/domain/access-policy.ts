@@ -112,6 +112,19 @@ export function expired(record: RecordRow, now: Date): boolean {
   return record.displayUntil !== null && record.displayUntil.getTime() <= now.getTime();
 }
 
+/** Whether an item stands for anyone but its subject: not withdrawn, not repaired, within its display period. */
+export function standing(record: RecordRow, now: Date): boolean {
+  return record.status === 'active' && record.repairedAt === null && !expired(record, now);
+}
+
+/**
+ * What the public sees (信用公示): standing items whose publicity, as the catalogue sets it for
+ * the entry, the subject's kind and the severity (`effectivePublicity`), is `public`.
+ */
+export function publiclyDisclosed(record: RecordRow, now: Date): boolean {
+  return standing(record, now) && clearedFor('public', record);
+}
+
 /**
  * What a viewer may see. The subject sees everything about them. Others see only standing
  * items (not withdrawn, not repaired) within their display period; agencies only public and
@@ -119,7 +132,7 @@ export function expired(record: RecordRow, now: Date): boolean {
  */
 export function admits(viewer: Viewer, record: RecordRow, now: Date): boolean {
   if (viewer.audience === 'self') return true;
-  if (record.status !== 'active' || record.repairedAt !== null || expired(record, now)) return false;
+  if (!standing(record, now)) return false;
   if (viewer.audience === 'agency') {
     const { authorisation } = viewer;
     if (!clearedFor('authorised', record)) return false;

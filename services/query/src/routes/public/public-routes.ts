@@ -3,16 +3,12 @@ import { checkUscc, publicDisclosureSchema, type ReportItem } from '@credit/sche
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
-import { clearedFor, expired } from '../../domain/access-policy.ts';
+import { publiclyDisclosed } from '../../domain/access-policy.ts';
 import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
 
 const byUscc = z.strictObject({ uscc: z.string().min(1).max(64) });
-
-/** 双公示: administrative licences and penalties are public for organisations while in their display period. */
-const licenceEntries = new Set(['org_licence']);
-const penaltyEntries = new Set(['administrative_penalty', 'administrative_penalty_summary']);
 
 function publicItem(row: RecordRow): ReportItem {
   // Persons named on an organisation's record are not public; only their role is.
@@ -23,7 +19,8 @@ function publicItem(row: RecordRow): ReportItem {
 }
 
 /**
- * Public disclosure (信用公示), no token: registration basics, licences and penalties in their
+ * Public disclosure (信用公示), no token: every standing item the catalogue marks public (双公示
+ * licences and penalties, court judgement debtors, commitments, honours, grades, …) within its
  * display period, and published list entries, for organisations only. Natural persons are not
  * publicly searchable: their identifiers are answered exactly like unknown ones.
  */
@@ -52,14 +49,8 @@ export async function publicRoutes(app: FastifyInstance) {
       if (!subject || subject.kind === 'natural_person')
         throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
       const now = app.clock();
-      const standing = (await readModel.recordsOf(key)).filter(
-        (row) =>
-          row.status === 'active' &&
-          row.repairedAt === null &&
-          !expired(row, now) &&
-          clearedFor('public', row),
-      );
-      const registration = standing.find((row) => row.category === 'org_registration');
+      const disclosed = (await readModel.recordsOf(key)).filter((row) => publiclyDisclosed(row, now));
+      const registration = disclosed.find((row) => row.category === 'org_registration');
       return {
         subject: {
           uscc: check.value,
@@ -67,8 +58,7 @@ export async function publicRoutes(app: FastifyInstance) {
           name: openSubject(app.keyring, subject).name,
         },
         registration: registration?.data ?? null,
-        licences: standing.filter((row) => licenceEntries.has(row.category)).map(publicItem),
-        penalties: standing.filter((row) => penaltyEntries.has(row.category)).map(publicItem),
+        items: disclosed.map(publicItem),
         // Published red and black entries are public for organisations; watch lists are not.
         listEntries: ((await entriesInForce(app.db, [key], now)).get(key.toString('hex')) ?? [])
           .filter((e) => e.listKind !== 'watch')
