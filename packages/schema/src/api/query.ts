@@ -128,12 +128,23 @@ export const reportItemSchema = z.object({
   publicity: z.enum(publicityLevels),
   displayUntil: instant().nullable(),
   status: z.enum(['active', 'withdrawn']),
+  disputed: z
+    .boolean()
+    .describe('Under objection (异议处理中): shown to everyone the item is shown to, the public included'),
   data: z.record(z.string(), z.unknown()),
   relatedPersons: z.array(z.object({ role: z.string(), name: z.string(), id: z.string() })),
   linkedFrom: z.object({ recordId: z.string(), role: z.string() }).nullable(),
   hash: z.string(),
   marks: z
-    .object({ withdrawn: z.boolean(), expired: z.boolean(), disputed: z.boolean(), repaired: z.boolean() })
+    .object({
+      withdrawn: z.boolean(),
+      expired: z.boolean(),
+      disputed: z.boolean(),
+      withheld: z
+        .boolean()
+        .describe('An objection was upheld: hidden from others until the department’s correction lands'),
+      repaired: z.boolean(),
+    })
     .describe('Why an item would not be shown to others; in the subject’s own report only')
     .optional(),
 });

@@ -7,7 +7,7 @@ import {
   recordVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 
 export const projectionName = 'query-records';
@@ -43,6 +43,22 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
     ],
     newer: 't.version < excluded.version',
   });
+  await applyWaitingMarks(tx, ordered);
+}
+
+/**
+ * The repair service's marks on records this batch wrote: a decision (an objection opened or
+ * upheld, a repair) can reach this service before the record does, and must hold from the moment
+ * the record is shown. One statement; rows without marks are found by the marks table's key.
+ */
+async function applyWaitingMarks(tx: Executor, written: readonly RecordEvent[]): Promise<void> {
+  await tx.execute(sql`
+    UPDATE query.records r
+    SET disputed = m.disputed, withheld_since = m.withheld_since, repaired_at = m.repaired_at
+    FROM unnest(${sql.param(written.map((e) => e.subject.key))}::text[], ${sql.param(written.map((e) => e.recordId))}::text[])
+      AS w(key_hex, record_id)
+    JOIN query.record_marks m ON m.subject_key = decode(w.key_hex, 'hex') AND m.record_id = w.record_id
+    WHERE r.subject_key = m.subject_key AND r.record_id = m.record_id`);
 }
 
 /** The read-model row of one record version event (also what the benchmark's world loader writes). */

@@ -3,33 +3,66 @@ import type { Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import { repairEventSchemas } from '@credit/schema';
 import { and, eq, sql } from 'drizzle-orm';
-import { accessLog, recipientNotices, records } from '../db/schema.ts';
+import { accessLog, recipientNotices, recordMarks, records } from '../db/schema.ts';
 
 export const queryRepairFollowName = 'query-repair-follow';
-export const queryFollowedRepairEvents = ['objection.opened', 'objection.closed', 'record.repaired'];
+export const queryFollowedRepairEvents = [
+  'objection.opened',
+  'objection.upheld',
+  'objection.closed',
+  'record.repaired',
+];
+
+type Marks = Partial<Pick<typeof recordMarks.$inferInsert, 'disputed' | 'withheldSince' | 'repairedAt'>>;
+
+/**
+ * Puts a mark on a record: in the marks table, which the projection of the ingest feed reads
+ * when it writes the record (the decision may arrive first), and on the projected row if any.
+ */
+async function mark(tx: Executor, subjectKey: Buffer, recordId: string, marks: Marks, at: Date) {
+  await tx
+    .insert(recordMarks)
+    .values({ subjectKey, recordId, ...marks, updatedAt: at })
+    .onConflictDoUpdate({
+      target: [recordMarks.subjectKey, recordMarks.recordId],
+      set: { ...marks, updatedAt: at },
+    });
+  await tx
+    .update(records)
+    .set(marks)
+    .where(and(eq(records.subjectKey, subjectKey), eq(records.recordId, recordId)));
+}
 
 /**
  * Marks what the repair service decides: a record under objection is shown disputed until the
- * objection closes; a repaired record stops being shown to anyone but its subject, and every
- * agency or department that took a report containing it (the access log says who) gets a notice.
+ * objection closes; once an objection is upheld the record is withheld from everyone but its
+ * subject (暂时屏蔽) until a version received after the decision (the correction) lands; a
+ * repaired record stops being shown to anyone but its subject, and every agency or department
+ * that took a report containing it (the access log says who) gets a notice.
  */
 export async function applyRepairEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
   for (const event of events) {
     if (event.type === 'objection.opened' || event.type === 'objection.closed') {
       const payload = repairEventSchemas['objection.opened'].parse(event.payload);
       if (payload.targetType !== 'record') continue;
-      await tx
-        .update(records)
-        .set({ disputed: event.type === 'objection.opened' })
-        .where(and(eq(records.subjectKey, event.subjectKey), eq(records.recordId, payload.targetId)));
+      await mark(
+        tx,
+        event.subjectKey,
+        payload.targetId,
+        { disputed: event.type === 'objection.opened' },
+        event.createdAt,
+      );
+      continue;
+    }
+    if (event.type === 'objection.upheld') {
+      const payload = repairEventSchemas['objection.upheld'].parse(event.payload);
+      if (payload.targetType !== 'record') continue;
+      await mark(tx, event.subjectKey, payload.targetId, { withheldSince: event.createdAt }, event.createdAt);
       continue;
     }
     if (event.type === 'record.repaired') {
       const { recordId, repairedAt } = repairEventSchemas['record.repaired'].parse(event.payload);
-      await tx
-        .update(records)
-        .set({ repairedAt: new Date(repairedAt) })
-        .where(and(eq(records.subjectKey, event.subjectKey), eq(records.recordId, recordId)));
+      await mark(tx, event.subjectKey, recordId, { repairedAt: new Date(repairedAt) }, event.createdAt);
       const recipients = await tx
         .selectDistinct({ org: accessLog.org, role: accessLog.role })
         .from(accessLog)

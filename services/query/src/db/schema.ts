@@ -42,6 +42,18 @@ export const records = query.table('records', {
   hash: text('hash').notNull(),
   disputed: boolean('disputed').notNull().default(false),
   repairedAt: instant('repaired_at'),
+  /** Set by an upheld objection: versions received before it are withheld from all but the subject. */
+  withheldSince: instant('withheld_since'),
+});
+
+/** The repair service's marks on a record, kept even before the record is projected (migrations/query/0005). */
+export const recordMarks = query.table('record_marks', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  disputed: boolean('disputed').notNull().default(false),
+  withheldSince: instant('withheld_since'),
+  repairedAt: instant('repaired_at'),
+  updatedAt: instant('updated_at').notNull(),
 });
 
 export const agencies = query.table('agencies', {

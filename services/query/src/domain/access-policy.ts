@@ -112,9 +112,23 @@ export function expired(record: RecordRow, now: Date): boolean {
   return record.displayUntil !== null && record.displayUntil.getTime() <= now.getTime();
 }
 
-/** Whether an item stands for anyone but its subject: not withdrawn, not repaired, within its display period. */
+/**
+ * Whether an upheld objection holds the item back (暂时屏蔽): the department found it wrong, so
+ * nobody but the subject sees it until a version received after the decision (the correction)
+ * has landed.
+ */
+export function withheld(record: RecordRow): boolean {
+  return record.withheldSince !== null && record.receivedAt.getTime() < record.withheldSince.getTime();
+}
+
+/**
+ * Whether an item stands for anyone but its subject: not withdrawn, not repaired, within its
+ * display period, not withheld after an upheld objection.
+ */
 export function standing(record: RecordRow, now: Date): boolean {
-  return record.status === 'active' && record.repairedAt === null && !expired(record, now);
+  return (
+    record.status === 'active' && record.repairedAt === null && !expired(record, now) && !withheld(record)
+  );
 }
 
 /**
@@ -150,6 +164,7 @@ export function marksOf(record: RecordRow, now: Date) {
     withdrawn: record.status === 'withdrawn',
     expired: expired(record, now),
     disputed: record.disputed,
+    withheld: withheld(record),
     repaired: record.repairedAt !== null,
   };
 }

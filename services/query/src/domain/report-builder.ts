@@ -27,6 +27,7 @@ export function itemOf(row: RecordRow, relatedPersons: ReportItem['relatedPerson
     publicity: row.publicity,
     displayUntil: row.displayUntil?.toISOString() ?? null,
     status: row.status,
+    disputed: row.disputed,
     data: row.data,
     relatedPersons,
     linkedFrom: row.linkedFrom ?? null,

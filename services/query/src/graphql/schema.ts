@@ -51,6 +51,8 @@ export const schema = /* GraphQL */ `
     withdrawn: Boolean!
     expired: Boolean!
     disputed: Boolean!
+    "An objection was upheld: hidden from others until the department's correction lands."
+    withheld: Boolean!
     repaired: Boolean!
   }
 
@@ -73,6 +75,8 @@ export const schema = /* GraphQL */ `
     publicity: String!
     displayUntil: String
     status: String!
+    "Under objection (异议处理中): shown to everyone the record is shown to."
+    disputed: Boolean!
     data: JSON!
     relatedPersons: [RelatedPerson!]!
     hash: String!
