@@ -52,6 +52,8 @@ export const baseEnvironmentSchema = z
     HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(72_000),
     CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+    // An event consumer whose oldest unapplied event is older than this makes /ready answer 503.
+    CONSUMER_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(300_000),
   })
   .superRefine((env, ctx) => {
     const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];

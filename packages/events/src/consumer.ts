@@ -7,7 +7,7 @@ import {
   pgErrorCode,
 } from '@credit/db';
 import { sql } from 'drizzle-orm';
-import { type FeedEvent, type FeedPosition, feedStart, readFeed } from './feed.ts';
+import { type FeedEvent, type FeedPosition, feedLagSeconds, feedStart, readFeedPage } from './feed.ts';
 import { feedChannel } from './outbox.ts';
 
 export interface ConsumerLogger {
@@ -54,7 +54,10 @@ export interface RunningConsumer {
   drain(timeoutMs?: number): Promise<number>;
   /** Wakes the loop now (the all-in-one server calls this after its own writes). */
   wake(): void;
-  /** Age in seconds of the oldest committed event not yet applied (0 when caught up). */
+  /**
+   * Age in seconds of the first event beyond the cursor (0 when caught up). The cursor passes the
+   * events the consumer does not follow, so this is the age of work it has not done.
+   */
   lagSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -88,7 +91,6 @@ async function writeCursor(
     ON CONFLICT (consumer, source) DO UPDATE SET tx_id = excluded.tx_id, seq = excluded.seq, updated_at = excluded.updated_at`);
 }
 
-/** Runs one step: returns how many events were applied (0 when idle or another instance holds the lock). */
 /**
  * A source whose outbox does not exist yet (its service not deployed or migrated) has published
  * nothing: the consumer waits for it instead of failing in a loop.
@@ -97,22 +99,24 @@ function sourceMissing(error: unknown): boolean {
   return pgErrorCode(error) === '42P01';
 }
 
-export async function consumeOnce<P>(
-  db: Database,
-  options: ConsumerOptions<P>,
-): Promise<{ applied: number; position: FeedPosition }> {
+export interface StepResult {
+  /** Events applied (0 when idle or another instance holds the consumer). */
+  applied: number;
+  /** The cursor after the step; undefined when this instance did not step. */
+  position: FeedPosition | undefined;
+}
+
+/** Runs one step of a consumer. */
+export async function consumeOnce<P>(db: Database, options: ConsumerOptions<P>): Promise<StepResult> {
   try {
     return await consumeBatch(db, options);
   } catch (error) {
-    if (sourceMissing(error)) return { applied: 0, position: feedStart };
+    if (sourceMissing(error)) return { applied: 0, position: undefined };
     throw error;
   }
 }
 
-async function consumeBatch<P>(
-  db: Database,
-  options: ConsumerOptions<P>,
-): Promise<{ applied: number; position: FeedPosition }> {
+async function consumeBatch<P>(db: Database, options: ConsumerOptions<P>): Promise<StepResult> {
   const batchSize = options.batchSize ?? 500;
   return inTransaction(db, async (tx) => {
     // One active instance per consumer; the lock does not assign a transaction id, so this
@@ -122,14 +126,15 @@ async function consumeBatch<P>(
         sql`SELECT pg_try_advisory_xact_lock(hashtext(${`${options.name}@${options.source}`})) AS locked`,
       ),
     );
-    if (!locked[0]?.locked) return { applied: 0, position: feedStart };
+    if (!locked[0]?.locked) return { applied: 0, position: undefined };
     const position = await readCursor(tx, options.cursorSchema, options.name, options.source);
-    const events = await readFeed<P>(tx, options.source, position, batchSize, options.types);
-    const last = events.at(-1);
-    if (!last) return { applied: 0, position };
-    await options.apply(tx, events);
-    await writeCursor(tx, options.cursorSchema, options.name, options.source, last.position);
-    return { applied: events.length, position: last.position };
+    const page = await readFeedPage<P>(tx, options.source, position, batchSize, options.types);
+    if (page.events.length > 0) await options.apply(tx, page.events);
+    // The cursor also passes the events of types this consumer does not follow: they are not
+    // work left to do, and must not count as lag nor be read again.
+    if (page.through !== position)
+      await writeCursor(tx, options.cursorSchema, options.name, options.source, page.through);
+    return { applied: page.events.length, position: page.through };
   });
 }
 
@@ -203,7 +208,7 @@ export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<Run
       pending = false;
       const result = await consumeOnce(handle.db, options);
       status.processed += result.applied;
-      if (result.applied > 0) status.position = result.position;
+      if (result.position) status.position = result.position;
       status.lastSuccessAt = new Date();
       status.lastError = null;
       status.consecutiveFailures = 0;
@@ -245,13 +250,7 @@ export async function startConsumer<P>(options: ConsumerOptions<P>): Promise<Run
     async lagSeconds() {
       try {
         const position = await readCursor(handle.db, options.cursorSchema, options.name, options.source);
-        const table = sql.raw(`"${options.source}"."events"`);
-        const rows = rowsOf<{ lag: string | number | null }>(
-          await handle.db.execute(
-            sql`SELECT extract(epoch from (now() - min(created_at))) AS lag FROM ${table} WHERE (tx_id, seq) > (${position.txId}::xid8, ${position.seq}::bigint)`,
-          ),
-        );
-        return Math.max(0, Number(rows[0]?.lag ?? 0));
+        return await feedLagSeconds(handle.db, options.source, position);
       } catch (error) {
         if (sourceMissing(error)) return 0;
         throw error;

@@ -4,15 +4,19 @@ export {
   type ConsumerStatus,
   consumeOnce,
   type RunningConsumer,
+  type StepResult,
   startConsumer,
 } from './consumer.ts';
 export {
   decodeCursor,
   encodeCursor,
   type FeedEvent,
+  type FeedPage,
   type FeedPosition,
+  feedLagSeconds,
   feedStart,
   readFeed,
+  readFeedPage,
 } from './feed.ts';
 export { appendEvents, defineOutbox, feedChannel, type NewEvent, type Outbox } from './outbox.ts';
 export {

@@ -32,8 +32,8 @@ const ddl = `
     updated_at timestamptz NOT NULL, PRIMARY KEY (consumer, source));
   CREATE TABLE ${schema}.applied (aggregate_id text PRIMARY KEY);`;
 
-function insertSql(id: string): string {
-  return `INSERT INTO ${schema}.events (type, subject_key, aggregate_id, payload) VALUES ('t', '\\x00', '${id}', '{}')`;
+function insertSql(id: string, type = 't'): string {
+  return `INSERT INTO ${schema}.events (type, subject_key, aggregate_id, payload) VALUES ('${type}', '\\x00', '${id}', '{}')`;
 }
 
 beforeAll(async () => {
@@ -168,5 +168,78 @@ describe('gap-free event feed', () => {
       `feed: ${written.length} events from ${writers} concurrent writers, ${applied.length} applied exactly once`,
     );
     expect(applied.map((r) => r.aggregate_id).sort()).toEqual([...written].sort());
+  });
+
+  it('moves a typed consumer past the events it skips, without skipping one of its own among writers committing out of order', async (context) => {
+    if (platform.databaseKind !== 'postgres') context.skip();
+    const url = platform.databaseUrl as string;
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    const consumer = {
+      handle: platform.database,
+      source: schema,
+      cursorSchema: schema,
+      name: 'typed-test',
+      types: ['kept'],
+      batchSize: 20,
+      apply: async (tx: Executor, events: FeedEvent[]) => {
+        for (const event of events) {
+          if (event.type !== 'kept') throw new Error(`applied an event of type ${event.type}`);
+          await tx.execute(sql`INSERT INTO feedtest.applied (aggregate_id) VALUES (${event.aggregateId})`);
+        }
+      },
+    };
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        await consumeOnce(platform.database.db, consumer);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const kept: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let t = 0; t < 40; t++) {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            // Mostly skipped events, some transactions held open so later ones commit first.
+            const id = `typed-w${w}-t${t}`;
+            const type = t % 5 === 0 ? 'kept' : 'skipped';
+            await client.query(insertSql(id, type));
+            await new Promise((r) => setTimeout(r, Math.random() < 0.3 ? 15 + Math.random() * 25 : 1));
+            await client.query('COMMIT');
+            if (type === 'kept') kept.push(id);
+          } finally {
+            client.release();
+          }
+        }
+      }),
+    );
+    writing = false;
+    await reader;
+    await pool.end();
+    const [newest] = await platform.database.query<{ tx_id: string; seq: string }>(
+      `SELECT tx_id::text AS tx_id, seq::text AS seq FROM ${schema}.events ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+    );
+    // Caught up means: the cursor reaches the newest event, a skipped one or not.
+    await eventually(
+      async () => {
+        await consumeOnce(platform.database.db, consumer);
+        return platform.database.query<{ tx_id: string; seq: string }>(
+          `SELECT tx_id::text AS tx_id, seq::text AS seq FROM ${schema}.event_cursors WHERE consumer = 'typed-test'`,
+        );
+      },
+      ([cursor]) => cursor?.tx_id === newest?.tx_id && cursor?.seq === newest?.seq,
+    );
+    const [cursor] = await platform.database.query<{ tx_id: string; seq: string }>(
+      `SELECT tx_id::text AS tx_id, seq::text AS seq FROM ${schema}.event_cursors WHERE consumer = 'typed-test'`,
+    );
+    expect(cursor).toEqual(newest);
+    const applied = await platform.database.query<{ aggregate_id: string }>(
+      "SELECT aggregate_id FROM feedtest.applied WHERE aggregate_id LIKE 'typed-%'",
+    );
+    expect(applied.map((r) => r.aggregate_id).sort()).toEqual([...kept].sort());
   });
 });

@@ -76,7 +76,10 @@ export async function buildPlatformApp(
   });
   const names = options.services.map((s) => s.name);
   await app.register(healthRoutes, { services: () => names });
-  await app.register(operationsRoutes, { migrationFolders: migrationFoldersOf(options.services) });
+  await app.register(operationsRoutes, {
+    migrationFolders: migrationFoldersOf(options.services),
+    consumerStuckAfterMs: runtime.env.CONSUMER_STUCK_AFTER_MS,
+  });
   // Under pressure (event loop stalled, heap exhausted) answer 503 with Retry-After instead of queueing.
   await app.register(underPressure, {
     // Embedded PGlite runs inside this event loop, so its query time would read as a stall.

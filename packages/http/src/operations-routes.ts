@@ -3,9 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { retryAfterSeconds } from './problem-handler.ts';
 
-/** A consumer this many failures in a row, or this far behind, makes the process not ready. */
+/** A consumer this many failures in a row makes the process not ready. */
 const stuckFailures = 3;
-const stuckLagSeconds = 300;
 
 const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -29,8 +28,13 @@ const readySchema = z.object({
  */
 export async function operationsRoutes(
   app: FastifyInstance,
-  options: { migrationFolders: readonly string[] },
+  options: {
+    migrationFolders: readonly string[];
+    /** A consumer whose first unapplied event is older than this is stuck. */
+    consumerStuckAfterMs: number;
+  },
 ) {
+  const stuckLagSeconds = options.consumerStuckAfterMs / 1000;
   async function consumerStates() {
     return Promise.all(
       [...app.consumers.entries()].map(async ([name, consumer]) => {

@@ -4,9 +4,10 @@ import {
   type ConsumerStatus,
   type FeedPosition,
   feedChannel,
+  feedLagSeconds,
   feedStart,
   type RunningConsumer,
-  readFeed,
+  readFeedPage,
 } from '@credit/events';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { listEntries, measures, sanctionsSchemaName } from '../db/schema.ts';
@@ -210,13 +211,18 @@ export class ListingCache implements RunningConsumer {
 
   private async stepOnce(): Promise<number> {
     this.pending = false;
-    const events = await readFeed(this.handle.db, sanctionsSchemaName, this.position, 500, followedTypes);
-    const last = events.at(-1);
-    if (!last) return 0;
+    const { events, through } = await readFeedPage(
+      this.handle.db,
+      sanctionsSchemaName,
+      this.position,
+      500,
+      followedTypes,
+    );
     if (events.some((e) => e.type === measureUpdatedType)) await this.refreshMeasures();
     await this.refreshSubjects(events.filter((e) => e.type !== measureUpdatedType).map((e) => e.subjectKey));
-    this.position = last.position;
-    this.state.position = last.position;
+    // Past the events of other types too: they are not work for the cache (see readFeedPage).
+    this.position = through;
+    this.state.position = through;
     this.state.processed += events.length;
     this.state.lastSuccessAt = new Date();
     this.state.lastError = null;
@@ -287,14 +293,8 @@ export class ListingCache implements RunningConsumer {
     }
   }
 
-  async lagSeconds(): Promise<number> {
-    const [row] = rowsOf<{ lag: string | number | null }>(
-      await this.handle.db.execute(sql`
-        SELECT extract(epoch from (now() - min(created_at))) AS lag FROM sanctions.events
-        WHERE (tx_id, seq) > (${this.position.txId}::xid8, ${this.position.seq}::bigint)
-          AND type IN (${typeList()})`),
-    );
-    return Math.max(0, Number(row?.lag ?? 0));
+  lagSeconds(): Promise<number> {
+    return feedLagSeconds(this.handle.db, sanctionsSchemaName, this.position);
   }
 
   async stop(): Promise<void> {
