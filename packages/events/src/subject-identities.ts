@@ -1,6 +1,6 @@
 import { bulkUpsert, bytea, type CipherStore, type Executor, resultRows } from '@credit/db';
 import { and, asc, getTableName, gt, ne, sql } from 'drizzle-orm';
-import { getTableConfig, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, getTableConfig, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * A consumer's copy of subjects' identities as the ingest feed carries them (encrypted, keyed by
@@ -14,13 +14,24 @@ export function defineSubjectIdentities(schemaName: string) {
     nameCipher: bytea('name_cipher').notNull(),
     keyId: text('key_id').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Whether the name came from the registering authority’s record (each service’s …_registered_names.sql migration). */
+    nameAuthoritative: boolean('name_authoritative').notNull().default(false),
   });
 }
 
 export type SubjectIdentities = ReturnType<typeof defineSubjectIdentities>;
 export type SubjectIdentityRow = SubjectIdentities['$inferInsert'];
 
-/** Newer identities replace older ones (a renamed organisation); older ones never win. */
+/**
+ * `nameReplaces` of @credit/schema over the stored row `t` and the incoming `excluded`: the
+ * registering authority's newest name, else the first name seen. Identifier and name ciphers
+ * move together, as they share one key id.
+ */
+const subjectNameReplaces = `CASE WHEN t.name_authoritative <> excluded.name_authoritative THEN excluded.name_authoritative
+  WHEN excluded.name_authoritative THEN t.updated_at <= excluded.updated_at
+  ELSE excluded.updated_at < t.updated_at END`;
+
+/** Identities as `subjectIdentities` decided them for a batch; the stored one yields by the same rule. */
 export async function upsertSubjectIdentities(
   tx: Executor,
   table: SubjectIdentities,
@@ -29,8 +40,8 @@ export async function upsertSubjectIdentities(
   if (rows.length === 0) return;
   await bulkUpsert(tx, table, rows, {
     target: ['subjectKey'],
-    update: ['nameCipher', 'identifierCipher', 'keyId', 'updatedAt'],
-    newer: 't.updated_at <= excluded.updated_at',
+    update: ['nameCipher', 'identifierCipher', 'keyId', 'updatedAt', 'nameAuthoritative'],
+    newer: subjectNameReplaces,
   });
 }
 

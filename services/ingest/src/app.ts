@@ -7,6 +7,7 @@ import { consentRoutes } from './routes/consents/consent-routes.ts';
 import { providerRoutes } from './routes/providers/provider-routes.ts';
 import { batchRoutes } from './routes/records/batch-routes.ts';
 import { recordRoutes } from './routes/records/record-routes.ts';
+import { subjectNameRoutes } from './routes/subjects/subject-name-routes.ts';
 import transparencyPlugin from './transparency/transparency-plugin.ts';
 import { transparencyRoutes } from './transparency/transparency-routes.ts';
 
@@ -38,6 +39,7 @@ export default async function ingestService(app: FastifyInstance, settings: Part
   await app.register(recordRoutes);
   await app.register(batchRoutes);
   await app.register(consentRoutes);
+  await app.register(subjectNameRoutes);
   await app.register(transparencyPlugin);
   await app.register(transparencyRoutes);
   await app.register(erasurePlugin);

@@ -116,6 +116,7 @@ describe('provider registry', () => {
         refusalsByCode: { category_not_permitted: 1, unknown_field: 1 },
         byCategory: { org_licence: 2 },
         delay: { medianHours: 48, p90Hours: 67.2, maxHours: 72 },
+        subjectNameMismatches: 0,
       });
     } finally {
       platform.setNow(undefined);

@@ -51,4 +51,10 @@ export const providerStatisticsSchema = z.object({
       maxHours: z.number().nullable(),
     })
     .describe('Delay between occurredAt and receipt, over accepted records'),
+  subjectNameMismatches: z
+    .number()
+    .int()
+    .describe(
+      'Accepted versions naming their subject otherwise than the registering authority’s record in force when they arrived (the name stays with the record; the subject keeps its registered name)',
+    ),
 });

@@ -149,3 +149,19 @@ export const batchResultSchema = z.object({
   items: z.array(batchItemResultSchema),
 });
 export type BatchResult = z.infer<typeof batchResultSchema>;
+
+export const registeredNameSchema = z.object({
+  name: z.string(),
+  provider: z.string().describe('The registering authority that recorded it'),
+  recordId: prefixedId('rec'),
+  since: instant().describe('When the registry’s record of this name was received'),
+  until: instant().nullable().describe('When the registry recorded the next name; null for the current one'),
+});
+
+export const subjectNamesSchema = z.object({
+  subject: z.object({ kind: z.enum(subjectKinds), id: z.string().describe('Masked for natural persons') }),
+  current: registeredNameSchema
+    .nullable()
+    .describe('The name the registering authority’s record gives; null before it has recorded one'),
+  former: z.array(registeredNameSchema).describe('Former names (曾用名), oldest first'),
+});

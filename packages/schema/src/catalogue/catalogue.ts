@@ -33,6 +33,14 @@ export function entriesOfClass(classCode: CatalogueClassCode): CatalogueEntry[] 
   return catalogueEntries.filter((e) => e.classCode === classCode);
 }
 
+/** Whether a record of this entry names its subject (the registering authority's record). */
+export function namesSubject(category: string): boolean {
+  return byCode.get(category)?.namesSubject === true;
+}
+
+/** The entries whose records decide subjects' names. */
+export const namingEntryCodes = catalogueEntries.filter((e) => e.namesSubject).map((e) => e.code);
+
 export function isDishonesty(entry: CatalogueEntry): boolean {
   return entry.severity !== undefined;
 }
@@ -55,6 +63,7 @@ export function exportCatalogue() {
     displayMonths: entry.displayMonths,
     displayUntilField: entry.displayUntilField ?? null,
     allowsRelatedPersons: entry.allowsRelatedPersons,
+    namesSubject: entry.namesSubject === true,
     amountField: entry.amountField ?? null,
     consentGatedFields: entry.consentGatedFields,
     basis: entry.basis,

@@ -47,6 +47,13 @@ export interface CatalogueEntry {
   displayMonths: number | null;
   /** A date field in `data` that ends display earlier or instead (a licence's expiry, a ban's end). */
   displayUntilField?: string;
+  /**
+   * The registering authority's record (登记): the subject name it carries is the subject's
+   * current name, and the names it carried before are the subject's former names (曾用名). Any
+   * other department's differing name stays with its own record and counts against its data
+   * quality; it never renames the subject.
+   */
+  namesSubject?: boolean;
   /** Whether organisation records may name related persons (legal representative, …). */
   allowsRelatedPersons: boolean;
   /** Numeric `data` field holding the principal amount in yuan, for amount-threshold rules. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { relatedPersonRoles, versionOperations } from '../api/records.ts';
+import { namesSubject } from '../catalogue/catalogue.ts';
 import { publicityLevels, severities } from '../catalogue/types.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 
@@ -80,28 +81,47 @@ export function latestRecordEvents(payloads: readonly unknown[]): RecordEvent[] 
   return [...latest.values()].sort((a, b) => (a.recordId < b.recordId ? -1 : 1));
 }
 
-/** Each subject's identity as the newest event of a batch carries it (encrypted), by subject key. */
-export function subjectIdentities(events: readonly RecordEvent[]) {
-  const rows = new Map<
-    string,
-    {
-      subjectKey: Buffer;
-      kind: string;
-      identifierCipher: Buffer;
-      nameCipher: Buffer;
-      keyId: string;
-      updatedAt: Date;
-    }
-  >();
+/** A subject's identity as one event carries it, and whether its name is the registered one. */
+export interface SubjectIdentity {
+  subjectKey: Buffer;
+  kind: string;
+  identifierCipher: Buffer;
+  nameCipher: Buffer;
+  keyId: string;
+  updatedAt: Date;
+  /** Carried by a standing record of the registering authority (`namesSubject` in the catalogue). */
+  nameAuthoritative: boolean;
+}
+
+/**
+ * Whether this identity's name should replace `held`'s. The registering authority's newest
+ * record decides a subject's name; until it has spoken, the first name seen stays, so no
+ * department renames a subject by pushing a record with another name (that name stays with its
+ * record). The same order applies within a batch and against the stored row
+ * (`subjectNameReplaces` in packages/events says it in SQL).
+ */
+export function nameReplaces(incoming: SubjectIdentity, held: SubjectIdentity): boolean {
+  if (incoming.nameAuthoritative !== held.nameAuthoritative) return incoming.nameAuthoritative;
+  return incoming.nameAuthoritative
+    ? incoming.updatedAt.getTime() >= held.updatedAt.getTime()
+    : incoming.updatedAt.getTime() < held.updatedAt.getTime();
+}
+
+/** Each subject's identity as a batch of events decides it (encrypted), by subject key. */
+export function subjectIdentities(events: readonly RecordEvent[]): SubjectIdentity[] {
+  const rows = new Map<string, SubjectIdentity>();
   for (const e of events) {
-    rows.set(e.subject.key, {
+    const identity: SubjectIdentity = {
       subjectKey: Buffer.from(e.subject.key, 'hex'),
       kind: e.subject.kind,
       identifierCipher: Buffer.from(e.subject.identifierCipher, 'base64'),
       nameCipher: Buffer.from(e.subject.nameCipher, 'base64'),
       keyId: e.subject.keyId,
       updatedAt: new Date(e.receivedAt),
-    });
+      nameAuthoritative: e.origin === 'pushed' && e.status === 'active' && namesSubject(e.category),
+    };
+    const held = rows.get(e.subject.key);
+    if (!held || nameReplaces(identity, held)) rows.set(e.subject.key, identity);
   }
   return [...rows.values()].sort((a, b) => Buffer.compare(a.subjectKey, b.subjectKey));
 }

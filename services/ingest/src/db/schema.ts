@@ -1,6 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import { bigint, integer, jsonb, pgSchema, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgSchema, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
 export const ingestSchemaName = 'ingest';
@@ -72,6 +72,10 @@ export const recordVersions = ingest.table('record_versions', {
   publicity: text('publicity').$type<'public' | 'authorised' | 'government'>().notNull(),
   displayUntil: instant('display_until'),
   subjectNameCipher: bytea('subject_name_cipher').notNull(),
+  /** Keyed MAC of the name this version carries (migrations/ingest/…_registered_names.sql). */
+  subjectNameMac: bytea('subject_name_mac'),
+  /** A version of the registering authority's record: its name is the subject's name. */
+  namesSubject: boolean('names_subject').notNull().default(false),
   keyId: text('key_id').notNull(),
   data: jsonb('data').$type<Record<string, unknown>>(),
   relatedPersons: jsonb('related_persons').$type<StoredRelatedPerson[]>().notNull(),

@@ -1,7 +1,7 @@
 import type { Keyring } from '@credit/crypto';
 import type { NewEvent } from '@credit/events';
 import type { IngestEventType, RecordEvent, Severity } from '@credit/schema';
-import { findEntry } from '@credit/schema';
+import { findEntry, namesSubject } from '@credit/schema';
 import type { recordVersions, StoredRelatedPerson } from '../db/schema.ts';
 import { identifierAad, nameAad } from './identity.ts';
 import type { RecordContent } from './record-content.ts';
@@ -86,6 +86,8 @@ export function buildVersion(keyring: Keyring, input: VersionInput): BuiltVersio
     publicity: input.publicity,
     displayUntil: input.displayUntil,
     subjectNameCipher: name.ciphertext,
+    subjectNameMac: Buffer.from(input.content.subject.nameMac, 'hex'),
+    namesSubject: input.origin === 'pushed' && namesSubject(input.category),
     keyId: name.keyId,
     data: input.data,
     relatedPersons: input.relatedPersons,

@@ -66,6 +66,7 @@ export async function eraseVersions(
       contentSalt: null,
       relatedPersons: [],
       subjectNameCipher: Buffer.alloc(0),
+      subjectNameMac: null,
       consentRef: null,
       fingerprint: Buffer.alloc(0),
       erasedAt: now,

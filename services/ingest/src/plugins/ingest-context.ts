@@ -6,6 +6,7 @@ import { createConsentRepository } from '../repositories/consent-repository.ts';
 import { createProviderRepository } from '../repositories/provider-repository.ts';
 import { createRecordRepository } from '../repositories/record-repository.ts';
 import { createStatisticsRepository } from '../repositories/statistics-repository.ts';
+import { createSubjectNameRepository } from '../repositories/subject-name-repository.ts';
 
 export interface IngestSettings {
   /** Records written per transaction in a batch. */
@@ -54,6 +55,7 @@ function createIngestContext(app: FastifyInstance, settings: IngestSettings) {
     records: createRecordRepository(app.db, app.keyring),
     consents: createConsentRepository(app.db),
     statistics: createStatisticsRepository(app.db),
+    subjectNames: createSubjectNameRepository(app.db, app.keyring),
     intake: createRecordIntake(app.db, app.keyring, count),
     /** Batches: chunks answered where the runner processes them, counted here as they return. */
     batches: batchRunnerOf(app, settings),

@@ -1,5 +1,5 @@
 import type { Database } from '@credit/db';
-import { and, count, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gte, lt, ne, sql } from 'drizzle-orm';
 import { intakeOutcomes, records, recordVersions } from '../db/schema.ts';
 
 export interface ProviderStatistics {
@@ -14,6 +14,7 @@ export interface ProviderStatistics {
   refusalsByCode: Record<string, number>;
   byCategory: Record<string, number>;
   delay: { medianHours: number | null; p90Hours: number | null; maxHours: number | null };
+  subjectNameMismatches: number;
 }
 
 /**
@@ -46,6 +47,26 @@ export function createStatisticsRepository(db: Database) {
         .from(recordVersions)
         .innerJoin(records, eq(records.recordId, recordVersions.recordId))
         .where(and(pushed, eq(recordVersions.operation, 'create')));
+      // Versions naming their subject otherwise than the registering authority's record in force
+      // when they arrived: the department's name stays with its record, and is a quality defect.
+      const [mismatches] = await db
+        .select({ n: count() })
+        .from(recordVersions)
+        .innerJoin(records, eq(records.recordId, recordVersions.recordId))
+        .where(
+          and(
+            pushed,
+            ne(recordVersions.operation, 'withdraw'),
+            eq(recordVersions.namesSubject, false),
+            sql`${recordVersions.subjectNameMac} <> (
+              SELECT registered.subject_name_mac FROM ingest.record_versions registered
+              WHERE registered.subject_key = ${recordVersions.subjectKey}
+                AND registered.names_subject AND registered.status = 'active'
+                AND registered.received_at <= ${recordVersions.receivedAt}
+              ORDER BY registered.received_at DESC, registered.version DESC
+              LIMIT 1)`,
+          ),
+        );
       const outcomes = await db
         .select({ outcome: intakeOutcomes.outcome, code: intakeOutcomes.code, n: count() })
         .from(intakeOutcomes)
@@ -94,6 +115,7 @@ export function createStatisticsRepository(db: Database) {
           p90Hours: round(delay?.p90),
           maxHours: round(delay?.max),
         },
+        subjectNameMismatches: Number(mismatches?.n ?? 0),
       };
     },
 

@@ -17,6 +17,9 @@ const catalogueEntrySchema = z.object({
   displayMonths: z.number().nullable(),
   displayUntilField: z.string().nullable(),
   allowsRelatedPersons: z.boolean(),
+  namesSubject: z
+    .boolean()
+    .describe('The registering authority’s record: its subject name is the subject’s current name'),
   amountField: z.string().nullable(),
   consentGatedFields: z.array(z.string()),
   basis: z.string(),
