@@ -18,7 +18,13 @@ export interface Finding {
     | 'access_deleted'
     | 'access_unlogged'
     | 'decision_changed'
-    | 'decision_source_missing';
+    | 'decision_source_missing'
+    /** A read model (query.records, query.list_entries) serves something its source does not say. */
+    | 'read_model_changed'
+    /** A read model lacks a row its source says must be served. */
+    | 'read_model_missing'
+    /** A read model serves a row with no source, or whose content the store erased. */
+    | 'read_model_unfounded';
   /** Where: a table and key, or a leaf index. */
   where: string;
   detail: string;
@@ -33,5 +39,7 @@ export interface AuditReport {
     tombstones: number;
     accesses: number;
     decisions: number;
+    readModelRecords: number;
+    readModelListEntries: number;
   };
 }

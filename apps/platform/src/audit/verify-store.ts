@@ -28,6 +28,7 @@ import {
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JSONWebKeySet } from 'jose';
 import type { AuditReport, Finding } from './findings.ts';
+import { checkReadModels } from './read-models.ts';
 import { detachedVerifier } from './signatures.ts';
 
 type Bytes = Buffer | Uint8Array;
@@ -46,7 +47,8 @@ export interface AuditOptions {
  * Checks a database against checkpoints published earlier, as an auditor outside the platform
  * would: the log must still hash to every published root, every record version and access row
  * must match its leaf (and every leaf its row), erased content must have a valid tombstone, and
- * decisions logged from the other services must still open against their events.
+ * decisions logged from the other services must still open against their events, and the read
+ * models callers are served from must be what the store and those decisions say.
  */
 export async function verifyStore(
   handle: DatabaseHandle,
@@ -57,7 +59,16 @@ export async function verifyStore(
   const report = (kind: Finding['kind'], where: string, detail: string) =>
     findings.push({ kind, where, detail });
   const verify = detachedVerifier(options.jwks);
-  const checked = { checkpoints: 0, leaves: 0, versions: 0, tombstones: 0, accesses: 0, decisions: 0 };
+  const checked = {
+    checkpoints: 0,
+    leaves: 0,
+    versions: 0,
+    tombstones: 0,
+    accesses: 0,
+    decisions: 0,
+    readModelRecords: 0,
+    readModelListEntries: 0,
+  };
 
   const published = [...options.checkpoints].sort((a, b) => a.treeSize - b.treeSize);
   for (const cp of published) {
@@ -235,6 +246,9 @@ export async function verifyStore(
 
   // 5. Decisions logged from the other services still open against their events.
   checked.decisions = await checkDecisions(handle, report);
+
+  // 6. What callers are served (the query read models) against the store and the decisions.
+  Object.assign(checked, await checkReadModels(db, report));
 
   return { findings, checked };
 }

@@ -13,7 +13,9 @@ const usage = `npm run verify -- [--checkpoints FILE] [--jwks FILE|URL] [--platf
 
 Checks the configured database (DATABASE_URL, or the embedded one under DATA_DIR while the
 platform is stopped) against checkpoints published earlier, and reports every row changed or
-deleted behind the platform's back. Exit status 0: nothing found; 1: findings; 2: cannot run.
+deleted behind the platform's back, in the record store and log and in the read models callers
+are served from (query.records, query.list_entries).
+Exit status 0: nothing found; 1: findings; 2: cannot run.
 
   --checkpoints FILE  checkpoints kept from GET /v1/transparency/checkpoint (a JSON object,
                       an array, or one object per line)
@@ -92,7 +94,7 @@ try {
   } else {
     const c = report.checked;
     process.stdout.write(
-      `checked ${c.checkpoints} checkpoint(s)${independent ? '' : ' (the database’s own)'}, ${c.leaves} leaves, ${c.versions} record versions, ${c.tombstones} tombstones, ${c.accesses} accesses, ${c.decisions} decisions\n`,
+      `checked ${c.checkpoints} checkpoint(s)${independent ? '' : ' (the database’s own)'}, ${c.leaves} leaves, ${c.versions} record versions, ${c.tombstones} tombstones, ${c.accesses} accesses, ${c.decisions} decisions, ${c.readModelRecords} served records, ${c.readModelListEntries} served list entries\n`,
     );
     for (const f of report.findings) process.stdout.write(`✗ ${f.kind}  ${f.where}: ${f.detail}\n`);
     process.stdout.write(
