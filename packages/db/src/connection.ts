@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { type DataDirectoryLock, lockDataDirectory } from './data-directory-lock.ts';
 import { registerPool } from './transaction.ts';
 import type { Database } from './types.ts';
 
@@ -132,9 +133,19 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     };
   }
 
-  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const client = await PGlite.create(target.dataDir);
-  await client.exec("SET TimeZone = 'UTC'");
+  let lock: DataDirectoryLock | undefined;
+  if (target.dataDir) {
+    await mkdir(target.dataDir, { recursive: true });
+    lock = await lockDataDirectory(target.dataDir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(target.dataDir);
+    await client.exec("SET TimeZone = 'UTC'");
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const db = drizzlePglite({ client, logger: statements.logger }) as unknown as Database;
   let closed = false;
   const session: DatabaseSession = {
@@ -172,7 +183,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -6,6 +6,13 @@ export {
   type DatabaseTarget,
   openDatabase,
 } from './connection.ts';
+export {
+  DataDirectoryInUseError,
+  type DataDirectoryLock,
+  type LockHolder,
+  lockDataDirectory,
+  lockPathOf,
+} from './data-directory-lock.ts';
 export { isConnectionError, isRetryableTransactionError, pgErrorCode, pgErrorCodes } from './errors.ts';
 export {
   MigrationDriftError,

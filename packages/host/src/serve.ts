@@ -1,9 +1,20 @@
 import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
+import { DataDirectoryInUseError } from '@credit/db';
 import { createLogger } from '@credit/http';
 import type { FastifyInstance } from 'fastify';
 import { buildPlatformApp, migrationFoldersOf, type ServiceDefinition } from './platform-app.ts';
 import { guardProcess } from './process-guards.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+
+/**
+ * A start the operator has to resolve (the embedded database held by another process) ends the
+ * process with the reason alone; a stack would only hide it.
+ */
+function refuseToStart(error: unknown): never {
+  if (!(error instanceof DataDirectoryInUseError)) throw error;
+  process.stderr.write(`cannot start: ${error.message}\n`);
+  process.exit(1);
+}
 
 /**
  * Runs a process: parse the environment, open the runtime, listen, and shut down gracefully on
@@ -16,7 +27,7 @@ export async function serve(
 ) {
   const env = parseEnvironment(baseEnvironmentSchema);
   const logger = createLogger(env.LOG_LEVEL);
-  const runtime = await openRuntime(env, migrationFoldersOf(services), logger);
+  const runtime = await openRuntime(env, migrationFoldersOf(services), logger).catch(refuseToStart);
   const app = await buildPlatformApp(runtime, { logger, services });
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -30,8 +41,9 @@ export async function serve(
     force.unref();
     try {
       await app.close();
-      await runtime.close();
     } finally {
+      // Whatever app.close() ran into, the embedded database must still be closed cleanly.
+      await runtime.close();
       clearTimeout(force);
     }
   };

@@ -1,18 +1,32 @@
-import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
-import { buildPlatformApp, migrationFoldersOf, openRuntime } from '@credit/host';
-import { createLogger } from '@credit/http';
-import { loadDemo } from '../demo/first-start.ts';
-import { platformServices } from '../services.ts';
+import { runCommand } from '../cli-support/command.ts';
 
-// `npm run seed`: loads the demo again into the configured database (idempotent: fixed source ids).
-const env = parseEnvironment(baseEnvironmentSchema);
-const logger = createLogger(env.LOG_LEVEL);
-const runtime = await openRuntime(env, migrationFoldersOf(platformServices), logger);
-const app = await buildPlatformApp(runtime, { logger, services: platformServices });
-try {
-  await app.ready();
-  await loadDemo(app, runtime, { force: true, baseUrl: `http://127.0.0.1:${env.PORT}` });
-} finally {
-  await app.close();
-  await runtime.close();
-}
+await runCommand({
+  name: 'seed',
+  usage: `npm run seed
+
+Loads the demo (departments, an agency, a platform, a thousand subjects with records, list
+entries, an authorisation, an objection) into the configured database again and writes its
+example calls to DATA_DIR/demo/examples.json. Idempotent: the demo's source ids are fixed.
+On the embedded database, stop the server first: seed refuses at once while it holds DATA_DIR.
+Exit status 0: loaded; 2: cannot run.`,
+  options: {},
+  async run() {
+    const { baseEnvironmentSchema, parseEnvironment } = await import('@credit/config');
+    const { buildPlatformApp, migrationFoldersOf, openRuntime } = await import('@credit/host');
+    const { createLogger } = await import('@credit/http');
+    const { loadDemo } = await import('../demo/first-start.ts');
+    const { platformServices } = await import('../services.ts');
+    const env = parseEnvironment(baseEnvironmentSchema);
+    const logger = createLogger(env.LOG_LEVEL);
+    const runtime = await openRuntime(env, migrationFoldersOf(platformServices), logger);
+    const app = await buildPlatformApp(runtime, { logger, services: platformServices });
+    try {
+      await app.ready();
+      await loadDemo(app, runtime, { force: true, baseUrl: `http://127.0.0.1:${env.PORT}` });
+      return 0;
+    } finally {
+      await app.close();
+      await runtime.close();
+    }
+  },
+});

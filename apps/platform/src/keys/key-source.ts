@@ -8,6 +8,7 @@ import {
   parseKeyEnvironment,
   retireEncryptionKeys,
 } from '@credit/crypto';
+import { CommandError } from '../cli-support/command.ts';
 
 /**
  * Where a process's keys come from, as the rotation command sees it. The key file under DATA_DIR
@@ -40,7 +41,7 @@ export async function keySourceOf(env: BaseEnvironment): Promise<KeySource> {
   const path = keyFilePath(env.DATA_DIR);
   // Generating keys here would only make a keyring that opens nothing.
   await access(path).catch(() => {
-    throw new Error(`no keys to rotate: neither ENCRYPTION_KEYS nor ${path} is there`);
+    throw new CommandError(`no keys to rotate: neither ENCRYPTION_KEYS nor ${path} is there`);
   });
   return keyFileSource(path, (await loadOrCreateKeyFile(path)).material);
 }

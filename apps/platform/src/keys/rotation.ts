@@ -1,5 +1,6 @@
 import { createKeyring, identityAad, type Keyring } from '@credit/crypto';
 import { type CipherStore, type DatabaseHandle, inTransaction, type Rewrap } from '@credit/db';
+import { CommandError } from '../cli-support/command.ts';
 import type { KeySource } from './key-source.ts';
 
 /** Arbitrary constant: two rotations at once would fight over the key file. */
@@ -81,7 +82,7 @@ export async function rotateKeys(options: RotationOptions): Promise<RotationRepo
     const [lock] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
       rotationLockKey,
     ]);
-    if (!lock?.locked) throw new Error('another key rotation is running');
+    if (!lock?.locked) throw new CommandError('another key rotation is running');
     try {
       let material = source.material;
       let introduced: string | undefined;
@@ -96,7 +97,9 @@ export async function rotateKeys(options: RotationOptions): Promise<RotationRepo
       const before = await references(database, stores);
       const unknown = Object.keys(before).filter((id) => !keyring.hasEncryptionKey(id));
       if (unknown.length > 0)
-        throw new Error(`rows name keys this keyring does not hold: ${unknown.join(', ')}; nothing changed`);
+        throw new CommandError(
+          `rows name keys this keyring does not hold: ${unknown.join(', ')}; nothing changed`,
+        );
 
       const rewrapped: Record<string, number> = {};
       const failed: Record<string, number> = {};

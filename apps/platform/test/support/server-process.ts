@@ -35,7 +35,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/** Starts the server and waits until `probe` answers 200 (`/ready`: migrated, consumers running). */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  probe: '/health' | '/ready' = '/health',
+): Promise<ServerProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const chunks: string[] = [];
@@ -75,7 +80,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   for (;;) {
     if (!server.alive()) throw new Error(`the server exited at start:\n${server.output()}`);
     try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return server;
+      if ((await fetch(`${baseUrl}${probe}`)).ok) return server;
     } catch {
       // not listening yet
     }

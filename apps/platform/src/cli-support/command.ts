@@ -1,0 +1,69 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>['values'];
+
+/** A failure the person at the keyboard resolves: its message is the whole story. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+/**
+ * Failures that say what to do in their message: printed without a stack. Told apart by name so
+ * that `--help` does not have to load the packages that define them.
+ */
+const explained = new Set([
+  'CommandError',
+  'ConfigurationError',
+  'DataDirectoryInUseError',
+  'PlatformUnreachableError',
+]);
+
+/** Ours by name, or the system's (a file that is not there: `ENOENT: …, open 'x.csv'`). */
+function isExplained(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  return explained.has(error.name) || typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+export interface Command<O extends Options> {
+  /** The npm script (`verify`): how messages begin and usage is shown. */
+  name: string;
+  /** The text `--help` prints: synopsis, what it does, every option, exit statuses. */
+  usage: string;
+  options: O;
+  /** Does the work; answers the exit status (0 when nothing is answered). */
+  run(values: Values<O>): Promise<number | undefined>;
+}
+
+/**
+ * Runs a command-line tool: `--help`/`-h` prints its usage, a mistaken option names itself
+ * and points at the usage, and a failure the user can act on prints as one line with exit
+ * status 2; anything else is a defect and keeps its stack. The work is imported by `run`
+ * itself, so help and mistakes answer at once.
+ */
+export async function runCommand<O extends Options>(command: Command<O>): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage.trim()}\n`);
+    return;
+  }
+  let values: Values<O>;
+  try {
+    values = parseArgs({ args, options: command.options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    process.stderr.write(
+      `${command.name}: ${(error as Error).message}\nsee: npm run ${command.name} -- --help\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    process.exitCode = (await command.run(values)) ?? 0;
+  } catch (error) {
+    if (!isExplained(error)) throw error;
+    process.stderr.write(`${command.name}: ${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
