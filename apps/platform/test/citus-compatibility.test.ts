@@ -31,6 +31,7 @@ const distribution: Record<string, string | 'reference'> = {
   'query.event_cursors': 'reference',
   'query.subjects': 'subject_key',
   'query.records': 'subject_key',
+  'query.consents': 'subject_key',
   'query.record_marks': 'subject_key',
   'query.agencies': 'reference',
   'query.departments': 'reference',

@@ -181,6 +181,7 @@ describe('refused records', () => {
         provider: provider.code,
         fields: ['income'],
         purpose: '就业信用档案',
+        purposes: ['employment'],
       },
     });
     expect(consent.statusCode).toBe(201);

@@ -132,6 +132,11 @@ export const reportItemSchema = z.object({
     .boolean()
     .describe('Under objection (异议处理中): shown to everyone the item is shown to, the public included'),
   data: z.record(z.string(), z.unknown()),
+  redacted: z
+    .array(z.string())
+    .describe(
+      'Consent-gated fields of `data` (收入、存款…) left out: the caller is outside the purposes and recipients the subject’s consent names, or the consent was revoked or has lapsed',
+    ),
   relatedPersons: z.array(z.object({ role: z.string(), name: z.string(), id: z.string() })),
   linkedFrom: z.object({ recordId: z.string(), role: z.string() }).nullable(),
   hash: z.string(),

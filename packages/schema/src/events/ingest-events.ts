@@ -44,8 +44,29 @@ export const recordEventSchema = z.object({
   reasonCode: z.string().nullable(),
   reason: z.string().nullable(),
   hash: z.string(),
+  /** The written consent a version with consent-gated values cites (absent in events before it was carried). */
+  consentRef: z.string().nullable().optional(),
 });
 export type RecordEvent = z.infer<typeof recordEventSchema>;
+
+/**
+ * A written consent and its scope, and its revocation: readers of consent-gated values (收入、存款…)
+ * show them only to the recipients and purposes the consent names, while it stands.
+ */
+export const consentGrantedType = 'consent.granted';
+export const consentRevokedType = 'consent.revoked';
+export const consentGrantedSchema = z.object({
+  consentId: z.string(),
+  provider: z.string(),
+  fields: z.array(z.string()),
+  purposes: z.array(z.string()),
+  recipients: z.array(z.object({ kind: z.enum(['agency', 'department']), id: z.string() })),
+  validUntil: z.string().nullable(),
+  grantedAt: z.string(),
+});
+export type ConsentGranted = z.infer<typeof consentGrantedSchema>;
+export const consentRevokedSchema = z.object({ consentId: z.string(), revokedAt: z.string() });
+export type ConsentRevoked = z.infer<typeof consentRevokedSchema>;
 
 /**
  * A record's content was lawfully erased (retention over, or an objection upheld): readers drop

@@ -97,6 +97,8 @@ export const consents = ingest.table('consents', {
   providerCode: text('provider_code').notNull(),
   fields: text('fields').array().notNull(),
   purpose: text('purpose').notNull(),
+  purposes: text('purposes').array().notNull(),
+  recipients: jsonb('recipients').$type<{ kind: 'agency' | 'department'; id: string }[]>().notNull(),
   registeredBy: text('registered_by').$type<'subject' | 'provider'>().notNull(),
   registeredByOrg: text('registered_by_org'),
   evidenceHash: bytea('evidence_hash'),

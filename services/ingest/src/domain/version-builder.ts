@@ -132,6 +132,7 @@ export function buildVersion(keyring: Keyring, input: VersionInput): BuiltVersio
     reasonCode: input.reasonCode,
     reason: input.reason,
     hash: sealed.hash.toString('hex'),
+    consentRef: input.consentRef,
   };
   return {
     row,

@@ -1,6 +1,10 @@
 import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
+  consentGrantedSchema,
+  consentGrantedType,
+  consentRevokedSchema,
+  consentRevokedType,
   erasuresIn,
   latestRecordEvents,
   type RecordEvent,
@@ -8,7 +12,7 @@ import {
   subjectIdentities,
 } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { records, subjects } from '../db/schema.ts';
+import { consents, records, subjects } from '../db/schema.ts';
 
 export const projectionName = 'query-records';
 
@@ -18,6 +22,7 @@ export const projectionName = 'query-records';
  * are harmless. A batch is applied with two multi-row upserts.
  */
 export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
+  await applyConsents(tx, events);
   await applyErasures(tx, events);
   const ordered = latestRecordEvents(recordVersionPayloads(events));
   if (ordered.length === 0) return;
@@ -40,6 +45,7 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       'reasonCode',
       'reason',
       'hash',
+      'consentRef',
     ],
     newer: 't.version < excluded.version',
   });
@@ -85,7 +91,35 @@ export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
     reasonCode: e.reasonCode,
     reason: e.reason,
     hash: e.hash,
+    consentRef: e.consentRef ?? null,
   };
+}
+
+/** Consents and revocations, in feed order: the scope the gated values of records are read in. */
+async function applyConsents(tx: Executor, events: FeedEvent[]): Promise<void> {
+  for (const event of events) {
+    if (event.type === consentGrantedType) {
+      const granted = consentGrantedSchema.parse(event.payload);
+      await tx
+        .insert(consents)
+        .values({
+          subjectKey: event.subjectKey,
+          consentId: granted.consentId,
+          providerCode: granted.provider,
+          purposes: granted.purposes,
+          recipients: granted.recipients,
+          validUntil: granted.validUntil ? new Date(granted.validUntil) : null,
+          grantedAt: new Date(granted.grantedAt),
+        })
+        .onConflictDoNothing();
+    } else if (event.type === consentRevokedType) {
+      const { consentId, revokedAt } = consentRevokedSchema.parse(event.payload);
+      await tx
+        .update(consents)
+        .set({ revokedAt: new Date(revokedAt) })
+        .where(and(eq(consents.subjectKey, event.subjectKey), eq(consents.consentId, consentId)));
+    }
+  }
 }
 
 /**

@@ -42,6 +42,8 @@ export const records = query.table('records', {
   hash: text('hash').notNull(),
   disputed: boolean('disputed').notNull().default(false),
   repairedAt: instant('repaired_at'),
+  /** The written consent the version cites for its consent-gated values (收入、存款…), if any. */
+  consentRef: text('consent_ref'),
   /** Set by an upheld objection: versions received before it are withheld from all but the subject. */
   withheldSince: instant('withheld_since'),
 });
@@ -130,4 +132,16 @@ export const recipientNotices = query.table('recipient_notices', {
   kind: text('kind').notNull(),
   occurredAt: instant('occurred_at').notNull(),
   createdAt: instant('created_at').notNull(),
+});
+
+/** Consents and their scope, from the ingest feed (migrations/query/0006). */
+export const consents = query.table('consents', {
+  subjectKey: bytea('subject_key').notNull(),
+  consentId: text('consent_id').notNull(),
+  providerCode: text('provider_code').notNull(),
+  purposes: text('purposes').array().notNull(),
+  recipients: jsonb('recipients').$type<{ kind: 'agency' | 'department'; id: string }[]>().notNull(),
+  validUntil: instant('valid_until'),
+  revokedAt: instant('revoked_at'),
+  grantedAt: instant('granted_at').notNull(),
 });

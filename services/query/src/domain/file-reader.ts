@@ -74,6 +74,7 @@ export async function readFiles(
       [...new Set(relatedKeys)].map((k) => Buffer.from(k, 'hex')),
       tx,
     );
+    const consents = await context.readModel.consentsCitedBy([...rowsBySubject.values()].flat(), tx);
 
     for (const { index, viewer } of admitted) {
       const { subject, select = (items: ReportItem[]) => items } = requests[index] as FileRequest;
@@ -83,7 +84,9 @@ export async function readFiles(
         results[index] = new ProblemError('not_found', 'no records about this subject');
         continue;
       }
-      const items = select(reportItems(context.keyring, related, viewer, rowsBySubject.get(hex) ?? [], now));
+      const items = select(
+        reportItems(context.keyring, related, consents, viewer, rowsBySubject.get(hex) ?? [], now),
+      );
       const identity = subjectRow
         ? { kind: subjectRow.kind as SubjectKind, name: openSubject(context.keyring, subjectRow).name }
         : {

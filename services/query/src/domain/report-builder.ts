@@ -8,8 +8,14 @@ import {
   type ReportItem,
   type SubjectKind,
 } from '@credit/schema';
-import { openSubject, type RecordRow, type SubjectRow } from '../repositories/read-model-repository.ts';
+import {
+  type ConsentRow,
+  openSubject,
+  type RecordRow,
+  type SubjectRow,
+} from '../repositories/read-model-repository.ts';
 import { admits, identityReaderOf, marksOf, purposeOf, type Viewer } from './access-policy.ts';
+import { consentReaderOf, redactGated } from './consent-scope.ts';
 import type { SubjectRef } from './subject-key.ts';
 
 /** A read-model row as a report item; related persons are shaped by the caller (masking differs). */
@@ -29,16 +35,21 @@ export function itemOf(row: RecordRow, relatedPersons: ReportItem['relatedPerson
     status: row.status,
     disputed: row.disputed,
     data: row.data,
+    redacted: [],
     relatedPersons,
     linkedFrom: row.linkedFrom ?? null,
     hash: row.hash,
   };
 }
 
-/** Shapes read-model rows into report items for a viewer, with related persons masked for it. */
+/**
+ * Shapes read-model rows into report items for a viewer: related persons masked for it, and
+ * consent-gated values left out unless the consent the record cites names this viewer.
+ */
 export function reportItems(
   keyring: Keyring,
   related: Map<string, SubjectRow>,
+  consents: ReadonlyMap<string, ConsentRow>,
   viewer: Viewer,
   rows: RecordRow[],
   now: Date,
@@ -61,8 +72,11 @@ export function reportItems(
           };
         }),
       );
-      if (viewer.audience === 'self') item.marks = marksOf(row, now);
-      return item;
+      if (viewer.audience === 'self') {
+        item.marks = marksOf(row, now);
+        return item;
+      }
+      return redactGated(item, row, consentReaderOf(viewer), consents, now);
     });
 }
 

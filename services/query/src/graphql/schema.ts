@@ -78,6 +78,8 @@ export const schema = /* GraphQL */ `
     "Under objection (异议处理中): shown to everyone the record is shown to."
     disputed: Boolean!
     data: JSON!
+    "Consent-gated fields of data (收入、存款…) left out: the caller is outside the purposes and recipients of the subject's consent, or it was revoked or lapsed."
+    redacted: [String!]!
     relatedPersons: [RelatedPerson!]!
     hash: String!
     "Only in the subject's own file."

@@ -1,9 +1,10 @@
 import { identityAad, type Keyring } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { records, subjects } from '../db/schema.ts';
+import { consents, records, subjects } from '../db/schema.ts';
 
 export type RecordRow = typeof records.$inferSelect;
+export type ConsentRow = typeof consents.$inferSelect;
 export type SubjectRow = typeof subjects.$inferSelect;
 
 /** Decrypts what the feed carried about a subject; AAD binds each cipher to its subject key. */
@@ -31,6 +32,27 @@ export function createReadModelRepository(db: Database) {
       if (keys.length === 0) return new Map();
       const rows = await executor.select().from(subjects).where(inArray(subjects.subjectKey, keys));
       return new Map(rows.map((r) => [r.subjectKey.toString('hex'), r]));
+    },
+
+    /** The consents the given records cite, keyed `subjectHex/consentId` (domain/consent-scope). */
+    async consentsCitedBy(
+      rows: readonly RecordRow[],
+      executor: Executor = db,
+    ): Promise<Map<string, ConsentRow>> {
+      const cited = rows.filter((row) => row.consentRef !== null);
+      if (cited.length === 0) return new Map();
+      const found = await executor
+        .select()
+        .from(consents)
+        .where(
+          and(
+            inArray(consents.subjectKey, [
+              ...new Map(cited.map((r) => [r.subjectKey.toString('hex'), r.subjectKey])).values(),
+            ]),
+            inArray(consents.consentId, [...new Set(cited.map((r) => r.consentRef as string))]),
+          ),
+        );
+      return new Map(found.map((c) => [`${c.subjectKey.toString('hex')}/${c.consentId}`, c]));
     },
 
     /** Every record of a subject, newest fact first. */

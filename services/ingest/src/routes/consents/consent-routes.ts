@@ -29,7 +29,7 @@ export async function consentRoutes(app: FastifyInstance) {
         tags: ['consents'],
         summary: 'Record a written consent a record can cite as consentRef',
         description:
-          'A subject consents for themselves; a provider registers a consent it holds and must give `evidenceHash`.',
+          'A subject consents for themselves; a provider registers a consent it holds and must give `evidenceHash`. The consent names its `purposes` and `recipients`: the values it lets be collected are shown to the subject, to the recipients it names (an agency only on an authorisation for one of its purposes), and to nobody else — redacted in reports, GraphQL and public disclosure (docs/disclosure-rules.md).',
         body: consentGrantSchema,
         response: { 201: consentSchema },
       },
@@ -75,6 +75,8 @@ export async function consentRoutes(app: FastifyInstance) {
         provider: body.provider,
         fields: body.fields,
         purpose: body.purpose,
+        purposes: body.purposes,
+        recipients: body.recipients,
         registeredBy: asSubject ? 'subject' : 'provider',
         registeredByOrg: asSubject ? null : (principal.org ?? null),
         evidenceHash: body.evidenceHash ? Buffer.from(body.evidenceHash, 'hex') : null,

@@ -4,18 +4,21 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
 import { publiclyDisclosed } from '../../domain/access-policy.ts';
+import { redactGated } from '../../domain/consent-scope.ts';
 import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
 
 const byUscc = z.strictObject({ uscc: z.string().min(1).max(64) });
 
-function publicItem(row: RecordRow): ReportItem {
-  // Persons named on an organisation's record are not public; only their role is.
-  return itemOf(
+function publicItem(row: RecordRow, now: Date): ReportItem {
+  // Persons named on an organisation's record are not public; only their role is. No consent
+  // names the public, so consent-gated values never appear here.
+  const item = itemOf(
     row,
     row.relatedPersons.map((p) => ({ role: p.role, name: '', id: '' })),
   );
+  return redactGated(item, row, { kind: 'public' }, new Map(), now);
 }
 
 /**
@@ -58,7 +61,7 @@ export async function publicRoutes(app: FastifyInstance) {
           name: openSubject(app.keyring, subject).name,
         },
         registration: registration?.data ?? null,
-        items: disclosed.map(publicItem),
+        items: disclosed.map((row) => publicItem(row, now)),
         // Published red and black entries are public for organisations; watch lists are not.
         listEntries: ((await entriesInForce(app.db, [key], now)).get(key.toString('hex')) ?? [])
           .filter((e) => e.listKind !== 'watch')
