@@ -48,7 +48,7 @@ export const records = query.table('records', {
   withheldSince: instant('withheld_since'),
 });
 
-/** The repair service's marks on a record, kept even before the record is projected (migrations/query/0005). */
+/** The repair service's marks on a record, kept even before the record is projected (migrations/query/0005_record_marks.sql). */
 export const recordMarks = query.table('record_marks', {
   subjectKey: bytea('subject_key').notNull(),
   recordId: text('record_id').notNull(),
@@ -134,7 +134,7 @@ export const recipientNotices = query.table('recipient_notices', {
   createdAt: instant('created_at').notNull(),
 });
 
-/** Consents and their scope, from the ingest feed (migrations/query/0006). */
+/** Consents and their scope, from the ingest feed (migrations/query/0007_consent_scope.sql). */
 export const consents = query.table('consents', {
   subjectKey: bytea('subject_key').notNull(),
   consentId: text('consent_id').notNull(),
