@@ -46,6 +46,8 @@ export const recordEventSchema = z.object({
   hash: z.string(),
   /** The written consent a version with consent-gated values cites (absent in events before it was carried). */
   consentRef: z.string().nullable().optional(),
+  /** Set when the version's content was erased (its payload emptied): nothing may be built from it. */
+  erased: z.boolean().optional(),
 });
 export type RecordEvent = z.infer<typeof recordEventSchema>;
 
@@ -150,6 +152,17 @@ export function subjectIdentities(events: readonly RecordEvent[]): SubjectIdenti
 /** The payloads of the record-version events among a batch of ingest feed events. */
 export function recordVersionPayloads(events: readonly { type: string; payload: unknown }[]): unknown[] {
   return events.filter((e) => (ingestEventTypes as readonly string[]).includes(e.type)).map((e) => e.payload);
+}
+
+/**
+ * The payloads of record versions whose content still stands: a copy of records (a read model)
+ * builds from these only, so a projection that lags behind an erasure, or a replay of the feed,
+ * never brings erased content back.
+ */
+export function standingVersionPayloads(events: readonly { type: string; payload: unknown }[]): unknown[] {
+  return recordVersionPayloads(events).filter(
+    (payload) => (payload as { erased?: unknown } | null)?.erased !== true,
+  );
 }
 
 /** The erasures among a batch of ingest feed events, with the subject each concerns. */

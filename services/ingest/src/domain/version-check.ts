@@ -44,7 +44,9 @@ export function versionContent(keyring: Keyring, record: RecordRow, version: Ver
 
 /**
  * Recomputes one version's commitment (when its salt is still there) and its chain link; false
- * when any stored byte was altered.
+ * when any stored byte was altered. An erased version lost the header fields that went with its
+ * content (severity, reason): only its link onto the previous hash is checked here, its own hash
+ * being vouched for by its log leaf (the audit compares them) and by the next version's link.
  */
 export function versionHolds(
   keyring: Keyring,
@@ -52,6 +54,7 @@ export function versionHolds(
   version: VersionRow,
   previous: Buffer,
 ): boolean {
+  if (version.erasedAt) return version.prevHash.equals(previous);
   return verifySealedVersion(
     previous,
     versionContent(keyring, record, version),

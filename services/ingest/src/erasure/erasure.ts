@@ -69,6 +69,9 @@ export async function eraseVersions(
       subjectNameMac: null,
       consentRef: null,
       fingerprint: Buffer.alloc(0),
+      // How severe the item was, and the department's own words about it, go with the content.
+      severity: null,
+      reason: null,
       erasedAt: now,
     })
     .where(
@@ -83,11 +86,14 @@ export async function eraseVersions(
   if (erased.length === 0) return undefined;
   const versions = erased.map((e) => e.version).sort((a, b) => a - b);
 
-  // The outbox carried the same content to the other services: it goes too.
+  // The outbox carried the same content to the other services: it goes too. The event stays,
+  // marked erased, so that a consumer reading the feed later (a lagging projection, a replay)
+  // knows not to build anything from it.
   await tx.execute(sql`
     UPDATE ingest.events
     SET payload = payload
-      || jsonb_build_object('data', '{}'::jsonb, 'relatedPersons', '[]'::jsonb)
+      || jsonb_build_object('data', '{}'::jsonb, 'relatedPersons', '[]'::jsonb, 'severity', null,
+           'reason', null, 'consentRef', null, 'erased', true)
       || jsonb_build_object('subject', (payload->'subject') || jsonb_build_object('nameCipher', ''))
     WHERE subject_key = ${order.subjectKey} AND aggregate_id = ${order.recordId}
       AND type IN ('record.created', 'record.corrected', 'record.withdrawn')
@@ -154,6 +160,39 @@ export async function eraseVersions(
     now,
   );
   return statement;
+}
+
+type LockedVersion = { version: number; status: string; operation: string; receivedAt: Date };
+
+async function lockVersions(tx: Executor, subjectKey: Buffer, recordId: string): Promise<LockedVersion[]> {
+  return tx
+    .select({
+      version: recordVersions.version,
+      status: recordVersions.status,
+      operation: recordVersions.operation,
+      receivedAt: recordVersions.receivedAt,
+    })
+    .from(recordVersions)
+    .where(and(eq(recordVersions.subjectKey, subjectKey), eq(recordVersions.recordId, recordId)))
+    .orderBy(asc(recordVersions.version))
+    .for('update');
+}
+
+/**
+ * The versions holding the objected content: those up to the objected one, and the withdrawals
+ * that follow them, since a withdrawal carries the content it withdraws forward unchanged. A
+ * correction ends the run: what comes after it carries the corrected content.
+ */
+export function carryingObjected<T extends { version: number; operation: string }>(
+  versions: readonly T[],
+  upToVersion: number,
+): T[] {
+  const carrying: T[] = [];
+  for (const version of versions) {
+    if (version.version > upToVersion && version.operation !== 'withdraw') break;
+    carrying.push(version);
+  }
+  return carrying;
 }
 
 /** Records an upheld objection's erasure, to be carried out once the record is corrected. */
@@ -258,33 +297,51 @@ export async function runErasure(
   let objectionsUpheld = 0;
   for (const order of orders) {
     const done = await inTransaction(db, async (tx) => {
-      const versions = await tx
-        .select({ version: recordVersions.version, status: recordVersions.status })
-        .from(recordVersions)
-        .where(
-          and(eq(recordVersions.subjectKey, order.subjectKey), eq(recordVersions.recordId, order.recordId)),
-        )
-        .orderBy(asc(recordVersions.version))
-        .for('update');
+      const versions = await lockVersions(tx, order.subjectKey, order.recordId);
       const latest = versions.at(-1);
       if (!latest) return false;
       // Before the correction arrives the objected version is still the record's current
       // content (shown as disputed); a withdrawal ends it as well.
       const superseded = latest.version > order.upToVersion || latest.status === 'withdrawn';
       if (!superseded) return false;
-      const objected = versions.filter((v) => v.version <= order.upToVersion).map((v) => v.version);
+      const objected = carryingObjected(versions, order.upToVersion);
       await eraseVersions(
         tx,
         signer,
         {
           subjectKey: order.subjectKey,
           recordId: order.recordId,
-          versions: objected,
+          versions: objected.map((v) => v.version),
           reason: 'objection_upheld',
           objectionId: order.objectionId,
         },
         options.now,
       );
+      // The records kept against the persons the record named carry the same content, written
+      // in the same transactions as the objected versions: theirs go too.
+      const until = Math.max(...objected.map((v) => v.receivedAt.getTime()));
+      const linked = await tx
+        .select({ subjectKey: records.subjectKey, recordId: records.recordId })
+        .from(records)
+        .where(eq(records.parentRecordId, order.recordId))
+        .orderBy(asc(records.recordId));
+      for (const child of linked) {
+        const childVersions = await lockVersions(tx, child.subjectKey, child.recordId);
+        const same = childVersions.filter((v) => v.receivedAt.getTime() <= until).map((v) => v.version);
+        if (same.length === 0) continue;
+        await eraseVersions(
+          tx,
+          signer,
+          {
+            subjectKey: child.subjectKey,
+            recordId: child.recordId,
+            versions: same,
+            reason: 'objection_upheld',
+            objectionId: order.objectionId,
+          },
+          options.now,
+        );
+      }
       await tx
         .update(erasureOrders)
         .set({ doneAt: options.now })

@@ -8,7 +8,7 @@ import {
   erasuresIn,
   latestRecordEvents,
   type RecordEvent,
-  recordVersionPayloads,
+  standingVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -24,7 +24,7 @@ export const projectionName = 'query-records';
 export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
   await applyConsents(tx, events);
   await applyErasures(tx, events);
-  const ordered = latestRecordEvents(recordVersionPayloads(events));
+  const ordered = latestRecordEvents(standingVersionPayloads(events));
   if (ordered.length === 0) return;
 
   const subjectRows = subjectIdentities(ordered);

@@ -1,7 +1,13 @@
 import { bulkUpsert, type Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
-import { latestRecordEvents, listingChangeSchema, recordVersionPayloads } from '@credit/schema';
-import { sql } from 'drizzle-orm';
+import {
+  erasuresIn,
+  latestRecordEvents,
+  listingChangeSchema,
+  type RecordEvent,
+  recordVersionPayloads,
+} from '@credit/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { evaluations, listEntries, records } from '../db/schema.ts';
 import { Journal, type RepairContext } from '../domain/journal.ts';
@@ -13,35 +19,50 @@ export const sanctionsFeedName = 'repair-sanctions';
 /** Records as far as objections, repairs and expiry need them; a provider's correction closes an upheld objection. */
 export function recordFeed(context: RepairContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    // Erasures need nothing here: this copy holds dates and categories, no content.
     const latest = latestRecordEvents(recordVersionPayloads(events));
-    if (latest.length === 0) return;
-    await bulkUpsert(
-      tx,
-      records,
-      latest.map((e) => ({
-        subjectKey: Buffer.from(e.subject.key, 'hex'),
-        recordId: e.recordId,
-        version: e.version,
-        status: e.status,
-        category: e.category,
-        classCode: e.classCode,
-        severity: e.severity,
-        occurredAt: new Date(e.occurredAt),
-        displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
-        providerCode: e.provider,
-        receivedAt: new Date(e.receivedAt),
-      })),
-      {
-        target: ['subjectKey', 'recordId'],
-        update: ['version', 'status', 'severity', 'occurredAt', 'displayUntil', 'receivedAt'],
-        newer: 't.version < excluded.version',
-      },
-    );
-    for (const e of latest) {
-      if (e.version > 1) await correctionArrived(tx, context, e.recordId, new Date(e.receivedAt));
+    if (latest.length > 0) await upsertRecords(tx, context, latest);
+    // This copy holds dates and categories, no content; the severity of an erased version goes.
+    for (const erasure of erasuresIn(events)) {
+      await tx
+        .update(records)
+        .set({ severity: null })
+        .where(
+          and(
+            eq(records.subjectKey, erasure.subjectKey),
+            eq(records.recordId, erasure.recordId),
+            inArray(records.version, erasure.versions),
+          ),
+        );
     }
   };
+}
+
+async function upsertRecords(tx: Executor, context: RepairContext, latest: RecordEvent[]): Promise<void> {
+  await bulkUpsert(
+    tx,
+    records,
+    latest.map((e) => ({
+      subjectKey: Buffer.from(e.subject.key, 'hex'),
+      recordId: e.recordId,
+      version: e.version,
+      status: e.status,
+      category: e.category,
+      classCode: e.classCode,
+      severity: e.severity,
+      occurredAt: new Date(e.occurredAt),
+      displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+      providerCode: e.provider,
+      receivedAt: new Date(e.receivedAt),
+    })),
+    {
+      target: ['subjectKey', 'recordId'],
+      update: ['version', 'status', 'severity', 'occurredAt', 'displayUntil', 'receivedAt'],
+      newer: 't.version < excluded.version',
+    },
+  );
+  for (const e of latest) {
+    if (e.version > 1) await correctionArrived(tx, context, e.recordId, new Date(e.receivedAt));
+  }
 }
 
 const gradeSchema = z.object({

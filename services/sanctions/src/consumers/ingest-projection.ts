@@ -4,7 +4,7 @@ import {
   erasuresIn,
   latestRecordEvents,
   type RecordEvent,
-  recordVersionPayloads,
+  standingVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -23,7 +23,7 @@ export function ingestProjection(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
     const erased = await applyErasures(tx, events);
     if (erased.length > 0) await evaluateSubjects(tx, context, erased, context.clock(), 'rules');
-    const ordered = latestRecordEvents(recordVersionPayloads(events));
+    const ordered = latestRecordEvents(standingVersionPayloads(events));
     if (ordered.length === 0) return;
     const subjectRows = subjectIdentities(ordered);
     await upsertSubjectIdentities(tx, subjects, subjectRows);
