@@ -2,6 +2,7 @@ import { findEntry } from '@credit/schema';
 import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyStore } from '../src/audit/verify-store.ts';
 import { platformServices } from '../src/services.ts';
 
 let platform: TestPlatform;
@@ -55,6 +56,12 @@ beforeAll(async () => {
   provider = await platform.token('provider', { org: 'dept-erase' });
 });
 afterAll(async () => platform?.close());
+
+/** What `npm run verify` finds: the store, the log and the read models agree with each other. */
+async function auditFindings() {
+  const jwks = (await platform.request({ url: '/.well-known/jwks.json' })).json();
+  return (await verifyStore(platform.database, platform.runtime.keyring, { checkpoints: [], jwks })).findings;
+}
 
 describe('erasure leaves nothing behind but the tombstone', () => {
   it('erases the objected record everywhere: every version, the linked records, the feed, the read models, the notices', async () => {
@@ -161,6 +168,7 @@ describe('erasure leaves nothing behind but the tombstone', () => {
 
     expect(await whereInDatabase()).toEqual([]);
     expect(inLogs()).toEqual([]);
+    expect(await auditFindings()).toEqual([]);
 
     // A projection replayed from the start of the feed brings none of it back.
     await platform.database.query(`DELETE FROM query.event_cursors WHERE consumer = 'query-records'`);

@@ -2,6 +2,7 @@ import { findEntry } from '@credit/schema';
 import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyStore } from '../src/audit/verify-store.ts';
 import { platformServices } from '../src/services.ts';
 
 let platform: TestPlatform;
@@ -131,6 +132,12 @@ beforeAll(async () => {
 });
 afterAll(async () => platform?.close());
 
+/** What `npm run verify` finds: the store, the log and the read models agree with each other. */
+async function auditFindings() {
+  const jwks = (await platform.request({ url: '/.well-known/jwks.json' })).json();
+  return (await verifyStore(platform.database, platform.runtime.keyring, { checkpoints: [], jwks })).findings;
+}
+
 describe('objections and what others see (暂时屏蔽)', () => {
   it('marks an item under objection as disputed everywhere it is shown, hides it once upheld, and shows the correction', async () => {
     const org = company();
@@ -162,6 +169,7 @@ describe('objections and what others see (暂时屏蔽)', () => {
       government: 'absent',
       self: disputed,
     });
+    expect(await auditFindings()).toEqual([]);
 
     const { sourceId: source, ...rest } = body;
     const corrected = await platform.request({
@@ -216,5 +224,6 @@ describe('objections and what others see (暂时屏蔽)', () => {
       government: 'absent',
       self: { version: 1, disputed: true },
     });
+    expect(await auditFindings()).toEqual([]);
   });
 });

@@ -115,6 +115,8 @@ function projectedRecord(record: StoreRecord, version: StoreVersion) {
 interface RepairState {
   disputed: boolean;
   repairedAt: Date | null;
+  /** When an upheld objection began withholding the record (query's repair follow). */
+  withheldSince: Date | null;
 }
 
 /** What the repair decisions the query service has applied say about each record. */
@@ -122,9 +124,9 @@ async function repairStates(tx: Executor): Promise<Map<string, RepairState>> {
   const states = new Map<string, RepairState>();
   if (!(await tableExists(tx, 'repair.events'))) return states;
   const cursor = await cursorOf(tx, queryRepairFollowName, 'repair');
-  const events = resultRows<{ type: string; payload: unknown }>(
+  const events = resultRows<{ type: string; payload: unknown; created_at: Date | string }>(
     await tx.execute(sql`
-      SELECT type, payload FROM repair.events
+      SELECT type, payload, created_at FROM repair.events
       WHERE ${feedRange(cursor, 'upTo')} AND type IN (${sql.join(
         queryFollowedRepairEvents.map((t) => sql`${t}`),
         sql`, `,
@@ -132,7 +134,7 @@ async function repairStates(tx: Executor): Promise<Map<string, RepairState>> {
       ORDER BY tx_id, seq`),
   );
   const stateOf = (recordId: string) => {
-    const state = states.get(recordId) ?? { disputed: false, repairedAt: null };
+    const state = states.get(recordId) ?? { disputed: false, repairedAt: null, withheldSince: null };
     states.set(recordId, state);
     return state;
   };
@@ -143,8 +145,10 @@ async function repairStates(tx: Executor): Promise<Map<string, RepairState>> {
       continue;
     }
     const objection = repairEventSchemas['objection.opened'].parse(event.payload);
-    if (objection.targetType === 'record')
-      stateOf(objection.targetId).disputed = event.type === 'objection.opened';
+    if (objection.targetType !== 'record') continue;
+    if (event.type === 'objection.upheld')
+      stateOf(objection.targetId).withheldSince = new Date(event.created_at);
+    else stateOf(objection.targetId).disputed = event.type === 'objection.opened';
   }
   return states;
 }
@@ -228,7 +232,7 @@ async function checkRecords(tx: Executor, report: Report): Promise<number> {
         );
         continue;
       }
-      const repair = repairs.get(row.recordId) ?? { disputed: false, repairedAt: null };
+      const repair = repairs.get(row.recordId) ?? { disputed: false, repairedAt: null, withheldSince: null };
       const differing = [
         ...differingFields(projectedRecord(record, newest), row),
         ...differingFields({ ...repair }, row),
