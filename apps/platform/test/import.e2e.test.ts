@@ -33,10 +33,15 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const importFile = (file: string, extra: string[] = []) =>
+/**
+ * The import command. `asConfigured` leaves out --url and --token: it then finds the server and
+ * its token the way `npm start` was configured (HOST, PORT, DATA_DIR), as a newcomer runs it.
+ */
+const importFile = (file: string, extra: string[] = [], asConfigured = false) =>
   run(
-    'npx',
+    process.execPath,
     [
+      '--import',
       'tsx',
       'apps/platform/src/cli/import.ts',
       '--provider',
@@ -45,19 +50,27 @@ const importFile = (file: string, extra: string[] = []) =>
       'administrative_penalty',
       '--file',
       file,
-      '--url',
-      baseUrl,
-      '--token',
-      token,
+      ...(asConfigured ? [] : ['--url', baseUrl, '--token', token]),
       '--batch',
       '2',
       ...extra,
     ],
     {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...(asConfigured
+          ? { DATA_DIR: platform.cliEnvironment.DATA_DIR, HOST: '127.0.0.1', PORT: new URL(baseUrl).port }
+          : {}),
+      },
     },
   );
+
+/** The percentages of the progress lines, in order. */
+function percentages(stderr: string): number[] {
+  return [...stderr.matchAll(/ · (\d+)% · /g)].map((m) => Number(m[1]));
+}
 
 describe('the import command', () => {
   it('imports a GBK spreadsheet with Chinese headers, reports bad rows, and adds nothing when run again', async () => {
@@ -121,10 +134,18 @@ describe('the import command', () => {
       }),
     );
 
-    const first = JSON.parse(
-      (await importFile(file, ['--mapping', mappingFile])).stdout.trim().split('\n').at(-1) as string,
-    );
-    expect(first).toMatchObject({ rows: 6, created: 4, refused: 2, resumed: false });
+    const firstRun = await importFile(file, ['--mapping', mappingFile], true);
+    const first = JSON.parse(firstRun.stdout.trim().split('\n').at(-1) as string);
+    expect(first).toMatchObject({ url: baseUrl, rows: 6, created: 4, refused: 2, resumed: false });
+    // Progress counts the rows the platform has answered, batch by batch (two rows of six each),
+    // not the bytes read ahead: the whole file is one read, which showed 100 % from the start.
+    const shown = percentages(firstRun.stderr);
+    expect(shown).toHaveLength(4);
+    expect(shown[0]).toBeGreaterThan(20);
+    expect(shown[0]).toBeLessThan(50);
+    expect(shown[1]).toBeGreaterThan(shown[0] as number);
+    expect(shown[1]).toBeLessThan(80);
+    expect(shown.slice(2)).toEqual([100, 100]);
     const report = await readFile(`${file}.refusals.csv`, 'utf8');
     expect(report.split('\n')[0]).toBe('row,sourceId,field,code,message');
     expect(report).toMatch(/^3,CF-3,subject\.id,invalid_identifier,/m);

@@ -84,6 +84,16 @@ export const baseEnvironmentSchema = z
 
 export type BaseEnvironment = z.infer<typeof baseEnvironmentSchema>;
 
+/**
+ * Where a client on this machine reaches the server HOST and PORT configure: what `npm start`
+ * prints and what the command-line tools call unless told otherwise. A server listening on every
+ * interface is reached on the loopback one.
+ */
+export function localUrlOf(env: Pick<BaseEnvironment, 'HOST' | 'PORT'>): string {
+  const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST === '::' ? '::1' : env.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`;
+}
+
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }

@@ -1,4 +1,4 @@
-import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
+import { baseEnvironmentSchema, localUrlOf, parseEnvironment } from '@credit/config';
 import { DataDirectoryInUseError } from '@credit/db';
 import { createLogger } from '@credit/http';
 import type { FastifyInstance } from 'fastify';
@@ -51,11 +51,7 @@ export async function serve(
   process.once('SIGINT', () => void shutdown('SIGINT'));
   if (beforeListening) {
     await app.ready();
-    await beforeListening(
-      app,
-      runtime,
-      `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`,
-    );
+    await beforeListening(app, runtime, localUrlOf(env));
   }
   await app.listen({ port: env.PORT, host: env.HOST });
   // Only once serving: a database that is unreachable at start must still stop the process.

@@ -1,139 +1,205 @@
 import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { openDevIssuer } from '@credit/auth';
-import { baseEnvironmentSchema, parseEnvironment } from '@credit/config';
-import { findEntry } from '@credit/schema';
-import { type ColumnMapping, rowMapper } from '../import/row-mapping.ts';
-import { csvRows, detectEncoding, ndjsonRows, type SourceRow } from '../import/sources.ts';
+import { CommandError, runCommand } from '../cli-support/command.ts';
+import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
+import type { ColumnMapping } from '../import/row-mapping.ts';
+import type { SourceRow } from '../import/sources.ts';
 
-/**
- * `npm run import -- --provider CODE --category ENTRY --file FILE [--mapping FILE] [--encoding auto|utf8|gbk]
- *   [--url URL] [--token TOKEN] [--batch N] [--restart]`
- *
- * Streams a department's CSV (UTF-8 or GBK) or NDJSON file to the ingest API in batches, with a
- * progress line (rows/s, ETA), a refusal report (FILE.refusals.csv: row, sourceId, field, code,
- * message) and a state file (FILE.import-state.json) so an interrupted import resumes where it
- * stopped; pushes are idempotent, so nothing is ever duplicated.
- */
-const { values } = parseArgs({
-  options: {
-    provider: { type: 'string' },
-    category: { type: 'string' },
-    file: { type: 'string' },
-    mapping: { type: 'string' },
-    encoding: { type: 'string', default: 'auto' },
-    url: { type: 'string', default: 'http://127.0.0.1:3000' },
-    token: { type: 'string' },
-    batch: { type: 'string', default: '500' },
-    restart: { type: 'boolean', default: false },
-  },
-});
+const usage = `npm run import -- --provider CODE --category ENTRY --file FILE [--mapping FILE]
+  [--encoding auto|utf8|gbk] [--url URL] [--token TOKEN] [--batch N] [--restart]
 
-function fail(message: string): never {
-  process.stderr.write(`import: ${message}\n`);
-  process.exit(2);
-}
+Streams a department's CSV (UTF-8 or GBK) or NDJSON file to the platform's batch API
+(POST /v1/records/batch) with a progress line (rows/s, how far through the file the rows the
+platform has answered reach, ETA), a refusal report (FILE.refusals.csv: row, sourceId, field,
+code, message) and a state file (FILE.import-state.json), so an interrupted import resumes
+where it stopped; pushes are idempotent, so nothing is ever duplicated.
 
-const file = values.file ?? fail('--file is required');
-const provider = values.provider ?? fail('--provider is required');
-const entry =
-  findEntry(values.category ?? '') ??
-  fail(`--category must be a catalogue entry (GET /v1/catalogue); got '${values.category}'`);
-const batchSize = Number(values.batch);
-if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
-  fail('--batch must be between 1 and 10000');
-const mapping: ColumnMapping = values.mapping ? JSON.parse(await readFile(values.mapping, 'utf8')) : {};
-
-async function bearer(): Promise<string> {
-  if (values.token) return values.token;
-  if (process.env.CREDIT_TOKEN) return process.env.CREDIT_TOKEN;
-  const env = parseEnvironment(baseEnvironmentSchema);
-  if (env.AUTH_ISSUER)
-    fail('pass --token (or CREDIT_TOKEN): tokens come from the configured identity provider');
-  const issuer = await openDevIssuer(env.DATA_DIR);
-  return issuer.sign({ roles: ['provider'], org: provider, ttlSeconds: 24 * 3600 });
-}
+  --provider CODE     the providing department's registered code
+  --category ENTRY    the catalogue entry of every row (GET /v1/catalogue)
+  --file FILE         .csv, or .ndjson/.jsonl with one record (or one row of columns) a line
+  --mapping FILE      JSON {"column header": "field"}: sourceId, subjectKind, subjectId,
+                      subjectName, occurredAt, data.<field>
+  --encoding E        auto (default: UTF-8 if the start decodes as UTF-8, else GBK), utf8, gbk
+  --url URL           the platform; default: http://HOST:PORT from the same HOST and PORT
+                      that configure \`npm start\` (127.0.0.1 and 3000 when unset)
+  --token TOKEN       a provider token (or CREDIT_TOKEN); default: one from the development
+                      issuer under DATA_DIR, as \`npm run token\` prints it
+  --batch N           rows per request (default 500, at most 10000)
+  --restart           ignore the state file and start from the first row
+  -h, --help          print this text
+Exit status 0: every row was answered (refusals are in the report); 2: cannot run (the
+platform cannot be reached, refuses the token or the batch, or a bad option).`;
 
 interface ImportState {
   fingerprint: string;
   doneRows: number;
+  /** Where in the file the last answered row ends. */
+  doneBytes?: number;
 }
 
-const statePath = `${file}.import-state.json`;
-const reportPath = `${file}.refusals.csv`;
-const info = await stat(file);
-const fingerprint = `${info.size}:${info.mtimeMs}:${entry.code}:${provider}`;
-let state: ImportState = { fingerprint, doneRows: 0 };
-if (!values.restart) {
-  try {
-    const saved = JSON.parse(await readFile(statePath, 'utf8')) as ImportState;
-    if (saved.fingerprint === fingerprint) state = saved;
-  } catch {
-    // no state: a fresh import
-  }
+interface Pending {
+  row: number;
+  end: number;
+  sourceId: string | null;
+  line: string;
 }
-const resuming = state.doneRows > 0;
-if (!resuming) await writeFile(reportPath, 'row,sourceId,field,code,message\n');
 
-async function saveState(): Promise<void> {
-  await writeFile(`${statePath}.tmp`, JSON.stringify(state));
-  await rename(`${statePath}.tmp`, statePath);
+interface BatchAnswer {
+  items?: {
+    index: number;
+    status: number;
+    problem?: { code: string; detail?: string; errors?: { path: string; code: string; message: string }[] };
+  }[];
 }
+
+const attempts = 5;
 
 function csvCell(value: unknown): string {
   const text = String(value ?? '');
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-const token = await bearer();
-const totals = { rows: 0, created: 0, unchanged: 0, refused: 0, skipped: 0 };
-let bytesRead = 0;
-const started = Date.now();
-const interactive = process.stderr.isTTY;
-
-function progress(final = false): void {
-  const seconds = (Date.now() - started) / 1000;
-  const rate = totals.rows / Math.max(seconds, 0.001);
-  const fraction = info.size > 0 ? Math.min(bytesRead / info.size, 1) : 1;
-  const eta = fraction > 0 && fraction < 1 ? Math.round((seconds / fraction) * (1 - fraction)) : 0;
-  const line = `${totals.rows.toLocaleString()} rows · ${Math.round(rate).toLocaleString()} rows/s · ${Math.round(fraction * 100)}% · ETA ${eta}s · created ${totals.created} · unchanged ${totals.unchanged} · refused ${totals.refused}`;
-  process.stderr.write(interactive && !final ? `\r${line}` : `${line}\n`);
+function retryDelayMs(response: Response | undefined, attempt: number): number {
+  const retryAfter = Number(response?.headers.get('retry-after'));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter, 30) * 1000;
+  return 500 * 2 ** attempt;
 }
 
-interface Pending {
-  row: number;
-  sourceId: string | null;
-  line: string;
-}
+await runCommand({
+  name: 'import',
+  usage,
+  options: {
+    provider: { type: 'string' },
+    category: { type: 'string' },
+    file: { type: 'string' },
+    mapping: { type: 'string' },
+    encoding: { type: 'string', default: 'auto' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    batch: { type: 'string', default: '500' },
+    restart: { type: 'boolean', default: false },
+  },
+  async run(values) {
+    const { openDevIssuer } = await import('@credit/auth');
+    const { baseEnvironmentSchema, localUrlOf, parseEnvironment } = await import('@credit/config');
+    const { findEntry } = await import('@credit/schema');
+    const { rowMapper } = await import('../import/row-mapping.ts');
+    const { csvRows, detectEncoding, ndjsonRows } = await import('../import/sources.ts');
+    const { CsvError } = await import('csv-parse');
 
-async function send(batch: Pending[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    let response: Response | undefined;
-    try {
-      response = await fetch(`${values.url}/v1/records/batch`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-        body: batch.map((p) => p.line).join('\n'),
-      });
-    } catch {
-      response = undefined;
+    const file = values.file ?? fail('--file is required');
+    const provider = values.provider ?? fail('--provider is required');
+    const entry =
+      findEntry(values.category ?? '') ??
+      fail(`--category must be a catalogue entry (GET /v1/catalogue); got '${values.category ?? ''}'`);
+    const batchSize = Number(values.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+      fail('--batch must be between 1 and 10000');
+    const ndjson = file.endsWith('.ndjson') || file.endsWith('.jsonl');
+    const encoding =
+      values.encoding === 'auto' ? (ndjson ? 'utf8' : await detectEncoding(file)) : values.encoding;
+    if (encoding !== 'utf8' && encoding !== 'gbk') fail('--encoding must be auto, utf8 or gbk');
+    const mapping = values.mapping ? await readMapping(values.mapping) : {};
+
+    const env = parseEnvironment(baseEnvironmentSchema);
+    const baseUrl = (values.url ?? localUrlOf(env)).replace(/\/+$/, '');
+    const endpoint = `${baseUrl}/v1/records/batch`;
+    const unreachableHint = values.url
+      ? 'Check --url.'
+      : `This is where HOST and PORT put \`npm start\` (HOST=${env.HOST}, PORT=${env.PORT}): start the platform, run this with the HOST and PORT it runs with, or pass --url.`;
+
+    const token = await bearer();
+    async function bearer(): Promise<string> {
+      if (values.token) return values.token;
+      if (process.env.CREDIT_TOKEN) return process.env.CREDIT_TOKEN;
+      if (env.AUTH_ISSUER)
+        fail('pass --token (or CREDIT_TOKEN): tokens come from the configured identity provider');
+      const issuer = await openDevIssuer(env.DATA_DIR);
+      return issuer.sign({ roles: ['provider'], org: provider, ttlSeconds: 24 * 3600 });
     }
-    if (response && response.status < 500) {
-      const body = (await response.json()) as {
-        items?: {
-          index: number;
-          status: number;
-          problem?: {
-            code: string;
-            detail?: string;
-            errors?: { path: string; code: string; message: string }[];
-          };
-        }[];
-        detail?: string;
-      };
-      if (!body.items) fail(`the batch was refused (${response.status}): ${body.detail ?? ''}`);
+
+    const statePath = `${file}.import-state.json`;
+    const reportPath = `${file}.refusals.csv`;
+    const info = await stat(file);
+    const fingerprint = `${info.size}:${info.mtimeMs}:${entry.code}:${provider}`;
+    let state: ImportState = { fingerprint, doneRows: 0, doneBytes: 0 };
+    if (!values.restart) {
+      try {
+        const saved = JSON.parse(await readFile(statePath, 'utf8')) as ImportState;
+        if (saved.fingerprint === fingerprint) state = saved;
+      } catch {
+        // no state: a fresh import
+      }
+    }
+    const resuming = state.doneRows > 0;
+    if (!resuming) await writeFile(reportPath, 'row,sourceId,field,code,message\n');
+
+    async function saveState(): Promise<void> {
+      await writeFile(`${statePath}.tmp`, JSON.stringify(state));
+      await rename(`${statePath}.tmp`, statePath);
+    }
+
+    const totals = { rows: 0, created: 0, unchanged: 0, refused: 0, skipped: 0 };
+    const started = Date.now();
+    const startBytes = state.doneBytes ?? 0;
+    const interactive = process.stderr.isTTY;
+
+    // How far through the file the rows the platform has answered reach: never the rows only read.
+    function progress(final = false): void {
+      const seconds = (Date.now() - started) / 1000;
+      const rate = totals.rows / Math.max(seconds, 0.001);
+      const done = final ? info.size : (state.doneBytes ?? 0);
+      const fraction = info.size > 0 ? Math.min(done / info.size, 1) : 1;
+      const doneThisRun = done - startBytes;
+      const eta =
+        doneThisRun > 0 && fraction < 1 ? Math.round((seconds / doneThisRun) * (info.size - done)) : 0;
+      const line = `${totals.rows.toLocaleString()} rows · ${Math.round(rate).toLocaleString()} rows/s · ${Math.floor(fraction * 100)}% · ETA ${eta}s · created ${totals.created} · unchanged ${totals.unchanged} · refused ${totals.refused}`;
+      process.stderr.write(interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
+    }
+
+    async function send(batch: Pending[]): Promise<void> {
+      const rows = `rows ${batch[0]?.row}–${batch.at(-1)?.row}`;
+      let lastCause = '';
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const outcome = await callPlatform(endpoint, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+          body: batch.map((p) => p.line).join('\n'),
+        });
+        let response: Response | undefined;
+        if ('failure' in outcome) {
+          // Nothing listening there will not start listening within a retry's patience.
+          if (!outcome.failure.transient) throw unreachable(baseUrl, outcome.failure, unreachableHint);
+          lastCause = outcome.failure.cause;
+        } else {
+          response = outcome.response;
+          const retryable = response.status >= 500 || response.status === 429;
+          if (!retryable) return record(batch, response);
+          lastCause = await describeAnswer(response);
+        }
+        if (attempt < attempts) await new Promise((r) => setTimeout(r, retryDelayMs(response, attempt)));
+      }
+      fail(
+        `the platform at ${baseUrl} did not accept ${rows} after ${attempts} attempts (last: ${lastCause}); run again to resume from there`,
+      );
+    }
+
+    async function record(batch: Pending[], response: Response): Promise<void> {
+      const answer = response.ok
+        ? ((await response
+            .clone()
+            .json()
+            .catch(() => ({}))) as BatchAnswer)
+        : {};
+      if (!answer.items) {
+        const what = await describeAnswer(response);
+        fail(
+          response.status === 401 || response.status === 403
+            ? `the platform at ${baseUrl} refused the token (${what}); a provider token for ${provider} is needed`
+            : `${endpoint} did not take the batch (${what})`,
+        );
+      }
       const lines: string[] = [];
-      for (const item of body.items) {
+      for (const item of answer.items) {
         const pending = batch[item.index] as Pending;
         if (item.status === 201) totals.created++;
         else if (item.status === 200) totals.unchanged++;
@@ -155,75 +221,89 @@ async function send(batch: Pending[]): Promise<void> {
         }
       }
       if (lines.length > 0) await appendFile(reportPath, `${lines.join('\n')}\n`);
-      return;
     }
-    if (attempt >= 6)
-      fail(`the platform did not accept the batch after ${attempt} attempts; run again to resume`);
-    await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-  }
-}
 
-const encoding =
-  values.encoding === 'auto'
-    ? file.endsWith('.ndjson') || file.endsWith('.jsonl')
-      ? 'utf8'
-      : await detectEncoding(file)
-    : values.encoding;
-if (encoding !== 'utf8' && encoding !== 'gbk') fail('--encoding must be auto, utf8 or gbk');
-const onBytes = (n: number) => {
-  bytesRead += n;
-};
-const rows: AsyncGenerator<SourceRow> =
-  file.endsWith('.ndjson') || file.endsWith('.jsonl')
-    ? ndjsonRows(file, onBytes)
-    : csvRows(file, encoding, onBytes);
-const mapper = rowMapper(entry, mapping);
-let warnedHeaders = false;
-let batch: Pending[] = [];
-const timer = interactive ? setInterval(() => progress(), 250) : undefined;
+    const rows: AsyncGenerator<SourceRow> = ndjson ? ndjsonRows(file) : csvRows(file, encoding);
+    const mapper = rowMapper(entry, mapping);
+    let warnedHeaders = false;
+    let batch: Pending[] = [];
+    const timer = interactive ? setInterval(() => progress(), 250) : undefined;
 
-async function flush(): Promise<void> {
-  if (batch.length === 0) return;
-  await send(batch);
-  state.doneRows = batch.at(-1)?.row ?? state.doneRows;
-  await saveState();
-  batch = [];
-  if (!interactive) progress();
-}
+    async function flush(): Promise<void> {
+      const last = batch.at(-1);
+      if (!last) return;
+      await send(batch);
+      state.doneRows = last.row;
+      state.doneBytes = last.end;
+      await saveState();
+      batch = [];
+      if (!interactive) progress();
+    }
 
-for await (const source of rows) {
-  if (source.row <= state.doneRows) {
-    totals.skipped++;
-    continue;
-  }
-  totals.rows++;
-  if (source.error) {
-    totals.refused++;
-    await appendFile(
-      reportPath,
-      `${[source.row, '', '', 'malformed_json', source.error].map(csvCell).join(',')}\n`,
+    try {
+      for await (const source of rows) {
+        if (source.row <= state.doneRows) {
+          totals.skipped++;
+          continue;
+        }
+        totals.rows++;
+        if (source.error) {
+          totals.refused++;
+          await appendFile(
+            reportPath,
+            `${[source.row, '', '', 'malformed_json', source.error].map(csvCell).join(',')}\n`,
+          );
+          continue;
+        }
+        if (source.fields && !warnedHeaders) {
+          warnedHeaders = true;
+          const unmapped = mapper.unmapped(Object.keys(source.fields));
+          if (unmapped.length > 0)
+            process.stderr.write(
+              `import: columns not mapped to ${entry.code} are ignored: ${unmapped.join(', ')}\n`,
+            );
+        }
+        const converted = source.record ?? mapper.toRecord(source.fields ?? {});
+        batch.push({
+          row: source.row,
+          end: source.end,
+          sourceId: typeof converted.sourceId === 'string' ? converted.sourceId : null,
+          line: JSON.stringify(converted),
+        });
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+    } catch (error) {
+      // The message starts on a line of its own, not after the progress line.
+      if (interactive) process.stderr.write('\n');
+      if (error instanceof CsvError) {
+        // The rows read before the bad line are good: send them, so a run after the fix adds nothing twice.
+        await flush();
+        fail(
+          `${file} cannot be read as CSV at line ${error.lines}: ${error.message}. The rows before it were answered; correct the file and run again`,
+        );
+      }
+      throw error;
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    progress(true);
+    process.stdout.write(
+      `${JSON.stringify({ file, category: entry.code, url: baseUrl, ...totals, resumed: resuming, report: reportPath, seconds: Math.round((Date.now() - started) / 100) / 10 })}\n`,
     );
-    continue;
+    return 0;
+  },
+});
+
+async function readMapping(path: string): Promise<ColumnMapping> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as ColumnMapping;
+  } catch (error) {
+    fail(`--mapping ${path} is not JSON: ${(error as Error).message}`);
   }
-  if (source.fields && !warnedHeaders) {
-    warnedHeaders = true;
-    const unmapped = mapper.unmapped(Object.keys(source.fields));
-    if (unmapped.length > 0)
-      process.stderr.write(
-        `import: columns not mapped to ${entry.code} are ignored: ${unmapped.join(', ')}\n`,
-      );
-  }
-  const record = source.record ?? mapper.toRecord(source.fields ?? {});
-  batch.push({
-    row: source.row,
-    sourceId: typeof record.sourceId === 'string' ? record.sourceId : null,
-    line: JSON.stringify(record),
-  });
-  if (batch.length >= batchSize) await flush();
 }
-await flush();
-if (timer) clearInterval(timer);
-progress(true);
-process.stdout.write(
-  `${JSON.stringify({ file, category: entry.code, ...totals, resumed: resuming, report: reportPath, seconds: Math.round((Date.now() - started) / 100) / 10 })}\n`,
-);
+
+function fail(message: string): never {
+  throw new CommandError(message);
+}

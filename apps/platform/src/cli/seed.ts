@@ -11,7 +11,7 @@ On the embedded database, stop the server first: seed refuses at once while it h
 Exit status 0: loaded; 2: cannot run.`,
   options: {},
   async run() {
-    const { baseEnvironmentSchema, parseEnvironment } = await import('@credit/config');
+    const { baseEnvironmentSchema, localUrlOf, parseEnvironment } = await import('@credit/config');
     const { buildPlatformApp, migrationFoldersOf, openRuntime } = await import('@credit/host');
     const { createLogger } = await import('@credit/http');
     const { loadDemo } = await import('../demo/first-start.ts');
@@ -22,7 +22,7 @@ Exit status 0: loaded; 2: cannot run.`,
     const app = await buildPlatformApp(runtime, { logger, services: platformServices });
     try {
       await app.ready();
-      await loadDemo(app, runtime, { force: true, baseUrl: `http://127.0.0.1:${env.PORT}` });
+      await loadDemo(app, runtime, { force: true, baseUrl: localUrlOf(env) });
       return 0;
     } finally {
       await app.close();

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { CheckpointView } from '@credit/schema';
 import type { JSONWebKeySet } from 'jose';
-import { runCommand } from '../cli-support/command.ts';
+import { CommandError, runCommand } from '../cli-support/command.ts';
+import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
 
 const usage = `npm run verify -- [--checkpoints FILE] [--jwks FILE|URL] [--platform URL] [--json]
 
@@ -23,9 +24,12 @@ tampering with the data but not a log rewritten and re-signed with the platform'
 
 async function readJson(source: string): Promise<unknown> {
   if (/^https?:\/\//.test(source)) {
-    const response = await fetch(source);
-    if (!response.ok) throw new Error(`${source} answered ${response.status}`);
-    return response.json();
+    const outcome = await callPlatform(source);
+    if ('failure' in outcome)
+      throw unreachable(source, outcome.failure, 'Check --platform or --jwks, and that the platform runs.');
+    if (!outcome.response.ok)
+      throw new CommandError(`${source} answered ${await describeAnswer(outcome.response)}`);
+    return outcome.response.json();
   }
   const text = await readFile(source, 'utf8');
   try {

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -11,6 +10,8 @@ export interface SourceRow {
   fields?: Record<string, string>;
   record?: Record<string, unknown>;
   error?: string;
+  /** The byte offset in the file where this row ends: how far through the file it is. */
+  end: number;
 }
 
 /** Spreadsheets exported on Chinese Windows are often GBK: decode as UTF-8 if the start is valid UTF-8, else GBK. */
@@ -40,48 +41,84 @@ function lastCompleteUtf8(sample: Buffer): number {
   return end;
 }
 
-/** Counts bytes as they are read, for progress. */
-function byteCounter(onBytes: (n: number) => void) {
+/** Counts the bytes passing one point of a pipeline. */
+function byteCounter(count: { bytes: number }) {
   return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      onBytes(chunk.length);
+    transform(chunk: Buffer | string, _encoding, done) {
+      count.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       done(null, chunk);
     },
   });
 }
 
-export async function* csvRows(
-  path: string,
-  encoding: 'utf8' | 'gbk',
-  onBytes: (n: number) => void,
-): AsyncGenerator<SourceRow> {
+/**
+ * CSV rows with where each ends in the file. The parser counts the bytes of the decoded text it
+ * has consumed; a GBK file's decoded text is longer than the file, so that count is scaled by
+ * the ratio of file bytes to decoded bytes read so far (exact for UTF-8, within the current
+ * chunk for GBK). Counting file bytes as they are read would not do: the stream reads ahead, and
+ * a file smaller than its first chunk would show as read whole before the first row is sent.
+ */
+export async function* csvRows(path: string, encoding: 'utf8' | 'gbk'): AsyncGenerator<SourceRow> {
+  const raw = { bytes: 0 };
+  const decoded = { bytes: 0 };
   const parser = createReadStream(path)
-    .pipe(byteCounter(onBytes))
+    .pipe(byteCounter(raw))
     .pipe(iconv.decodeStream(encoding))
-    .pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }));
+    .pipe(byteCounter(decoded))
+    .pipe(
+      parse({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        trim: true,
+        info: true,
+      }),
+    );
   let row = 0;
-  for await (const fields of parser) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { bytes: number };
+  }>) {
     row++;
-    yield { row, fields: fields as Record<string, string> };
+    const end = decoded.bytes > 0 ? Math.round((info.bytes * raw.bytes) / decoded.bytes) : 0;
+    yield { row, fields: record, end };
   }
 }
 
-export async function* ndjsonRows(path: string, onBytes: (n: number) => void): AsyncGenerator<SourceRow> {
-  const lines = createInterface({
-    input: createReadStream(path).pipe(byteCounter(onBytes)),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+function lineRow(row: number, line: Buffer, end: number): SourceRow | undefined {
+  let text = line.toString('utf8');
+  if (row === 1 && text.startsWith('\uFEFF')) text = text.slice(1);
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (text.trim() === '') return undefined;
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    // A line is a whole record, or a row of columns like a CSV row.
+    if ('subject' in value || 'data' in value) return { row, record: value, end };
+    return { row, fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)])), end };
+  } catch {
+    return { row, error: 'the line is not valid JSON', end };
+  }
+}
+
+/** NDJSON lines with the byte offset each ends at (split here, not by readline, to know it). */
+export async function* ndjsonRows(path: string): AsyncGenerator<SourceRow> {
   let row = 0;
-  for await (const line of lines) {
-    row++;
-    if (line.trim() === '') continue;
-    try {
-      const value = JSON.parse(line) as Record<string, unknown>;
-      // A line is a whole record, or a row of columns like a CSV row.
-      if ('subject' in value || 'data' in value) yield { row, record: value };
-      else yield { row, fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)])) };
-    } catch {
-      yield { row, error: 'the line is not valid JSON' };
+  let end = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+    let start = 0;
+    for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
+      end += newline + 1 - start;
+      const parsed = lineRow(++row, data.subarray(start, newline), end);
+      start = newline + 1;
+      if (parsed) yield parsed;
     }
+    pending = data.subarray(start);
+  }
+  if (pending.length > 0) {
+    const parsed = lineRow(++row, pending, end + pending.length);
+    if (parsed) yield parsed;
   }
 }
