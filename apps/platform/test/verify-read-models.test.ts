@@ -17,7 +17,7 @@ let platform: TestPlatform;
 let checkpoints: CheckpointView[];
 let jwks: JSONWebKeySet;
 const company = { kind: 'legal_person', id: uscc(), name: '淄博某审计测试有限公司' };
-const ids = { published: '', hidden: '', corrected: '', withdrawn: '', erased: '' };
+const ids = { published: '', hidden: '', withheld: '', corrected: '', withdrawn: '', erased: '' };
 
 function penalty(occurredAt = '2026-01-10', data: Record<string, unknown> = {}) {
   const entry = findEntry('administrative_penalty');
@@ -64,6 +64,7 @@ beforeAll(async () => {
   const published = penalty();
   ids.published = await push(published);
   ids.hidden = await push(penalty());
+  ids.withheld = await push(penalty());
   const corrected = penalty();
   ids.corrected = await push(corrected);
   const { sourceId: correctedSource, ...correction } = corrected;
@@ -159,6 +160,13 @@ describe('npm run verify checks the read models against the store', () => {
         [ids.hidden],
         'read_model_changed',
         ids.hidden,
+      ],
+      // A record withheld as if an objection against it had been upheld.
+      [
+        `UPDATE query.records SET withheld_since = now() WHERE record_id = $1`,
+        [ids.withheld],
+        'read_model_changed',
+        ids.withheld,
       ],
       // An objection that is open shown as if none were.
       [
