@@ -108,14 +108,15 @@ describe('rules as data', () => {
     const [proposal] = await subjectEntries(clean.id);
     expect(proposal).toMatchObject({ listKind: 'red', status: 'proposed', objectionUntil: null });
     // The consumer may have proposed red after the honour and before the penalty arrived; if so the
-    // penalty cancelled that proposal. Either way no red entry stands.
+    // penalty cancelled that proposal (its honour still stands, the rule no longer holds). Either
+    // way no red entry stands.
     const red = (await subjectEntries(penalised.id)).filter(
       (e: { listKind: string }) => e.listKind === 'red',
     );
     expect(
       red.every(
         (e: { status: string; endReason: string }) =>
-          e.status === 'cancelled' && e.endReason === 'basis_changed',
+          e.status === 'cancelled' && e.endReason === 'rule_no_longer_met',
       ),
     ).toBe(true);
 

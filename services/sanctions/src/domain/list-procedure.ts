@@ -44,6 +44,13 @@ export interface ProcedureContext {
 
 const openStatuses = ['noticed', 'proposed', 'published'] as const;
 
+/**
+ * Why an entry ended when its basis records stand but its rule no longer holds (a red subject's
+ * new dishonesty, a window that passed). Unlike a decision, it does not bar a later proposal on
+ * the same basis once the rule holds again.
+ */
+export const ruleNoLongerMet = 'rule_no_longer_met';
+
 /** The newest active version of every rule. */
 export async function activeRules(executor: Executor): Promise<ActiveRule[]> {
   const rows = await executor
@@ -267,9 +274,10 @@ export interface EvaluationSummary {
 /**
  * Re-evaluates the active rules for some subjects and reconciles their entries: a rule that now
  * holds proposes an entry (black and watch lists: noticed to the subject with an objection window
- * in working days; red lists: proposed for decision); an entry whose basis records were corrected,
- * withdrawn or repaired so that its rule no longer holds ends. A proposal already decided on the
- * same basis is not proposed again.
+ * in working days; red lists: proposed for decision); an entry whose rule no longer holds ends —
+ * a proposal always, a published red entry always (an incentive needs its conditions to hold), a
+ * published black or watch entry only when its basis records were corrected, withdrawn or
+ * repaired. A proposal already decided on the same basis is not proposed again.
  */
 export async function evaluateSubjects(
   tx: Executor,
@@ -302,7 +310,7 @@ export async function evaluateSubjects(
       if (evaluation.matched) {
         if (open) continue;
         const basis = basisOf(evaluation.basis);
-        if (sameRule.some((e) => sameBasis(e.basis, basis))) continue;
+        if (sameRule.some((e) => sameBasis(e.basis, basis) && e.endReason !== ruleNoLongerMet)) continue;
         const { definition } = rule;
         const kind = definition.kind as 'red' | 'black' | 'watch';
         const noticed = kind !== 'red';
@@ -351,9 +359,11 @@ export async function evaluateSubjects(
         continue;
       }
       if (!open) continue;
-      // A decided entry stands for its validity; only a change to its basis ends it early.
-      if (open.status === 'published' && basisIntact(open, state.records)) continue;
-      await exitEntry(writer, tx, open, 'basis_changed', actor, now);
+      const intact = basisIntact(open, state.records);
+      // A decided sanction stands for its validity; only a change to its basis ends it early. An
+      // incentive is kept only while its conditions hold: new dishonesty ends a red entry at once.
+      if (open.status === 'published' && open.listKind !== 'red' && intact) continue;
+      await exitEntry(writer, tx, open, intact ? ruleNoLongerMet : 'basis_changed', actor, now);
       if (open.status === 'published') summary.exited++;
       else summary.cancelled++;
     }

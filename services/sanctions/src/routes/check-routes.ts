@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkFeedback, checks } from '../db/schema.ts';
 import { createCheckLog } from '../domain/check-log.ts';
+import { measuresToApply } from '../domain/incentive-guard.ts';
 import { decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('chk') });
@@ -36,7 +37,15 @@ export async function checkRoutes(app: FastifyInstance) {
       const subject = requireSubject(app.keyring, body.subject.id, 'subject.id');
       const now = app.clock();
       const entries = standing(cache.entriesOf(subject.key), now);
-      const applied = triggeredMeasures(entries, cache.measures(), [body.action]);
+      const applied = await measuresToApply(
+        app.db,
+        {
+          subjectKey: subject.key,
+          entries,
+          applied: triggeredMeasures(entries, cache.measures(), [body.action]),
+        },
+        now,
+      );
       const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
       const result = {
         checkId: newId('chk', now.getTime()),

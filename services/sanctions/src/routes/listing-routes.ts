@@ -12,6 +12,7 @@ import {
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { withoutIncentivesForDishonest } from '../domain/incentive-guard.ts';
 import { standing, triggeredMeasures } from '../domain/verdicts.ts';
 
 const platformActions = ['platform_entry', 'platform_ranking'] as const;
@@ -34,11 +35,23 @@ export async function listingRoutes(app: FastifyInstance) {
     principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
 
   const cache = app.sanctions.listing;
-  function statuses(subjects: SubjectRef[], reader: IdentityReader): ListingStatus[] {
+  async function statuses(subjects: SubjectRef[], reader: IdentityReader): Promise<ListingStatus[]> {
     const now = app.clock();
     const allMeasures = cache.measures();
-    return subjects.map((subject) => {
-      const inForce = standing(cache.entriesOf(subject.key), now);
+    const verdicts = await withoutIncentivesForDishonest(
+      app.db,
+      subjects.map((subject) => {
+        const entries = standing(cache.entriesOf(subject.key), now);
+        return {
+          subject,
+          subjectKey: subject.key,
+          entries,
+          applied: triggeredMeasures(entries, allMeasures, platformActions),
+        };
+      }),
+      now,
+    );
+    return verdicts.map(({ subject, entries: inForce, applied }) => {
       const person = subject.scheme === 'citizen_id';
       const kind = person ? 'natural_person' : 'legal_person';
       return {
@@ -57,7 +70,7 @@ export async function listingRoutes(app: FastifyInstance) {
               validFrom: e.validFrom?.toISOString() ?? null,
               validUntil: e.validUntil?.toISOString() ?? null,
             })),
-        measures: triggeredMeasures(inForce, allMeasures, platformActions).map((m) => ({
+        measures: applied.map((m) => ({
           code: m.code,
           name: m.name,
           actions: m.actions as ListingStatus['measures'][number]['actions'],
@@ -83,7 +96,10 @@ export async function listingRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { subjectId } = request.params as z.infer<typeof bySubject>;
-      const [status] = statuses([requireSubject(app.keyring, subjectId, 'subjectId')], readerOf(request));
+      const [status] = await statuses(
+        [requireSubject(app.keyring, subjectId, 'subjectId')],
+        readerOf(request),
+      );
       return status;
     },
   );
@@ -107,7 +123,7 @@ export async function listingRoutes(app: FastifyInstance) {
       if (subjects.length > limit)
         throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
       return {
-        items: statuses(
+        items: await statuses(
           subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
           readerOf(request),
         ),
