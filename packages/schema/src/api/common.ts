@@ -11,16 +11,18 @@ export const instant = () =>
   z.iso.datetime({ offset: true }).describe('Instant, ISO 8601 with offset (stored in UTC)');
 
 /**
- * A recorded fact's time: an instant with offset, or a calendar date read as midnight in
- * Asia/Shanghai, which is how departments' documents date their decisions.
+ * A recorded fact's time: an instant with offset, or a calendar date in Asia/Shanghai, which is
+ * how departments' documents date their decisions. A date is kept and read back as that date.
  */
 export const occurredAtSchema = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
   .describe('When the fact happened: ISO 8601 instant with offset, or a date (Asia/Shanghai)');
 
-export function parseOccurredAt(value: string): Date {
-  return new Date(value.length === 10 ? `${value}T00:00:00+08:00` : value);
-}
+/** A fact's time as read back: the plain date it was given as, or the instant in UTC. */
+export const occurredAtView = () =>
+  z
+    .union([z.iso.date(), instant()])
+    .describe('When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC');
 
 export const cursorPage = <T extends z.ZodType>(item: T) =>
   z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { catalogueClasses, publicityLevels, severities } from '../catalogue/types.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
-import { instant, prefixedId } from './common.ts';
+import { instant, occurredAtView, prefixedId } from './common.ts';
 
 const usccField = z
   .string()
@@ -122,7 +122,7 @@ export const reportItemSchema = z.object({
   categoryName: z.string(),
   class: z.string(),
   provider: z.string(),
-  occurredAt: instant(),
+  occurredAt: occurredAtView(),
   receivedAt: instant(),
   severity: z.enum(severities).nullable(),
   publicity: z.enum(publicityLevels),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { subjectKinds } from '../identifiers/subject.ts';
-import { instant, occurredAtSchema, prefixedId } from './common.ts';
+import { instant, occurredAtSchema, occurredAtView, prefixedId } from './common.ts';
 import { transparencyReceiptSchema } from './transparency.ts';
 
 /** Provider's own record id: printable, URL-safe, so it can name the record in `/by-source/{sourceId}`. */
@@ -82,7 +82,7 @@ export const recordVersionSchema = z.object({
   version: z.number().int().positive(),
   operation: z.enum(versionOperations),
   receivedAt: instant(),
-  occurredAt: instant(),
+  occurredAt: occurredAtView(),
   severity: z.enum(['minor', 'general', 'serious']).nullable(),
   displayUntil: instant().nullable(),
   data: z.record(z.string(), z.unknown()).nullable(),

@@ -1,3 +1,4 @@
+import { addMonths, endOfShanghaiDay } from '@credit/calendar';
 import type { SubjectKind } from '../identifiers/subject.ts';
 import type { CatalogueEntry, PublicityLevel, Severity } from './types.ts';
 
@@ -54,21 +55,6 @@ export function resolveSeverity(entry: CatalogueEntry, data: Record<string, unkn
   return typeof declared === 'string' && (entry.severity.allowed as readonly string[]).includes(declared)
     ? (declared as Severity)
     : entry.severity.default;
-}
-
-export function addMonths(at: Date, months: number): Date {
-  const result = new Date(at.getTime());
-  const day = result.getUTCDate();
-  result.setUTCDate(1);
-  result.setUTCMonth(result.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
-  result.setUTCDate(Math.min(day, lastDay));
-  return result;
-}
-
-/** End of a calendar day in Asia/Shanghai (UTC+8, no daylight saving since 1991), as a UTC instant. */
-export function endOfShanghaiDay(isoDate: string): Date {
-  return new Date(`${isoDate}T23:59:59.999+08:00`);
 }
 
 /**

@@ -1,5 +1,5 @@
+import { parseOccurrence } from '@credit/calendar';
 import type { z } from 'zod';
-import { parseOccurredAt } from '../api/common.ts';
 import { recordCorrectionSchema, recordSubmissionSchema, type relatedPersonRoles } from '../api/records.ts';
 import { findEntry } from '../catalogue/catalogue.ts';
 import { displayUntil, effectivePublicity, resolveSeverity } from '../catalogue/rules.ts';
@@ -39,7 +39,10 @@ export interface ValidatedRecord {
   sourceId?: string;
   entry: CatalogueEntry;
   subject: { kind: SubjectKind; id: string; name: string };
+  /** When the fact happened: the instant, or the day a plain date began in Shanghai. */
   occurredAt: Date;
+  /** The plain date (YYYY-MM-DD) the fact was dated with, kept as such; null for an instant. */
+  occurredOn: string | null;
   data: Record<string, unknown>;
   relatedPersons: NormalisedRelatedPerson[];
   consentRef?: string;
@@ -101,7 +104,7 @@ export function validateRecordInput(
   }
 
   const errors: RecordFieldError[] = [];
-  const occurredAt = parseOccurredAt(input.occurredAt);
+  const { at: occurredAt, date: occurredOn } = parseOccurrence(input.occurredAt);
   if (occurredAt.getTime() > now.getTime() + 5 * 60_000) {
     errors.push({ path: 'occurredAt', code: 'validation_failed', message: 'occurredAt is in the future' });
   }
@@ -177,6 +180,7 @@ export function validateRecordInput(
     entry,
     subject: { kind, id: subject.value, name: input.subject.name },
     occurredAt,
+    occurredOn,
     data: data.data,
     relatedPersons,
     consentCategories,

@@ -1,6 +1,16 @@
 import { bytea } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import { bigint, boolean, integer, jsonb, pgSchema, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  date,
+  integer,
+  jsonb,
+  pgSchema,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 /** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
 export const ingestSchemaName = 'ingest';
@@ -67,6 +77,8 @@ export const recordVersions = ingest.table('record_versions', {
   category: text('category').notNull(),
   subjectKind: text('subject_kind').notNull(),
   occurredAt: instant('occurred_at').notNull(),
+  /** The plain date the fact was dated with (occurred_at is then the day's start in Shanghai). */
+  occurredOn: date('occurred_on', { mode: 'string' }),
   receivedAt: instant('received_at').notNull(),
   severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
   publicity: text('publicity').$type<'public' | 'authorised' | 'government'>().notNull(),

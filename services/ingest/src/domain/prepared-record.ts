@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import type { Keyring } from '@credit/crypto';
 import type { ValidatedRecord } from '@credit/schema';
 import { linkedRecordIdOf, nameMacOf, recordIdOf, subjectKeyOf } from './identity.ts';
@@ -47,7 +48,7 @@ export function prepareRecord(
       kind: record.subject.kind,
       nameMac: nameMacOf(keyring, record.subject.name),
     },
-    occurredAt: record.occurredAt.toISOString(),
+    occurredAt: formatOccurrence({ at: record.occurredAt, date: record.occurredOn }),
     data: record.data,
     relatedPersons: related.map((p) => ({
       role: p.role,

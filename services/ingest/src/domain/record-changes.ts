@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import type { Keyring } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { effectivePublicity, findEntry, type Severity } from '@credit/schema';
@@ -86,7 +87,7 @@ function storedContent(keyring: Keyring, state: CurrentState): RecordContent {
       kind: record.subjectKind,
       nameMac: nameMacOf(keyring, state.name),
     },
-    occurredAt: latest.occurredAt.toISOString(),
+    occurredAt: formatOccurrence({ at: latest.occurredAt, date: latest.occurredOn }),
     data: latest.data ?? {},
     relatedPersons: latest.relatedPersons.map((p) => ({
       role: p.role,
@@ -125,6 +126,7 @@ function carriedForward(
     provider: record.providerCode,
     category: record.category,
     occurredAt: latest.occurredAt,
+    occurredOn: latest.occurredOn,
     severity: latest.severity as Severity | null,
     publicity: latest.publicity,
     displayUntil: latest.displayUntil,
@@ -269,6 +271,7 @@ export async function correctRecord(
     operation: 'correct',
     status: 'active',
     occurredAt: validated.occurredAt,
+    occurredOn: validated.occurredOn,
     receivedAt: now,
     severity: validated.severity ?? null,
     publicity: validated.publicity,
@@ -320,6 +323,7 @@ export async function correctRecord(
         operation: 'correct',
         status: 'active',
         occurredAt: validated.occurredAt,
+        occurredOn: validated.occurredOn,
         receivedAt: now,
         severity: validated.severity ?? null,
         publicity: entry

@@ -22,6 +22,7 @@ import {
 import { checkConsents } from './consent-check.ts';
 import { nameAad } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
+import { contentFingerprint } from './record-content.ts';
 import { type BuiltVersion, buildVersion } from './version-builder.ts';
 
 export interface LinkedRef {
@@ -134,6 +135,7 @@ export function pushedVersion(keyring: Keyring, item: PreparedRecord, now: Date)
     provider: item.provider,
     category: record.entry.code,
     occurredAt: record.occurredAt,
+    occurredOn: record.occurredOn,
     receivedAt: now,
     severity: record.severity ?? null,
     publicity: record.publicity,
@@ -197,6 +199,7 @@ export function createLinkedVersion(
     provider: item.provider,
     category: record.entry.code,
     occurredAt: record.occurredAt,
+    occurredOn: record.occurredOn,
     receivedAt: now,
     severity: record.severity ?? null,
     publicity: effectivePublicity(record.entry, 'natural_person', record.severity),
@@ -333,7 +336,12 @@ export async function writeChunk(
       });
       continue;
     }
-    results.set(item.recordId, compareWithExisting(item, versionsByRecord.get(item.recordId) ?? []));
+    results.set(
+      item.recordId,
+      compareWithExisting(item, versionsByRecord.get(item.recordId) ?? [], () =>
+        legacyFingerprint(keyring, item),
+      ),
+    );
   }
   await set.flush(tx, now);
   await attachLeaves(tx, set, [...results.values()]);
@@ -372,12 +380,27 @@ export async function writeChunk(
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
-function compareWithExisting(item: PreparedRecord, versions: ExistingVersion[]): WriteOutcome {
+/**
+ * The fingerprint a plain-dated record had before plain dates were kept as dates (its content
+ * then named the instant its day began), so resubmitting such a record still answers `unchanged`.
+ */
+function legacyFingerprint(keyring: Keyring, item: PreparedRecord): Buffer | undefined {
+  if (item.record.occurredOn === null) return undefined;
+  return contentFingerprint(keyring, { ...item.content, occurredAt: item.record.occurredAt.toISOString() });
+}
+
+function compareWithExisting(
+  item: PreparedRecord,
+  versions: ExistingVersion[],
+  legacy: () => Buffer | undefined,
+): WriteOutcome {
   const latest = versions.reduce<ExistingVersion | undefined>(
     (a, b) => (!a || b.version > a.version ? b : a),
     undefined,
   );
-  if (!latest || !versions.some((v) => v.fingerprint.equals(item.fingerprint))) {
+  const matches = (fingerprint: Buffer | undefined) =>
+    fingerprint !== undefined && versions.some((v) => v.fingerprint.equals(fingerprint));
+  if (!latest || !(matches(item.fingerprint) || matches(legacy()))) {
     return { index: item.index, kind: 'conflict', recordId: item.recordId, sourceId: item.sourceId };
   }
   return {

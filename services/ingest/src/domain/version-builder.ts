@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import type { Keyring } from '@credit/crypto';
 import type { NewEvent } from '@credit/events';
 import type { IngestEventType, RecordEvent, Severity } from '@credit/schema';
@@ -24,6 +25,8 @@ export interface VersionInput {
   provider: string;
   category: string;
   occurredAt: Date;
+  /** The plain date the fact was dated with; null when it was dated by an instant. */
+  occurredOn: string | null;
   receivedAt: Date;
   severity: Severity | null;
   publicity: 'public' | 'authorised' | 'government';
@@ -81,6 +84,7 @@ export function buildVersion(keyring: Keyring, input: VersionInput): BuiltVersio
     category: input.category,
     subjectKind: input.subjectKind,
     occurredAt: input.occurredAt,
+    occurredOn: input.occurredOn,
     receivedAt: input.receivedAt,
     severity: input.severity,
     publicity: input.publicity,
@@ -116,7 +120,7 @@ export function buildVersion(keyring: Keyring, input: VersionInput): BuiltVersio
       identifierCipher: identifier.ciphertext.toString('base64'),
       nameCipher: name.ciphertext.toString('base64'),
     },
-    occurredAt: input.occurredAt.toISOString(),
+    occurredAt: formatOccurrence({ at: input.occurredAt, date: input.occurredOn }),
     receivedAt: input.receivedAt.toISOString(),
     severity: input.severity,
     publicity: input.publicity,

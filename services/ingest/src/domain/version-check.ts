@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import { genesisHash, type Keyring } from '@credit/crypto';
 import type { records, recordVersions } from '../db/schema.ts';
 import { nameAad, nameMacOf } from './identity.ts';
@@ -21,7 +22,7 @@ export function versionContent(keyring: Keyring, record: RecordRow, version: Ver
       kind: record.subjectKind,
       nameMac: nameMacOf(keyring, versionName(keyring, version)),
     },
-    occurredAt: version.occurredAt.toISOString(),
+    occurredAt: formatOccurrence({ at: version.occurredAt, date: version.occurredOn }),
     data: version.data ?? {},
     relatedPersons: version.relatedPersons.map((p) => ({
       role: p.role,

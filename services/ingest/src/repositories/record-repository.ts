@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import type { Keyring } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { discloseIdentity, type RecordView, type SubjectKind } from '@credit/schema';
@@ -83,7 +84,7 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
           version: v.version,
           operation: v.operation,
           receivedAt: v.receivedAt.toISOString(),
-          occurredAt: v.occurredAt.toISOString(),
+          occurredAt: formatOccurrence({ at: v.occurredAt, date: v.occurredOn }),
           severity: v.severity,
           displayUntil: v.displayUntil?.toISOString() ?? null,
           data: v.data,

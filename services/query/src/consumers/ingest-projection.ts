@@ -1,3 +1,4 @@
+import { parseOccurrence } from '@credit/calendar';
 import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
@@ -36,6 +37,7 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       'version',
       'status',
       'occurredAt',
+      'occurredOn',
       'receivedAt',
       'severity',
       'publicity',
@@ -69,6 +71,7 @@ async function applyWaitingMarks(tx: Executor, written: readonly RecordEvent[]):
 
 /** The read-model row of one record version event (also what the benchmark's world loader writes). */
 export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
+  const occurred = parseOccurrence(e.occurredAt);
   return {
     subjectKey: Buffer.from(e.subject.key, 'hex'),
     recordId: e.recordId,
@@ -79,7 +82,8 @@ export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
     category: e.category,
     classCode: e.classCode,
     subjectKind: e.subject.kind,
-    occurredAt: new Date(e.occurredAt),
+    occurredAt: occurred.at,
+    occurredOn: occurred.date,
     receivedAt: new Date(e.receivedAt),
     severity: e.severity,
     publicity: e.publicity,

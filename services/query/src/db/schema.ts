@@ -29,6 +29,8 @@ export const records = query.table('records', {
   classCode: text('class_code').notNull(),
   subjectKind: text('subject_kind').notNull(),
   occurredAt: instant('occurred_at').notNull(),
+  /** The plain date the fact was dated with, read back as such (occurred_at orders it). */
+  occurredOn: date('occurred_on', { mode: 'string' }),
   receivedAt: instant('received_at').notNull(),
   severity: text('severity').$type<'minor' | 'general' | 'serious'>(),
   publicity: text('publicity').$type<'public' | 'authorised' | 'government'>().notNull(),
@@ -84,7 +86,8 @@ export const authorisations = query.table('authorisations', {
   agencyUscc: text('agency_uscc').notNull(),
   purpose: text('purpose').notNull(),
   scope: text('scope').array(),
-  historyFrom: instant('history_from'),
+  /** A plain date: only facts from the start of this day in Shanghai on. */
+  historyFrom: date('history_from', { mode: 'string' }),
   expiresAt: instant('expires_at').notNull(),
   maxUses: integer('max_uses'),
   uses: integer('uses').notNull().default(0),

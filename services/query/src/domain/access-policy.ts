@@ -1,4 +1,5 @@
 import type { Principal } from '@credit/auth';
+import { startOfShanghaiDay } from '@credit/calendar';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import {
@@ -152,7 +153,8 @@ export function admits(viewer: Viewer, record: RecordRow, now: Date): boolean {
     if (!clearedFor('authorised', record)) return false;
     if (!inScope(authorisation.scope, record)) return false;
     return (
-      authorisation.historyFrom === null || record.occurredAt.getTime() >= authorisation.historyFrom.getTime()
+      authorisation.historyFrom === null ||
+      record.occurredAt.getTime() >= startOfShanghaiDay(authorisation.historyFrom).getTime()
     );
   }
   return viewer.remit === 'all' || viewer.remit.includes(record.classCode);

@@ -1,4 +1,5 @@
 import type { TokenVerifier } from '@credit/auth';
+import { isPlainDate } from '@credit/calendar';
 import { idFromDigest, newId, type PlatformSigner, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
@@ -84,7 +85,7 @@ export async function grantAuthorisation(
     agencyUscc: request.agency,
     purpose: request.purpose,
     scope: request.scope ?? null,
-    historyFrom: request.historyFrom ? new Date(`${request.historyFrom}T00:00:00+08:00`) : null,
+    historyFrom: request.historyFrom ?? null,
     expiresAt,
     maxUses: request.maxUses ?? null,
     origin: 'platform',
@@ -216,6 +217,14 @@ async function registerSubjectSigned(
   const expiresAt = new Date(
     Math.min(Number(claims.exp) * 1000, now.getTime() + purposeMaxDays[purpose] * 86_400_000),
   );
+  if (
+    claims.history_from !== undefined &&
+    !(typeof claims.history_from === 'string' && isPlainDate(claims.history_from))
+  )
+    throw new ProblemError(
+      'authorisation_required',
+      'the signed authorisation’s history_from is not a date (YYYY-MM-DD)',
+    );
   const scope = Array.isArray(claims.scope)
     ? claims.scope.filter((s): s is string => typeof s === 'string')
     : null;
@@ -229,8 +238,7 @@ async function registerSubjectSigned(
       agencyUscc,
       purpose,
       scope: scope && scope.length > 0 ? scope : null,
-      historyFrom:
-        typeof claims.history_from === 'string' ? new Date(`${claims.history_from}T00:00:00+08:00`) : null,
+      historyFrom: typeof claims.history_from === 'string' ? claims.history_from : null,
       expiresAt,
       maxUses:
         typeof claims.max_uses === 'number' && claims.max_uses > 0 ? Math.floor(claims.max_uses) : null,

@@ -1,3 +1,4 @@
+import { formatOccurrence } from '@credit/calendar';
 import type { Keyring } from '@credit/crypto';
 import { newId, platformIssuer } from '@credit/crypto';
 import {
@@ -27,7 +28,7 @@ export function itemOf(row: RecordRow, relatedPersons: ReportItem['relatedPerson
     categoryName: findEntry(row.category)?.zh ?? row.category,
     class: row.classCode,
     provider: row.providerCode,
-    occurredAt: row.occurredAt.toISOString(),
+    occurredAt: formatOccurrence({ at: row.occurredAt, date: row.occurredOn }),
     receivedAt: row.receivedAt.toISOString(),
     severity: row.severity,
     publicity: row.publicity,

@@ -19,7 +19,7 @@ export function toAuthorisationView(row: AuthorisationRow, now: Date): Authorisa
     agency: row.agencyUscc,
     purpose: row.purpose as AuthorisationView['purpose'],
     scope: row.scope,
-    historyFrom: row.historyFrom ? row.historyFrom.toISOString().slice(0, 10) : null,
+    historyFrom: row.historyFrom,
     expiresAt: row.expiresAt.toISOString(),
     maxUses: row.maxUses,
     uses: row.uses,

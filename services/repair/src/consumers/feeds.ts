@@ -1,3 +1,4 @@
+import { parseOccurrence } from '@credit/calendar';
 import { bulkUpsert, type Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import {
@@ -49,7 +50,7 @@ async function upsertRecords(tx: Executor, context: RepairContext, latest: Recor
       category: e.category,
       classCode: e.classCode,
       severity: e.severity,
-      occurredAt: new Date(e.occurredAt),
+      occurredAt: parseOccurrence(e.occurredAt).at,
       displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
       providerCode: e.provider,
       receivedAt: new Date(e.receivedAt),

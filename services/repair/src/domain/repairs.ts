@@ -1,8 +1,8 @@
-import { shanghaiDate } from '@credit/calendar';
+import { addMonths, shanghaiDate } from '@credit/calendar';
 import { newId } from '@credit/crypto';
 import { type Database, type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { addMonths, findEntry, type RepairView, severityRules } from '@credit/schema';
+import { findEntry, type RepairView, severityRules } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { listEntries, records, repairs } from '../db/schema.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';

@@ -1,3 +1,4 @@
+import { parseOccurrence } from '@credit/calendar';
 import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
@@ -52,7 +53,8 @@ export function projectedRecordOf(e: RecordEvent): typeof records.$inferInsert {
     category: e.category,
     classCode: e.classCode,
     subjectKind: e.subject.kind,
-    occurredAt: new Date(e.occurredAt),
+    // A plain date counts from the start of its day in Shanghai in the rules' windows.
+    occurredAt: parseOccurrence(e.occurredAt).at,
     severity: e.severity,
     displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
     data: e.data,

@@ -1,11 +1,10 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
-import { endOfShanghaiDay } from '@credit/calendar';
+import { addMonths, endOfShanghaiDay } from '@credit/calendar';
 import { identityAad, idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { appendEvents, type NewEvent } from '@credit/events';
 import {
-  addMonths,
   discloseIdentifier,
   type ListingChange,
   type RuleDefinition,

@@ -1,10 +1,5 @@
-import {
-  addMonths,
-  findEntry,
-  type RecordMatch,
-  type RuleCondition,
-  type RuleDefinition,
-} from '@credit/schema';
+import { addMonths } from '@credit/calendar';
+import { findEntry, type RecordMatch, type RuleCondition, type RuleDefinition } from '@credit/schema';
 import type { records } from '../db/schema.ts';
 
 export type RecordRow = typeof records.$inferSelect;
