@@ -94,6 +94,7 @@ function projectedRecord(record: StoreRecord, version: StoreVersion) {
     classCode: findEntry(version.category)?.classCode ?? 'unknown',
     subjectKind: version.subjectKind,
     occurredAt: version.occurredAt,
+    occurredOn: version.occurredOn,
     receivedAt: version.receivedAt,
     severity: version.severity,
     publicity: version.publicity,
