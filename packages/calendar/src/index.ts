@@ -1,7 +1,11 @@
 export {
-  addCalendarDays,
+  type CalendarPolicy,
+  defaultCalendarPolicy,
   endOfShanghaiDay,
+  type Period,
+  type Scheduled,
   shanghaiDate,
+  shanghaiYear,
   WorkingDayCalendar,
   type YearSchedule,
 } from './calendar.ts';

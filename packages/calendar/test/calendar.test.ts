@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCalendarDays, shanghaiDate, WorkingDayCalendar } from '../src/index.ts';
+import { shanghaiDate, WorkingDayCalendar } from '../src/index.ts';
 
 const calendar = new WorkingDayCalendar();
 const at = (local: string) => new Date(`${local}+08:00`);
@@ -46,7 +46,45 @@ describe('working days on the official calendar', () => {
     expect(loaded.coveredYears()).toContain(2027);
   });
 
-  it('adds calendar days to the end of the Shanghai day (the 30-day answer)', () => {
-    expect(addCalendarDays(at('2026-01-31T09:00:00'), 30).toISOString()).toBe('2026-03-02T15:59:59.999Z');
+  it('ends a natural-day period on its last day, to the end of the Shanghai day', () => {
+    expect(calendar.addNaturalDays(at('2026-01-31T09:00:00'), 30).toISOString()).toBe(
+      '2026-03-02T15:59:59.999Z',
+    );
+  });
+});
+
+describe('natural-day periods ending on a rest day (民法典 Arts. 201, 203)', () => {
+  const officialOnly = new WorkingDayCalendar([], { weekendsAreRestDays: false });
+
+  it('moves a period ending on a Saturday to Monday, unless weekends are not rest days by policy', () => {
+    // Filed Thursday 2026-02-12: the 30th day is Saturday 2026-03-14.
+    expect(day(calendar.addNaturalDays(at('2026-02-12T10:00:00'), 30))).toBe('2026-03-16');
+    expect(day(officialOnly.addNaturalDays(at('2026-02-12T10:00:00'), 30))).toBe('2026-03-14');
+  });
+
+  it('moves a period ending in the Spring Festival 2026 past the holiday, whatever the weekend policy', () => {
+    // The 30th day is Sunday Feb 15, the first day of Feb 15–23 off.
+    expect(day(calendar.addNaturalDays(at('2026-01-16T10:00:00'), 30))).toBe('2026-02-24');
+    expect(day(officialOnly.addNaturalDays(at('2026-01-16T10:00:00'), 30))).toBe('2026-02-24');
+  });
+
+  it('keeps a period ending on a make-up workday (Saturday 2026-02-14, Sunday 2026-01-04)', () => {
+    expect(day(calendar.addNaturalDays(at('2026-01-15T10:00:00'), 30))).toBe('2026-02-14');
+    expect(day(calendar.addNaturalDays(at('2025-12-05T10:00:00'), 30))).toBe('2026-01-04');
+  });
+
+  it('moves a period ending in National Day 2025 to October 9', () => {
+    // 2025: Oct 1–8 off; the 30th day after Sept 1 is Oct 1.
+    expect(day(calendar.addNaturalDays(at('2025-09-01T10:00:00'), 30))).toBe('2025-10-09');
+    expect(day(officialOnly.addNaturalDays(at('2025-09-01T10:00:00'), 30))).toBe('2025-10-09');
+  });
+
+  it('does not count the start day, read in Asia/Shanghai', () => {
+    // 17:00 UTC on Jan 31 is already Feb 1 in Shanghai: 30 days later is Tuesday Mar 3.
+    expect(day(calendar.addNaturalDays(new Date('2026-01-31T17:00:00Z'), 30))).toBe('2026-03-03');
+  });
+
+  it('refuses a last day in a year without official data', () => {
+    expect(() => calendar.addNaturalDays(at('2026-12-10T10:00:00'), 30)).toThrow(/2027/);
   });
 });

@@ -54,6 +54,12 @@ export const baseEnvironmentSchema = z
     CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
     // An event consumer whose oldest unapplied event is older than this makes /ready answer 503.
     CONSUMER_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(300_000),
+    // Whether ordinary weekends are statutory rest days when a period in natural days ends on one
+    // (民法典 Art. 203): such a deadline then moves to the next working day. A policy choice.
+    CALENDAR_WEEKENDS_ARE_REST_DAYS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
   })
   .superRefine((env, ctx) => {
     const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];

@@ -61,6 +61,7 @@ export async function buildPlatformApp(
     migrationsDir: runtime.migrationsDir,
     threads: runtime.threads,
     batchBodyLimit: runtime.env.BATCH_BODY_LIMIT_BYTES,
+    calendarPolicy: { weekendsAreRestDays: runtime.env.CALENDAR_WEEKENDS_ARE_REST_DAYS },
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
   await app.register(rateLimitPlugin, {

@@ -35,6 +35,14 @@ export interface PlatformContext {
   threads?: ThreadBootstrap | undefined;
   /** The largest body a streamed batch route reads (BATCH_BODY_LIMIT_BYTES); other routes have BODY_LIMIT_BYTES. */
   batchBodyLimit: number;
+  /** How legal periods read the law where it leaves a choice (`CalendarPolicy` of @credit/calendar). */
+  calendarPolicy: { weekendsAreRestDays: boolean };
+}
+
+/** Something `/ready` reports without failing: the instance serves, but someone must act. */
+export interface ReadinessWarning {
+  code: string;
+  detail: string;
 }
 
 declare module 'fastify' {
@@ -47,9 +55,17 @@ declare module 'fastify' {
     migrationsDir: string;
     threads: ThreadBootstrap | undefined;
     batchBodyLimit: number;
+    calendarPolicy: { weekendsAreRestDays: boolean };
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
+    /** What services refresh in `metrics` when it is scraped (counts read from their tables). */
+    metricRefreshers: (() => Promise<void>)[];
+    /**
+     * Conditions an operator must act on that do not make the process unready, by code: `/ready`
+     * lists them and still answers 200.
+     */
+    readinessWarnings: Map<string, () => ReadinessWarning | undefined>;
   }
 }
 
@@ -60,6 +76,8 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('signer', context.signer);
   app.decorate('consumers', new Map<string, RunningConsumer>());
   app.decorate('metrics', createMetrics());
+  app.decorate('metricRefreshers', []);
+  app.decorate('readinessWarnings', new Map());
   // Durations by route pattern for every route in the application (this plugin decorates the
   // root), each route's hook bound to its pattern rather than reading it from the request.
   app.addHook('onRoute', (route) => {
@@ -79,6 +97,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('migrationsDir', context.migrationsDir);
   app.decorate('threads', context.threads);
   app.decorate('batchBodyLimit', context.batchBodyLimit);
+  app.decorate('calendarPolicy', context.calendarPolicy);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

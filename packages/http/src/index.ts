@@ -5,7 +5,12 @@ export {
   type RouteAuth,
   selfAuthorisingRoute,
 } from './auth-plugin.ts';
-export { default as corePlugin, type PlatformContext, type ThreadBootstrap } from './core-plugin.ts';
+export {
+  default as corePlugin,
+  type PlatformContext,
+  type ReadinessWarning,
+  type ThreadBootstrap,
+} from './core-plugin.ts';
 export { createHttpApp, type HttpAppOptions } from './create-app.ts';
 export { healthRoutes } from './health-routes.ts';
 export {

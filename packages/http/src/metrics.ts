@@ -31,6 +31,18 @@ export function createMetrics() {
       labelNames: ['consumer'] as const,
       registers: [registry],
     }),
+    awaitingCalendar: new Gauge({
+      name: 'calendar_awaiting_deadlines',
+      help: 'Cases and list entries whose deadline waits for an official calendar year not loaded yet (awaiting_calendar), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    calendarYearMissing: new Gauge({
+      name: 'calendar_year_missing',
+      help: '1 for a year the official working-day calendar should cover by now and does not: the current year, and from 1 November the next',
+      labelNames: ['year'] as const,
+      registers: [registry],
+    }),
     webhookDeliveries: new Counter({
       name: 'webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome (delivered, failing, dead)',

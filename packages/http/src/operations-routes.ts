@@ -19,6 +19,11 @@ const readySchema = z.object({
         stuck: z.boolean(),
       }),
     ),
+    warnings: z
+      .array(z.object({ code: z.string(), detail: z.string() }))
+      .describe(
+        'Conditions an operator must act on that leave the instance ready (e.g. calendar_year_missing)',
+      ),
   }),
 });
 
@@ -52,6 +57,10 @@ export async function operationsRoutes(
     );
   }
 
+  function readinessWarnings() {
+    return [...app.readinessWarnings.values()].flatMap((warning) => warning() ?? []);
+  }
+
   app.get(
     '/ready',
     {
@@ -59,6 +68,8 @@ export async function operationsRoutes(
       schema: {
         tags: ['operations'],
         summary: 'Readiness: database reachable, migrations applied, event consumers not stuck',
+        description:
+          '`checks.warnings` lists what an operator must act on without taking the instance out of service (e.g. `calendar_year_missing`).',
         response: { 200: readySchema, 503: readySchema },
       },
     },
@@ -75,7 +86,7 @@ export async function operationsRoutes(
       if (!ready) reply.header('retry-after', String(retryAfterSeconds));
       return {
         status: ready ? ('ready' as const) : ('not_ready' as const),
-        checks: { database, migrations: { pending }, consumers },
+        checks: { database, migrations: { pending }, consumers, warnings: readinessWarnings() },
       };
     },
   );
@@ -87,7 +98,10 @@ export async function operationsRoutes(
       schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' },
     },
     async (_request, reply) => {
-      if (await app.database.ping()) await consumerStates().catch(() => undefined);
+      if (await app.database.ping()) {
+        await consumerStates().catch(() => undefined);
+        await Promise.all(app.metricRefreshers.map((refresh) => refresh().catch(() => undefined)));
+      }
       reply.type(app.metrics.registry.contentType);
       return app.metrics.registry.metrics();
     },

@@ -113,8 +113,11 @@ export async function provisionDatabase(): Promise<{ target: DatabaseTarget; dro
  */
 export async function createTestPlatform(
   services: readonly ServiceDefinition[],
-  /** Environment variables on top of the test defaults (e.g. raised or lowered limits). */
-  options: { env?: Record<string, string> } = {},
+  /**
+   * Environment variables on top of the test defaults (e.g. raised or lowered limits), and the
+   * clock's time from the first start (work the services do when they start reads it too).
+   */
+  options: { env?: Record<string, string>; now?: Date } = {},
 ): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'credit-test-'));
   const { target, drop } = await provisionDatabase();
@@ -131,7 +134,7 @@ export async function createTestPlatform(
     database: target,
     keyMaterial,
   });
-  let now: Date | undefined;
+  let now: Date | undefined = options.now;
   const start = async (on: Runtime) => {
     const started = await buildPlatformApp(on, {
       logger,

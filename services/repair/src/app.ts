@@ -7,7 +7,11 @@ import { subjectRoutes } from './routes/subject-routes.ts';
 export { repairSchemaName } from './db/schema.ts';
 export type { RepairSettings } from './plugins/repair-context.ts';
 
-export const defaultRepairSettings: RepairSettings = { feedIdleMs: 500, expiryEveryMs: 3_600_000 };
+export const defaultRepairSettings: RepairSettings = {
+  feedIdleMs: 500,
+  expiryEveryMs: 3_600_000,
+  calendarWatchMs: 3_600_000,
+};
 
 /**
  * The repair service: objections and credit repair with their legal deadlines on the official

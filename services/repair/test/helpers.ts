@@ -6,13 +6,18 @@ import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from
 import { repairDefinition } from '../src/service.ts';
 
 /** Repair is tested with the services it acts on: ingest, query and sanctions. */
-export async function repairPlatform(): Promise<TestPlatform> {
-  return createTestPlatform([
-    ingestDefinition,
-    queryDefinition,
-    { ...sanctionsDefinition, options: { dailyCheckMs: 0 } },
-    { ...repairDefinition, options: { expiryEveryMs: 0 } },
-  ]);
+export async function repairPlatform(
+  options: { env?: Record<string, string>; now?: Date } = {},
+): Promise<TestPlatform> {
+  return createTestPlatform(
+    [
+      ingestDefinition,
+      queryDefinition,
+      { ...sanctionsDefinition, options: { dailyCheckMs: 0 } },
+      { ...repairDefinition, options: { expiryEveryMs: 0, calendarWatchMs: 0 } },
+    ],
+    options,
+  );
 }
 
 export interface Actors {

@@ -78,6 +78,20 @@ describe('objections (异议)', () => {
     ]);
   });
 
+  it('moves a 30-day answer that ends on a rest day to the next working day (民法典 Art. 203)', async () => {
+    at('2026-01-12T02:00:00Z');
+    const [early, late] = [company(), company()];
+    const { id: earlyRecord } = await push(platform, a.provider, record('administrative_penalty', early));
+    const { id: lateRecord } = await push(platform, a.provider, record('administrative_penalty', late));
+    await platform.drainConsumers();
+    // Friday 2026-01-16: the 30th day is Sunday Feb 15, inside Feb 15–23 off: due Tuesday Feb 24.
+    at('2026-01-16T02:00:00Z');
+    expect((await object(early.id, earlyRecord)).json().dueAt).toBe('2026-02-24T15:59:59.999Z');
+    // Thursday 2026-02-12: the 30th day is Saturday 2026-03-14, the answer is due Monday.
+    at('2026-02-12T02:00:00Z');
+    expect((await object(late.id, lateRecord)).json().dueAt).toBe('2026-03-16T15:59:59.999Z');
+  });
+
   it('tells the applicant within 7 working days when rejected (National Day 2026) and lifts the mark', async () => {
     at('2026-09-20T02:00:00Z');
     const org = company();
@@ -126,38 +140,6 @@ describe('objections (异议)', () => {
       status: 403,
       code: 'not_responsible_department',
     });
-  });
-
-  it('refuses to compute a deadline into a year without calendar data, until the credit office loads it', async () => {
-    at('2026-12-20T02:00:00Z');
-    const org = company();
-    const { id: recordId } = await push(
-      platform,
-      a.provider,
-      record('administrative_penalty', org, { occurredAt: '2026-12-01' }),
-    );
-    await platform.drainConsumers();
-    const objection = (await object(org.id, recordId)).json();
-    at('2026-12-28T02:00:00Z');
-    const refused = await decide(objection.id, 'rejected');
-    expect(refused.json()).toMatchObject({ status: 422, code: 'calendar_unavailable', year: 2027 });
-    expect(
-      (await platform.request({ url: `/v1/objections/${objection.id}`, token: a.admin })).json().status,
-    ).toBe('submitted');
-
-    const load = await platform.request({
-      method: 'PUT',
-      url: '/v1/calendar/2027',
-      token: a.admin,
-      body: { holidays: ['2027-01-01'], workdays: [] },
-    });
-    expect(load.statusCode, load.body).toBe(200);
-    const decided = (await decide(objection.id, 'rejected')).json();
-    // Dec 29, 30, 31, (Jan 1 off), Jan 4, 5, 6, 7 → the seventh working day is January 7.
-    expect(decided.deadlines.find((d: { kind: string }) => d.kind === 'notification').dueAt).toBe(
-      '2027-01-07T15:59:59.999Z',
-    );
-    expect((await platform.request({ url: '/v1/calendar' })).json().years).toContain(2027);
   });
 
   it('lists overdue objections for the credit office', async () => {

@@ -36,7 +36,22 @@ export const deadlineSchema = z.object({
     .describe('End of the deadline (Asia/Shanghai working days where the rule says so)'),
   met: z.boolean(),
   overdue: z.boolean(),
+  awaitingCalendar: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'The year whose official calendar this deadline waits for (awaiting_calendar): it is computed once the credit office loads that year',
+    ),
 });
+
+const awaitingCalendar = z
+  .number()
+  .int()
+  .nullable()
+  .describe(
+    'awaiting_calendar: the earliest year whose official calendar a deadline of this case waits for; null when every deadline is computed',
+  );
 
 export const caseEventSchema = z.object({
   status: z.string(),
@@ -53,9 +68,14 @@ export const objectionSchema = z.object({
   outcome: z.enum(['upheld', 'rejected', 'inadmissible']).nullable(),
   reason: z.string(),
   filedAt: instant(),
-  dueAt: instant().describe('The department answers by then (30 days from filing)'),
+  dueAt: instant()
+    .nullable()
+    .describe(
+      'The department answers by then: 30 days from filing, moved to the next working day when the 30th is a rest day; null while awaiting the calendar',
+    ),
   deadlines: z.array(deadlineSchema),
   overdue: z.boolean(),
+  awaitingCalendar,
   history: z.array(caseEventSchema),
 });
 export type ObjectionView = z.infer<typeof objectionSchema>;
@@ -130,6 +150,7 @@ export const repairSchema = z.object({
     ),
   deadlines: z.array(deadlineSchema),
   overdue: z.boolean(),
+  awaitingCalendar,
   history: z.array(caseEventSchema),
 });
 export type RepairView = z.infer<typeof repairSchema>;
@@ -155,7 +176,12 @@ export const repairSupplementSchema = z.strictObject({
 });
 
 export const calendarYearSchema = z.strictObject({
-  holidays: z.array(z.iso.date()).max(60).describe('Weekdays that are days off'),
+  holidays: z
+    .array(z.iso.date())
+    .max(120)
+    .describe(
+      'Every day off the notice lists (放假), weekend days inside a holiday period included; ordinary weekends need not be listed',
+    ),
   workdays: z.array(z.iso.date()).max(30).describe('Weekend days that are workdays (调休)'),
 });
 

@@ -70,7 +70,8 @@ export const objections = repair.table('objections', {
   reason: text('reason').notNull(),
   evidence: jsonb('evidence').$type<unknown[]>().notNull(),
   filedAt: instant('filed_at').notNull(),
-  answerDueAt: instant('answer_due_at').notNull(),
+  /** Null while the answer deadline awaits the official calendar of its year (`awaitingDeadlines`). */
+  answerDueAt: instant('answer_due_at'),
   decidedAt: instant('decided_at'),
   decisionNote: text('decision_note'),
   correctionDueAt: instant('correction_due_at'),
@@ -113,6 +114,20 @@ export const repairs = repair.table('repairs', {
   decisionNote: text('decision_note'),
   effectiveAt: instant('effective_at'),
   updatedAt: instant('updated_at').notNull(),
+});
+
+export type DeadlineName = 'answer' | 'correction' | 'notification' | 'acceptance' | 'result';
+
+/** A case's period whose deadline waits for the official calendar of `year` (awaiting_calendar). */
+export const awaitingDeadlines = repair.table('awaiting_deadlines', {
+  subjectKey: bytea('subject_key').notNull(),
+  caseId: text('case_id').notNull(),
+  deadline: text('deadline').$type<DeadlineName>().notNull(),
+  countedFrom: instant('counted_from').notNull(),
+  amount: integer('amount').notNull(),
+  unit: text('unit').$type<'working_days' | 'natural_days'>().notNull(),
+  year: integer('year').notNull(),
+  since: instant('since').notNull(),
 });
 
 export const caseHistory = repair.table('case_history', {

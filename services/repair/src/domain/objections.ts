@@ -1,16 +1,19 @@
-import { addCalendarDays } from '@credit/calendar';
 import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import type { ObjectionView } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
-import { evaluations, listEntries, objections, records } from '../db/schema.ts';
+import { type DeadlineName, evaluations, listEntries, objections, records } from '../db/schema.ts';
+import { awaitingOf, deadlineView, earliestAwaited, schedule } from './deadlines.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';
 
 export type ObjectionRow = typeof objections.$inferSelect;
 const openStatuses = ['submitted', 'accepted', 'under_review', 'upheld'] as const;
 
-/** Rule values (SPEC, seeds/003): answer within 30 days; correct within 3 working days; tell within 7. */
+/**
+ * Rule values (SPEC, seeds/003): answer within 30 days (natural days, moved past a rest day that
+ * ends them); correct within 3 working days; tell within 7.
+ */
 export const objectionRules = { answerDays: 30, correctionWorkingDays: 3, notifyWorkingDays: 7 };
 
 export interface ObjectionTarget {
@@ -60,9 +63,10 @@ export async function fileObjection(
     throw new ProblemError('already_under_objection', 'an objection to this item is still open', {
       objectionId: open.objectionId,
     });
+  const objectionId = newId('obj', now.getTime());
   const row: ObjectionRow = {
     subjectKey,
-    objectionId: newId('obj', now.getTime()),
+    objectionId,
     targetType: input.target.type,
     targetId: input.target.id,
     responsibleDepartment: target.responsibleDepartment,
@@ -71,7 +75,11 @@ export async function fileObjection(
     reason: input.reason,
     evidence: input.evidence ?? [],
     filedAt: now,
-    answerDueAt: addCalendarDays(now, objectionRules.answerDays),
+    answerDueAt: await schedule(tx, context, { subjectKey, caseId: objectionId }, 'answer', {
+      from: now,
+      amount: objectionRules.answerDays,
+      unit: 'natural_days',
+    }),
     decidedAt: null,
     decisionNote: null,
     correctionDueAt: null,
@@ -85,7 +93,7 @@ export async function fileObjection(
   const journal = new Journal(tx, now);
   await journal.change(subjectKey, row.objectionId, 'objection', 'submitted', actor, null, {
     target: input.target,
-    dueAt: row.answerDueAt.toISOString(),
+    dueAt: row.answerDueAt?.toISOString() ?? null,
   });
   journal.event('objection.opened', subjectKey, row.objectionId, {
     objectionId: row.objectionId,
@@ -191,6 +199,7 @@ export async function decideObjection(
     throw new ProblemError('invalid_state', `the objection is ${row.status}`);
   const now = context.clock();
   const journal = new Journal(tx, now);
+  const ref = { subjectKey: row.subjectKey, caseId: row.objectionId };
   let next: ObjectionRow;
   if (outcome === 'upheld') {
     const selfCorrecting = row.targetType !== 'record';
@@ -203,7 +212,11 @@ export async function decideObjection(
         outcome: 'upheld',
         decidedAt: now,
         decisionNote: note,
-        correctionDueAt: context.calendar.addWorkingDays(now, objectionRules.correctionWorkingDays),
+        correctionDueAt: await schedule(tx, context, ref, 'correction', {
+          from: now,
+          amount: objectionRules.correctionWorkingDays,
+          unit: 'working_days',
+        }),
         correctionAppliedAt: selfCorrecting ? now : null,
         closedAt: selfCorrecting ? now : null,
       },
@@ -227,7 +240,11 @@ export async function decideObjection(
         outcome: 'rejected',
         decidedAt: now,
         decisionNote: note,
-        notifyDueAt: context.calendar.addWorkingDays(now, objectionRules.notifyWorkingDays),
+        notifyDueAt: await schedule(tx, context, ref, 'notification', {
+          from: now,
+          amount: objectionRules.notifyWorkingDays,
+          unit: 'working_days',
+        }),
         notifiedAt: now,
         closedAt: now,
       },
@@ -280,9 +297,23 @@ export async function extendObjection(
 ) {
   if (row.status === 'closed' || row.status === 'inadmissible')
     throw new ProblemError('invalid_state', 'the objection is closed');
+  if (!row.answerDueAt) {
+    const [waiting] = (await awaitingOf(tx, [row.objectionId])).get(row.objectionId)?.values() ?? [];
+    throw new ProblemError(
+      'calendar_unavailable',
+      `the answer deadline awaits the official calendar of ${waiting}; extend it once the credit office has loaded that year`,
+      { year: waiting },
+    );
+  }
   const now = context.clock();
   const journal = new Journal(tx, now);
-  const answerDueAt = context.calendar.addWorkingDays(row.answerDueAt, workingDays);
+  const answerDueAt = await schedule(
+    tx,
+    context,
+    { subjectKey: row.subjectKey, caseId: row.objectionId },
+    'answer',
+    { from: row.answerDueAt, amount: workingDays, unit: 'working_days' },
+  );
   await tx
     .update(objections)
     .set({ answerDueAt, updatedAt: now })
@@ -298,25 +329,18 @@ export async function extendObjection(
   return { ...row, answerDueAt, updatedAt: now };
 }
 
-function deadline(kind: string, dueAt: Date | null, metAt: Date | null, now: Date) {
-  return {
-    kind,
-    dueAt: dueAt?.toISOString() ?? null,
-    met: metAt !== null,
-    overdue: dueAt !== null && metAt === null && dueAt.getTime() < now.getTime(),
-  };
-}
-
 export async function objectionView(
   executor: Executor,
   row: ObjectionRow,
   now: Date,
 ): Promise<ObjectionView> {
-  const deadlines = [deadline('answer', row.answerDueAt, row.decidedAt, now)];
+  const awaiting = (await awaitingOf(executor, [row.objectionId])).get(row.objectionId);
+  const deadline = (kind: DeadlineName, dueAt: Date | null, metAt: Date | null) =>
+    deadlineView(kind, dueAt, metAt, awaiting?.get(kind) ?? null, now);
+  const deadlines = [deadline('answer', row.answerDueAt, row.decidedAt)];
   if (row.outcome === 'upheld')
-    deadlines.push(deadline('correction', row.correctionDueAt, row.correctionAppliedAt, now));
-  if (row.outcome === 'rejected')
-    deadlines.push(deadline('notification', row.notifyDueAt, row.notifiedAt, now));
+    deadlines.push(deadline('correction', row.correctionDueAt, row.correctionAppliedAt));
+  if (row.outcome === 'rejected') deadlines.push(deadline('notification', row.notifyDueAt, row.notifiedAt));
   return {
     id: row.objectionId,
     target: { type: row.targetType, id: row.targetId },
@@ -325,9 +349,10 @@ export async function objectionView(
     outcome: row.outcome,
     reason: row.reason,
     filedAt: row.filedAt.toISOString(),
-    dueAt: row.answerDueAt.toISOString(),
+    dueAt: row.answerDueAt?.toISOString() ?? null,
     deadlines,
     overdue: deadlines.some((d) => d.overdue),
+    awaitingCalendar: earliestAwaited(deadlines),
     history: await historyOf(executor, row.subjectKey, row.objectionId),
   };
 }

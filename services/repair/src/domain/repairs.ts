@@ -5,6 +5,14 @@ import { ProblemError } from '@credit/errors';
 import { findEntry, type RepairView, severityRules } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { listEntries, records, repairs } from '../db/schema.ts';
+import {
+  awaitingOf,
+  type CaseRef,
+  deadlineView,
+  earliestAwaited,
+  schedule,
+  workingDaysLeft,
+} from './deadlines.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';
 
 export type RepairRow = typeof repairs.$inferSelect;
@@ -21,27 +29,13 @@ export const repairRules = {
   listMinPublicityMonths: { black: 12, watch: 3 },
 };
 
-/** Both deadlines of an application, counted from its receipt. */
-function deadlinesFrom(context: RepairContext, receivedAt: Date) {
+/** Both deadlines of an application, counted from its receipt (either may await the calendar). */
+async function deadlinesFrom(tx: Executor, context: RepairContext, ref: CaseRef, receivedAt: Date) {
+  const period = (amount: number) => ({ from: receivedAt, amount, unit: 'working_days' as const });
   return {
-    acceptDueAt: context.calendar.addWorkingDays(receivedAt, repairRules.acceptWorkingDays),
-    resultDueAt: context.calendar.addWorkingDays(receivedAt, repairRules.resultWorkingDays),
+    acceptDueAt: await schedule(tx, context, ref, 'acceptance', period(repairRules.acceptWorkingDays)),
+    resultDueAt: await schedule(tx, context, ref, 'result', period(repairRules.resultWorkingDays)),
   };
-}
-
-/** A deadline's computation, or undefined while the official calendar of its year is not loaded. */
-function computable<T>(compute: () => T): T | undefined {
-  try {
-    return compute();
-  } catch (error) {
-    if (error instanceof ProblemError && error.code === 'calendar_unavailable') return undefined;
-    throw error;
-  }
-}
-
-/** The working days a deadline still has on `at` (none once it has passed). */
-function daysLeft(context: RepairContext, at: Date, dueAt: Date | null): number {
-  return dueAt ? context.calendar.workingDaysBetween(at, dueAt) : 0;
 }
 
 export interface Eligibility {
@@ -143,9 +137,10 @@ export async function fileRepair(
     throw new ProblemError('already_under_repair', 'a repair of this item is still open', {
       repairId: open.repairId,
     });
+  const repairId = newId('rpr', now.getTime());
   const row: RepairRow = {
     subjectKey,
-    repairId: newId('rpr', now.getTime()),
+    repairId,
     targetType: input.target.type,
     targetId: input.target.id,
     responsibleDepartment: check.responsibleDepartment,
@@ -153,7 +148,7 @@ export async function fileRepair(
     evidence: input.evidence,
     commitment: input.commitment,
     filedAt: now,
-    ...deadlinesFrom(context, now),
+    ...(await deadlinesFrom(tx, context, { subjectKey, caseId: repairId }, now)),
     pausedAt: null,
     pausedWorkingDaysLeft: null,
     pausedResultWorkingDaysLeft: null,
@@ -220,6 +215,7 @@ export async function stepRepair(
 ): Promise<RepairRow> {
   const now = context.clock();
   const journal = new Journal(tx, now);
+  const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
   const expect = (...statuses: RepairRow['status'][]) => {
     if (!statuses.includes(row.status))
       throw new ProblemError('invalid_state', `the application is ${row.status}`);
@@ -251,8 +247,15 @@ export async function stepRepair(
         {
           status: 'needs_supplement',
           pausedAt: now,
-          pausedWorkingDaysLeft: daysLeft(context, now, row.acceptDueAt),
-          pausedResultWorkingDaysLeft: daysLeft(context, now, row.resultDueAt),
+          pausedWorkingDaysLeft: await workingDaysLeft(tx, context, ref, 'acceptance', row.acceptDueAt, now),
+          pausedResultWorkingDaysLeft: await workingDaysLeft(
+            tx,
+            context,
+            ref,
+            'result',
+            row.resultDueAt,
+            now,
+          ),
         },
         actor,
         note,
@@ -324,6 +327,9 @@ export async function supplementRepair(
     throw new ProblemError('invalid_state', `the application is ${row.status}`);
   const now = context.clock();
   const journal = new Journal(tx, now);
+  const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
+  const resume = (deadline: 'acceptance' | 'result', left: number | null) =>
+    schedule(tx, context, ref, deadline, { from: now, amount: left ?? 0, unit: 'working_days' });
   const next = await move(
     tx,
     journal,
@@ -331,8 +337,8 @@ export async function supplementRepair(
     {
       status: 'submitted',
       evidence: [...row.evidence, ...evidence],
-      acceptDueAt: context.calendar.addWorkingDays(now, row.pausedWorkingDaysLeft ?? 0),
-      resultDueAt: context.calendar.addWorkingDays(now, row.pausedResultWorkingDaysLeft ?? 0),
+      acceptDueAt: await resume('acceptance', row.pausedWorkingDaysLeft),
+      resultDueAt: await resume('result', row.pausedResultWorkingDaysLeft),
       pausedAt: null,
       pausedWorkingDaysLeft: null,
       pausedResultWorkingDaysLeft: null,
@@ -347,15 +353,10 @@ export async function supplementRepair(
 
 export async function repairView(executor: Executor, row: RepairRow, now: Date): Promise<RepairView> {
   const acceptMet = row.acceptedAt ?? (row.status === 'not_accepted' ? row.decidedAt : null);
-  const deadline = (kind: string, dueAt: Date | null, metAt: Date | null) => {
-    const running = row.pausedAt === null ? dueAt : null;
-    return {
-      kind,
-      dueAt: running?.toISOString() ?? null,
-      met: metAt !== null,
-      overdue: running !== null && metAt === null && running.getTime() < now.getTime(),
-    };
-  };
+  const awaiting = (await awaitingOf(executor, [row.repairId])).get(row.repairId);
+  // A paused application's deadlines stand still: none is shown or overdue until it resumes.
+  const deadline = (kind: 'acceptance' | 'result', dueAt: Date | null, metAt: Date | null) =>
+    deadlineView(kind, row.pausedAt === null ? dueAt : null, metAt, awaiting?.get(kind) ?? null, now);
   const deadlines = [
     deadline('acceptance', row.acceptDueAt, acceptMet),
     deadline('result', row.resultDueAt, row.decidedAt),
@@ -370,6 +371,7 @@ export async function repairView(executor: Executor, row: RepairRow, now: Date):
     dueAt: pending?.dueAt ?? null,
     deadlines,
     overdue: deadlines.some((d) => d.overdue),
+    awaitingCalendar: earliestAwaited(deadlines),
     history: await historyOf(executor, row.subjectKey, row.repairId),
   };
 }
@@ -378,26 +380,28 @@ export async function repairView(executor: Executor, row: RepairRow, now: Date):
  * Computes the deadlines of cases marked pending (filed under the earlier, reversed rule) from
  * their filing date, each in its own transaction; a paused case keeps its pause with the working
  * days the new deadlines had left when it was paused. The case history and the subject's notices
- * record the new dates. Run when the service starts; a case already done by another instance is
- * skipped.
+ * record the new dates; a deadline whose year the calendar lacks awaits it like any other. Run
+ * when the service starts; a case already done by another instance is skipped.
  */
 export async function computePendingDeadlines(db: Database, context: RepairContext): Promise<number> {
   const pending = await db
     .select({ repairId: repairs.repairId })
     .from(repairs)
     .where(eq(repairs.deadlinesPending, true));
-  let computed = 0;
   for (const { repairId } of pending) {
-    const done = await inTransaction(db, async (tx) => {
+    await inTransaction(db, async (tx) => {
       const row = await lockRepair(tx, repairId);
-      if (!row.deadlinesPending) return false;
+      if (!row.deadlinesPending) return;
       const now = context.clock();
-      const deadlines = computable(() => deadlinesFrom(context, row.filedAt));
-      if (!deadlines) return false;
+      const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
+      const deadlines = await deadlinesFrom(tx, context, ref, row.filedAt);
       const change: Partial<RepairRow> = { ...deadlines, deadlinesPending: false, updatedAt: now };
       if (row.pausedAt) {
-        change.pausedWorkingDaysLeft = daysLeft(context, row.pausedAt, deadlines.acceptDueAt);
-        change.pausedResultWorkingDaysLeft = daysLeft(context, row.pausedAt, deadlines.resultDueAt);
+        const { pausedAt } = row;
+        const left = (deadline: 'acceptance' | 'result', dueAt: Date | null) =>
+          workingDaysLeft(tx, context, ref, deadline, dueAt, pausedAt);
+        change.pausedWorkingDaysLeft = await left('acceptance', deadlines.acceptDueAt);
+        change.pausedResultWorkingDaysLeft = await left('result', deadlines.resultDueAt);
       }
       await tx
         .update(repairs)
@@ -409,13 +413,11 @@ export async function computePendingDeadlines(db: Database, context: RepairConte
       await journal.notice(row.subjectKey, 'repair', row.repairId, 'repair deadlines recomputed', {
         status: row.status,
         note,
-        acceptDueAt: deadlines.acceptDueAt.toISOString(),
-        resultDueAt: deadlines.resultDueAt.toISOString(),
+        acceptDueAt: deadlines.acceptDueAt?.toISOString() ?? null,
+        resultDueAt: deadlines.resultDueAt?.toISOString() ?? null,
       });
       await journal.flush();
-      return true;
     });
-    if (done) computed++;
   }
-  return computed;
+  return pending.length;
 }

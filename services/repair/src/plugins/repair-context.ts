@@ -10,6 +10,8 @@ import {
   sanctionsFeedName,
 } from '../consumers/feeds.ts';
 import { calendarYears, repairSchemaName } from '../db/schema.ts';
+import { missingYearDetail, watchCalendar } from '../domain/calendar-watch.ts';
+import { countAwaiting } from '../domain/deadlines.ts';
 import { runExpiry } from '../domain/expiry.ts';
 import type { RepairContext } from '../domain/journal.ts';
 import { computePendingDeadlines } from '../domain/repairs.ts';
@@ -18,6 +20,11 @@ export interface RepairSettings {
   feedIdleMs: number;
   /** How often the display-expiry job runs; 0 disables it (tests run it on demand). */
   expiryEveryMs: number;
+  /**
+   * How often the calendar watch runs (years loaded elsewhere, deadlines awaiting them, the credit
+   * office's warning of a missing year); it also runs at start. 0 leaves it to the start only.
+   */
+  calendarWatchMs: number;
 }
 
 declare module 'fastify' {
@@ -26,17 +33,31 @@ declare module 'fastify' {
   }
 }
 
-/** The repair service's context: its calendar, its feeds, and the display-expiry job. */
+/** The repair service's context: its calendar and its watch, its feeds, and the display-expiry job. */
 export default fp(
   async (app: FastifyInstance, settings: RepairSettings) => {
-    const context = { calendar: new WorkingDayCalendar(), clock: app.clock, settings };
+    const context = { calendar: new WorkingDayCalendar([], app.calendarPolicy), clock: app.clock, settings };
     app.decorate('repair', context);
     const consumers: [string, RunningConsumer][] = [];
-    let timer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    app.readinessWarnings.set('calendar_year_missing', () => {
+      const missing = context.calendar.missingYears(context.clock());
+      if (missing.length === 0) return undefined;
+      return { code: 'calendar_year_missing', detail: missing.map(missingYearDetail).join('; ') };
+    });
+    app.metricRefreshers.push(async () => {
+      const awaiting = await countAwaiting(app.db);
+      app.metrics.awaitingCalendar.set({ kind: 'objection' }, awaiting.objection);
+      app.metrics.awaitingCalendar.set({ kind: 'repair' }, awaiting.repair);
+      app.metrics.calendarYearMissing.reset();
+      for (const year of context.calendar.missingYears(context.clock()))
+        app.metrics.calendarYearMissing.set({ year: String(year) }, 1);
+    });
     app.addHook('onReady', async () => {
       for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
       const recomputed = await computePendingDeadlines(app.db, context);
       if (recomputed > 0) app.log.info({ recomputed }, 'repair deadlines computed under the current rule');
+      await watchCalendar(app.db, context);
       const common = {
         handle: app.database,
         cursorSchema: repairSchemaName,
@@ -64,15 +85,26 @@ export default fp(
       ]);
       for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
       if (settings.expiryEveryMs > 0) {
-        timer = setInterval(() => {
-          runExpiry(app.db, context).catch((error: unknown) =>
-            app.log.warn({ errorName: (error as Error).name }, 'display expiry failed; will retry'),
-          );
-        }, settings.expiryEveryMs);
+        timers.push(
+          setInterval(() => {
+            runExpiry(app.db, context).catch((error: unknown) =>
+              app.log.warn({ errorName: (error as Error).name }, 'display expiry failed; will retry'),
+            );
+          }, settings.expiryEveryMs),
+        );
+      }
+      if (settings.calendarWatchMs > 0) {
+        timers.push(
+          setInterval(() => {
+            watchCalendar(app.db, context).catch((error: unknown) =>
+              app.log.warn({ errorName: (error as Error).name }, 'calendar watch failed; will retry'),
+            );
+          }, settings.calendarWatchMs),
+        );
       }
     });
     app.addHook('onClose', async () => {
-      if (timer) clearInterval(timer);
+      for (const timer of timers) clearInterval(timer);
       for (const [name, consumer] of consumers) {
         app.consumers.delete(name);
         await consumer.stop();

@@ -11,10 +11,10 @@ import {
   objectionStatuses,
   prefixedId,
 } from '@credit/schema';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { objections } from '../db/schema.ts';
+import { awaitingDeadlines, objections } from '../db/schema.ts';
 import {
   admitObjection,
   decideObjection,
@@ -29,6 +29,10 @@ const byId = z.strictObject({ id: prefixedId('obj') });
 const listQuery = z.strictObject({
   status: z.enum(objectionStatuses).optional(),
   overdue: z.enum(['true', 'false']).optional(),
+  awaitingCalendar: z
+    .enum(['true'])
+    .optional()
+    .describe('Only cases with a deadline awaiting an official calendar year not loaded yet'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -74,12 +78,19 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, overdue, limit } = request.query as z.infer<typeof listQuery>;
+      const { status, overdue, awaitingCalendar, limit } = request.query as z.infer<typeof listQuery>;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (status) conditions.push(eq(objections.status, status));
       if (!principal.roles.includes('admin'))
         conditions.push(eq(objections.responsibleDepartment, principal.org ?? ''));
+      if (awaitingCalendar)
+        conditions.push(
+          inArray(
+            objections.objectionId,
+            app.db.select({ id: awaitingDeadlines.caseId }).from(awaitingDeadlines),
+          ),
+        );
       const rows = await app.db
         .select()
         .from(objections)

@@ -11,10 +11,10 @@ import {
   repairSupplementSchema,
   repairTargetTypes,
 } from '@credit/schema';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { repairs } from '../db/schema.ts';
+import { awaitingDeadlines, repairs } from '../db/schema.ts';
 import {
   eligibility,
   fileRepair,
@@ -29,6 +29,10 @@ const byId = z.strictObject({ id: prefixedId('rpr') });
 const precheckQuery = z.strictObject({ type: z.enum(repairTargetTypes), id: z.string().min(1).max(64) });
 const listQuery = z.strictObject({
   overdue: z.enum(['true', 'false']).optional(),
+  awaitingCalendar: z
+    .enum(['true'])
+    .optional()
+    .describe('Only cases with a deadline awaiting an official calendar year not loaded yet'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -100,11 +104,15 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { overdue, limit } = request.query as z.infer<typeof listQuery>;
+      const { overdue, awaitingCalendar, limit } = request.query as z.infer<typeof listQuery>;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (!principal.roles.includes('admin'))
         conditions.push(eq(repairs.responsibleDepartment, principal.org ?? ''));
+      if (awaitingCalendar)
+        conditions.push(
+          inArray(repairs.repairId, app.db.select({ id: awaitingDeadlines.caseId }).from(awaitingDeadlines)),
+        );
       const rows = await app.db
         .select()
         .from(repairs)

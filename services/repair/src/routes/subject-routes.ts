@@ -5,13 +5,23 @@ import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { calendarYears, notices } from '../db/schema.ts';
+import { resumeAwaitingDeadlines } from '../domain/deadlines.ts';
 import { runExpiry } from '../domain/expiry.ts';
 import { Journal } from '../domain/journal.ts';
+
+const noticeView = (n: typeof notices.$inferSelect) => ({
+  id: n.noticeId,
+  kind: n.kind,
+  referenceId: n.referenceId,
+  title: n.title,
+  detail: n.detail,
+  createdAt: n.createdAt.toISOString(),
+});
 
 const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
 const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
-/** Subjects' notices, the official calendar years, and the display-expiry job on demand. */
+/** Subjects' and the credit office's notices, the official calendar years, and the display-expiry job on demand. */
 export async function subjectRoutes(app: FastifyInstance) {
   const context = app.repair;
 
@@ -42,16 +52,7 @@ export async function subjectRoutes(app: FastifyInstance) {
         .where(eq(notices.subjectKey, subject.key))
         .orderBy(desc(notices.createdAt), desc(notices.noticeId))
         .limit(500);
-      return {
-        items: rows.map((n) => ({
-          id: n.noticeId,
-          kind: n.kind,
-          referenceId: n.referenceId,
-          title: n.title,
-          detail: n.detail,
-          createdAt: n.createdAt.toISOString(),
-        })),
-      };
+      return { items: rows.map(noticeView) };
     },
   );
 
@@ -61,11 +62,45 @@ export async function subjectRoutes(app: FastifyInstance) {
       config: { auth: 'public' },
       schema: {
         tags: ['repair'],
-        summary: 'Years the official working-day calendar covers',
-        response: { 200: z.object({ years: z.array(z.number().int()) }) },
+        summary: 'Years the official working-day calendar covers, and those it should and does not',
+        response: {
+          200: z.object({
+            years: z.array(z.number().int()),
+            missingYears: z
+              .array(z.number().int())
+              .describe(
+                'The current year, and from 1 November the next, when not covered: deadlines ending in them wait (awaiting_calendar)',
+              ),
+          }),
+        },
       },
     },
-    async () => ({ years: context.calendar.coveredYears() }),
+    async () => ({
+      years: context.calendar.coveredYears(),
+      missingYears: context.calendar.missingYears(context.clock()),
+    }),
+  );
+
+  app.get(
+    '/v1/notices',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['repair'],
+        summary:
+          'What the credit office has been told, e.g. that next year’s official calendar is not loaded',
+        response: { 200: z.object({ items: z.array(noticeSchema) }) },
+      },
+    },
+    async () => {
+      const rows = await app.db
+        .select()
+        .from(notices)
+        .where(eq(notices.subjectKey, platformWideKey))
+        .orderBy(desc(notices.createdAt), desc(notices.noticeId))
+        .limit(500);
+      return { items: rows.map(noticeView) };
+    },
   );
 
   app.put(
@@ -75,10 +110,17 @@ export async function subjectRoutes(app: FastifyInstance) {
       schema: {
         tags: ['repair'],
         summary: 'Load a year’s official holidays and make-up workdays (when the holiday package lags)',
+        description:
+          'From the State Council notice (国务院办公厅关于部分节假日安排的通知): every day off that is a weekday or inside a holiday, and every make-up workday (调休). Deadlines that awaited the year are computed at once (`resumed`); the sanctions service notices the entries that awaited it. See docs/deadlines.md.',
         params: byYear,
         body: calendarYearSchema,
         response: {
-          200: z.object({ year: z.number().int(), holidays: z.number().int(), workdays: z.number().int() }),
+          200: z.object({
+            year: z.number().int(),
+            holidays: z.number().int(),
+            workdays: z.number().int(),
+            resumed: z.number().int().describe('Case deadlines that awaited this year and are now computed'),
+          }),
         },
       },
     },
@@ -105,7 +147,8 @@ export async function subjectRoutes(app: FastifyInstance) {
         await journal.flush();
       });
       context.calendar.load({ year, ...body });
-      return { year, holidays: body.holidays.length, workdays: body.workdays.length };
+      const resumed = await resumeAwaitingDeadlines(app.db, context);
+      return { year, holidays: body.holidays.length, workdays: body.workdays.length, resumed };
     },
   );
 

@@ -1,5 +1,5 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
-import { addMonths, endOfShanghaiDay } from '@credit/calendar';
+import { addMonths, endOfShanghaiDay, shanghaiYear } from '@credit/calendar';
 import { identityAad, idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
@@ -24,7 +24,7 @@ import {
   sanctionsSchemaName,
   subjects,
 } from '../db/schema.ts';
-import { evaluateRule, type GradeHistory, type RecordRow, shanghaiYear } from './rule-engine.ts';
+import { evaluateRule, type GradeHistory, type RecordRow } from './rule-engine.ts';
 
 export type EntryRow = typeof listEntries.$inferSelect;
 type MeasureRow = typeof measures.$inferSelect;

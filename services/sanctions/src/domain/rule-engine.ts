@@ -1,4 +1,4 @@
-import { addMonths } from '@credit/calendar';
+import { addMonths, shanghaiYear } from '@credit/calendar';
 import { findEntry, type RecordMatch, type RuleCondition, type RuleDefinition } from '@credit/schema';
 import type { records } from '../db/schema.ts';
 
@@ -48,11 +48,6 @@ function amountOf(record: RecordRow): number {
   const field = findEntry(record.category)?.amountField ?? 'amount';
   const value = record.data[field];
   return typeof value === 'number' ? value : 0;
-}
-
-/** The Shanghai calendar year of an instant (grades are per year). */
-export function shanghaiYear(at: Date): number {
-  return new Date(at.getTime() + 8 * 3_600_000).getUTCFullYear();
 }
 
 function evaluateCondition(

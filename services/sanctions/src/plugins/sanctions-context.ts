@@ -47,7 +47,7 @@ export default fp(
   async (app: FastifyInstance, settings: SanctionsSettings) => {
     const context: SanctionsContext = {
       keyring: app.keyring,
-      calendar: new WorkingDayCalendar(),
+      calendar: new WorkingDayCalendar([], app.calendarPolicy),
       clock: app.clock,
       settings,
       listing: new ListingCache(app.database, settings.feedIdleMs, app.log),
