@@ -41,7 +41,11 @@ function errorOf(failure: ChunkFailure): Error {
   }
 }
 
-const workerEntry = new URL('./intake-worker.ts', import.meta.url);
+// Beside this module: intake-worker.ts from the sources, intake-worker.js from the production build.
+const workerEntry = new URL(
+  import.meta.url.endsWith('.ts') ? './intake-worker.ts' : './intake-worker.js',
+  import.meta.url,
+);
 
 function spawn(setup: WorkerSetup): Worker {
   if (!workerEntry.pathname.endsWith('.ts')) return new Worker(workerEntry, { workerData: setup });
