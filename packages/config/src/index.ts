@@ -60,6 +60,11 @@ export const baseEnvironmentSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((value) => value === 'true'),
+    // What one GraphQL request may ask for: aliased fields, nesting, and cost (fields that read
+    // the database, counted once per subject they are resolved for; see docs/graphql.md).
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(8),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(500),
   })
   .superRefine((env, ctx) => {
     const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];

@@ -8,6 +8,7 @@ export const errorCatalogue = {
   bad_request: { status: 400, title: 'Bad request' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   purpose_required: { status: 400, title: 'A purpose is required' },
+  query_too_complex: { status: 400, title: 'The GraphQL operation asks for too much at once' },
   // 401
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_token: { status: 401, title: 'Invalid token' },

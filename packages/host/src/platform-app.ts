@@ -62,6 +62,11 @@ export async function buildPlatformApp(
     threads: runtime.threads,
     batchBodyLimit: runtime.env.BATCH_BODY_LIMIT_BYTES,
     calendarPolicy: { weekendsAreRestDays: runtime.env.CALENDAR_WEEKENDS_ARE_REST_DAYS },
+    graphqlLimits: {
+      maxAliases: runtime.env.GRAPHQL_MAX_ALIASES,
+      maxDepth: runtime.env.GRAPHQL_MAX_DEPTH,
+      maxCost: runtime.env.GRAPHQL_MAX_COST,
+    },
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
   await app.register(rateLimitPlugin, {

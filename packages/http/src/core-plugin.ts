@@ -37,12 +37,20 @@ export interface PlatformContext {
   batchBodyLimit: number;
   /** How legal periods read the law where it leaves a choice (`CalendarPolicy` of @credit/calendar). */
   calendarPolicy: { weekendsAreRestDays: boolean };
+  /** What one GraphQL request may ask for (GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST). */
+  graphqlLimits: GraphqlLimits;
 }
 
 /** Something `/ready` reports without failing: the instance serves, but someone must act. */
 export interface ReadinessWarning {
   code: string;
   detail: string;
+}
+
+export interface GraphqlLimits {
+  maxAliases: number;
+  maxDepth: number;
+  maxCost: number;
 }
 
 declare module 'fastify' {
@@ -56,6 +64,7 @@ declare module 'fastify' {
     threads: ThreadBootstrap | undefined;
     batchBodyLimit: number;
     calendarPolicy: { weekendsAreRestDays: boolean };
+    graphqlLimits: GraphqlLimits;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
@@ -98,6 +107,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('threads', context.threads);
   app.decorate('batchBodyLimit', context.batchBodyLimit);
   app.decorate('calendarPolicy', context.calendarPolicy);
+  app.decorate('graphqlLimits', context.graphqlLimits);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

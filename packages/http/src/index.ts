@@ -7,6 +7,7 @@ export {
 } from './auth-plugin.ts';
 export {
   default as corePlugin,
+  type GraphqlLimits,
   type PlatformContext,
   type ReadinessWarning,
   type ThreadBootstrap,

@@ -3,8 +3,11 @@ import { findEntry } from '@credit/schema';
 import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { queryDefinition } from '../src/service.ts';
 
-export async function queryPlatform(options: Record<string, unknown> = {}): Promise<TestPlatform> {
-  return createTestPlatform([ingestDefinition, { ...queryDefinition, options }]);
+export async function queryPlatform(
+  options: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
+  return createTestPlatform([ingestDefinition, { ...queryDefinition, options }], { env });
 }
 
 export interface World {

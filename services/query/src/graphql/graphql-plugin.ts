@@ -1,10 +1,10 @@
 import type { Principal } from '@credit/auth';
 import { isConnectionError } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { retryAfterSeconds, selfAuthorisingRoute } from '@credit/http';
+import { retryAfterSeconds } from '@credit/http';
 import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, GraphQLScalarType } from 'graphql';
+import { type DocumentNode, GraphQLError, GraphQLScalarType } from 'graphql';
 import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
 import { entriesInForce } from '../consumers/sanctions-projection.ts';
 import {
@@ -19,13 +19,17 @@ import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subje
 import { accessLogView } from '../repositories/access-log-repository.ts';
 import { toAuthorisationView } from '../repositories/authorisation-repository.ts';
 import { openSubject } from '../repositories/read-model-repository.ts';
+import { enforceLimits, measureQuery } from './limits.ts';
 import { schema } from './schema.ts';
+import { graphqlTransport, maxDocumentTokens } from './transport.ts';
 
 declare module 'mercurius' {
   interface MercuriusContext {
     principal: Principal | undefined;
     authError: ProblemError | undefined;
     now: Date;
+    /** The operation the request asked for, measured against the limits before it runs. */
+    operation: { name: string | undefined; variables: Record<string, unknown> };
   }
 }
 
@@ -132,18 +136,12 @@ export async function graphqlPlugin(app: FastifyInstance) {
 
   const options: MercuriusOptions = {
     schema,
-    path: '/graphql',
+    // The routes are ours (transport.ts): mercurius answered a request that was not GraphQL
+    // (no body, a batch, plain text) with 200 and internal_error.
+    routes: false,
     graphiql: false,
     jit: 0,
-    queryDepth: 8,
-    additionalRouteOptions: {
-      // The transport is public; each resolver applies the access policy to the bearer token.
-      config: { auth: selfAuthorisingRoute },
-      validatorCompiler: () => (value: unknown) => ({ value }),
-      serializerCompiler: () => (value: unknown) => JSON.stringify(value),
-      schema: { tags: ['graphql'], summary: 'GraphQL endpoint (schema: docs/graphql/schema.graphql)' },
-    },
-    context: (request) => ({ principal: request.principal, authError: request.authError, now: app.clock() }),
+    graphql: { parseOptions: { maxTokens: maxDocumentTokens } },
     errorFormatter: (execution, ctx) => {
       const errors = execution.errors.map((error) => {
         const original = error.originalError;
@@ -153,13 +151,6 @@ export async function graphqlPlugin(app: FastifyInstance) {
             positions: error.positions,
             path: error.path,
             extensions: { code: original.code, status: original.status },
-          }).toJSON();
-        }
-        const nested = (original as { errors?: unknown } | undefined)?.errors;
-        if (Array.isArray(nested)) {
-          // Query validation failed: the document asks for something the schema does not have.
-          return new GraphQLError(nested.map((e: { message?: string }) => e.message).join('; '), {
-            extensions: { code: 'bad_request', status: 400 },
           }).toJSON();
         }
         if (!original || original instanceof GraphQLError) {
@@ -305,4 +296,24 @@ export async function graphqlPlugin(app: FastifyInstance) {
     },
   };
   await app.register(mercurius, options);
+  // Measured before graphql-js validates a new document (validating hundreds of aliases takes
+  // a noticeable time of its own), and before every execution, cached document or not.
+  const withinLimits = (document: DocumentNode, ctx: MercuriusContext) =>
+    enforceLimits(measureQuery(document, ctx.operation.name, ctx.operation.variables), app.graphqlLimits);
+  app.graphql.addHook('preValidation', async (_schema, document, ctx) => withinLimits(document, ctx));
+  app.graphql.addHook('preExecution', async (_schema, document, ctx) => withinLimits(document, ctx));
+  await app.register(graphqlTransport, {
+    execute: (request, reply, operation) =>
+      reply.graphql(
+        operation.query,
+        {
+          principal: request.principal,
+          authError: request.authError,
+          now: app.clock(),
+          operation: { name: operation.operationName, variables: operation.variables ?? {} },
+        } as MercuriusContext,
+        operation.variables,
+        operation.operationName,
+      ),
+  });
 }
