@@ -52,7 +52,15 @@ export type SanctionAction = (typeof sanctionActions)[number];
 export const measureEffects = ['deny', 'restrict', 'inspect', 'priority'] as const;
 export type MeasureEffect = (typeof measureEffects)[number];
 
-export const entryStatuses = ['noticed', 'proposed', 'published', 'rejected', 'cancelled', 'exited'] as const;
+export const entryStatuses = [
+  'awaiting_calendar',
+  'noticed',
+  'proposed',
+  'published',
+  'rejected',
+  'cancelled',
+  'exited',
+] as const;
 export type EntryStatus = (typeof entryStatuses)[number];
 
 const classCodes = catalogueClasses.map((c) => c.code) as [string, ...string[]];

@@ -3,7 +3,14 @@ import type { FeedEvent } from '@credit/events';
 import { repairEventSchemas } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { calendarYears, listEntries, records } from '../db/schema.ts';
-import { EntryWriter, evaluateSubjects, exitEntry, type ProcedureContext } from '../domain/list-procedure.ts';
+import {
+  EntryWriter,
+  evaluateSubjects,
+  exitEntry,
+  openStatuses,
+  type ProcedureContext,
+  resumeAwaitingEntries,
+} from '../domain/list-procedure.ts';
 
 export const repairFollowName = 'sanctions-repair-follow';
 export const followedRepairEvents = [
@@ -18,13 +25,15 @@ export const followedRepairEvents = [
  * What the repair service's decisions change here. A repaired record is no longer used by list
  * rules and the entries it founded exit as repaired; a repaired entry exits; an upheld objection
  * or the end of a record's display period re-runs the rules for that subject; a calendar year the
- * credit office loaded becomes usable for objection windows.
+ * credit office loaded becomes usable for objection windows, and the entries that awaited it are
+ * noticed.
  */
 export function repairFollow(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
     const now = context.clock();
     const writer = new EntryWriter(tx, context, now);
     const reevaluate = new Map<string, Buffer>();
+    let calendarLoaded = false;
     for (const event of events) {
       switch (event.type) {
         case 'record.repaired': {
@@ -39,7 +48,7 @@ export function repairFollow(context: ProcedureContext) {
             .where(
               and(
                 eq(listEntries.subjectKey, event.subjectKey),
-                inArray(listEntries.status, ['noticed', 'proposed', 'published']),
+                inArray(listEntries.status, [...openStatuses]),
                 sql`${listEntries.basis} @> ${JSON.stringify([{ recordId }])}::jsonb`,
               ),
             );
@@ -80,11 +89,13 @@ export function repairFollow(context: ProcedureContext) {
             .values({ year, holidays, workdays, loadedAt: now })
             .onConflictDoUpdate({ target: calendarYears.year, set: { holidays, workdays, loadedAt: now } });
           context.calendar.load({ year, holidays, workdays });
+          calendarLoaded = true;
           break;
         }
       }
     }
     await writer.flush();
+    if (calendarLoaded) await resumeAwaitingEntries(tx, context, now);
     if (reevaluate.size > 0) await evaluateSubjects(tx, context, [...reevaluate.values()], now, 'repair');
   };
 }

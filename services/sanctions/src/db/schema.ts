@@ -66,7 +66,7 @@ export const listEntries = sanctions.table('list_entries', {
   ruleVersion: integer('rule_version').notNull(),
   identifyingDepartment: text('identifying_department').notNull(),
   status: text('status')
-    .$type<'noticed' | 'proposed' | 'published' | 'rejected' | 'cancelled' | 'exited'>()
+    .$type<'awaiting_calendar' | 'noticed' | 'proposed' | 'published' | 'rejected' | 'cancelled' | 'exited'>()
     .notNull(),
   basis: jsonb('basis').$type<BasisRef[]>().notNull(),
   measures: text('measures').array().notNull(),

@@ -7,14 +7,18 @@ import {
   evaluateSubjects,
   expireEntries,
   type ProcedureContext,
+  resumeAwaitingEntries,
 } from './list-procedure.ts';
 
 export interface DailySummary extends EvaluationSummary {
   expired: number;
+  /** Entries that awaited the official calendar and are noticed now that it covers their window. */
+  resumed: number;
 }
 
 /**
- * The daily pass: entries past their validity exit, then every subject with records is
+ * The daily pass: entries past their validity exit, entries that awaited the official calendar
+ * are noticed once it covers their window, then every subject with records is
  * re-evaluated (absence conditions and display periods change with time alone). Subjects are
  * taken in pages by key, each page in its own transaction.
  */
@@ -25,11 +29,13 @@ export async function runDailyPass(
 ): Promise<DailySummary> {
   const now = context.clock();
   const expired = await inTransaction(db, (tx) => expireEntries(tx, context, now));
+  const resumed = await inTransaction(db, (tx) => resumeAwaitingEntries(tx, context, now));
   const total: DailySummary = {
     expired,
+    resumed,
     subjects: 0,
     proposed: 0,
-    deferred: 0,
+    awaitingCalendar: 0,
     cancelled: 0,
     exited: 0,
     graded: 0,

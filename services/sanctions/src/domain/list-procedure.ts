@@ -2,7 +2,6 @@ import type { WorkingDayCalendar } from '@credit/calendar';
 import { addMonths, endOfShanghaiDay, shanghaiYear } from '@credit/calendar';
 import { identityAad, idFromDigest, type Keyring, newId, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { ProblemError } from '@credit/errors';
 import { appendEvents, type NewEvent } from '@credit/events';
 import {
   discloseIdentifier,
@@ -41,7 +40,8 @@ export interface ProcedureContext {
   clock: () => Date;
 }
 
-const openStatuses = ['noticed', 'proposed', 'published'] as const;
+/** Entries still in the procedure or in force; awaiting_calendar waits for its objection window. */
+export const openStatuses = ['awaiting_calendar', 'noticed', 'proposed', 'published'] as const;
 
 /**
  * Why an entry ended when its basis records stand but its rule no longer holds (a red subject's
@@ -214,7 +214,7 @@ export async function exitEntry(
 ): Promise<void> {
   if (entry.status === 'published') {
     await writer.move(entry, { status: 'exited', endedAt: now, endReason: reason }, actor, reason);
-  } else if (entry.status === 'noticed' || entry.status === 'proposed') {
+  } else if ((openStatuses as readonly string[]).includes(entry.status)) {
     await writer.move(entry, { status: 'cancelled', endedAt: now, endReason: reason }, actor, reason);
   }
   const children = await tx
@@ -263,8 +263,11 @@ function basisIntact(entry: EntryRow, current: RecordRow[]): boolean {
 export interface EvaluationSummary {
   subjects: number;
   proposed: number;
-  /** Proposals left for a later pass because the calendar does not cover their objection window yet. */
-  deferred: number;
+  /**
+   * Black and watch entries created awaiting_calendar: the official calendar does not cover the
+   * end of their objection window yet, so the subject is noticed once the year is loaded.
+   */
+  awaitingCalendar: number;
   cancelled: number;
   exited: number;
   graded: number;
@@ -288,7 +291,7 @@ export async function evaluateSubjects(
   const summary: EvaluationSummary = {
     subjects: 0,
     proposed: 0,
-    deferred: 0,
+    awaitingCalendar: 0,
     cancelled: 0,
     exited: 0,
     graded: 0,
@@ -313,19 +316,14 @@ export async function evaluateSubjects(
         const { definition } = rule;
         const kind = definition.kind as 'red' | 'black' | 'watch';
         const noticed = kind !== 'red';
-        let objectionUntil: Date | null = null;
-        try {
-          objectionUntil = noticed
-            ? context.calendar.addWorkingDays(now, definition.objectionWindowWorkingDays)
-            : null;
-        } catch (error) {
-          // No official calendar for the window's year yet: propose on a later pass rather than guess.
-          if (error instanceof ProblemError && error.code === 'calendar_unavailable') {
-            summary.deferred++;
-            continue;
-          }
-          throw error;
-        }
+        // The window's end must be stated in the notice: without the official calendar of its
+        // year the entry waits, visibly, instead of being guessed or silently skipped.
+        const window = noticed ? objectionWindow(context, definition, now) : null;
+        const status = !noticed ? 'proposed' : window?.dueAt ? 'noticed' : 'awaiting_calendar';
+        const objectionUntil = window?.dueAt ?? null;
+        const note = window?.awaitingYear
+          ? `${evaluation.explanation.join('; ')}; awaiting the official calendar of ${window.awaitingYear}`
+          : evaluation.explanation.join('; ');
         await writer.create(
           {
             subjectKey,
@@ -336,7 +334,7 @@ export async function evaluateSubjects(
             ruleCode: rule.code,
             ruleVersion: rule.version,
             identifyingDepartment: definition.identifyingDepartment,
-            status: noticed ? 'noticed' : 'proposed',
+            status,
             basis,
             measures: measuresFor(allMeasures, kind, definition.domain, state.kind).map((m) => m.code),
             proposedAt: now,
@@ -352,9 +350,10 @@ export async function evaluateSubjects(
             updatedAt: now,
           },
           actor,
-          evaluation.explanation.join('; '),
+          note,
         );
-        summary.proposed++;
+        if (status === 'awaiting_calendar') summary.awaitingCalendar++;
+        else summary.proposed++;
         continue;
       }
       if (!open) continue;
@@ -370,6 +369,57 @@ export async function evaluateSubjects(
   }
   await writer.flush();
   return summary;
+}
+
+/** The objection window of a black or watch entry noticed on `from`, or the year it waits for. */
+function objectionWindow(context: ProcedureContext, definition: RuleDefinition, from: Date) {
+  return context.calendar.schedule({
+    from,
+    amount: definition.objectionWindowWorkingDays,
+    unit: 'working_days',
+  });
+}
+
+/**
+ * Notices the entries that awaited the official calendar, now that it covers their window: the
+ * window is counted from today, the day the subject is told. Called when a year is loaded and by
+ * the daily pass (a holiday package that covers the year counts too).
+ */
+export async function resumeAwaitingEntries(
+  tx: Executor,
+  context: ProcedureContext,
+  now: Date,
+): Promise<number> {
+  const waiting = await tx
+    .select()
+    .from(listEntries)
+    .where(eq(listEntries.status, 'awaiting_calendar'))
+    .for('update', { skipLocked: true });
+  if (waiting.length === 0) return 0;
+  const ruleRows = await tx
+    .select()
+    .from(rules)
+    .where(inArray(rules.code, [...new Set(waiting.map((e) => e.ruleCode))]));
+  const definitions = new Map(
+    ruleRows.map((r) => [`${r.code}:${r.version}`, ruleDefinitionSchema.parse(r.definition)]),
+  );
+  const writer = new EntryWriter(tx, context, now);
+  let resumed = 0;
+  for (const entry of waiting) {
+    const definition = definitions.get(`${entry.ruleCode}:${entry.ruleVersion}`);
+    if (!definition) continue;
+    const window = objectionWindow(context, definition, now);
+    if (!window.dueAt) continue;
+    await writer.move(
+      entry,
+      { status: 'noticed', objectionUntil: window.dueAt },
+      'calendar',
+      `official calendar loaded; objection window to ${window.dueAt.toISOString()}`,
+    );
+    resumed++;
+  }
+  await writer.flush();
+  return resumed;
 }
 
 /** The id an evaluation (grade) is known by, e.g. to object to it: stable per subject, domain and year. */

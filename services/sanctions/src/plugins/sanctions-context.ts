@@ -1,10 +1,11 @@
 import { WorkingDayCalendar } from '@credit/calendar';
 import { type RunningConsumer, startConsumer } from '@credit/events';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ingestProjection, recordProjectionName } from '../consumers/ingest-projection.ts';
 import { followedRepairEvents, repairFollow, repairFollowName } from '../consumers/repair-follow.ts';
-import { calendarYears, sanctionsSchemaName } from '../db/schema.ts';
+import { calendarYears, listEntries, sanctionsSchemaName } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
 import type { ProcedureContext } from '../domain/list-procedure.ts';
 import { ListingCache, listingCacheName } from '../domain/listing-cache.ts';
@@ -57,6 +58,13 @@ export default fp(
         ),
     };
     app.decorate('sanctions', context);
+    app.metricRefreshers.push(async () => {
+      const [row] = await app.db
+        .select({ waiting: sql<number>`count(*)::int` })
+        .from(listEntries)
+        .where(eq(listEntries.status, 'awaiting_calendar'));
+      app.metrics.awaitingCalendar.set({ kind: 'list_entry' }, row?.waiting ?? 0);
+    });
     const consumers: RunningConsumer[] = [];
     const timers: NodeJS.Timeout[] = [];
     let sending: Promise<unknown> = Promise.resolve();

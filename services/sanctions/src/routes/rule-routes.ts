@@ -212,9 +212,18 @@ export async function ruleRoutes(app: FastifyInstance) {
         response: {
           200: z.object({
             expired: z.number(),
+            resumed: z
+              .number()
+              .describe(
+                'Entries that awaited the official calendar, noticed now that it covers their window',
+              ),
             subjects: z.number(),
             proposed: z.number(),
-            deferred: z.number(),
+            awaitingCalendar: z
+              .number()
+              .describe(
+                'Black and watch entries created awaiting_calendar: their objection window ends in a year whose official calendar is not loaded (GET /v1/list-entries?status=awaiting_calendar)',
+              ),
             cancelled: z.number(),
             exited: z.number(),
             graded: z.number(),
