@@ -1,7 +1,6 @@
 import type { Principal } from '@credit/auth';
-import { isConnectionError } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { retryAfterSeconds } from '@credit/http';
+import { retryAfterSeconds, toProblem } from '@credit/http';
 import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { type DocumentNode, GraphQLError, GraphQLScalarType } from 'graphql';
@@ -145,14 +144,6 @@ export async function graphqlPlugin(app: FastifyInstance) {
     errorFormatter: (execution, ctx) => {
       const errors = execution.errors.map((error) => {
         const original = error.originalError;
-        if (original instanceof ProblemError) {
-          return new GraphQLError(original.problem.detail ?? original.problem.title, {
-            nodes: error.nodes,
-            positions: error.positions,
-            path: error.path,
-            extensions: { code: original.code, status: original.status },
-          }).toJSON();
-        }
         if (!original || original instanceof GraphQLError) {
           return new GraphQLError(error.message, {
             nodes: error.nodes,
@@ -160,16 +151,15 @@ export async function graphqlPlugin(app: FastifyInstance) {
             extensions: { code: 'bad_request', status: 400 },
           }).toJSON();
         }
-        if (isConnectionError(original)) {
-          return new GraphQLError('the database is unavailable; retry shortly', {
-            path: error.path,
-            extensions: { code: 'database_unavailable', status: 503 },
-          }).toJSON();
-        }
-        ctx.reply?.log.error({ err: original }, 'unexpected GraphQL error');
-        return new GraphQLError('An unexpected error occurred; it has been logged', {
+        // The REST handler's mapping: refusals keep their code, a lost database is a 503, and
+        // only what no mapping explains is logged, at error level, as a fault of ours.
+        const { problem, unexpected } = toProblem(original);
+        if (unexpected) ctx.reply?.log.error({ err: original }, 'unexpected GraphQL error');
+        return new GraphQLError(problem.detail ?? problem.title, {
+          nodes: error.nodes,
+          positions: error.positions,
           path: error.path,
-          extensions: { code: 'internal_error', status: 500 },
+          extensions: { code: problem.code, status: problem.status },
         }).toJSON();
       });
       // As REST answers 503 with Retry-After while the database is away, a GraphQL answer (200 by
