@@ -38,6 +38,8 @@ const distribution: Record<string, string | 'reference'> = {
   'query.authorisations': 'subject_key',
   'query.access_log': 'subject_key',
   'query.list_entries': 'subject_key',
+  'query.grades': 'subject_key',
+  'query.grade_changes': 'subject_key',
   'query.recipient_notices': 'org',
   'query.events': 'subject_key',
   'sanctions.event_cursors': 'reference',

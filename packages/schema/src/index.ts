@@ -1,5 +1,6 @@
 export * from './api/common.ts';
 export * from './api/consents.ts';
+export * from './api/grades.ts';
 export * from './api/providers.ts';
 export * from './api/query.ts';
 export * from './api/records.ts';
@@ -12,6 +13,7 @@ export * from './catalogue/types.ts';
 export * from './events/ingest-events.ts';
 export * from './events/query-events.ts';
 export * from './events/repair-events.ts';
+export * from './events/sanctions-events.ts';
 export * from './fields/consent-gated.ts';
 export * from './fields/key-words.ts';
 export * from './fields/prohibited.ts';

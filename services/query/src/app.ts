@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { graphqlPlugin } from './graphql/graphql-plugin.ts';
 import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
+import { gradeRoutes } from './routes/grades/grade-routes.ts';
 import { publicRoutes } from './routes/public/public-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
 import { noticeRoutes } from './routes/reports/notice-routes.ts';
@@ -27,6 +28,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);
   await app.register(reportRoutes);
+  await app.register(gradeRoutes);
   await app.register(noticeRoutes);
   await app.register(graphqlPlugin);
 }

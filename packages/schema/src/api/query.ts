@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { catalogueClasses, publicityLevels, severities } from '../catalogue/types.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, occurredAtView, prefixedId } from './common.ts';
+import { subjectGradesSchema } from './grades.ts';
 
 const usccField = z
   .string()
@@ -166,6 +167,7 @@ export const creditReportSchema = z.object({
   subject: z.object({ kind: z.enum(subjectKinds), id: z.string(), name: z.string() }),
   catalogueVersion: z.string(),
   items: z.array(reportItemSchema),
+  grades: subjectGradesSchema,
 });
 export type CreditReport = z.infer<typeof creditReportSchema>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { catalogueClasses, severities } from '../catalogue/types.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
+import { checkGradeSchema } from './grades.ts';
 
 /**
  * Rule and measure codes: one shape, so a code typed into a URL, a rule definition or the
@@ -248,6 +249,9 @@ export const checkResultSchema = z.object({
     }),
   ),
   measures: z.array(measureSchema),
+  grades: z
+    .array(checkGradeSchema)
+    .describe('The subject’s current grade in each graded domain (分级分类监管), this year’s or last year’s'),
   checkedAt: instant(),
 });
 

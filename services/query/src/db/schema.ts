@@ -1,6 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
-import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
 export const querySchemaName = 'query';
@@ -147,4 +147,32 @@ export const consents = query.table('consents', {
   validUntil: instant('valid_until'),
   revokedAt: instant('revoked_at'),
   grantedAt: instant('granted_at').notNull(),
+});
+
+/** Each subject's grade per domain and year, from the sanctions feed (migrations/query/0008_grades.sql). */
+export const grades = query.table('grades', {
+  subjectKey: bytea('subject_key').notNull(),
+  domain: text('domain').notNull(),
+  year: integer('year').notNull(),
+  grade: text('grade').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  ruleCode: text('rule_code').notNull(),
+  department: text('department').notNull(),
+  status: text('status').$type<'assigned' | 'withdrawn'>().notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+/** Every grade assignment and withdrawal: the grade history. */
+export const gradeChanges = query.table('grade_changes', {
+  subjectKey: bytea('subject_key').notNull(),
+  eventId: uuid('event_id').notNull(),
+  change: text('change').$type<'assigned' | 'withdrawn'>().notNull(),
+  domain: text('domain').notNull(),
+  year: integer('year').notNull(),
+  grade: text('grade').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  ruleCode: text('rule_code').notNull(),
+  department: text('department').notNull(),
+  at: instant('at').notNull(),
+  feedSeq: bigint('feed_seq', { mode: 'number' }).notNull(),
 });

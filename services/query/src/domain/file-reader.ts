@@ -6,6 +6,7 @@ import type { AccessLogRepository } from '../repositories/access-log-repository.
 import { openSubject, type ReadModelRepository } from '../repositories/read-model-repository.ts';
 import { isLogged, resolveViewer, type Viewer, type ViewerRequest } from './access-policy.ts';
 import type { AuthorisationContext } from './authorisations.ts';
+import { gradeRowsOf, gradesView } from './grades.ts';
 import { assembleReport, reportItems } from './report-builder.ts';
 import type { SubjectRef } from './subject-key.ts';
 
@@ -31,7 +32,7 @@ export interface FileRead {
 /**
  * Reads subjects' files for one caller, REST or GraphQL alike, in one transaction: resolve each
  * viewer (the one policy), take one use of an agency's authorisation, fetch every subject's
- * records and related persons with one query each, and append an access-log entry per subject
+ * records, related persons and grades with one query each, and append an access-log entry per subject
  * naming exactly the records returned. A refusal for one subject is returned as its result and
  * does not stop the others.
  */
@@ -75,6 +76,7 @@ export async function readFiles(
       tx,
     );
     const consents = await context.readModel.consentsCitedBy([...rowsBySubject.values()].flat(), tx);
+    const gradesBySubject = await gradeRowsOf(tx, keys);
 
     for (const { index, viewer } of admitted) {
       const { subject, select = (items: ReportItem[]) => items } = requests[index] as FileRequest;
@@ -93,7 +95,8 @@ export async function readFiles(
             kind: (subject.scheme === 'citizen_id' ? 'natural_person' : 'legal_person') as SubjectKind,
             name: '',
           };
-      const report = assembleReport(viewer, subject, identity, items, now);
+      const grades = gradesView(gradesBySubject.get(hex), viewer, now);
+      const report = assembleReport(viewer, subject, identity, items, grades, now);
       if (isLogged(viewer)) {
         await context.accessLog.append(tx, {
           subjectKey: subject.key,

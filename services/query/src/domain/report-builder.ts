@@ -7,6 +7,7 @@ import {
   discloseIdentity,
   findEntry,
   type ReportItem,
+  type SubjectGrades,
   type SubjectKind,
 } from '@credit/schema';
 import {
@@ -81,7 +82,7 @@ export function reportItems(
     });
 }
 
-function requesterRole(viewer: Viewer): string {
+export function requesterRole(viewer: Viewer): string {
   if (viewer.audience === 'self') return 'subject';
   if (viewer.audience === 'agency') return 'agency';
   return viewer.principal.roles.includes('government') ? 'government' : 'admin';
@@ -93,6 +94,7 @@ export function assembleReport(
   subject: SubjectRef,
   identity: { kind: SubjectKind; name: string },
   items: ReportItem[],
+  grades: SubjectGrades,
   now: Date,
 ): CreditReport {
   return {
@@ -112,5 +114,6 @@ export function assembleReport(
     },
     catalogueVersion,
     items,
+    grades,
   };
 }

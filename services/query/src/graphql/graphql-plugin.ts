@@ -14,6 +14,7 @@ import {
   type ViewerRequest,
 } from '../domain/access-policy.ts';
 import { readFiles } from '../domain/file-reader.ts';
+import { readGrades } from '../domain/grade-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
 import { accessLogView } from '../repositories/access-log-repository.ts';
 import { toAuthorisationView } from '../repositories/authorisation-repository.ts';
@@ -202,6 +203,8 @@ export async function graphqlPlugin(app: FastifyInstance) {
         },
       },
       Subject: {
+        grades: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) =>
+          readGrades(context, requirePrincipal(ctx), node.ref, node.request, 'graphql', ctx.now),
         authorisations: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) => {
           selfOrAdmin(ctx, node, false);
           return (await context.authorisations.listForSubject(node.ref.key)).map((row) =>

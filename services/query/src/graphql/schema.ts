@@ -29,6 +29,37 @@ export const schema = /* GraphQL */ `
     accessLog(first: Int = 50, after: String): AccessLogConnection
     "Red, black and watch lists in force (published and within validity)."
     listStatus: ListStatus!
+    "Grades by domain (the subject, departments within their remit and the credit office; agencies read them in the credit report). Reads by others than the subject are logged."
+    grades: Grades
+  }
+
+  type Grades {
+    "Per domain, the grade of the newest graded year if it is this year or the last and was not withdrawn."
+    current: [Grade!]!
+    "Assignments and withdrawals, oldest first (others than the subject: the last 12 months)."
+    history: [GradeChange!]!
+  }
+
+  type Grade {
+    evaluationId: ID!
+    domain: String!
+    year: Int!
+    grade: String!
+    ruleCode: String!
+    department: String!
+    assignedAt: String!
+  }
+
+  type GradeChange {
+    "assigned or withdrawn"
+    change: String!
+    evaluationId: ID!
+    domain: String!
+    year: Int!
+    grade: String!
+    ruleCode: String!
+    department: String!
+    at: String!
   }
 
   type ListStatus {

@@ -1,6 +1,8 @@
 import { type RunningConsumer, startConsumer } from '@credit/events';
+import { gradeEventTypes } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { applyGradeEvents, gradeProjectionName } from '../consumers/grade-projection.ts';
 import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
 import {
   applyRepairEvents,
@@ -25,7 +27,7 @@ export interface QuerySettings {
   publicRateLimit?: number;
   /** Longest wait between feed polls when no notification arrives. */
   feedIdleMs: number;
-  /** Whether to follow the sanctions feed for list status (off where no sanctions service runs). */
+  /** Whether to follow the sanctions feed for list status and grades (off where no sanctions service runs). */
   followSanctions: boolean;
 }
 
@@ -83,6 +85,19 @@ export default fp(
             idleMs: settings.feedIdleMs,
             logger: app.log,
             apply: applySanctionsEvents,
+          }),
+        );
+        consumers.set(
+          gradeProjectionName,
+          await startConsumer({
+            handle: app.database,
+            source: 'sanctions',
+            cursorSchema: querySchemaName,
+            name: gradeProjectionName,
+            types: gradeEventTypes,
+            idleMs: settings.feedIdleMs,
+            logger: app.log,
+            apply: applyGradeEvents,
           }),
         );
       }

@@ -3,6 +3,8 @@ import { bulkUpsert, type Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import {
   erasuresIn,
+  gradeEventSchemas,
+  gradeEventTypes,
   latestRecordEvents,
   listingChangeSchema,
   type RecordEvent,
@@ -103,6 +105,12 @@ export function sanctionsFeed(context: RepairContext) {
         await journal.notice(event.subjectKey, 'evaluation', grade.evaluationId, '信用评价结果', grade);
         continue;
       }
+      if (event.type === 'grade.withdrawn') {
+        // The evaluation stays findable (an objection may name it); the subject is told it no longer stands.
+        const grade = gradeEventSchemas['grade.withdrawn'].parse(event.payload);
+        await journal.notice(event.subjectKey, 'evaluation', grade.evaluationId, '信用评价撤销', grade);
+        continue;
+      }
       const change = listingChangeSchema.parse({ ...(event.payload as object), eventId: event.eventId });
       const { entry } = change;
       await tx
@@ -139,4 +147,4 @@ export function sanctionsFeed(context: RepairContext) {
   };
 }
 
-export const followedSanctionsEvents = [...Object.keys(noticeTitles), 'grade.assigned'];
+export const followedSanctionsEvents = [...Object.keys(noticeTitles), ...gradeEventTypes];

@@ -5,6 +5,7 @@ import type { Executor } from '@credit/db';
 import { appendEvents, type NewEvent } from '@credit/events';
 import {
   discloseIdentifier,
+  type GradeEventType,
   type ListingChange,
   type RuleDefinition,
   ruleDefinitionSchema,
@@ -229,7 +230,10 @@ interface SubjectState {
   records: RecordRow[];
   entries: EntryRow[];
   grades: GradeHistory;
+  gradeRows: GradeRow[];
 }
+
+type GradeRow = typeof grades.$inferSelect;
 
 async function loadSubject(tx: Executor, subjectKey: Buffer): Promise<SubjectState | undefined> {
   const [subject] = await tx.select().from(subjects).where(eq(subjects.subjectKey, subjectKey));
@@ -237,12 +241,15 @@ async function loadSubject(tx: Executor, subjectKey: Buffer): Promise<SubjectSta
   const subjectRecords = await tx.select().from(records).where(eq(records.subjectKey, subjectKey));
   const entries = await tx.select().from(listEntries).where(eq(listEntries.subjectKey, subjectKey));
   const gradeRows = await tx.select().from(grades).where(eq(grades.subjectKey, subjectKey));
-  const byDomainYear = new Map(gradeRows.map((g) => [`${g.domain}:${g.year}`, g.grade]));
+  const byDomainYear = new Map(
+    gradeRows.filter((g) => g.withdrawnAt === null).map((g) => [`${g.domain}:${g.year}`, g.grade]),
+  );
   return {
     kind: subject.kind,
     records: subjectRecords,
     entries,
     grades: { get: (domain, year) => byDomainYear.get(`${domain}:${year}`) },
+    gradeRows,
   };
 }
 
@@ -427,7 +434,12 @@ export function evaluationId(subjectKey: Buffer, domain: string, year: number): 
   return idFromDigest('evl', sha256(`${subjectKey.toString('hex')}:${domain}:${year}`));
 }
 
-/** Domain grades: the highest-ranked grade rule that holds this year, per domain; a change is announced. */
+/**
+ * Domain grades: the highest-ranked grade rule that holds this year, per domain; a change is
+ * announced. A grade of this year whose domain no grade rule holds for any more (the subject's
+ * records changed, or the rules did) is withdrawn and the withdrawal announced, so nobody reads
+ * or checks against a grade that no longer stands.
+ */
 async function gradeSubject(
   tx: Executor,
   subjectKey: Buffer,
@@ -457,6 +469,7 @@ async function gradeSubject(
         ruleCode: rule.code,
         ruleVersion: rule.version,
         computedAt: now,
+        withdrawnAt: null,
       })
       .onConflictDoUpdate({
         target: [grades.subjectKey, grades.domain, grades.year],
@@ -465,25 +478,57 @@ async function gradeSubject(
           ruleCode: sql`excluded.rule_code`,
           ruleVersion: sql`excluded.rule_version`,
           computedAt: sql`excluded.computed_at`,
+          withdrawnAt: null,
         },
       });
-    const id = evaluationId(subjectKey, domain, year);
-    events.push({
-      type: 'grade.assigned',
-      subjectKey,
-      aggregateId: id,
-      payload: {
-        evaluationId: id,
-        domain,
-        year,
-        grade,
-        ruleCode: rule.code,
-        department: rule.definition.identifyingDepartment,
-      },
-    });
+    events.push(gradeEvent('grade.assigned', subjectKey, domain, year, grade, rule.code, rule.definition));
+  }
+  const rulesByCode = new Map(ruleSet.map((r) => [r.code, r.definition]));
+  const lapsed = state.gradeRows.filter(
+    (g) => g.year === year && g.withdrawnAt === null && !best.has(g.domain),
+  );
+  for (const row of lapsed) {
+    await tx
+      .update(grades)
+      .set({ withdrawnAt: now })
+      .where(and(eq(grades.subjectKey, subjectKey), eq(grades.domain, row.domain), eq(grades.year, year)));
+    const definition = rulesByCode.get(row.ruleCode);
+    events.push(
+      gradeEvent('grade.withdrawn', subjectKey, row.domain, year, row.grade, row.ruleCode, definition, {
+        reason: ruleNoLongerMet,
+      }),
+    );
   }
   await appendEvents(tx, sanctionsOutbox, sanctionsSchemaName, events, now);
   return best.size;
+}
+
+function gradeEvent(
+  type: GradeEventType,
+  subjectKey: Buffer,
+  domain: string,
+  year: number,
+  grade: string,
+  ruleCode: string,
+  definition: RuleDefinition | undefined,
+  extra: Record<string, unknown> = {},
+): NewEvent {
+  const id = evaluationId(subjectKey, domain, year);
+  return {
+    type,
+    subjectKey,
+    aggregateId: id,
+    payload: {
+      evaluationId: id,
+      domain,
+      year,
+      grade,
+      ruleCode,
+      // A retired rule's department is not at hand; the credit office answers for the withdrawal.
+      department: definition?.identifyingDepartment ?? 'credit-office',
+      ...extra,
+    },
+  };
 }
 
 /**

@@ -9,8 +9,9 @@ import {
   type RunningConsumer,
   readFeedPage,
 } from '@credit/events';
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { listEntries, measures, sanctionsSchemaName } from '../db/schema.ts';
+import { gradeEventTypes } from '@credit/schema';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { grades, listEntries, measures, sanctionsSchemaName } from '../db/schema.ts';
 
 type MeasureRow = typeof measures.$inferSelect;
 
@@ -25,6 +26,15 @@ export interface StandingEntry {
   measures: string[];
 }
 
+/** A subject's newest grade in one domain (whether it is still current is judged at read time). */
+export interface HeldGrade {
+  domain: string;
+  year: number;
+  grade: string;
+  /** A withdrawn grade of the newest year leaves the domain ungraded. */
+  withdrawn: boolean;
+}
+
 export const listingCacheName = 'sanctions-listing-cache';
 export const measureUpdatedType = 'measure.updated';
 const followedTypes = [
@@ -34,6 +44,7 @@ const followedTypes = [
   'list.entry.rejected',
   'list.entry.cancelled',
   'list.entry.exited',
+  ...gradeEventTypes,
   measureUpdatedType,
 ];
 
@@ -65,17 +76,39 @@ function standingEntry(row: Omit<StandingEntry, 'status'>): StandingEntry {
   };
 }
 
+/** Each subject's newest grade per domain, among `keys` or of everyone. */
+async function newestGrades(db: Executor, keys?: readonly Buffer[]): Promise<Map<string, HeldGrade[]>> {
+  const rows = await db
+    .selectDistinctOn([grades.subjectKey, grades.domain], {
+      subjectKey: grades.subjectKey,
+      domain: grades.domain,
+      year: grades.year,
+      grade: grades.grade,
+      withdrawn: sql<boolean>`${grades.withdrawnAt} IS NOT NULL`,
+    })
+    .from(grades)
+    .where(keys ? inArray(grades.subjectKey, [...keys]) : undefined)
+    .orderBy(grades.subjectKey, grades.domain, desc(grades.year));
+  const bySubject = new Map<string, HeldGrade[]>();
+  for (const { subjectKey, ...grade } of rows) {
+    const hex = subjectKey.toString('hex');
+    bySubject.set(hex, [...(bySubject.get(hex) ?? []), grade]);
+  }
+  return bySubject;
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }
 
 /**
- * The published list entries of every subject and the measures catalogue, in memory, so the
- * listing status and the check API answer without a database round trip. Only published
- * entries are held (only they can stand; validity is judged at read time), so a subject never
- * listed costs nothing and a listed one a few hundred bytes.
+ * The published list entries and newest grades of every subject and the measures catalogue, in
+ * memory, so the listing status and the check API answer without a database round trip. Only
+ * published entries are held (only they can stand; validity is judged at read time) and one grade
+ * per graded domain, so a subject never listed or graded costs nothing and a listed one a few
+ * hundred bytes.
  *
- * Kept current from the service's own feed: a list event or a measure change makes the cache
+ * Kept current from the service's own feed: a list or grade event or a measure change makes the cache
  * re-read that subject's entries (or the catalogue) from the database, so the order in which
  * events arrive does not matter, only that every committed change is followed by a re-read
  * that starts after it. The feed guarantees that (no event is released behind the position
@@ -85,6 +118,7 @@ function rowsOf<T>(result: unknown): T[] {
  */
 export class ListingCache implements RunningConsumer {
   private bySubject = new Map<string, StandingEntry[]>();
+  private gradesBySubject = new Map<string, HeldGrade[]>();
   private catalogue: MeasureRow[] = [];
   private position: FeedPosition = feedStart;
   private readonly state: ConsumerStatus = {
@@ -120,6 +154,11 @@ export class ListingCache implements RunningConsumer {
     return this.bySubject.get(subjectKey.toString('hex')) ?? [];
   }
 
+  /** The subject's newest grade in each graded domain. */
+  gradesOf(subjectKey: Buffer): HeldGrade[] {
+    return this.gradesBySubject.get(subjectKey.toString('hex')) ?? [];
+  }
+
   measures(): MeasureRow[] {
     return this.catalogue;
   }
@@ -141,6 +180,7 @@ export class ListingCache implements RunningConsumer {
         next.set(hex, list);
       }
       this.bySubject = next;
+      this.gradesBySubject = await newestGrades(this.handle.db);
     });
     this.state.position = this.position;
     this.state.lastSuccessAt = new Date();
@@ -164,11 +204,15 @@ export class ListingCache implements RunningConsumer {
         list.push(standingEntry(row));
         fresh.set(hex, list);
       }
+      const freshGrades = await newestGrades(this.handle.db, unique);
       for (const key of unique) {
         const hex = key.toString('hex');
         const list = fresh.get(hex);
         if (list) this.bySubject.set(hex, list);
         else this.bySubject.delete(hex);
+        const graded = freshGrades.get(hex);
+        if (graded) this.gradesBySubject.set(hex, graded);
+        else this.gradesBySubject.delete(hex);
       }
     });
   }

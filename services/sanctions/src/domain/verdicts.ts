@@ -1,6 +1,8 @@
+import { shanghaiYear } from '@credit/calendar';
 import type { Measure, MeasureEffect, SanctionAction } from '@credit/schema';
 import type { measures } from '../db/schema.ts';
 import type { EntryRow } from './list-procedure.ts';
+import type { HeldGrade } from './listing-cache.ts';
 
 type MeasureRow = typeof measures.$inferSelect;
 
@@ -56,4 +58,20 @@ export function decisionFor(applied: MeasureRow[]): 'allow' | 'restrict' | 'deny
   if (worst === 2) return 'restrict';
   if (worst === 1) return 'priority';
   return 'allow';
+}
+
+/**
+ * The grades a check reports: per domain the newest, if it is of this year or the last (grades
+ * are annual and last year's stands until this year's is given) and not withdrawn; older ones
+ * are history.
+ */
+export function currentGrades(
+  held: readonly HeldGrade[],
+  now: Date,
+): Pick<HeldGrade, 'domain' | 'year' | 'grade'>[] {
+  const year = shanghaiYear(now);
+  return held
+    .filter((g) => g.year >= year - 1 && !g.withdrawn)
+    .map(({ domain, year, grade }) => ({ domain, year, grade }))
+    .sort((a, b) => (a.domain < b.domain ? -1 : 1));
 }

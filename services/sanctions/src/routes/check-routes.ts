@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { checkFeedback, checks } from '../db/schema.ts';
 import { createCheckLog } from '../domain/check-log.ts';
 import { measuresToApply } from '../domain/incentive-guard.ts';
-import { decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
+import { currentGrades, decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('chk') });
 
@@ -58,6 +58,7 @@ export async function checkRoutes(app: FastifyInstance) {
           validUntil: e.validUntil?.toISOString() ?? null,
         })),
         measures: applied.map(toMeasure),
+        grades: currentGrades(cache.gradesOf(subject.key), now),
         checkedAt: now.toISOString(),
       };
       await log.append({

@@ -1,0 +1,242 @@
+import { findEntry } from '@credit/schema';
+import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformServices } from '../src/services.ts';
+
+/**
+ * Grades are readable: a grade rule's result reaches the query service through the sanctions feed
+ * and is shown, current and as history, over REST, GraphQL and in the credit report, and the check
+ * API answers with it; a grade whose rules stop holding is withdrawn everywhere.
+ */
+let platform: TestPlatform;
+let admin: string;
+let provider: string;
+let amr: string;
+let tax: string;
+let agency: { uscc: string; token: string };
+
+const org = { kind: 'legal_person', id: uscc(), name: '淄博味美食品有限公司' };
+
+function record(category: string, occurredAt: string) {
+  return {
+    sourceId: sourceId(category.slice(0, 5).toUpperCase()),
+    category,
+    subject: org,
+    occurredAt,
+    data: { ...findEntry(category)?.sample },
+  };
+}
+
+async function push(body: ReturnType<typeof record>) {
+  const response = await platform.request({ method: 'POST', url: '/v1/records', token: provider, body });
+  expect(response.statusCode, response.body).toBe(201);
+  await platform.drainConsumers();
+}
+
+async function withdraw(body: ReturnType<typeof record>) {
+  const response = await platform.request({
+    method: 'DELETE',
+    url: `/v1/records/by-source/${body.sourceId}`,
+    token: provider,
+    body: { reason: '错误推送', reasonCode: 'entered_in_error' },
+  });
+  expect(response.statusCode, response.body).toBeLessThan(300);
+  await platform.drainConsumers();
+}
+
+const evaluate = async () => {
+  await platform.request({ method: 'POST', url: '/v1/evaluations', token: admin });
+  await platform.drainConsumers();
+};
+
+const ownGrades = async () => {
+  const token = await platform.token('subject', { subject: org.id });
+  const response = await platform.request({ url: `/v1/subjects/${org.id}/grades`, token });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+};
+
+const checkGrades = async () =>
+  (
+    await platform.request({
+      method: 'POST',
+      url: '/v1/checks',
+      token: amr,
+      body: {
+        subject: { kind: 'legal_person', id: org.id },
+        action: 'inspection_planning',
+        purpose: '双随机抽查',
+      },
+    })
+  ).json().grades;
+
+const current = (grades: { current: { year: number; grade: string }[] }) =>
+  grades.current.map((g) => [g.year, g.grade]);
+
+beforeAll(async () => {
+  platform = await createTestPlatform(platformServices);
+  platform.setNow(new Date('2025-05-20T02:00:00Z'));
+  admin = await platform.token('admin', { org: 'credit-office' });
+  const code = `dept-${Math.random().toString(36).slice(2, 9)}`;
+  await platform.request({
+    method: 'POST',
+    url: '/v1/providers',
+    token: admin,
+    body: { code, name: code, categories: ['org_registration', 'administrative_penalty'] },
+  });
+  provider = await platform.token('provider', { org: code });
+  for (const [department, remit] of [
+    ['zb-amr', ['good_credit', 'dishonesty']],
+    ['zb-tax', ['dishonesty']],
+  ] as const) {
+    await platform.request({
+      method: 'POST',
+      url: '/v1/departments',
+      token: admin,
+      body: { code: department, name: department, remit },
+    });
+  }
+  amr = await platform.token('government', { org: 'zb-amr' });
+  tax = await platform.token('government', { org: 'zb-tax' });
+  agency = { uscc: uscc(), token: '' };
+  await platform.request({
+    method: 'POST',
+    url: '/v1/agencies',
+    token: admin,
+    body: {
+      uscc: agency.uscc,
+      name: '某信用服务有限公司',
+      licenceNumber: 'XY-1',
+      licenceValidUntil: '2030-12-31',
+    },
+  });
+  agency.token = await platform.token('agency', { org: agency.uscc });
+
+  const grade = (label: string, rank: number, condition: Record<string, unknown>) =>
+    platform.request({
+      method: 'POST',
+      url: '/v1/rules',
+      token: admin,
+      body: {
+        definition: {
+          code: `food-grade-${rank}`,
+          name: label,
+          kind: 'grade',
+          domain: 'food_drug',
+          subjectKinds: ['legal_person'],
+          identifyingDepartment: 'zb-amr',
+          grade: { label, rank },
+          condition,
+        },
+      },
+    });
+  await grade('守信', 10, {
+    type: 'all',
+    conditions: [
+      { type: 'records', match: { entries: ['org_registration'] }, minCount: 1 },
+      { type: 'absence', match: { classes: ['dishonesty'] }, withinMonths: 12 },
+    ],
+  });
+  await grade('失信', 20, {
+    type: 'records',
+    match: { classes: ['dishonesty'] },
+    minCount: 1,
+    withinMonths: 12,
+  });
+});
+afterAll(async () => platform?.close());
+
+describe('grades are readable and withdrawn when their rules stop holding', () => {
+  const registration = record('org_registration', '2020-03-01');
+  const penalty = record('administrative_penalty', '2026-05-20');
+
+  it('shows a grade to the subject, in checks, over GraphQL and in reports, and last year’s until this year’s', async () => {
+    await push(registration);
+    expect(current(await ownGrades())).toEqual([[2025, '守信']]);
+    expect(await checkGrades()).toEqual([{ domain: 'food_drug', year: 2025, grade: '守信' }]);
+
+    // A year on, before the daily pass grades 2026, last year's grade stands; then 2026's.
+    platform.setNow(new Date('2026-06-01T02:00:00Z'));
+    expect(current(await ownGrades())).toEqual([[2025, '守信']]);
+    await evaluate();
+    expect(current(await ownGrades())).toEqual([[2026, '守信']]);
+
+    await push(penalty);
+    const own = await ownGrades();
+    expect(own.current).toMatchObject([
+      { domain: 'food_drug', year: 2026, grade: '失信', ruleCode: 'food-grade-20', department: 'zb-amr' },
+    ]);
+    expect(
+      own.history.map((h: { change: string; year: number; grade: string }) => [h.change, h.year, h.grade]),
+    ).toEqual([
+      ['assigned', 2025, '守信'],
+      ['assigned', 2026, '守信'],
+      ['assigned', 2026, '失信'],
+    ]);
+    expect(await checkGrades()).toEqual([{ domain: 'food_drug', year: 2026, grade: '失信' }]);
+
+    // A department with good_credit in its remit reads them (logged), one without sees none.
+    const byAmr = await platform.request({
+      url: `/v1/subjects/${org.id}/grades?purpose=${encodeURIComponent('食品安全监管')}`,
+      token: amr,
+    });
+    expect(current(byAmr.json())).toEqual([[2026, '失信']]);
+    // Others see the last 12 months of the history only.
+    expect(byAmr.json().history.map((h: { year: number; grade: string }) => [h.year, h.grade])).toEqual([
+      [2026, '守信'],
+      [2026, '失信'],
+    ]);
+    const byTax = await platform.request({ url: `/v1/subjects/${org.id}/grades?purpose=x`, token: tax });
+    expect(byTax.json()).toEqual({ current: [], history: [] });
+    const log = (
+      await platform.request({
+        url: `/v1/subjects/${org.id}/access-log`,
+        token: await platform.token('subject', { subject: org.id }),
+      })
+    ).json();
+    expect(log.items.map((i: { org: string; purpose: string }) => [i.org, i.purpose])).toEqual([
+      ['zb-amr', '食品安全监管'],
+      ['zb-tax', 'x'],
+    ]);
+
+    // Agencies read grades in the credit report, where the authorisation is used.
+    const refused = await platform.request({ url: `/v1/subjects/${org.id}/grades`, token: agency.token });
+    expect(refused.statusCode).toBe(403);
+    const report = await platform.request({
+      url: `/v1/subjects/${org.id}/report?purpose=${encodeURIComponent('食品安全监管')}`,
+      token: amr,
+    });
+    expect(report.statusCode, report.body).toBe(200);
+    expect(current(report.json().report.grades)).toEqual([[2026, '失信']]);
+
+    const graphql = await platform.request({
+      method: 'POST',
+      url: '/graphql',
+      token: await platform.token('subject', { subject: org.id }),
+      body: { query: '{ me { grades { current { domain year grade } history { change year grade } } } }' },
+    });
+    expect(graphql.json().errors).toBeUndefined();
+    expect(graphql.json().data.me.grades.current).toEqual([
+      { domain: 'food_drug', year: 2026, grade: '失信' },
+    ]);
+    expect(graphql.json().data.me.grades.history).toHaveLength(3);
+  });
+
+  it('withdraws the grade when no grade rule holds any more, without bringing last year’s back', async () => {
+    await withdraw(penalty);
+    expect(current(await ownGrades())).toEqual([[2026, '守信']]);
+    await withdraw(registration);
+    const own = await ownGrades();
+    expect(own.current).toEqual([]);
+    expect(own.history.at(-1)).toMatchObject({ change: 'withdrawn', year: 2026, grade: '守信' });
+    expect(await checkGrades()).toEqual([]);
+    const report = await platform.request({
+      url: `/v1/subjects/${org.id}/report`,
+      token: await platform.token('subject', { subject: org.id }),
+    });
+    expect(report.json().report.grades.current).toEqual([]);
+    // The daily pass does not grade it again.
+    await evaluate();
+    expect((await ownGrades()).current).toEqual([]);
+  });
+});

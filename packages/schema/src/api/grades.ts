@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { instant } from './common.ts';
+
+/** A subject's grade (信用评价等级) in one domain and year, as a grade rule assigned it. */
+export const gradeSchema = z.object({
+  evaluationId: z.string().describe('What an objection to this grade names'),
+  domain: z.string(),
+  year: z.number().int(),
+  grade: z.string().describe('e.g. 示范守信, 守信, 失信, 严重失信'),
+  ruleCode: z.string(),
+  department: z.string().describe('The department that grades (认定部门)'),
+  assignedAt: instant(),
+});
+export type Grade = z.infer<typeof gradeSchema>;
+
+export const gradeChangeSchema = z.object({
+  change: z.enum(['assigned', 'withdrawn']),
+  evaluationId: z.string(),
+  domain: z.string(),
+  year: z.number().int(),
+  grade: z.string().describe('The grade assigned, or the one withdrawn'),
+  ruleCode: z.string(),
+  department: z.string(),
+  at: instant(),
+});
+export type GradeChange = z.infer<typeof gradeChangeSchema>;
+
+export const subjectGradesSchema = z
+  .object({
+    current: z
+      .array(gradeSchema)
+      .describe(
+        'Per domain, the grade of the newest graded year if it is this year or the last and was not withdrawn',
+      ),
+    history: z
+      .array(gradeChangeSchema)
+      .describe('Oldest first; others than the subject see changes of the last 12 months only'),
+  })
+  .describe('Domain grades by grade rules (the subject sees all; others as their footing allows)');
+export type SubjectGrades = z.infer<typeof subjectGradesSchema>;
+
+/** What the check API says of a subject's grades: the current one per domain. */
+export const checkGradeSchema = gradeSchema.pick({ domain: true, year: true, grade: true });

@@ -1,0 +1,107 @@
+import { addMonths, shanghaiYear } from '@credit/calendar';
+import type { Executor } from '@credit/db';
+import { findEntry, type GradeChange, type SubjectGrades } from '@credit/schema';
+import { asc, inArray } from 'drizzle-orm';
+import { gradeChanges, grades } from '../db/schema.ts';
+import type { Viewer } from './access-policy.ts';
+
+type GradeRow = typeof grades.$inferSelect;
+type GradeChangeRow = typeof gradeChanges.$inferSelect;
+
+export interface GradeRows {
+  states: GradeRow[];
+  changes: GradeChangeRow[];
+}
+
+/** The grades of many subjects in two queries, by subject key (hex). */
+export async function gradeRowsOf(
+  executor: Executor,
+  keys: readonly Buffer[],
+): Promise<Map<string, GradeRows>> {
+  const result = new Map<string, GradeRows>();
+  if (keys.length === 0) return result;
+  const entry = (key: Buffer) => {
+    const hex = key.toString('hex');
+    const found = result.get(hex) ?? { states: [], changes: [] };
+    result.set(hex, found);
+    return found;
+  };
+  const states = await executor
+    .select()
+    .from(grades)
+    .where(inArray(grades.subjectKey, [...keys]));
+  for (const row of states) entry(row.subjectKey).states.push(row);
+  const changes = await executor
+    .select()
+    .from(gradeChanges)
+    .where(inArray(gradeChanges.subjectKey, [...keys]))
+    .orderBy(asc(gradeChanges.at), asc(gradeChanges.feedSeq));
+  for (const row of changes) entry(row.subjectKey).changes.push(row);
+  return result;
+}
+
+/**
+ * Grades stand in the catalogue as industry credit grades (行业信用等级评价信息, class good_credit):
+ * an agency sees them when its authorisation's scope names that entry or class (or has no scope),
+ * a department when its remit covers the class, and others than the subject see the last
+ * display period (12 months) of the history only.
+ */
+const gradeEntry = findEntry('industry_credit_grade');
+const gradeClass = gradeEntry?.classCode ?? 'good_credit';
+const gradeDisplayMonths = gradeEntry?.displayMonths ?? 12;
+
+export function gradesVisibleTo(viewer: Viewer): boolean {
+  if (viewer.audience === 'self') return true;
+  if (viewer.audience === 'agency') {
+    const { scope } = viewer.authorisation;
+    return scope === null || scope.includes(gradeClass) || scope.includes('industry_credit_grade');
+  }
+  return viewer.remit === 'all' || viewer.remit.includes(gradeClass);
+}
+
+function changeView(row: GradeChangeRow): GradeChange {
+  return {
+    change: row.change,
+    evaluationId: row.evaluationId,
+    domain: row.domain,
+    year: row.year,
+    grade: row.grade,
+    ruleCode: row.ruleCode,
+    department: row.department,
+    at: row.at.toISOString(),
+  };
+}
+
+/**
+ * A subject's grades as `viewer` may see them. Current: per domain, the grade of the newest
+ * graded year, if that is this year or the last (an annual grade stands until the next year's is
+ * given) and it was not withdrawn (a withdrawal leaves the domain ungraded, it does not bring an
+ * older year's grade back).
+ */
+export function gradesView(rows: GradeRows | undefined, viewer: Viewer, now: Date): SubjectGrades {
+  if (!rows || !gradesVisibleTo(viewer)) return { current: [], history: [] };
+  const year = shanghaiYear(now);
+  const newest = new Map<string, GradeRow>();
+  for (const row of rows.states) {
+    const held = newest.get(row.domain);
+    if (!held || held.year < row.year) newest.set(row.domain, row);
+  }
+  const standing = [...newest.values()].filter((row) => row.status === 'assigned' && row.year >= year - 1);
+  const since = addMonths(now, -gradeDisplayMonths);
+  return {
+    current: standing
+      .sort((a, b) => (a.domain < b.domain ? -1 : 1))
+      .map((row) => ({
+        evaluationId: row.evaluationId,
+        domain: row.domain,
+        year: row.year,
+        grade: row.grade,
+        ruleCode: row.ruleCode,
+        department: row.department,
+        assignedAt: row.updatedAt.toISOString(),
+      })),
+    history: rows.changes
+      .filter((row) => viewer.audience === 'self' || row.at.getTime() >= since.getTime())
+      .map(changeView),
+  };
+}

@@ -1,0 +1,44 @@
+import { principalOf } from '@credit/http';
+import { subjectGradesSchema } from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { readGrades } from '../../domain/grade-reader.ts';
+import { requireSubject } from '../../domain/subject-key.ts';
+
+const bySubject = z.strictObject({
+  id: z.string().min(1).max(64).describe('Citizen identity number or USCC'),
+});
+const gradesQuery = z.strictObject({
+  purpose: z.string().trim().min(1).max(200).optional().describe('Required of government callers'),
+});
+
+/** A subject's domain grades (信用评价等级): the current one per domain and their history. */
+export async function gradeRoutes(app: FastifyInstance) {
+  app.get(
+    '/v1/subjects/:id/grades',
+    {
+      config: { auth: { roles: ['subject', 'government', 'admin'] } },
+      schema: {
+        tags: ['reports'],
+        summary: 'A subject’s grades by domain: the current ones and their history',
+        description:
+          'Grades assigned by grade rules (e.g. food and drug 示范守信 / 守信 / 失信 / 严重失信), kept from the sanctions feed. The subject sees the whole history; a government department (stating a `purpose`, with good_credit in its remit) and the credit office see the current grades and the changes of the last 12 months, and their read is logged. Agencies read grades in the credit report.',
+        params: bySubject,
+        querystring: gradesQuery,
+        response: { 200: subjectGradesSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.infer<typeof bySubject>;
+      const { purpose } = request.query as z.infer<typeof gradesQuery>;
+      return readGrades(
+        app.queryService,
+        principalOf(request),
+        requireSubject(app.keyring, id),
+        { purpose },
+        'rest',
+        app.clock(),
+      );
+    },
+  );
+}
