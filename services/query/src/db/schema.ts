@@ -149,7 +149,7 @@ export const consents = query.table('consents', {
   grantedAt: instant('granted_at').notNull(),
 });
 
-/** Each subject's grade per domain and year, from the sanctions feed (migrations/query/0008_grades.sql). */
+/** Each subject's grade per domain and year, from the sanctions feed (migrations/query/0009_grades.sql). */
 export const grades = query.table('grades', {
   subjectKey: bytea('subject_key').notNull(),
   domain: text('domain').notNull(),

@@ -101,7 +101,7 @@ export const grades = sanctions.table('grades', {
   ruleCode: text('rule_code').notNull(),
   ruleVersion: integer('rule_version').notNull(),
   computedAt: instant('computed_at').notNull(),
-  /** Set when no grade rule of the domain holds any more (migrations/sanctions/0006_grade_withdrawal.sql). */
+  /** Set when no grade rule of the domain holds any more (migrations/sanctions/0007_grade_withdrawal.sql). */
   withdrawnAt: instant('withdrawn_at'),
 });
 
