@@ -7,6 +7,7 @@ import type { Finding } from '../src/audit/findings.ts';
 import { verifyStore } from '../src/audit/verify-store.ts';
 import { seedDemo } from '../src/demo/seed.ts';
 import { platformServices } from '../src/services.ts';
+import { demoTime } from './support/demo-time.ts';
 
 /**
  * What callers are served comes from the query service's read models (records, list entries),
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const issuer = platform.runtime.devIssuer;
   if (!issuer) throw new Error('the test needs the development issuer');
   // Records with related persons, published and noticed list entries, an open objection.
-  await seedDemo(platform.app, issuer, 16);
+  await seedDemo(platform.app, issuer, demoTime(platform), 16);
 
   const admin = await platform.token('admin', { org: 'credit-office' });
   await platform.request({

@@ -24,11 +24,17 @@ export async function serve(
   services: readonly ServiceDefinition[],
   /** Work to finish before the port opens (the demo on first start): callers never see half of it. */
   beforeListening?: (app: FastifyInstance, runtime: Runtime, baseUrl: string) => Promise<unknown>,
+  /** The application's clock (the real time unless given; the demo replays its history on one it can move). */
+  options: { clock?: () => Date } = {},
 ) {
   const env = parseEnvironment(baseEnvironmentSchema);
   const logger = createLogger(env.LOG_LEVEL);
   const runtime = await openRuntime(env, migrationFoldersOf(services), logger).catch(refuseToStart);
-  const app = await buildPlatformApp(runtime, { logger, services });
+  const app = await buildPlatformApp(runtime, {
+    logger,
+    services,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

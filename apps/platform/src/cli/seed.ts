@@ -4,8 +4,9 @@ await runCommand({
   name: 'seed',
   usage: `npm run seed
 
-Loads the demo (departments, an agency, a platform, a thousand subjects with records, list
-entries, an authorisation, an objection) into the configured database again and writes its
+Loads the demo (departments, an agency, a platform, the court's black-list procedure replayed
+from five months ago, a thousand subjects with records, list entries, an authorisation, an
+objection) into the configured database again and writes its
 example calls to DATA_DIR/demo/examples.json. Idempotent: the demo's source ids are fixed.
 On the embedded database, stop the server first: seed refuses at once while it holds DATA_DIR.
 Exit status 0: loaded; 2: cannot run.`,
@@ -15,14 +16,16 @@ Exit status 0: loaded; 2: cannot run.`,
     const { buildPlatformApp, migrationFoldersOf, openRuntime } = await import('@credit/host');
     const { createLogger } = await import('@credit/http');
     const { loadDemo } = await import('../demo/first-start.ts');
+    const { DemoClock } = await import('../demo/history.ts');
     const { platformServices } = await import('../services.ts');
     const env = parseEnvironment(baseEnvironmentSchema);
     const logger = createLogger(env.LOG_LEVEL);
     const runtime = await openRuntime(env, migrationFoldersOf(platformServices), logger);
-    const app = await buildPlatformApp(runtime, { logger, services: platformServices });
+    const clock = new DemoClock();
+    const app = await buildPlatformApp(runtime, { logger, services: platformServices, clock: clock.now });
     try {
       await app.ready();
-      await loadDemo(app, runtime, { force: true, baseUrl: localUrlOf(env) });
+      await loadDemo(app, runtime, { force: true, baseUrl: localUrlOf(env), time: clock });
       return 0;
     } finally {
       await app.close();

@@ -70,6 +70,22 @@ export function demoSubjects(count: number, random: Random = seededRandom(20_261
   });
 }
 
+/** The subjects whose list procedure the demo replays (a debtor, its legal representative, one that paid). */
+export function historySubjects(random: Random = seededRandom(20_260_701)) {
+  const organisation = (): DemoSubject => ({
+    kind: 'legal_person',
+    id: generateUscc(random, '91'),
+    name: generateOrganisationName(random),
+  });
+  const debtor = organisation();
+  const representative: DemoSubject = {
+    kind: 'natural_person',
+    id: generateCitizenId(random, 1965, 1985),
+    name: generatePersonName(random),
+  };
+  return { debtor, representative, settled: organisation() };
+}
+
 /** A date in the last two years, for occurredAt. */
 export function recentDate(random: Random, now: Date): string {
   const daysAgo = 20 + Math.floor(random() * 700);

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runtime } from '@credit/host';
 import type { FastifyInstance } from 'fastify';
+import type { DemoTimeMachine } from './history.ts';
 import { curlLines, seedDemo } from './seed.ts';
 
 /** Where the demo writes its ready-made calls (tokens included) for people and tests. */
@@ -22,7 +23,8 @@ async function isEmpty(runtime: Runtime): Promise<boolean> {
 export async function loadDemo(
   app: FastifyInstance,
   runtime: Runtime,
-  options: { force: boolean; baseUrl: string; subjects?: number },
+  /** `time` moves the application's clock while the demo replays its history (a DemoClock in the server). */
+  options: { force: boolean; baseUrl: string; time: DemoTimeMachine; subjects?: number },
 ) {
   if (!runtime.devIssuer) {
     app.log.warn(
@@ -34,7 +36,7 @@ export async function loadDemo(
   if (!options.force && (runtime.database.kind !== 'pglite' || !(await isEmpty(runtime)))) return undefined;
   app.log.info({}, 'loading demo data (first start with an empty embedded database)');
   const started = Date.now();
-  const summary = await seedDemo(app, runtime.devIssuer, options.subjects ?? 1000);
+  const summary = await seedDemo(app, runtime.devIssuer, options.time, options.subjects ?? 1000);
   const path = examplesPath(runtime.env.DATA_DIR);
   await mkdir(join(runtime.env.DATA_DIR, 'demo'), { recursive: true, mode: 0o700 });
   await writeFile(

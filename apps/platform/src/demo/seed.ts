@@ -6,9 +6,11 @@ import {
   type DemoSubject,
   demoProviders,
   demoSubjects,
+  historySubjects,
   providerOf,
   recentDate,
 } from './demo-world.ts';
+import { type DemoTimeMachine, replayListHistory } from './history.ts';
 
 /** A ready-to-run call against the demo platform: printed for people, written as JSON for tests. */
 export interface ExampleCall {
@@ -25,6 +27,8 @@ export interface DemoSummary {
   refused: number;
   publishedEntries: number;
   pendingNotices: number;
+  /** The court's black-list entries replayed from the past: the one in force and the one that ended. */
+  history: { debtor: string | undefined; settled: string | undefined };
   examples: ExampleCall[];
 }
 
@@ -103,20 +107,23 @@ const demoRules = [
 
 /**
  * Loads a realistic demo through the platform's own API (in process): departments, agencies, a
- * platform, list rules, subjects with valid generated identifiers and records across every
- * catalogue entry, red entries decided, black and watch proposals noticed, an authorisation and
- * an open objection. Source ids are fixed, so running it again adds nothing.
+ * platform, list rules, the court's black-list procedure replayed from five months ago with the
+ * clock set back (a published entry with its linked legal representative, and one that exited),
+ * subjects with valid generated identifiers and records across every catalogue entry, red entries
+ * decided, black and watch proposals noticed, an authorisation and an open objection. Source ids
+ * are fixed, so running it again adds nothing.
  */
 export async function seedDemo(
   app: FastifyInstance,
   issuer: DevIssuer,
+  time: DemoTimeMachine,
   subjectCount = 1000,
 ): Promise<DemoSummary> {
   const ttlSeconds = 30 * day;
   const token = (roles: Parameters<DevIssuer['sign']>[0]['roles'], org?: string, subjectId?: string) =>
     issuer.sign({ roles, ttlSeconds, ...(org ? { org } : {}), ...(subjectId ? { subjectId } : {}) });
   const call = async (
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     bearer: string,
     body?: unknown,
@@ -138,52 +145,32 @@ export async function seedDemo(
       );
     return response.json();
   };
+  const drain = async () => {
+    for (let pass = 0; pass < 5; pass++) {
+      let applied = 0;
+      for (const consumer of app.consumers.values()) applied += await consumer.drain(60_000);
+      if (applied === 0) break;
+    }
+  };
+  const present = app.clock();
   const admin = await token(['admin'], 'credit-office');
-
-  for (const provider of demoProviders) {
-    await call('POST', '/v1/providers', admin, {
-      code: provider.code,
-      name: provider.name,
-      categories: categoriesOf(provider.code),
-    });
-  }
-  const departments = [
-    {
-      code: 'zb-amr',
-      name: '淄博市市场监督管理局',
-      remit: ['org_basic', 'dishonesty', 'ecommerce_dishonesty', 'penalty_disclosure', 'good_credit'],
-    },
-    { code: 'zb-court', name: '淄博市中级人民法院', remit: ['dishonesty'] },
-    {
-      code: 'zb-hrss',
-      name: '淄博市人力资源和社会保障局',
-      remit: ['person_basic', 'dishonesty', 'good_credit'],
-    },
-    {
-      code: 'zb-fgw',
-      name: '淄博市发展和改革委员会',
-      remit: [
-        'org_basic',
-        'person_basic',
-        'dishonesty',
-        'ecommerce_dishonesty',
-        'good_credit',
-        'penalty_disclosure',
-      ],
-    },
-  ];
-  for (const department of departments) await call('POST', '/v1/departments', admin, department);
   const random = seededRandom(7);
   const agencyUscc = generateUscc(random, '91');
-  await call('POST', '/v1/agencies', admin, {
-    uscc: agencyUscc,
-    name: '淄博诚信征信服务有限公司',
-    licenceNumber: 'ZXJG-3703-001',
-    licenceValidUntil: '2030-12-31',
-  });
-  for (const rule of demoRules) await call('POST', '/v1/rules', admin, { definition: rule });
 
-  const now = new Date();
+  // The registries and rules date from before the history the demo replays.
+  time.travelTo(new Date(present.getTime() - 180 * day * 1000));
+  try {
+    await registerWorld(call, admin, agencyUscc);
+  } finally {
+    time.backToPresent();
+  }
+  const history = await replayListHistory({ call, token, drain }, time, present, historySubjects());
+  const historyStatus = async (id: string | undefined) =>
+    id ? ((await call('GET', `/v1/list-entries/${id}`, admin)) as { status: string }).status : undefined;
+  const debtorStatus = await historyStatus(history.debtorEntryId);
+  const settledStatus = await historyStatus(history.settledEntryId);
+
+  const now = present;
   const subjects = demoSubjects(subjectCount);
   const batches = new Map<string, string[]>();
   subjects.forEach((subject, i) => {
@@ -225,11 +212,7 @@ export async function seedDemo(
       refused += result.refused;
     }
   }
-  for (let pass = 0; pass < 5; pass++) {
-    let applied = 0;
-    for (const consumer of app.consumers.values()) applied += await consumer.drain(60_000);
-    if (applied === 0) break;
-  }
+  await drain();
 
   const proposed = (await call('GET', '/v1/list-entries?status=proposed&limit=500', admin)).items as {
     id: string;
@@ -252,7 +235,12 @@ export async function seedDemo(
     expiresAt: new Date(now.getTime() + 90 * day * 1000).toISOString(),
   });
   const platformToken = await token(['platform'], 'demo-mall');
-  const merchants = subjects.filter((s) => s.kind === 'legal_person').slice(0, 20);
+  // The platform's merchants include the listed debtor and the one that left the list.
+  const merchants = [
+    history.debtor,
+    history.settled,
+    ...subjects.filter((s) => s.kind === 'legal_person').slice(0, 18),
+  ];
   await call('POST', '/v1/watches', platformToken, { subjects: merchants.map((m) => m.id) });
 
   const ownReport = await call('GET', `/v1/subjects/${organisation.id}/report`, organisationToken);
@@ -318,7 +306,56 @@ export async function seedDemo(
       },
     },
     {
-      title: 'A platform checks its merchants',
+      title:
+        'A department checks a black-listed judgement debtor before a tender: deny (限制参加有关公共资源交易活动)',
+      method: 'POST',
+      path: '/v1/checks',
+      headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
+      body: {
+        subject: { kind: history.debtor.kind, id: history.debtor.id },
+        action: 'public_tender',
+        purpose: '政府采购资格审查',
+      },
+    },
+    {
+      title: 'Its legal representative, linked to the listing, may not be one elsewhere: deny',
+      method: 'POST',
+      path: '/v1/checks',
+      headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
+      body: {
+        subject: { kind: history.representative.kind, id: history.representative.id },
+        action: 'serve_as_legal_rep',
+        purpose: '企业登记审查',
+      },
+    },
+    ...(history.debtorEntryId
+      ? [
+          {
+            title: 'The published black-list entry: notice, objection window, publication, measures',
+            method: 'GET' as const,
+            path: `/v1/list-entries/${history.debtorEntryId}`,
+            headers: { authorization: `Bearer ${admin}` },
+          },
+        ]
+      : []),
+    ...(history.settledEntryId
+      ? [
+          {
+            title: 'An exit: the entry ended when the court withdrew the record (the debt was paid)',
+            method: 'GET' as const,
+            path: `/v1/list-entries/${history.settledEntryId}`,
+            headers: { authorization: `Bearer ${admin}` },
+          },
+        ]
+      : []),
+    {
+      title: 'Public disclosure of the black-listed debtor',
+      method: 'GET',
+      path: `/v1/public/subjects/${history.debtor.id}`,
+      headers: {},
+    },
+    {
+      title: 'A platform checks its merchants (the first is black-listed)',
       method: 'POST',
       path: '/v1/listing-status',
       headers: { authorization: `Bearer ${platformToken}`, 'content-type': 'application/json' },
@@ -351,10 +388,62 @@ export async function seedDemo(
     subjects: subjects.length,
     records,
     refused,
-    publishedEntries: proposed.length,
+    publishedEntries: proposed.length + (debtorStatus === 'published' ? 1 : 0),
     pendingNotices: noticed.length,
+    history: { debtor: debtorStatus, settled: settledStatus },
     examples,
   };
+}
+
+type DemoCall = (
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  bearer: string,
+  body?: unknown,
+) => Promise<unknown>;
+
+/** The providers, departments, the credit agency and the list rules. */
+async function registerWorld(call: DemoCall, admin: string, agencyUscc: string): Promise<void> {
+  for (const provider of demoProviders) {
+    await call('POST', '/v1/providers', admin, {
+      code: provider.code,
+      name: provider.name,
+      categories: categoriesOf(provider.code),
+    });
+  }
+  const departments = [
+    {
+      code: 'zb-amr',
+      name: '淄博市市场监督管理局',
+      remit: ['org_basic', 'dishonesty', 'ecommerce_dishonesty', 'penalty_disclosure', 'good_credit'],
+    },
+    { code: 'zb-court', name: '淄博市中级人民法院', remit: ['dishonesty'] },
+    {
+      code: 'zb-hrss',
+      name: '淄博市人力资源和社会保障局',
+      remit: ['person_basic', 'dishonesty', 'good_credit'],
+    },
+    {
+      code: 'zb-fgw',
+      name: '淄博市发展和改革委员会',
+      remit: [
+        'org_basic',
+        'person_basic',
+        'dishonesty',
+        'ecommerce_dishonesty',
+        'good_credit',
+        'penalty_disclosure',
+      ],
+    },
+  ];
+  for (const department of departments) await call('POST', '/v1/departments', admin, department);
+  await call('POST', '/v1/agencies', admin, {
+    uscc: agencyUscc,
+    name: '淄博诚信征信服务有限公司',
+    licenceNumber: 'ZXJG-3703-001',
+    licenceValidUntil: '2030-12-31',
+  });
+  for (const rule of demoRules) await call('POST', '/v1/rules', admin, { definition: rule });
 }
 
 /** The examples as curl commands for the console. */

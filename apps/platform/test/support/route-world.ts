@@ -4,6 +4,7 @@ import { createTestPlatform, type TestPlatform } from '@credit/testing';
 import { type DemoSubject, demoSubjects } from '../../src/demo/demo-world.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { platformServices } from '../../src/services.ts';
+import { demoTime } from './demo-time.ts';
 
 /**
  * The all-in-one platform loaded with the demo (departments, an agency, rules, subjects with
@@ -52,7 +53,7 @@ export async function buildRouteWorld(env: Record<string, string> = {}): Promise
   const platform = await createTestPlatform(platformServices, { env });
   const issuer = platform.runtime.devIssuer;
   if (!issuer) throw new Error('the route world needs the development issuer');
-  await seedDemo(platform.app, issuer, subjectCount);
+  await seedDemo(platform.app, issuer, demoTime(platform), subjectCount);
   const subjects = demoSubjects(subjectCount);
   const person = subjects.find((s) => s.kind === 'natural_person');
   const organisation = subjects.find((s) => s.kind === 'legal_person');

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examplesPath, loadDemo } from '../src/demo/first-start.ts';
+import type { ExampleCall } from '../src/demo/seed.ts';
+import { platformServices } from '../src/services.ts';
+import { demoTime } from './support/demo-time.ts';
+
+/**
+ * A newcomer sees sanctions from the first minute: the demo replays the court's black-list
+ * procedure from months ago through the API with the clock set back, so a published entry, a
+ * deny, a black listing status and an exit are there as soon as it has started.
+ */
+let platform: TestPlatform;
+let examples: ExampleCall[];
+// Monday 16 November 2026, 10:00 in Shanghai.
+const present = new Date('2026-11-16T02:00:00Z');
+
+beforeAll(async () => {
+  platform = await createTestPlatform(platformServices, { now: present });
+  const summary = await loadDemo(platform.app, platform.runtime, {
+    force: true,
+    baseUrl: 'http://127.0.0.1:3000',
+    time: demoTime(platform, present),
+    subjects: 20,
+  });
+  expect(summary?.history).toEqual({ debtor: 'published', settled: 'exited' });
+  const written = JSON.parse(await readFile(examplesPath(platform.runtime.env.DATA_DIR), 'utf8'));
+  examples = written.examples;
+}, 120_000);
+afterAll(async () => platform?.close());
+
+const send = (example: ExampleCall) =>
+  platform.request({
+    method: example.method,
+    url: example.path,
+    headers: example.headers,
+    ...(example.body === undefined ? {} : { rawBody: JSON.stringify(example.body) }),
+  });
+
+describe('the demo after its first start', () => {
+  it('prints example calls that all succeed, checks among them answering deny', async () => {
+    const decisions: string[] = [];
+    for (const example of examples) {
+      const response = await send(example);
+      expect(response.statusCode, `${example.title}: ${response.body}`).toBe(200);
+      if (example.path === '/v1/checks') decisions.push(response.json().decision);
+    }
+    expect(decisions).toContain('deny');
+    expect(decisions.filter((d) => d === 'deny').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has a published black-list entry whose procedure ran months ago, and one that exited', async () => {
+    const entry = (title: RegExp) => {
+      const example = examples.find((e) => title.test(e.title));
+      if (!example) throw new Error(`no example ${title}`);
+      return send(example).then((r) => r.json());
+    };
+    const published = await entry(/published black-list entry/);
+    expect(published).toMatchObject({
+      status: 'published',
+      listKind: 'black',
+      identifyingDepartment: 'zb-court',
+    });
+    expect(published.history.map((h: { status: string }) => h.status)).toEqual(['noticed', 'published']);
+    // Noticed five months ago; published the day after its 10-working-day window.
+    expect(new Date(published.proposedAt).getTime()).toBeLessThan(present.getTime() - 140 * 86_400_000);
+    expect(new Date(published.validFrom).getTime()).toBeGreaterThan(
+      new Date(published.objectionUntil).getTime(),
+    );
+    expect(new Date(published.validFrom).getTime()).toBeLessThan(present.getTime());
+    expect(published.measures.map((m: { effect: string }) => m.effect)).toContain('deny');
+
+    const exited = await entry(/An exit/);
+    expect(exited).toMatchObject({ status: 'exited', endReason: 'basis_changed' });
+    expect(exited.history.map((h: { status: string }) => h.status)).toEqual([
+      'noticed',
+      'published',
+      'exited',
+    ]);
+  });
+
+  it('shows the platform a black-listed merchant and one that left the list', async () => {
+    const listing = examples.find((e) => e.path === '/v1/listing-status');
+    if (!listing) throw new Error('no listing example');
+    const items = (await send(listing)).json().items as { status: { black: boolean } }[];
+    expect(items[0]?.status.black).toBe(true);
+    expect(items[1]?.status.black).toBe(false);
+  });
+});
