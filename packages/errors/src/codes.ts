@@ -28,7 +28,7 @@ export const errorCatalogue = {
   not_responsible_department: { status: 403, title: 'Only the responsible department decides this' },
   // 404
   not_found: { status: 404, title: 'Not found' },
-  // 405/406/408/409/412/413/414/415/416
+  // 405/406/408/409/412/413/414/415/416/417/431
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_acceptable: { status: 406, title: 'Not acceptable' },
   request_timeout: { status: 408, title: 'The request took too long to arrive' },
@@ -47,6 +47,8 @@ export const errorCatalogue = {
   uri_too_long: { status: 414, title: 'A path segment is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   range_not_satisfiable: { status: 416, title: 'Range not satisfiable' },
+  expectation_failed: { status: 417, title: 'The Expect header asks for what the server does not do' },
+  headers_too_large: { status: 431, title: 'The request line and headers are too large' },
   // 422: the record or request is well-formed JSON but not acceptable
   validation_failed: { status: 422, title: 'Validation failed' },
   unknown_field: { status: 422, title: 'Field not defined by the catalogue' },

@@ -1,9 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProblemError } from '@credit/errors';
 import { jsonHazard } from '@credit/schema';
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { deferredChildLogger, requestId } from './logging.ts';
 import { installProblemHandlers, sendProblem, toProblem } from './problem-handler.ts';
+import { apiSecurityHeaders, clientErrorHandler, rawProblem } from './raw-problems.ts';
 import { zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';
 
 export interface HttpAppOptions {
@@ -23,17 +25,6 @@ export interface HttpAppOptions {
   };
 }
 
-/** API answers are data, never documents to render or frame. */
-const apiSecurityHeaders: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'strict-transport-security': 'max-age=63072000; includeSubDomains',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-};
 /** Swagger UI loads its own scripts, styles and inline images from this origin, and nothing else. */
 const documentationPolicy =
   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -52,14 +43,24 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
           requestTimeout: options.timeouts.requestMs,
           keepAliveTimeout: options.timeouts.keepAliveMs,
           connectionTimeout: options.timeouts.connectionMs,
-          // Node checks the request and header deadlines on this interval (30 s by default).
-          http: {
-            headersTimeout: options.timeouts.headersMs,
-            connectionsCheckingInterval: Math.min(1000, options.timeouts.headersMs),
-          },
         }
       : {}),
-    return503OnClosing: true,
+    http: {
+      // Node answers a missing Host with an empty 400; the hook below answers it as a problem.
+      requireHostHeader: false,
+      // Node checks the request and header deadlines on this interval (30 s by default).
+      ...(options.timeouts
+        ? {
+            headersTimeout: options.timeouts.headersMs,
+            connectionsCheckingInterval: Math.min(1000, options.timeouts.headersMs),
+          }
+        : {}),
+    },
+    // What Node cannot parse (an over-long URL or header, broken framing) or a request that
+    // stalls: Fastify's answer is `{"error": …}` JSON.
+    clientErrorHandler: clientErrorHandler(options.logger),
+    // Fastify's own 503 while closing is `{"error": …}` JSON: the hook below answers it instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: undefined,
@@ -67,6 +68,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // as problem documents like every other refusal.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, toProblem(error).problem),
   });
+  refuseWhatNodeWouldAnswer(app as unknown as FastifyInstance);
   // Fastify's own JSON parsing (prototype poisoning refused), then the hazards no schema is
   // written for: nesting that would exhaust the stack of code walking it, text PostgreSQL cannot hold.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -102,4 +104,36 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   installProblemHandlers(app);
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * The answers Node's HTTP server would give itself, empty or as plain JSON, given as problem
+ * documents: a request while the server shuts down, an HTTP/1.1 request without Host, and an
+ * `Expect` the server cannot meet.
+ */
+function refuseWhatNodeWouldAnswer(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      // Requests still arriving on a busy keep-alive connection while the server drains: the
+      // load balancer should send them elsewhere.
+      reply.header('connection', 'close');
+      return done(new ProblemError('service_unavailable', 'the server is shutting down; retry'));
+    }
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
+      return done(new ProblemError('bad_request', 'an HTTP/1.1 request needs a Host header'));
+    done();
+  });
+  app.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const { problem, body, headers } = rawProblem(
+      'expectation_failed',
+      'the only expectation this server meets is 100-continue',
+    );
+    response.writeHead(problem.status, headers);
+    response.end(body);
+  });
 }

@@ -41,8 +41,12 @@ function byStatus(status: number | undefined): ErrorCode | undefined {
       return 'unsupported_media_type';
     case 416:
       return 'range_not_satisfiable';
+    case 417:
+      return 'expectation_failed';
     case 429:
       return 'rate_limited';
+    case 431:
+      return 'headers_too_large';
     case 503:
       return 'service_unavailable';
     default:
