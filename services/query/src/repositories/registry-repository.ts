@@ -1,3 +1,4 @@
+import { shanghaiDate } from '@credit/calendar';
 import type { Database, Executor } from '@credit/db';
 import { eq } from 'drizzle-orm';
 import { agencies, departments } from '../db/schema.ts';
@@ -7,8 +8,7 @@ export type DepartmentRow = typeof departments.$inferSelect;
 
 /** Whether an agency may query today: registered, not suspended, licence valid (Asia/Shanghai date). */
 export function agencyLicensed(agency: AgencyRow, now: Date): boolean {
-  const today = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  return agency.licenceValidUntil >= today;
+  return agency.licenceValidUntil >= shanghaiDate(now);
 }
 
 /** The registries of credit agencies (信用服务机构) and government departments with their remit. */
