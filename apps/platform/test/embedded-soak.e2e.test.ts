@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openDevIssuer } from '@credit/auth';
 import { lockPathOf } from '@credit/db';
 import { findEntry } from '@credit/schema';
-import { captureChildLogs, uscc } from '@credit/testing';
+import { captureChildLogs, eventually, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLicenceProvider, type ServerProcess, startServer } from './support/server-process.ts';
 
@@ -73,12 +74,74 @@ async function push(lines: string[]): Promise<number[]> {
   return body.items.sort((a, b) => a.index - b.index).map((item) => item.status);
 }
 
+/**
+ * What PostgreSQL's control file says of the directory: 'shut down' after a clean close, 'in
+ * production' while open or after a kill. The state is the fourth field of ControlFileData, after
+ * the 8-byte system identifier and two 4-byte version numbers, in every PostgreSQL version.
+ */
+async function databaseState(): Promise<string> {
+  const control = await readFile(join(dataDir, 'pgdata', 'global', 'pg_control'));
+  const states = [
+    'starting up',
+    'shut down',
+    'shut down in recovery',
+    'shutting down',
+    'in crash recovery',
+    'in archive recovery',
+    'in production',
+  ];
+  return states[control.readInt32LE(16)] ?? `state ${control.readInt32LE(16)}`;
+}
+
 const timings: string[] = [];
 async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
   const result = await work();
   timings.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return result;
+}
+
+/**
+ * A batch upload left open: it resolves once the server has read the request's headers (it sends
+ * 100 Continue), so the request is in flight before the caller goes on.
+ */
+function startUpload(baseUrl: string) {
+  const outgoing = request(new URL('/v1/records/batch', baseUrl), {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${providerToken}`,
+      'content-type': 'application/x-ndjson',
+      expect: '100-continue',
+    },
+  });
+  const answer = new Promise<{ statuses: number[]; connection: string | undefined }>(
+    (resolveAnswer, reject) => {
+      outgoing.on('error', reject);
+      outgoing.on('response', async (response) => {
+        let text = '';
+        for await (const chunk of response) text += String(chunk);
+        const body = JSON.parse(text) as { items: { index: number; status: number }[] };
+        resolveAnswer({
+          statuses: body.items.sort((a, b) => a.index - b.index).map((item) => item.status),
+          connection: response.headers.connection,
+        });
+      });
+    },
+  );
+  // The statuses are awaited later; a failure before then must not count as unhandled.
+  answer.catch(() => {});
+  return new Promise<{ write(text: string): void; end(text: string): void; answer: typeof answer }>(
+    (resolveUpload) => {
+      outgoing.once('continue', () =>
+        resolveUpload({
+          write: (text) => outgoing.write(text),
+          end: (text) => outgoing.end(text),
+          answer,
+        }),
+      );
+      outgoing.flushHeaders();
+    },
+  );
 }
 
 const start = () => timed('start', () => startServer(env, 60_000, '/ready'));
@@ -120,6 +183,7 @@ describe('the embedded database on one data directory', () => {
     const second = newBatch(20);
     expect(await push(second)).toEqual(second.map(() => 201));
     expect(await timed('SIGKILL', async () => server?.stop('SIGKILL'))).toBe('SIGKILL');
+    expect(await databaseState()).toBe('in production');
 
     // After kill -9: the stale lock is taken over, the directory recovers, nothing acknowledged is lost.
     server = await start();
@@ -127,13 +191,42 @@ describe('the embedded database on one data directory', () => {
     const third = newBatch(20);
     expect(await push(third)).toEqual(third.map(() => 201));
     expect(await timed('SIGTERM', async () => server?.stop('SIGTERM'))).toBe(0);
+    expect(await databaseState()).toBe('shut down');
     await expect(access(lockPathOf(join(dataDir, 'pgdata')))).rejects.toMatchObject({ code: 'ENOENT' });
 
     server = await start();
     expect(await push(third)).toEqual(third.map(() => 200));
     const fourth = newBatch(20);
     expect(await push(fourth)).toEqual(fourth.map(() => 201));
-    expect(await timed('SIGINT', async () => server?.stop('SIGINT'))).toBe(0);
+    // Ctrl-C on `npm start` reaches the server twice (from the terminal, and relayed by tsx when the
+    // server is slow to confirm it). Here the second arrives while the first is waiting for a batch
+    // still being uploaded: it must not end the process, the batch must be answered in full, and
+    // only then the database closed.
+    const interrupted = server;
+    const fifth = newBatch(20);
+    const upload = await startUpload(interrupted.baseUrl);
+    upload.write(`${fifth.slice(0, 10).join('\n')}\n`);
+    await timed('SIGINT twice', async () => {
+      interrupted.child.kill('SIGINT');
+      // Closing: new connections are refused (or answered 503) while the upload is in flight.
+      await eventually(
+        () =>
+          fetch(`${interrupted.baseUrl}/health`).then(
+            (response) => response.status === 503,
+            () => true,
+          ),
+        (closing) => closing,
+        10_000,
+      );
+      interrupted.child.kill('SIGINT');
+      upload.end(fifth.slice(10).join('\n'));
+      // Answered in full, on a connection the server then closes rather than keep the shutdown
+      // waiting for the client's keep-alive.
+      expect(await upload.answer).toEqual({ statuses: fifth.map(() => 201), connection: 'close' });
+      return interrupted.exited;
+    });
+    expect(await databaseState()).toBe('shut down');
+    await expect(access(lockPathOf(join(dataDir, 'pgdata')))).rejects.toMatchObject({ code: 'ENOENT' });
 
     // With the server stopped the same command runs, and finds every record and nothing amiss.
     const after = await timed('verify after', verify);
@@ -142,7 +235,7 @@ describe('the embedded database on one data directory', () => {
     expect(after.stdout).toContain('no findings');
 
     server = await start();
-    expect(await push(fourth)).toEqual(fourth.map(() => 200));
+    expect(await push([...fourth, ...fifth])).toEqual([...fourth, ...fifth].map(() => 200));
     console.info(`embedded soak: ${sent} records, ${timings.join(', ')}`);
   }, 180_000);
 });

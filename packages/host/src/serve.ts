@@ -53,8 +53,11 @@ export async function serve(
       clearTimeout(force);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: Ctrl-C on `npm start` reaches this process twice (from the terminal, and
+  // relayed by tsx), and a second signal with no handler would end it halfway through closing the
+  // embedded database. Repeats are ignored; the timer above ends a shutdown that hangs.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   if (beforeListening) {
     await app.ready();
     await beforeListening(app, runtime, localUrlOf(env));

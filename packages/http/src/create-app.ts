@@ -93,7 +93,16 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler(options.checkResponses ?? false));
+  // Closing waits for the requests in flight; the connections they came on must not then hold
+  // the shutdown open for their keep-alive time (a client's idle pool holds one for seconds, a
+  // proxy's for minutes, past the server's deadline for closing its database cleanly).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
     reply.header('x-request-id', request.id);
     reply.headers(apiSecurityHeaders);
     if (request.url.startsWith('/docs')) reply.header('content-security-policy', documentationPolicy);
