@@ -50,8 +50,9 @@ export interface IngestFigures {
 /** Records across the entries an organisation can carry, with valid identifiers, 1 in 5 naming a legal representative. */
 function generate(count: number, prefix: string, offset: number) {
   const random = seededRandom(20_261_121 + offset);
+  // Independent records only: one naming another record (a breach its commitment) would be refused.
   const entries = catalogueEntries.filter(
-    (e) => e.subjectKinds.includes('legal_person') && !e.consentGatedFields.length,
+    (e) => e.subjectKinds.includes('legal_person') && !e.consentGatedFields.length && !e.refersTo,
   );
   return Array.from({ length: count }, (_, n) => {
     const i = n + offset;

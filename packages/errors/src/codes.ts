@@ -62,6 +62,10 @@ export const errorCatalogue = {
   related_persons_not_allowed: { status: 422, title: 'Related persons not allowed on this entry' },
   immutable_field: { status: 422, title: 'Field cannot change in a correction' },
   consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
+  commitment_not_found: {
+    status: 422,
+    title: 'The credit commitment this record refers to is not on file for the subject',
+  },
   authorisation_invalid: { status: 422, title: 'The authorisation request is not acceptable' },
   calendar_unavailable: { status: 422, title: 'The official calendar for that year is not loaded yet' },
   rule_invalid: { status: 422, title: 'The rule does not parse' },
@@ -93,6 +97,7 @@ export const refusalPrecedence: readonly ErrorCode[] = [
   'prohibited_field',
   'consent_required',
   'consent_invalid',
+  'commitment_not_found',
   'invalid_identifier',
   'subject_kind_mismatch',
   'subject_not_adult',

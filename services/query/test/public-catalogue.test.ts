@@ -40,10 +40,15 @@ describe('public disclosure follows the catalogue’s publicity marks', () => {
   it('shows court judgement debtors, commitments, honours and good-credit items with everything else the catalogue marks public', async () => {
     const org = company();
     const pushed = new Map<string, string>();
-    for (const entry of organisationEntries) {
+    // A record that refers to another (a breach to its commitment) comes after the one it names.
+    const referringLast = [...organisationEntries].sort(
+      (a, b) => Number(a.refersTo !== undefined) - Number(b.refersTo !== undefined),
+    );
+    for (const entry of referringLast) {
       // Minor severity is never published, whatever the entry says: push the entry's default.
       const data = current(entry.code);
       delete data.severity;
+      if (entry.refersTo) data[entry.refersTo.field] = pushed.get(entry.refersTo.entry);
       const { id } = await push(
         platform,
         w.provider.token,

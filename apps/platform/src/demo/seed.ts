@@ -1,5 +1,5 @@
 import type { DevIssuer } from '@credit/auth';
-import { catalogueEntries, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
+import { catalogueEntries, findEntry, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import {
   categoriesOf,
@@ -178,12 +178,30 @@ export async function seedDemo(
     for (let j = 0; j < 3; j++) {
       const entry = applicable[(i * 3 + j) % applicable.length];
       if (!entry) continue;
+      let data = entry.sample;
+      const referred = entry.refersTo ? findEntry(entry.refersTo.entry) : undefined;
+      if (entry.refersTo && referred) {
+        // A breach names a commitment of the same subject on file: push that one too.
+        const referredSource = `DEMO-${referred.code}-${i}-${j}`;
+        const lines = batches.get(providerOf(referred)) ?? [];
+        lines.push(
+          JSON.stringify({
+            sourceId: referredSource,
+            category: referred.code,
+            subject,
+            occurredAt: recentDate(random, now),
+            data: referred.sample,
+          }),
+        );
+        batches.set(providerOf(referred), lines);
+        data = { ...entry.sample, [entry.refersTo.field]: referredSource };
+      }
       const record: Record<string, unknown> = {
         sourceId: `DEMO-${entry.code}-${i}-${j}`,
         category: entry.code,
         subject,
         occurredAt: recentDate(random, now),
-        data: entry.sample,
+        data,
       };
       if (entry.allowsRelatedPersons && subject.kind !== 'natural_person' && i % 4 === 0) {
         record.relatedPersons = [
@@ -198,7 +216,17 @@ export async function seedDemo(
   });
   let records = 0;
   let refused = 0;
-  for (const [provider, lines] of batches) {
+  // Records others refer to (commitments) go first, so the records naming them find them on file.
+  const referredProviders = new Set(
+    catalogueEntries.flatMap((entry) => {
+      const referred = entry.refersTo ? findEntry(entry.refersTo.entry) : undefined;
+      return referred ? [providerOf(referred)] : [];
+    }),
+  );
+  const ordered = [...batches].sort(
+    ([a], [b]) => Number(!referredProviders.has(a)) - Number(!referredProviders.has(b)),
+  );
+  for (const [provider, lines] of ordered) {
     const bearer = await token(['provider'], provider);
     for (let i = 0; i < lines.length; i += 1000) {
       const response = await app.inject({

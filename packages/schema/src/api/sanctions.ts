@@ -305,6 +305,11 @@ export const listingChangeSchema = z.object({
     domain: z.string(),
     identifyingDepartment: z.string(),
     status: z.enum(entryStatuses),
+    objectionUntil: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('End of the objection window the notice sets (black and watch lists)'),
     validFrom: z.string().nullable(),
     validUntil: z.string().nullable(),
     endReason: z.string().nullable(),

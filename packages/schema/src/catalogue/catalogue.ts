@@ -65,6 +65,7 @@ export function exportCatalogue() {
     allowsRelatedPersons: entry.allowsRelatedPersons,
     namesSubject: entry.namesSubject === true,
     amountField: entry.amountField ?? null,
+    refersTo: entry.refersTo ?? null,
     consentGatedFields: entry.consentGatedFields,
     basis: entry.basis,
     dataSchema: entryJsonSchema(entry),

@@ -415,10 +415,13 @@ export const dishonestyEntries = [
     repairable: true,
     displayMonths: null,
     allowsRelatedPersons: true,
-    basis: 'SPEC: credit commitments and their breaches; seeds/004 失信信息 4',
+    basis: 'SPEC: credit commitments and their breaches; seeds/004 失信信息 4; seeds/003 信用承诺违约记录',
+    refersTo: { field: 'commitmentRef', entry: 'credit_commitment' },
     data: {
       ...decision,
-      commitmentRef: text(100).describe('sourceId of the credit_commitment record'),
+      commitmentRef: text(100).describe(
+        'The credit_commitment record broken, of the same subject and on file: its sourceId or the platform’s record id (rec_…)',
+      ),
       breach: text(2000),
     },
     sample: {

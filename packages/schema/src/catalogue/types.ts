@@ -58,6 +58,12 @@ export interface CatalogueEntry {
   allowsRelatedPersons: boolean;
   /** Numeric `data` field holding the principal amount in yuan, for amount-threshold rules. */
   amountField?: string;
+  /**
+   * A `data` field naming another record of the same subject that must be on file and standing
+   * (not withdrawn) when this one is pushed or corrected: a breach names the commitment it breaks.
+   * It holds the other record's sourceId or the platform's record id.
+   */
+  refersTo?: { field: string; entry: string };
   /** Consent-gated fields the entry defines: present only with the subject's written consent. */
   consentGatedFields: readonly string[];
   /** Legal source of the entry in the seeds. */

@@ -23,6 +23,7 @@ import { checkConsents } from './consent-check.ts';
 import { nameAad } from './identity.ts';
 import type { PreparedRecord } from './prepared-record.ts';
 import { contentFingerprint } from './record-content.ts';
+import { checkReferences } from './reference-check.ts';
 import { type BuiltVersion, buildVersion } from './version-builder.ts';
 
 export interface LinkedRef {
@@ -51,7 +52,7 @@ export type WriteOutcome =
       index: number;
       kind: 'refused';
       sourceId: string;
-      code: 'consent_invalid';
+      code: 'consent_invalid' | 'commitment_not_found';
       detail: string;
       path: string;
     };
@@ -243,17 +244,27 @@ export async function writeChunk(
 ): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = [];
   const refused = await checkConsents(tx, items, now);
+  const unreferenced = await checkReferences(tx, items);
   const candidates = items.filter((item) => {
-    const problem = refused.get(item.index);
-    if (problem)
+    const consent = refused.get(item.index);
+    const reference = unreferenced.get(item.index);
+    if (consent)
       outcomes.push({
         index: item.index,
         kind: 'refused',
         sourceId: item.sourceId,
         code: 'consent_invalid',
-        ...problem,
+        ...consent,
       });
-    return !problem;
+    else if (reference)
+      outcomes.push({
+        index: item.index,
+        kind: 'refused',
+        sourceId: item.sourceId,
+        code: 'commitment_not_found',
+        ...reference,
+      });
+    return !consent && !reference;
   });
 
   // The first occurrence of a record id in the chunk is the one written; repeats compare to it.

@@ -1,4 +1,4 @@
-import { parseOccurrence } from '@credit/calendar';
+import { parseOccurrence, shanghaiDate } from '@credit/calendar';
 import { bulkUpsert, type Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import {
@@ -85,6 +85,15 @@ const noticeTitles: Record<string, string> = {
   'list.entry.exited': '移出名单',
 };
 
+/** A list notice's title; the identification notice names the last day objections are taken. */
+function noticeTitle(type: string, objectionDeadline: string | null): string {
+  if (type === 'list.entry.noticed' && objectionDeadline) {
+    const [year, month, day] = objectionDeadline.split('-').map(Number);
+    return `列入名单告知：异议期至${year}年${month}月${day}日（含当日），可在此前提出异议`;
+  }
+  return noticeTitles[type] ?? type;
+}
+
 /**
  * List entries and evaluations from the sanctions feed (so objections and repairs can find who
  * decides them), and the sanctions service's notices to subjects (告知), kept as their notices.
@@ -134,14 +143,25 @@ export function sanctionsFeed(context: RepairContext) {
           },
           setWhere: sql`${listEntries.updatedAt} <= ${event.createdAt}`,
         });
-      await journal.notice(event.subjectKey, 'list_entry', entry.id, noticeTitles[event.type] ?? event.type, {
-        listKind: entry.listKind,
-        domain: entry.domain,
-        status: entry.status,
-        validFrom: entry.validFrom,
-        validUntil: entry.validUntil,
-        endReason: entry.endReason,
-      });
+      const objectionDeadline = entry.objectionUntil ? shanghaiDate(new Date(entry.objectionUntil)) : null;
+      await journal.notice(
+        event.subjectKey,
+        'list_entry',
+        entry.id,
+        noticeTitle(event.type, objectionDeadline),
+        {
+          listKind: entry.listKind,
+          domain: entry.domain,
+          status: entry.status,
+          // The identification notice (认定告知) states the objection deadline it sets.
+          ...(event.type === 'list.entry.noticed'
+            ? { objectionUntil: entry.objectionUntil ?? null, objectionDeadline }
+            : {}),
+          validFrom: entry.validFrom,
+          validUntil: entry.validUntil,
+          endReason: entry.endReason,
+        },
+      );
     }
     await journal.flush();
   };

@@ -122,6 +122,7 @@ export function listingChangeOf(
       identifyingDepartment: entry.identifyingDepartment,
       status: entry.status,
       validFrom: entry.validFrom?.toISOString() ?? null,
+      objectionUntil: entry.objectionUntil?.toISOString() ?? null,
       validUntil: entry.validUntil?.toISOString() ?? null,
       endReason: entry.endReason,
       measures: entry.measures,

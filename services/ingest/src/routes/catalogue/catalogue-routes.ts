@@ -21,6 +21,12 @@ const catalogueEntrySchema = z.object({
     .boolean()
     .describe('The registering authority’s record: its subject name is the subject’s current name'),
   amountField: z.string().nullable(),
+  refersTo: z
+    .object({ field: z.string(), entry: z.string() })
+    .nullable()
+    .describe(
+      'A data field naming another record of the subject that must be on file (a breach’s commitment)',
+    ),
   consentGatedFields: z.array(z.string()),
   basis: z.string(),
   dataSchema: z.record(z.string(), z.unknown()).describe('JSON Schema (2020-12) of `data`'),

@@ -18,6 +18,7 @@ import { recordIdOf } from '../../domain/identity.ts';
 import { prepareRecord } from '../../domain/prepared-record.ts';
 import { correctRecord, withdrawRecord } from '../../domain/record-changes.ts';
 import { loggablePaths } from '../../domain/record-intake.ts';
+import { checkReferences } from '../../domain/reference-check.ts';
 import { activeProvider } from './provider-guard.ts';
 import { changeProblem, expectedVersion, isWritten, sendReceipt } from './record-responses.ts';
 
@@ -137,6 +138,20 @@ export async function recordRoutes(app: FastifyInstance) {
             ),
           );
         }
+      }
+      // A corrected breach must still name a commitment on file, exactly as in a push.
+      const reference = (await checkReferences(app.db, [item])).get(0);
+      if (reference) {
+        return refuse(
+          provider.code,
+          sourceId,
+          record.entry.code,
+          ProblemError.fromProblem(
+            problemFromFieldErrors([
+              { path: reference.path, code: 'commitment_not_found', message: reference.detail },
+            ]),
+          ),
+        );
       }
       const expected = expectedVersion((request.headers as z.infer<typeof ifMatch>)['if-match']);
       const outcome = await inTransaction(app.db, (tx) =>
