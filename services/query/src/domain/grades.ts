@@ -40,16 +40,17 @@ export async function gradeRowsOf(
   return result;
 }
 
-/**
- * Grades stand in the catalogue as industry credit grades (行业信用等级评价信息, class good_credit):
- * an agency sees them when its authorisation's scope names that entry or class (or has no scope),
- * a department when its remit covers the class, and others than the subject see the last
- * display period (12 months) of the history only.
- */
+/** Grades stand in the catalogue as industry credit grades (行业信用等级评价信息, class good_credit). */
 const gradeEntry = findEntry('industry_credit_grade');
 const gradeClass = gradeEntry?.classCode ?? 'good_credit';
+/** Others than the subject see the history of this display period only. */
 const gradeDisplayMonths = gradeEntry?.displayMonths ?? 12;
 
+/**
+ * Whether a viewer sees grades at all: the subject always; an agency when its authorisation's
+ * scope names the grade entry or its class (or has no scope); a department when its remit
+ * covers the class.
+ */
 export function gradesVisibleTo(viewer: Viewer): boolean {
   if (viewer.audience === 'self') return true;
   if (viewer.audience === 'agency') {
