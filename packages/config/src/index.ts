@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { parseAllowedHosts } from '@credit/outbound';
 import { z } from 'zod';
 
 const optionalText = z
@@ -65,6 +66,19 @@ export const baseEnvironmentSchema = z
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(8),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(500),
+    // Receivers inside the network that outbound calls (webhooks) may reach, over http too:
+    // `host` or `host:port`, comma-separated. Everything else must be https to a public address.
+    OUTBOUND_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseAllowedHosts(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   })
   .superRefine((env, ctx) => {
     const auth = [env.AUTH_ISSUER, env.AUTH_AUDIENCE, env.AUTH_JWKS ?? env.AUTH_JWKS_URL];

@@ -60,6 +60,11 @@ export const errorCatalogue = {
   unknown_category: { status: 422, title: 'Unknown catalogue entry' },
   category_not_applicable: { status: 422, title: 'Catalogue entry does not apply to this subject kind' },
   related_persons_not_allowed: { status: 422, title: 'Related persons not allowed on this entry' },
+  receiver_not_allowed: {
+    status: 422,
+    title: 'The receiver URL must be https to a public address, or a host the operator allowed',
+  },
+  receiver_unresolvable: { status: 422, title: 'The receiver’s host name does not resolve' },
   immutable_field: { status: 422, title: 'Field cannot change in a correction' },
   consent_invalid: { status: 422, title: 'The cited consent does not cover this record' },
   commitment_not_found: {

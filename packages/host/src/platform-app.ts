@@ -10,6 +10,7 @@ import {
   rateLimitPlugin,
   retryAfterSeconds,
 } from '@credit/http';
+import { OutboundGuard, type ResolveHost } from '@credit/outbound';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Runtime } from './runtime.ts';
@@ -32,6 +33,8 @@ export interface PlatformAppOptions {
   clock?: () => Date;
   checkResponses?: boolean;
   title?: string;
+  /** Name resolution for outbound calls; tests replace it (DNS is a true boundary). */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -67,6 +70,10 @@ export async function buildPlatformApp(
       maxDepth: runtime.env.GRAPHQL_MAX_DEPTH,
       maxCost: runtime.env.GRAPHQL_MAX_COST,
     },
+    outbound: new OutboundGuard({
+      allowedHosts: runtime.env.OUTBOUND_ALLOWED_HOSTS,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    }),
   });
   await app.register(authPlugin, { verifier: runtime.verifier });
   await app.register(rateLimitPlugin, {

@@ -1,6 +1,7 @@
 import type { KeyMaterial, Keyring, PlatformSigner } from '@credit/crypto';
 import type { Database, DatabaseHandle, DatabaseTarget } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
+import type { OutboundGuard } from '@credit/outbound';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -39,6 +40,8 @@ export interface PlatformContext {
   calendarPolicy: { weekendsAreRestDays: boolean };
   /** What one GraphQL request may ask for (GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST). */
   graphqlLimits: GraphqlLimits;
+  /** Every call to an address a caller gave (webhooks) goes through it: see @credit/outbound. */
+  outbound: OutboundGuard;
 }
 
 /** Something `/ready` reports without failing: the instance serves, but someone must act. */
@@ -65,6 +68,7 @@ declare module 'fastify' {
     batchBodyLimit: number;
     calendarPolicy: { weekendsAreRestDays: boolean };
     graphqlLimits: GraphqlLimits;
+    outbound: OutboundGuard;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
@@ -108,6 +112,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('batchBodyLimit', context.batchBodyLimit);
   app.decorate('calendarPolicy', context.calendarPolicy);
   app.decorate('graphqlLimits', context.graphqlLimits);
+  app.decorate('outbound', context.outbound);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

@@ -14,6 +14,7 @@ import {
   type ServiceDefinition,
 } from '@credit/host';
 import { createLogger } from '@credit/http';
+import type { ResolveHost } from '@credit/outbound';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -113,11 +114,14 @@ export async function provisionDatabase(): Promise<{ target: DatabaseTarget; dro
  */
 export async function createTestPlatform(
   services: readonly ServiceDefinition[],
-  /**
-   * Environment variables on top of the test defaults (e.g. raised or lowered limits), and the
-   * clock's time from the first start (work the services do when they start reads it too).
-   */
-  options: { env?: Record<string, string>; now?: Date } = {},
+  options: {
+    /** Environment variables on top of the test defaults (e.g. raised or lowered limits). */
+    env?: Record<string, string>;
+    /** The clock's time from the first start (work the services do when they start reads it too). */
+    now?: Date;
+    /** Name resolution for outbound calls (webhooks), in place of the system's DNS. */
+    resolveHost?: ResolveHost;
+  } = {},
 ): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'credit-test-'));
   const { target, drop } = await provisionDatabase();
@@ -141,6 +145,7 @@ export async function createTestPlatform(
       services,
       clock: () => now ?? new Date(),
       checkResponses: true,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     await started.ready();
     return started;

@@ -3,11 +3,14 @@ import { findEntry } from '@credit/schema';
 import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { sanctionsDefinition } from '../src/service.ts';
 
-export async function sanctionsPlatform(settings: Record<string, unknown> = {}): Promise<TestPlatform> {
-  return createTestPlatform([
-    ingestDefinition,
-    { ...sanctionsDefinition, options: { dailyCheckMs: 0, ...settings } },
-  ]);
+export async function sanctionsPlatform(
+  settings: Record<string, unknown> = {},
+  platformOptions: Parameters<typeof createTestPlatform>[1] = {},
+): Promise<TestPlatform> {
+  return createTestPlatform(
+    [ingestDefinition, { ...sanctionsDefinition, options: { dailyCheckMs: 0, ...settings } }],
+    platformOptions,
+  );
 }
 
 export interface Actors {
@@ -69,3 +72,48 @@ export async function push(platform: TestPlatform, token: string, body: unknown)
 
 export const company = () => ({ kind: 'legal_person', id: uscc(), name: '淄博恒达建材有限公司' });
 export const person = () => ({ kind: 'natural_person', id: citizenId(), name: '刘伟' });
+
+/**
+ * Puts a subject on the black list the way a department does: a serious record, the notice the
+ * rule raises, the objection window passing (`passWindow` moves the clock), the publication.
+ */
+export async function listAndPublish(
+  platform: TestPlatform,
+  provider: string,
+  subject: { kind: string; id: string; name: string },
+  passWindow: () => void,
+) {
+  const basis = record('ecommerce_fake_orders', subject);
+  await push(platform, provider, basis);
+  await platform.drainConsumers();
+  const amr = await platform.token('government', { org: 'zb-amr' });
+  const pending = (await platform.request({ url: '/v1/list-entries?status=noticed', token: amr })).json()
+    .items;
+  const entry = pending.find((e: { subject: { kind: string } }) => e.subject.kind === subject.kind);
+  passWindow();
+  const decided = await platform.request({
+    method: 'POST',
+    url: `/v1/list-entries/${entry.id}/decision`,
+    token: amr,
+    body: { decision: 'publish', note: '认定' },
+  });
+  if (decided.statusCode !== 200) throw new Error(decided.body);
+  await platform.drainConsumers();
+  return { basis, entryId: entry.id as string };
+}
+
+/** The black-list rule for 刷单炒信 that `listAndPublish` relies on. */
+export const brushingRule = {
+  code: 'ecommerce-brushing',
+  name: '电子商务严重失信（刷单炒信）',
+  kind: 'black',
+  domain: 'ecommerce',
+  subjectKinds: ['legal_person', 'unincorporated_org', 'natural_person'],
+  identifyingDepartment: 'zb-amr',
+  condition: {
+    type: 'records',
+    match: { entries: ['ecommerce_fake_orders'], severities: ['serious'] },
+    minCount: 1,
+  },
+  objectionWindowWorkingDays: 3,
+};

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actors,
   actors,
+  brushingRule,
   company,
   defineRule,
+  listAndPublish as listAndPublishWith,
   person,
-  push,
-  record,
   sanctionsPlatform,
 } from './helpers.ts';
 
@@ -54,52 +54,24 @@ let shop: string;
 const receiver = new Receiver();
 
 beforeAll(async () => {
-  platform = await sanctionsPlatform({
-    webhooks: { pollMs: 50, retryBaseMs: 100, maxAttempts: 3, timeoutMs: 2000, leaseMs: 5000 },
-  });
+  platform = await sanctionsPlatform(
+    { webhooks: { pollMs: 50, retryBaseMs: 100, maxAttempts: 3, timeoutMs: 2000, leaseMs: 5000 } },
+    // The receivers here listen on this machine, which only an operator's allowance opens.
+    { env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } },
+  );
   platform.setNow(now);
   a = await actors(platform, ['ecommerce_fake_orders']);
   shop = await platform.token('platform', { org: 'shop-platform' });
-  await defineRule(platform, a.admin, {
-    code: 'ecommerce-brushing',
-    name: '电子商务严重失信（刷单炒信）',
-    kind: 'black',
-    domain: 'ecommerce',
-    subjectKinds: ['legal_person', 'unincorporated_org', 'natural_person'],
-    identifyingDepartment: 'zb-amr',
-    condition: {
-      type: 'records',
-      match: { entries: ['ecommerce_fake_orders'], severities: ['serious'] },
-      minCount: 1,
-    },
-    objectionWindowWorkingDays: 3,
-  });
+  await defineRule(platform, a.admin, brushingRule);
 });
 afterAll(async () => {
   await platform?.close();
   await receiver.stop();
 });
 
-async function listAndPublish(subject: { kind: string; id: string; name: string }) {
-  const basis = record('ecommerce_fake_orders', subject);
-  await push(platform, a.provider, basis);
-  await platform.drainConsumers();
-  const amr = await platform.token('government', { org: 'zb-amr' });
-  const pending = (await platform.request({ url: '/v1/list-entries?status=noticed', token: amr })).json()
-    .items;
-  const entry = pending.find((e: { subject: { kind: string } }) => e.subject.kind === subject.kind);
-  // Past the three-working-day objection window.
-  advance(7);
-  const decided = await platform.request({
-    method: 'POST',
-    url: `/v1/list-entries/${entry.id}/decision`,
-    token: amr,
-    body: { decision: 'publish', note: '认定' },
-  });
-  expect(decided.statusCode, decided.body).toBe(200);
-  await platform.drainConsumers();
-  return { basis, entryId: entry.id as string };
-}
+/** Past the three-working-day objection window, the entry is published. */
+const listAndPublish = (subject: { kind: string; id: string; name: string }) =>
+  listAndPublishWith(platform, a.provider, subject, () => advance(7));
 
 describe('merchant listing status for platforms', () => {
   it('delivers a signed webhook, retries after a 500, and the retry carries the same event id', async () => {

@@ -53,7 +53,7 @@ export default fp(
       settings,
       listing: new ListingCache(app.database, settings.feedIdleMs, app.log),
       sendWebhooks: () =>
-        sendDueDeliveries(app.db, settings.webhooks, app.clock, (outcome) =>
+        sendDueDeliveries(app.db, app.outbound, settings.webhooks, app.clock, (outcome) =>
           app.metrics.webhookDeliveries.inc({ outcome }),
         ),
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject } from '@credit/http';
+import { OutboundRefusal } from '@credit/outbound';
 import { watchRegistrationSchema, webhookRegistrationSchema } from '@credit/schema';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +24,17 @@ const deliverySchema = z.object({
   deliveredAt: z.string().nullable(),
 });
 
+/** Refuses a receiver the platform must not call, before anything is stored. */
+async function vetReceiver(app: FastifyInstance, url: string): Promise<void> {
+  try {
+    await app.outbound.vet(url);
+  } catch (error) {
+    if (!(error instanceof OutboundRefusal)) throw error;
+    const code = error.reason === 'unresolvable' ? 'receiver_unresolvable' : 'receiver_not_allowed';
+    throw new ProblemError(code, error.message, { errors: [{ path: 'url', code, message: error.message }] });
+  }
+}
+
 /** What a platform follows and where: watched merchants, its webhook, and the deliveries' fate. */
 export async function webhookRoutes(app: FastifyInstance) {
   const platformOf = (request: Parameters<typeof principalOf>[0]) => {
@@ -39,7 +51,7 @@ export async function webhookRoutes(app: FastifyInstance) {
         tags: ['listing'],
         summary: 'Set the platform’s webhook; the answer carries the signing secret (shown once)',
         description:
-          'Deliveries are POSTed with `X-Credit-Event-Id` (deduplicate on it), `X-Credit-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, retried with backoff after failures.',
+          'Deliveries are POSTed with `X-Credit-Event-Id` (deduplicate on it), `X-Credit-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, retried with backoff after failures. The URL must be `https` and resolve only to public addresses (not loopback, private, link-local, unique-local, multicast or metadata addresses) unless the operator allowed its host in `OUTBOUND_ALLOWED_HOSTS`; this is checked here (422 `receiver_not_allowed` or `receiver_unresolvable`) and again at each delivery, which connects to the checked address and never follows redirects.',
         body: webhookRegistrationSchema,
         response: { 200: z.object({ url: z.string(), secret: z.string() }) },
       },
@@ -47,6 +59,7 @@ export async function webhookRoutes(app: FastifyInstance) {
     async (request) => {
       const { url } = request.body as z.infer<typeof webhookRegistrationSchema>;
       const platform = platformOf(request);
+      await vetReceiver(app, url);
       const secret = randomBytes(32).toString('base64url');
       const now = app.clock();
       await app.db

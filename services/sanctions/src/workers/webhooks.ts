@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { idFromDigest, sha256 } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
+import { type OutboundGuard, OutboundRefusal } from '@credit/outbound';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
 
@@ -68,11 +69,14 @@ function backoff(attempt: number, settings: SenderSettings): number {
 
 /**
  * Sends due deliveries: claims a few (leasing them so concurrent senders do not send the same
- * one), posts each signed body with its event id, and records delivered, failing (retry later
- * with backoff) or dead (out of attempts). The database is not held while waiting on receivers.
+ * one), posts each signed body with its event id through the outbound guard (which checks the
+ * receiver's address again, since DNS can change after registration), and records delivered,
+ * failing (retry later with backoff) or dead (out of attempts). The database is not held while
+ * waiting on receivers.
  */
 export async function sendDueDeliveries(
   db: Database,
+  outbound: OutboundGuard,
   settings: SenderSettings,
   now: () => Date,
   onOutcome: (outcome: 'delivered' | 'failing' | 'dead') => void = () => {},
@@ -125,8 +129,7 @@ export async function sendDueDeliveries(
         const body = JSON.stringify(delivery.payload);
         const timestamp = Math.floor(now().getTime() / 1000);
         try {
-          const response = await fetch(hook.url, {
-            method: 'POST',
+          ({ status } = await outbound.post(hook.url, {
             headers: {
               'content-type': 'application/json',
               'x-credit-event-id': delivery.eventId,
@@ -135,13 +138,13 @@ export async function sendDueDeliveries(
               'x-credit-signature': signDelivery(hook.secret, timestamp, body),
             },
             body,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(settings.timeoutMs),
-          });
-          status = response.status;
-          await response.body?.cancel();
+            timeoutMs: settings.timeoutMs,
+          }));
         } catch (caught) {
-          error = caught instanceof Error ? caught.name : 'request failed';
+          // The reason, never the message: it can name the receiver's host.
+          if (caught instanceof OutboundRefusal) error = `receiver refused: ${caught.reason}`;
+          else if (caught instanceof Error) error = (caught as NodeJS.ErrnoException).code ?? caught.name;
+          else error = 'request failed';
         }
       }
       const delivered = status !== null && status >= 200 && status < 300;
