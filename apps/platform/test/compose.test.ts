@@ -43,11 +43,15 @@ describe('docker-compose.yml', async () => {
     }
   });
 
-  it('points the migration job and the image at files that exist', async () => {
+  it('points the migration job and the image at built scripts whose sources exist', async () => {
+    // The build (dist/) exists only after `npm run build`: check the source each built script comes from.
+    const sourceOf = (built: string) => built.replace('/dist/', '/src/').replace(/\.js$/, '.ts');
     const command = compose.services.migrate?.command ?? [];
-    await expect(readFile(resolve(root, command.at(-1) ?? 'missing'))).resolves.toBeDefined();
+    const script = command.at(-1) ?? 'missing';
+    expect(script).toMatch(/\/dist\/.*\.js$/);
+    await expect(readFile(resolve(root, sourceOf(script)))).resolves.toBeDefined();
     const dockerfile = await readFile(resolve(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('services/$SERVICE/src/server.ts');
+    expect(dockerfile).toContain('services/$SERVICE/dist/server.js');
     for (const name of serviceFolders)
       await expect(readFile(resolve(root, 'services', name, 'src/server.ts'))).resolves.toBeDefined();
   });
