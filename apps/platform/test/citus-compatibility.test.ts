@@ -66,6 +66,7 @@ const distribution: Record<string, string | 'reference'> = {
   'repair.objections': 'subject_key',
   'repair.repairs': 'subject_key',
   'repair.case_history': 'subject_key',
+  'repair.awaiting_deadlines': 'subject_key',
   'repair.notices': 'subject_key',
   'repair.job_runs': 'reference',
   'repair.events': 'subject_key',
