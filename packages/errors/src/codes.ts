@@ -40,6 +40,7 @@ export const errorCatalogue = {
   objection_window_open: { status: 409, title: 'The objection window is still open' },
   already_under_objection: { status: 409, title: 'The item is already under objection' },
   already_under_repair: { status: 409, title: 'A repair of this item is already open' },
+  already_repaired: { status: 409, title: 'This item was already repaired' },
   invalid_state: { status: 409, title: 'Not possible in the current state' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },

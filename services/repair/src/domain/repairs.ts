@@ -110,6 +110,45 @@ export async function eligibility(
   };
 }
 
+/**
+ * Holds the item's row until the application commits, so that two applications for one item are
+ * decided one after the other: the second then sees the first and is refused.
+ */
+async function lockTarget(tx: Executor, type: 'record' | 'listEntry', id: string): Promise<void> {
+  if (type === 'record') {
+    await tx.select({ id: records.recordId }).from(records).where(eq(records.recordId, id)).for('update');
+  } else {
+    await tx
+      .select({ id: listEntries.entryId })
+      .from(listEntries)
+      .where(eq(listEntries.entryId, id))
+      .for('update');
+  }
+}
+
+/**
+ * An item is repaired once: an application for an item whose repair took effect, or whose repair
+ * is still open, is refused. One refused (not accepted or denied) leaves the item open to a new one.
+ */
+async function refuseRepeatedRepair(tx: Executor, targetId: string): Promise<void> {
+  const [repaired] = await tx
+    .select({ repairId: repairs.repairId })
+    .from(repairs)
+    .where(and(eq(repairs.targetId, targetId), eq(repairs.status, 'effective')));
+  if (repaired)
+    throw new ProblemError('already_repaired', 'this item was already repaired', {
+      repairId: repaired.repairId,
+    });
+  const [open] = await tx
+    .select({ repairId: repairs.repairId })
+    .from(repairs)
+    .where(and(eq(repairs.targetId, targetId), inArray(repairs.status, [...openStatuses])));
+  if (open)
+    throw new ProblemError('already_under_repair', 'a repair of this item is still open', {
+      repairId: open.repairId,
+    });
+}
+
 export async function fileRepair(
   tx: Executor,
   context: RepairContext,
@@ -118,9 +157,11 @@ export async function fileRepair(
   actor: string,
 ): Promise<RepairRow> {
   const now = context.clock();
+  await lockTarget(tx, input.target.type, input.target.id);
   const check = await eligibility(tx, input.target.type, input.target.id, now);
   if (!check.subjectKey.equals(subjectKey))
     throw new ProblemError('forbidden', 'a subject repairs only items about themselves');
+  await refuseRepeatedRepair(tx, input.target.id);
   if (!check.repairable) throw new ProblemError('not_repairable', check.rule);
   if (!check.eligibleNow) {
     throw new ProblemError(
@@ -129,14 +170,6 @@ export async function fileRepair(
       { earliestDate: check.earliestDate },
     );
   }
-  const [open] = await tx
-    .select()
-    .from(repairs)
-    .where(and(eq(repairs.targetId, input.target.id), inArray(repairs.status, [...openStatuses])));
-  if (open)
-    throw new ProblemError('already_under_repair', 'a repair of this item is still open', {
-      repairId: open.repairId,
-    });
   const repairId = newId('rpr', now.getTime());
   const row: RepairRow = {
     subjectKey,

@@ -75,7 +75,7 @@ export async function repairRoutes(app: FastifyInstance) {
         tags: ['repair'],
         summary: 'Apply to repair a dishonesty record or a list entry',
         description:
-          'Refused with `repair_not_yet_eligible` (and the earliest date) before the minimum publicity period, `not_repairable` where repair does not apply.',
+          'Refused with `repair_not_yet_eligible` (and the earliest date) before the minimum publicity period, `not_repairable` where repair does not apply, 409 `already_under_repair` while a repair of the item is open and `already_repaired` once one took effect (each with its `repairId`); after a repair was not accepted or denied the item may be applied for again.',
         body: repairRequestSchema,
         response: { 201: repairSchema },
       },
