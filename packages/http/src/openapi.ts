@@ -1,4 +1,4 @@
-import { problemSchema } from '@credit/schema';
+import { identifierFormats, problemSchema } from '@credit/schema';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -18,11 +18,21 @@ function jsonSchema(schema: unknown, io: 'input' | 'output'): unknown {
 
 const problemJson = jsonSchema(problemSchema, 'output');
 
+const identifierFormatSet = new Set<unknown>(Object.values(identifierFormats));
+
+/** Whether a converted schema has an identifier anywhere in it (a route then answers 422 `invalid_identifier`). */
+function mentionsIdentifier(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.some(mentionsIdentifier);
+  if (schema === null || typeof schema !== 'object') return false;
+  if (identifierFormatSet.has((schema as { format?: unknown }).format)) return true;
+  return Object.values(schema).some(mentionsIdentifier);
+}
+
 const standardProblems: Record<string, string> = {
   400: 'Bad request (malformed JSON, bad path or query)',
   401: 'No valid bearer token',
   403: 'Not allowed for this caller',
-  422: 'Refused: see `code` and `errors`',
+  422: 'Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`',
   429: 'Rate limited',
   500: 'Unexpected error (details are logged, not returned)',
   503: 'Temporarily unavailable; retry after the Retry-After delay',
@@ -75,7 +85,8 @@ async function openapiPlugin(
       const statuses = Object.keys(standardProblems).filter((status) => {
         if (responses[status]) return false;
         if (auth === 'public' && (status === '401' || status === '403')) return false;
-        if (!schema.body && status === '422') return false;
+        if (status === '422' && !schema.body && !mentionsIdentifier([out.params, out.querystring]))
+          return false;
         return true;
       });
       for (const status of statuses) {

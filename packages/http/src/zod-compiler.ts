@@ -16,7 +16,7 @@ export function isZodSchema(value: unknown): value is z.ZodType {
  * Validates request parts with the route's Zod schemas. Bodies are first searched for
  * prohibited personal information on every route, so it is refused as `prohibited_field`
  * wherever it is sent, before any parsing could keep it. Bad bodies are 422; bad paths,
- * queries and headers are 400.
+ * queries and headers are 400, except an invalid identifier, which is 422 wherever it is.
  */
 export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   if (!isZodSchema(schema)) throw new Error(`route schema for ${httpPart} must be a Zod schema`);
@@ -35,7 +35,9 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
     const errors: FieldError[] = zodIssuesToErrors(result.error.issues, httpPart === 'body' ? '' : httpPart);
-    if (httpPart === 'body') return { error: ProblemError.fromFieldErrors(errors) };
+    // An identifier refused anywhere (path, query or body) is the same refusal: 422 `invalid_identifier`.
+    if (httpPart === 'body' || errors.some((error) => error.code === 'invalid_identifier'))
+      return { error: ProblemError.fromFieldErrors(errors) };
     return {
       error: new ProblemError(
         'bad_request',

@@ -20,6 +20,7 @@ export * from './fields/prohibited.ts';
 export * from './identifiers/citizen-id.ts';
 export * from './identifiers/disclosure.ts';
 export * from './identifiers/generate.ts';
+export * from './identifiers/identifier-schemas.ts';
 export * from './identifiers/mask.ts';
 export * from './identifiers/names.ts';
 export * from './identifiers/normalise.ts';

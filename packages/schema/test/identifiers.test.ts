@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   checkCitizenId,
   checkSubjectIdentifier,
   checkUscc,
   citizenIdCheckCharacter,
+  citizenIdSchema,
   discloseIdentity,
   generateCitizenId,
   generateUscc,
@@ -11,7 +13,10 @@ import {
   isAdultAt,
   maskCitizenId,
   seededRandom,
+  subjectIdSchema,
   usccCheckCharacter,
+  usccSchema,
+  zodIssuesToErrors,
 } from '../src/index.ts';
 
 // Sample numbers printed in GB 11643-1999 and GB 32100-2015 themselves: check-digit vectors, not people.
@@ -184,6 +189,40 @@ describe('subject kind against identifier', () => {
     expect(checkSubjectIdentifier('natural_person', minor, new Date('2026-01-01'))).toMatchObject({
       ok: false,
       problem: { code: 'subject_not_adult' },
+    });
+  });
+});
+
+describe('the shared identifier schemas of the API', () => {
+  it('judge with the same checks as the domain, check characters included', () => {
+    const random = seededRandom(24_7);
+    for (let i = 0; i < 200; i++) {
+      const organisation = generateUscc(random);
+      const person = generateCitizenId(random);
+      expect(usccSchema.safeParse(organisation).success).toBe(true);
+      expect(citizenIdSchema.safeParse(person).success).toBe(true);
+      expect(subjectIdSchema.safeParse(organisation).success).toBe(true);
+      expect(subjectIdSchema.safeParse(person).success).toBe(true);
+      expect(citizenIdSchema.safeParse(organisation).success).toBe(checkCitizenId(organisation).ok);
+      expect(usccSchema.safeParse(person).success).toBe(checkUscc(person).ok);
+    }
+    // Issue #24.7: the organisation code's check character (position 17) is wrong.
+    expect(checkUscc('91370303PR1XM0001A').ok).toBe(false);
+    const refused = usccSchema.safeParse('91370303PR1XM0001A');
+    expect(refused.success).toBe(false);
+    expect(zodIssuesToErrors(refused.error?.issues ?? [], 'body')).toEqual([
+      { path: 'body', code: 'invalid_identifier', message: expect.stringContaining('organisation code') },
+    ]);
+  });
+
+  it('normalise as the checks do, and say in JSON Schema which identifier they are', () => {
+    expect(usccSchema.parse(` ${standardUscc.toLowerCase()} `)).toBe(standardUscc);
+    expect(subjectIdSchema.parse('１１０１０５１９４９１２３１００２ｘ')).toBe(standardCitizenId);
+    const document = z.toJSONSchema(z.object({ a: usccSchema, b: citizenIdSchema, c: subjectIdSchema }));
+    expect(document.properties).toMatchObject({
+      a: { type: 'string', format: 'uscc' },
+      b: { type: 'string', format: 'citizen-id' },
+      c: { type: 'string', format: 'subject-id' },
     });
   });
 });

@@ -59,15 +59,19 @@ describe('public disclosure (双公示)', () => {
     expect(response.headers['x-ratelimit-limit']).toBe('30');
   });
 
-  it('answers a natural person’s identifier exactly like an unknown organisation', async () => {
+  it('answers a natural person’s identifier the same whether the person has records or not', async () => {
     const someone = person();
     await push(platform, w.provider.token, record('person_education', someone));
     await platform.drainConsumers();
     const personResponse = await platform.request({ url: `/v1/public/subjects/${someone.id}` });
+    const stranger = await platform.request({ url: `/v1/public/subjects/${person().id}` });
     const unknown = await platform.request({ url: `/v1/public/subjects/${company().id}` });
-    expect(personResponse.statusCode).toBe(404);
     expect(unknown.statusCode).toBe(404);
-    expect(personResponse.json().detail).toBe(unknown.json().detail);
+    // Not a USCC: refused by its form alone, which says nothing about whether the person has a file.
+    expect(personResponse.statusCode).toBe(422);
+    expect(personResponse.json().code).toBe('invalid_identifier');
+    expect(stranger.statusCode).toBe(422);
+    expect(stranger.json().code).toBe('invalid_identifier');
   });
 
   it('rate-limits the public route with a problem+json 429', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { consentGatedCategoryCodes } from '../fields/consent-gated.ts';
+import { subjectIdSchema, usccSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
 import { providerCodeSchema } from './providers.ts';
@@ -13,11 +14,7 @@ import { authorisationPurposes } from './query.ts';
 export const consentRecipientSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('agency'),
-    id: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'the agency’s USCC'),
+    id: usccSchema.describe('The agency’s USCC'),
   }),
   z.strictObject({
     kind: z.literal('department'),
@@ -30,7 +27,7 @@ export const consentRecipientSchema = z.discriminatedUnion('kind', [
 export type ConsentRecipient = z.infer<typeof consentRecipientSchema>;
 
 export const consentGrantSchema = z.strictObject({
-  subject: z.strictObject({ kind: z.enum(subjectKinds), id: z.string().min(1).max(64) }),
+  subject: z.strictObject({ kind: z.enum(subjectKinds), id: subjectIdSchema }),
   provider: providerCodeSchema.describe('The department allowed to collect the gated fields'),
   fields: z
     .array(z.enum(consentGatedCategoryCodes as [string, ...string[]]))

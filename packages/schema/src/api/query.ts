@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { catalogueClasses, publicityLevels, severities } from '../catalogue/types.ts';
+import { usccSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, occurredAtView, prefixedId } from './common.ts';
 import { subjectGradesSchema } from './grades.ts';
-
-const usccField = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'a USCC: 18 characters of 0-9 and A-Z without I, O, Z, S, V');
 
 /** Why an agency queries (查询用途); each purpose caps how long an authorisation may last. */
 export const authorisationPurposes = [
@@ -31,7 +26,7 @@ export const purposeMaxDays: Record<AuthorisationPurpose, number> = {
 };
 
 export const authorisationRequestSchema = z.strictObject({
-  agency: usccField.describe('USCC of the credit agency authorised'),
+  agency: usccSchema.describe('USCC of the credit agency authorised'),
   purpose: z.enum(authorisationPurposes),
   scope: z
     .array(z.string().min(1).max(64))
@@ -78,7 +73,7 @@ export const grantedAuthorisationSchema = authorisationSchema.extend({
 });
 
 export const agencyRegistrationSchema = z.strictObject({
-  uscc: usccField,
+  uscc: usccSchema,
   name: z.string().trim().min(1).max(200),
   licenceNumber: z.string().trim().min(1).max(100),
   licenceValidUntil: z.iso.date(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { citizenIdSchema, subjectIdSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, occurredAtSchema, occurredAtView, prefixedId } from './common.ts';
 import { transparencyReceiptSchema } from './transparency.ts';
@@ -13,13 +14,13 @@ export const relatedPersonRoles = ['legal_representative', 'principal', 'directl
 
 export const relatedPersonSchema = z.strictObject({
   role: z.enum(relatedPersonRoles).describe('法定代表人 / 主要负责人 / 直接责任人员'),
-  id: z.string().min(1).max(64).describe('Citizen identity number'),
+  id: citizenIdSchema,
   name: z.string().trim().min(1).max(100),
 });
 
 export const subjectRefSchema = z.strictObject({
   kind: z.enum(subjectKinds),
-  id: z.string().min(1).max(64).describe('USCC for organisations, citizen identity number for persons'),
+  id: subjectIdSchema.describe('USCC for organisations, citizen identity number for persons'),
   name: z.string().trim().min(1).max(200),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { catalogueClasses, severities } from '../catalogue/types.ts';
+import { subjectIdSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
 import { checkGradeSchema } from './grades.ts';
@@ -229,7 +230,7 @@ export const entryDecisionSchema = z.strictObject({
 });
 
 export const checkRequestSchema = z.strictObject({
-  subject: z.strictObject({ kind: z.enum(subjectKinds), id: z.string().min(1).max(64) }),
+  subject: z.strictObject({ kind: z.enum(subjectKinds), id: subjectIdSchema }),
   action: z.enum(sanctionActions),
   purpose: z.string().trim().min(1).max(500),
 });
@@ -280,10 +281,7 @@ export const listingStatusSchema = z.object({
 });
 
 export const listingStatusBatchSchema = z.strictObject({
-  subjects: z
-    .array(z.string().min(1).max(64))
-    .min(1)
-    .describe('USCCs or citizen identity numbers, up to 1,000'),
+  subjects: z.array(subjectIdSchema).min(1).describe('USCCs or citizen identity numbers, up to 1,000'),
 });
 
 export const webhookRegistrationSchema = z.strictObject({
@@ -291,7 +289,7 @@ export const webhookRegistrationSchema = z.strictObject({
 });
 
 export const watchRegistrationSchema = z.strictObject({
-  subjects: z.array(z.string().min(1).max(64)).min(1).max(10_000),
+  subjects: z.array(subjectIdSchema).min(1).max(10_000),
 });
 
 export const listingChangeSchema = z.object({

@@ -86,14 +86,24 @@ export function validateRecordInput(
 
   const envelope =
     mode === 'submission' ? recordSubmissionSchema.safeParse(raw) : recordCorrectionSchema.safeParse(raw);
-  if (!envelope.success) return { ok: false, errors: zodIssuesToErrors(envelope.error.issues) };
-  const input = envelope.data as z.infer<typeof recordCorrectionSchema> & { sourceId?: string };
+  // An envelope wrong only in its identifiers is still checked on, so every problem is reported at once.
+  const identifierErrors: RecordFieldError[] = [];
+  if (!envelope.success) {
+    const refused = zodIssuesToErrors(envelope.error.issues);
+    if (!refused.every((error) => error.code === 'invalid_identifier')) return { ok: false, errors: refused };
+    identifierErrors.push(...refused);
+  }
+  const input = (envelope.success ? envelope.data : raw) as z.infer<typeof recordCorrectionSchema> & {
+    sourceId?: string;
+  };
+  const flagged = (path: string) => identifierErrors.some((error) => error.path === path);
 
   const entry = findEntry(input.category);
   if (!entry) {
     return {
       ok: false,
       errors: [
+        ...identifierErrors,
         {
           path: 'category',
           code: 'unknown_category',
@@ -103,7 +113,7 @@ export function validateRecordInput(
     };
   }
 
-  const errors: RecordFieldError[] = [];
+  const errors: RecordFieldError[] = [...identifierErrors];
   const { at: occurredAt, date: occurredOn } = parseOccurrence(input.occurredAt);
   if (occurredAt.getTime() > now.getTime() + 5 * 60_000) {
     errors.push({ path: 'occurredAt', code: 'validation_failed', message: 'occurredAt is in the future' });
@@ -118,7 +128,7 @@ export function validateRecordInput(
   }
 
   const subject = checkSubjectIdentifier(kind, input.subject.id, occurredAt, now);
-  if (!subject.ok) errors.push({ path: 'subject.id', ...subject.problem });
+  if (!subject.ok && !flagged('subject.id')) errors.push({ path: 'subject.id', ...subject.problem });
 
   const relatedPersons: NormalisedRelatedPerson[] = [];
   if (input.relatedPersons && input.relatedPersons.length > 0) {
@@ -132,6 +142,7 @@ export function validateRecordInput(
       input.relatedPersons.forEach((person, index) => {
         const check = checkCitizenId(person.id, now);
         if (!check.ok) {
+          if (flagged(`relatedPersons.${index}.id`)) return;
           errors.push({
             path: `relatedPersons.${index}.id`,
             code: 'invalid_identifier',

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
+import { isInvalidIdentifierIssue } from '../identifiers/identifier-schemas.ts';
 
 /** A refusal reason in the shape of `@credit/errors` FieldError, kept structural to avoid a dependency. */
 export interface IssueError {
   path: string;
-  code: 'unknown_field' | 'validation_failed';
+  code: 'unknown_field' | 'invalid_identifier' | 'validation_failed';
   message: string;
 }
 
@@ -13,7 +14,10 @@ export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   return tail ? `${prefix}.${tail}` : prefix;
 }
 
-/** Maps Zod issues to field errors: an unrecognised key becomes `unknown_field` at its own path. */
+/**
+ * Maps Zod issues to field errors: an unrecognised key becomes `unknown_field` at its own path,
+ * an identifier schema's refusal `invalid_identifier`.
+ */
 export function zodIssuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): IssueError[] {
   const errors: IssueError[] = [];
   for (const issue of issues) {
@@ -27,7 +31,8 @@ export function zodIssuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = 
       }
       continue;
     }
-    errors.push({ path: joinPath(prefix, issue.path), code: 'validation_failed', message: issue.message });
+    const code = isInvalidIdentifierIssue(issue) ? 'invalid_identifier' : 'validation_failed';
+    errors.push({ path: joinPath(prefix, issue.path), code, message: issue.message });
   }
   return errors;
 }

@@ -10,6 +10,7 @@ import {
   inclusionQuerySchema,
   leafViewSchema,
   subjectEntriesSchema,
+  subjectIdSchema,
   subjectLogQuerySchema,
 } from '@credit/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -20,7 +21,7 @@ import { accessMapProof, chosenCheckpoint, type SubjectLeaf, subjectLeaves } fro
 
 const bySize = z.strictObject({ treeSize: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const byIndex = z.strictObject({ leafIndex: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
-const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
+const bySubject = z.strictObject({ id: subjectIdSchema });
 
 export function checkpointView(row: CheckpointRow): CheckpointView {
   const { body, signature } = signedCheckpointOf(row);

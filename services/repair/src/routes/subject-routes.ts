@@ -1,6 +1,6 @@
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, tokenSubject } from '@credit/http';
-import { calendarYearSchema, noticeSchema, platformWideKey } from '@credit/schema';
+import { calendarYearSchema, noticeSchema, platformWideKey, subjectIdSchema } from '@credit/schema';
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ const noticeView = (n: typeof notices.$inferSelect) => ({
   createdAt: n.createdAt.toISOString(),
 });
 
-const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
+const bySubject = z.strictObject({ id: subjectIdSchema });
 const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
 /** Subjects' and the credit office's notices, the official calendar years, and the display-expiry job on demand. */

@@ -1,7 +1,13 @@
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, tokenSubject } from '@credit/http';
-import { entryDecisionSchema, entryStatuses, listEntrySchema, prefixedId } from '@credit/schema';
+import {
+  entryDecisionSchema,
+  entryStatuses,
+  listEntrySchema,
+  prefixedId,
+  subjectIdSchema,
+} from '@credit/schema';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +16,7 @@ import { entryViews } from '../domain/entry-views.ts';
 import { publishEntry, rejectEntry } from '../domain/list-procedure.ts';
 
 const byId = z.strictObject({ id: prefixedId('lst') });
-const bySubject = z.strictObject({ id: z.string().min(1).max(64) });
+const bySubject = z.strictObject({ id: subjectIdSchema });
 const listQuery = z.strictObject({
   status: z.enum(entryStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -8,6 +8,7 @@ import {
   listingStatusBatchSchema,
   listingStatusSchema,
   type SubjectRef,
+  subjectIdSchema,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,7 +17,7 @@ import { withoutIncentivesForDishonest } from '../domain/incentive-guard.ts';
 import { standing, triggeredMeasures } from '../domain/verdicts.ts';
 
 const platformActions = ['platform_entry', 'platform_ranking'] as const;
-const bySubject = z.strictObject({ subjectId: z.string().min(1).max(64) });
+const bySubject = z.strictObject({ subjectId: subjectIdSchema });
 const changesQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

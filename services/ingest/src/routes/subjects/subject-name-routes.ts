@@ -1,9 +1,14 @@
 import { ProblemError } from '@credit/errors';
-import { discloseIdentity, resolveSubjectIdentifier, subjectNamesSchema } from '@credit/schema';
+import {
+  discloseIdentity,
+  resolveSubjectIdentifier,
+  subjectIdSchema,
+  subjectNamesSchema,
+} from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-const byId = z.strictObject({ id: z.string().min(1).max(64) });
+const byId = z.strictObject({ id: subjectIdSchema });
 
 /**
  * A subject's registered names (the credit office): which name the registering authority's record

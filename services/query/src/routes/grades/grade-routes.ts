@@ -1,13 +1,11 @@
 import { principalOf } from '@credit/http';
-import { subjectGradesSchema } from '@credit/schema';
+import { subjectGradesSchema, subjectIdSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { readGrades } from '../../domain/grade-reader.ts';
 import { requireSubject } from '../../domain/subject-key.ts';
 
-const bySubject = z.strictObject({
-  id: z.string().min(1).max(64).describe('Citizen identity number or USCC'),
-});
+const bySubject = z.strictObject({ id: subjectIdSchema });
 const gradesQuery = z.strictObject({
   purpose: z.string().trim().min(1).max(200).optional().describe('Required of government callers'),
 });

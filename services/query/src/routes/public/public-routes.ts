@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { checkUscc, publicDisclosureSchema, type ReportItem } from '@credit/schema';
+import { publicDisclosureSchema, type ReportItem, usccSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
@@ -9,7 +9,7 @@ import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
 
-const byUscc = z.strictObject({ uscc: z.string().min(1).max(64) });
+const byUscc = z.strictObject({ uscc: usccSchema });
 
 function publicItem(row: RecordRow, now: Date): ReportItem {
   // Persons named on an organisation's record are not public; only their role is. No consent
@@ -45,9 +45,7 @@ export async function publicRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { uscc } = request.params as z.infer<typeof byUscc>;
-      const check = checkUscc(uscc);
-      if (!check.ok) throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
-      const key = subjectKey(app.keyring, 'legal_person', check.value);
+      const key = subjectKey(app.keyring, 'legal_person', uscc);
       const subject = await readModel.subject(key);
       if (!subject || subject.kind === 'natural_person')
         throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
@@ -56,7 +54,7 @@ export async function publicRoutes(app: FastifyInstance) {
       const registration = disclosed.find((row) => row.category === 'org_registration');
       return {
         subject: {
-          uscc: check.value,
+          uscc,
           kind: subject.kind as 'legal_person',
           name: openSubject(app.keyring, subject).name,
         },

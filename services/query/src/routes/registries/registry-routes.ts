@@ -5,6 +5,7 @@ import {
   agencySchema,
   departmentRegistrationSchema,
   departmentSchema,
+  usccSchema,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -14,7 +15,7 @@ import {
   type DepartmentRow,
 } from '../../repositories/registry-repository.ts';
 
-const byUscc = z.strictObject({ uscc: z.string().min(1).max(18) });
+const byUscc = z.strictObject({ uscc: usccSchema });
 const statusChange = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 function agencyView(row: AgencyRow, now: Date): z.infer<typeof agencySchema> {

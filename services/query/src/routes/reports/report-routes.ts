@@ -6,6 +6,7 @@ import {
   reportVerificationRequestSchema,
   reportVerificationSchema,
   signedReportSchema,
+  subjectIdSchema,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -17,9 +18,7 @@ import { accessLogView } from '../../repositories/access-log-repository.ts';
 
 export const reportSignatureType = 'credit-report+jws';
 
-const bySubject = z.strictObject({
-  id: z.string().min(1).max(64).describe('Citizen identity number or USCC'),
-});
+const bySubject = z.strictObject({ id: subjectIdSchema });
 const reportQuery = z.strictObject({
   purpose: z.string().trim().min(1).max(200).optional().describe('Required of government callers'),
 });
