@@ -116,6 +116,13 @@ describe('GraphQL transport', () => {
       });
       expect(cycle.statusCode).toBe(200);
       expect(cycle.json().errors[0].extensions.code).toBe('bad_request');
+      // Found by the fuzzer: a query that is not a document at all (here digits) is a document error too.
+      const tree = JSON.stringify({ kind: 'Document', definitions: [{ kind: 'OperationDefinition' }] });
+      for (const query of ['370322198902288125', '1', 'true', '"text"', 'null', '{}', tree]) {
+        const notDocument = await platform.request({ method: 'POST', url: '/graphql', body: { query } });
+        expect(notDocument.statusCode, `${query}: ${notDocument.body}`).toBe(200);
+        expect(notDocument.json().errors[0].extensions.code).toBe('bad_request');
+      }
     });
     expect(errors).toEqual([]);
   });

@@ -85,6 +85,36 @@ function tooManyTokens(error: unknown): boolean {
   return error instanceof Error && error.message.includes(`more that ${maxDocumentTokens} tokens`);
 }
 
+/**
+ * Whether a query is JSON text. When a query does not parse, mercurius tries it as a JSON-encoded
+ * syntax tree, so `"query": "12"` reached the limits as the number 12 and failed with a 500
+ * (found by the fuzzer), and a forged tree would reach graphql-js unparsed. No GraphQL document
+ * is also valid JSON, so such a query is refused as what it is: not GraphQL.
+ */
+function isJsonText(query: string): boolean {
+  try {
+    JSON.parse(query);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const notGraphql = new GraphQLError('Syntax Error: the query is not a GraphQL document.');
+
+/** A document refused the GraphQL way: 200, each error with `extensions.code` = `bad_request`. */
+function documentErrors(reply: FastifyReply, errors: unknown[]) {
+  reply.code(200);
+  return {
+    data: null,
+    errors: errors.map((e) => {
+      const graphqlError =
+        e instanceof GraphQLError ? e : new GraphQLError(String((e as Error)?.message ?? e));
+      return { ...graphqlError.toJSON(), extensions: { code: 'bad_request', status: 400 } };
+    }),
+  };
+}
+
 export type ExecuteGraphql = (
   request: FastifyRequest,
   reply: FastifyReply,
@@ -104,6 +134,7 @@ export type ExecuteGraphql = (
  */
 export async function graphqlTransport(app: FastifyInstance, options: { execute: ExecuteGraphql }) {
   async function run(request: FastifyRequest, reply: FastifyReply, operation: Parameters<ExecuteGraphql>[2]) {
+    if (isJsonText(operation.query)) return documentErrors(reply, [notGraphql]);
     try {
       return await options.execute(request, reply, operation);
     } catch (error) {
@@ -111,18 +142,7 @@ export async function graphqlTransport(app: FastifyInstance, options: { execute:
       if (!refusal) throw error;
       if (refusal.errors.some(tooManyTokens))
         throw new ProblemError('query_too_complex', `the document has more than ${maxDocumentTokens} tokens`);
-      reply.code(200);
-      return {
-        data: null,
-        errors: refusal.errors.map((e) => {
-          const graphqlError =
-            e instanceof GraphQLError ? e : new GraphQLError(String((e as Error)?.message ?? e));
-          return {
-            ...graphqlError.toJSON(),
-            extensions: { code: 'bad_request', status: 400 },
-          };
-        }),
-      };
+      return documentErrors(reply, refusal.errors);
     }
   }
 
