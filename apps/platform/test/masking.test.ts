@@ -339,8 +339,11 @@ describe('masking per role', () => {
     const seen = cases.map(([who, answer, shown, real]) => [who, answer, levelOf(shown, real)]);
     expect(seen).toEqual(cases.map(([who, answer, , , level]) => [who, answer, level]));
 
-    // Persons are not publicly searchable, and a case file names no one.
-    expect((await platform.request({ url: `/v1/public/subjects/${person.id}` })).statusCode).toBe(404);
+    // Persons are not publicly searchable (a citizen ID is refused by its form, whoever it names),
+    // and a case file names no one.
+    const publicPerson = await platform.request({ url: `/v1/public/subjects/${person.id}` });
+    expect(publicPerson.statusCode).toBe(422);
+    expect(publicPerson.body).not.toContain(person.name);
     for (const token of [self, provider, admin]) {
       const objection = await platform.request({ url: `/v1/objections/${objectionId}`, token });
       expect(objection.statusCode).toBe(200);
