@@ -122,37 +122,23 @@ export async function recordRoutes(app: FastifyInstance) {
         );
       }
       const item = prepareRecord(app.keyring, provider.code, sourceId, record);
-      if (record.consentCategories.length > 0) {
-        // Consent-gated fields in a correction need a valid consent exactly as in a push.
-        const problems = await checkConsents(app.db, [item], now);
-        const problem = problems.get(0);
-        if (problem) {
-          return refuse(
-            provider.code,
-            sourceId,
-            record.entry.code,
-            ProblemError.fromProblem(
-              problemFromFieldErrors([
-                { path: problem.path, code: 'consent_invalid', message: problem.detail },
-              ]),
-            ),
-          );
-        }
-      }
-      // A corrected breach must still name a commitment on file, exactly as in a push.
-      const reference = (await checkReferences(app.db, [item])).get(0);
-      if (reference) {
-        return refuse(
+      // A correction meets the same checks as a push: a valid consent for consent-gated fields,
+      // and a breach still naming a commitment on file.
+      const refuseField = (error: FieldError) =>
+        refuse(
           provider.code,
           sourceId,
           record.entry.code,
-          ProblemError.fromProblem(
-            problemFromFieldErrors([
-              { path: reference.path, code: 'commitment_not_found', message: reference.detail },
-            ]),
-          ),
+          ProblemError.fromProblem(problemFromFieldErrors([error])),
         );
+      if (record.consentCategories.length > 0) {
+        const problem = (await checkConsents(app.db, [item], now)).get(0);
+        if (problem)
+          return refuseField({ path: problem.path, code: 'consent_invalid', message: problem.detail });
       }
+      const reference = (await checkReferences(app.db, [item])).get(0);
+      if (reference)
+        return refuseField({ path: reference.path, code: 'commitment_not_found', message: reference.detail });
       const expected = expectedVersion((request.headers as z.infer<typeof ifMatch>)['if-match']);
       const outcome = await inTransaction(app.db, (tx) =>
         correctRecord(
