@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
+import type { RouteAuth } from './auth-plugin.ts';
 import { isZodSchema } from './zod-compiler.ts';
 
 function jsonSchema(schema: unknown, io: 'input' | 'output'): unknown {
@@ -28,15 +29,59 @@ function mentionsIdentifier(schema: unknown): boolean {
   return Object.values(schema).some(mentionsIdentifier);
 }
 
-const standardProblems: Record<string, string> = {
-  400: 'Bad request (malformed JSON, bad path or query)',
-  401: 'No valid bearer token',
-  403: 'Not allowed for this caller',
-  422: 'Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`',
-  429: 'Rate limited',
-  500: 'Unexpected error (details are logged, not returned)',
-  503: 'Temporarily unavailable; retry after the Retry-After delay',
-};
+/** What a route is, as far as the problems it can answer depend on it. */
+interface RouteShape {
+  method: string;
+  url: string;
+  auth: RouteAuth | undefined;
+  hasBody: boolean;
+  /** A path, query or body field holds an identifier (refused as 422 `invalid_identifier`). */
+  takesIdentifier: boolean;
+}
+
+interface ProblemRule {
+  status: string;
+  description: string;
+  answers(route: RouteShape): boolean;
+}
+
+/** The problems every route answers that the route's own schema does not list. */
+const problemRules: ProblemRule[] = [
+  { status: '400', description: 'Bad request (malformed JSON, bad path or query)', answers: () => true },
+  { status: '401', description: 'No valid bearer token', answers: (route) => route.auth !== 'public' },
+  { status: '403', description: 'Not allowed for this caller', answers: (route) => route.auth !== 'public' },
+  {
+    status: '404',
+    description: 'Nothing with this identifier (or not visible to this caller)',
+    answers: (route) => route.url.includes(':'),
+  },
+  {
+    status: '422',
+    description:
+      'Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`',
+    answers: (route) => route.hasBody || route.takesIdentifier,
+  },
+  { status: '429', description: 'Rate limited', answers: () => true },
+  { status: '500', description: 'Unexpected error (details are logged, not returned)', answers: () => true },
+  {
+    status: '503',
+    description: 'Temporarily unavailable; retry after the Retry-After delay',
+    answers: () => true,
+  },
+];
+
+/** The problem+json responses a route answers beside those its schema declares. */
+function problemResponses(route: RouteShape, declared: Record<string, unknown>): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const rule of problemRules) {
+    if (declared[rule.status] || !rule.answers(route)) continue;
+    responses[rule.status] = {
+      description: rule.description,
+      content: { 'application/problem+json': { schema: problemJson } },
+    };
+  }
+  return responses;
+}
 
 /**
  * OpenAPI 3.1 generated from the routes' Zod schemas: request and response shapes are written
@@ -82,19 +127,19 @@ async function openapiPlugin(
         responses[status] = jsonSchema(response, 'output');
       }
       const auth = route.config?.auth;
-      const statuses = Object.keys(standardProblems).filter((status) => {
-        if (responses[status]) return false;
-        if (auth === 'public' && (status === '401' || status === '403')) return false;
-        if (status === '422' && !schema.body && !mentionsIdentifier([out.params, out.querystring]))
-          return false;
-        return true;
-      });
-      for (const status of statuses) {
-        responses[status] = {
-          description: standardProblems[status],
-          content: { 'application/problem+json': { schema: problemJson } },
-        };
-      }
+      Object.assign(
+        responses,
+        problemResponses(
+          {
+            method: route.method.toString(),
+            url: route.url,
+            auth,
+            hasBody: Boolean(schema.body),
+            takesIdentifier: mentionsIdentifier([out.params, out.querystring]),
+          },
+          responses,
+        ),
+      );
       out.response = responses;
       if (auth && auth !== 'public') {
         out.security = [{ bearer: [] }];
