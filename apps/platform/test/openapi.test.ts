@@ -15,16 +15,23 @@ describe('the OpenAPI document', () => {
   it('describes every route of the all-in-one server with its security and problem responses', async () => {
     const document = (await platform.request({ url: '/openapi.json' })).json();
     expect(document.openapi).toBe('3.1.0');
+    const operationIds: string[] = [];
     for (const route of platform.app.routeAccess) {
       if (route.url.startsWith('/docs') || route.url === '/openapi.json') continue;
       const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
       const operation = document.paths[path]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.url}`).toBeDefined();
-      if (route.auth !== 'public') {
+      expect(operation.operationId, `${route.method} ${route.url}`).toMatch(/^[a-z][A-Za-z0-9]+$/);
+      operationIds.push(operation.operationId);
+      // Public routes say so: a document without security on them reads as "security undefined".
+      if (route.auth === 'public') expect(operation.security, `${route.method} ${route.url}`).toEqual([]);
+      else {
         expect(operation.security, `${route.method} ${route.url}`).toEqual([{ bearer: [] }]);
         expect(operation.responses['401'].content['application/problem+json']).toBeDefined();
       }
     }
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+    expect(document.paths['/v1/records/by-source/{sourceId}'].put.operationId).toBe('putRecordsBySource');
     const push = document.paths['/v1/records'].post;
     expect(push.requestBody.content['application/json'].schema.properties).toHaveProperty('subject');
     expect(push.responses['201'].content['application/json'].schema.properties).toHaveProperty('hash');

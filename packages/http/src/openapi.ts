@@ -83,6 +83,38 @@ function problemResponses(route: RouteShape, declared: Record<string, unknown>):
   return responses;
 }
 
+const pascal = (words: string): string =>
+  words
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * An operation's id, derived from its method and path so that it is unique, stable while the
+ * route is, and guessable by an integrator reading the path: `GET /v1/records/:id` is
+ * `getRecordsById`, `POST /v1/agencies/:uscc/suspend` is `postAgenciesByUsccSuspend`, and a
+ * parameter after a `by-…` segment is implied by it (`GET /v1/records/by-source/:sourceId` is
+ * `getRecordsBySource`). A route may name itself instead with `schema.operationId`.
+ */
+export function operationIdOf(method: string, url: string): string {
+  const segments = url
+    .split('/')
+    .filter((segment) => segment && segment !== 'v1' && segment !== '.well-known');
+  const words = segments.map((segment, index) => {
+    const parameter = /^(?::(.+)|\{(.+)\})$/.exec(segment);
+    if (!parameter) return pascal(segment);
+    if (segments[index - 1]?.startsWith('by-')) return '';
+    return `By${pascal(parameter[1] ?? parameter[2] ?? '')}`;
+  });
+  return `${method.toLowerCase()}${words.join('')}`;
+}
+
+/** Who may call an operation, in the document's terms: public routes say so with an empty list. */
+function securityOf(auth: unknown): { security: Array<Record<string, string[]>> } {
+  return { security: auth === 'public' ? [] : [{ bearer: [] }] };
+}
+
 /**
  * OpenAPI 3.1 generated from the routes' Zod schemas: request and response shapes are written
  * once, validated at run time and documented from the same objects. Every operation lists the
@@ -141,8 +173,9 @@ async function openapiPlugin(
         ),
       );
       out.response = responses;
+      out.operationId = schema.operationId ?? operationIdOf(String(route.method), url);
+      Object.assign(out, securityOf(auth));
       if (auth && auth !== 'public') {
-        out.security = [{ bearer: [] }];
         const roles = `Roles: ${auth.roles.join(', ')}.`;
         out.description = out.description ? `${out.description}\n\n${roles}` : roles;
       }
