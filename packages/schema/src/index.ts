@@ -28,6 +28,7 @@ export type { IdentifierCheck } from './identifiers/result.ts';
 export * from './identifiers/subject.ts';
 export * from './identifiers/subject-key.ts';
 export * from './identifiers/uscc.ts';
+export * from './names/organisation-name.ts';
 export * from './validation/json-hazards.ts';
 export * from './validation/record-validation.ts';
 export * from './validation/zod-issues.ts';
