@@ -100,7 +100,7 @@ function noticeTitle(type: string, objectionDeadline: string | null): string {
  */
 export function sanctionsFeed(context: RepairContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    const journal = new Journal(tx, context.clock());
+    const journal = new Journal(context, tx, context.clock());
     for (const event of events) {
       if (event.type === 'grade.assigned') {
         const grade = gradeSchema.parse(event.payload);

@@ -1,6 +1,5 @@
 import { type Database, inTransaction } from '@credit/db';
 import { platformWideKey } from '@credit/schema';
-import { calendarYears, jobRuns } from '../db/schema.ts';
 import { resumeAwaitingDeadlines } from './deadlines.ts';
 import { Journal, type RepairContext } from './journal.ts';
 
@@ -16,19 +15,14 @@ export function missingYearDetail(year: number): string {
  * 1 November the next, is not covered. Runs when the service starts and then on a schedule.
  */
 export async function watchCalendar(db: Database, context: RepairContext): Promise<void> {
-  for (const year of await db.select().from(calendarYears)) context.calendar.load(year);
+  for (const year of await context.store.calendarYears.loadedYears(db)) context.calendar.load(year);
   await resumeAwaitingDeadlines(db, context);
   const now = context.clock();
   for (const year of context.calendar.missingYears(now)) {
     await inTransaction(db, async (tx) => {
       // One notice per missing year, whichever instance sees it first.
-      const claimed = await tx
-        .insert(jobRuns)
-        .values({ job: `calendar-missing-${year}`, lastRunAt: now })
-        .onConflictDoNothing()
-        .returning();
-      if (claimed.length === 0) return;
-      const journal = new Journal(tx, now);
+      if (!(await context.store.jobs.claimOnce(`calendar-missing-${year}`, now, tx))) return;
+      const journal = new Journal(context, tx, now);
       await journal.notice(
         platformWideKey,
         'calendar_year_missing',

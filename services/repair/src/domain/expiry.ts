@@ -1,6 +1,4 @@
 import { type Database, inTransaction } from '@credit/db';
-import { and, eq, gt, lte, sql } from 'drizzle-orm';
-import { jobRuns, records } from '../db/schema.ts';
 import { Journal, type RepairContext } from './journal.ts';
 
 /**
@@ -10,16 +8,11 @@ import { Journal, type RepairContext } from './journal.ts';
  */
 export async function runExpiry(db: Database, context: RepairContext): Promise<{ ended: number }> {
   const now = context.clock();
+  const { items, jobs } = context.store;
   return inTransaction(db, async (tx) => {
-    const [last] = await tx.select().from(jobRuns).where(eq(jobRuns.job, 'display-expiry')).for('update');
-    const since = last?.lastRunAt ?? new Date(0);
-    const due = await tx
-      .select()
-      .from(records)
-      .where(
-        and(eq(records.status, 'active'), gt(records.displayUntil, since), lte(records.displayUntil, now)),
-      );
-    const journal = new Journal(tx, now);
+    const since = (await jobs.lockLastRun('display-expiry', tx)) ?? new Date(0);
+    const due = await items.recordsWhoseDisplayEnded(since, now, tx);
+    const journal = new Journal(context, tx, now);
     for (const record of due) {
       journal.event('record.display_ended', record.subjectKey, record.recordId, {
         recordId: record.recordId,
@@ -27,10 +20,7 @@ export async function runExpiry(db: Database, context: RepairContext): Promise<{
       });
     }
     await journal.flush();
-    await tx
-      .insert(jobRuns)
-      .values({ job: 'display-expiry', lastRunAt: now })
-      .onConflictDoUpdate({ target: jobRuns.job, set: { lastRunAt: sql`excluded.last_run_at` } });
+    await jobs.markRun('display-expiry', now, tx);
     return { ended: due.length };
   });
 }

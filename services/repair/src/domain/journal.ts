@@ -1,13 +1,12 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
-import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { appendEvents, type NewEvent } from '@credit/events';
-import { and, desc, eq } from 'drizzle-orm';
-import { caseHistory, notices, repairOutbox, repairSchemaName } from '../db/schema.ts';
+import type { NewEvent } from '@credit/events';
+import type { RepairStore } from '../repositories/repair-store.ts';
 
 export interface RepairContext {
   calendar: WorkingDayCalendar;
   clock: () => Date;
+  store: RepairStore;
 }
 
 /**
@@ -18,6 +17,7 @@ export class Journal {
   private readonly events: NewEvent[] = [];
 
   constructor(
+    private readonly context: Pick<RepairContext, 'store'>,
     private readonly tx: Executor,
     private readonly now: Date,
   ) {}
@@ -29,15 +29,10 @@ export class Journal {
     actor: string,
     note: string | null,
   ): Promise<void> {
-    const [last] = await this.tx
-      .select({ seq: caseHistory.seq })
-      .from(caseHistory)
-      .where(and(eq(caseHistory.subjectKey, subjectKey), eq(caseHistory.caseId, caseId)))
-      .orderBy(desc(caseHistory.seq))
-      .limit(1);
-    await this.tx
-      .insert(caseHistory)
-      .values({ subjectKey, caseId, seq: (last?.seq ?? 0) + 1, status, at: this.now, actor, note });
+    await this.context.store.journal.appendHistory(
+      { subjectKey, caseId, status, at: this.now, actor, note },
+      this.tx,
+    );
   }
 
   async notice(
@@ -47,15 +42,10 @@ export class Journal {
     title: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await this.tx.insert(notices).values({
-      subjectKey,
-      noticeId: newId('ntc', this.now.getTime()),
-      kind,
-      referenceId,
-      title,
-      detail,
-      createdAt: this.now,
-    });
+    await this.context.store.journal.addNotice(
+      { subjectKey, kind, referenceId, title, detail, createdAt: this.now },
+      this.tx,
+    );
   }
 
   /** A state change of a case: its history and the subject's notice together. */
@@ -77,16 +67,17 @@ export class Journal {
   }
 
   async flush(): Promise<void> {
-    await appendEvents(this.tx, repairOutbox, repairSchemaName, this.events, this.now);
+    await this.context.store.journal.publish(this.events, this.now, this.tx);
     this.events.length = 0;
   }
 }
 
-export async function historyOf(executor: Executor, subjectKey: Buffer, caseId: string) {
-  const rows = await executor
-    .select()
-    .from(caseHistory)
-    .where(and(eq(caseHistory.subjectKey, subjectKey), eq(caseHistory.caseId, caseId)))
-    .orderBy(caseHistory.seq);
+export async function historyOf(
+  context: Pick<RepairContext, 'store'>,
+  executor: Executor,
+  subjectKey: Buffer,
+  caseId: string,
+) {
+  const rows = await context.store.journal.historyOf(subjectKey, caseId, executor);
   return rows.map((h) => ({ status: h.status, at: h.at.toISOString(), actor: h.actor, note: h.note }));
 }

@@ -2,12 +2,13 @@ import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import type { ObjectionView } from '@credit/schema';
-import { and, eq, inArray } from 'drizzle-orm';
-import { type DeadlineName, evaluations, listEntries, objections, records } from '../db/schema.ts';
-import { awaitingOf, deadlineView, earliestAwaited, schedule } from './deadlines.ts';
+import type { DeadlineName } from '../db/schema.ts';
+import type { ObjectionRow } from '../repositories/objection-repository.ts';
+import { deadlineView, earliestAwaited, schedule } from './deadlines.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';
 
-export type ObjectionRow = typeof objections.$inferSelect;
+export type { ObjectionRow } from '../repositories/objection-repository.ts';
+
 const openStatuses = ['submitted', 'accepted', 'under_review', 'upheld'] as const;
 
 /**
@@ -24,18 +25,20 @@ export interface ObjectionTarget {
 /** The item objected to and who answers for it: the provider of a record, the department that identified an entry or graded an evaluation. */
 export async function findTarget(
   executor: Executor,
+  context: Pick<RepairContext, 'store'>,
   type: 'record' | 'listEntry' | 'evaluation',
   id: string,
 ): Promise<ObjectionTarget | undefined> {
+  const { items } = context.store;
   if (type === 'record') {
-    const [row] = await executor.select().from(records).where(eq(records.recordId, id));
+    const row = await items.findRecord(id, executor);
     return row && { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode };
   }
   if (type === 'listEntry') {
-    const [row] = await executor.select().from(listEntries).where(eq(listEntries.entryId, id));
+    const row = await items.findListEntry(id, executor);
     return row && { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
   }
-  const [row] = await executor.select().from(evaluations).where(eq(evaluations.evaluationId, id));
+  const row = await items.findEvaluation(id, executor);
   return row && { subjectKey: row.subjectKey, responsibleDepartment: row.department };
 }
 
@@ -51,14 +54,11 @@ export async function fileObjection(
   actor: string,
 ): Promise<ObjectionRow> {
   const now = context.clock();
-  const target = await findTarget(tx, input.target.type, input.target.id);
+  const target = await findTarget(tx, context, input.target.type, input.target.id);
   if (!target) throw new ProblemError('not_found', `no such ${input.target.type}`);
   if (!target.subjectKey.equals(subjectKey))
     throw new ProblemError('forbidden', 'a subject objects only to items about themselves');
-  const [open] = await tx
-    .select()
-    .from(objections)
-    .where(and(eq(objections.targetId, input.target.id), inArray(objections.status, [...openStatuses])));
+  const open = await context.store.objections.findOpenFor(input.target.id, openStatuses, tx);
   if (open)
     throw new ProblemError('already_under_objection', 'an objection to this item is still open', {
       objectionId: open.objectionId,
@@ -89,8 +89,8 @@ export async function fileObjection(
     closedAt: null,
     updatedAt: now,
   };
-  await tx.insert(objections).values(row);
-  const journal = new Journal(tx, now);
+  await context.store.objections.insert(row, tx);
+  const journal = new Journal(context, tx, now);
   await journal.change(subjectKey, row.objectionId, 'objection', 'submitted', actor, null, {
     target: input.target,
     dueAt: row.answerDueAt?.toISOString() ?? null,
@@ -104,14 +104,19 @@ export async function fileObjection(
   return row;
 }
 
-export async function lockObjection(tx: Executor, id: string): Promise<ObjectionRow> {
-  const [row] = await tx.select().from(objections).where(eq(objections.objectionId, id)).for('update');
+export async function lockObjection(
+  tx: Executor,
+  context: Pick<RepairContext, 'store'>,
+  id: string,
+): Promise<ObjectionRow> {
+  const row = await context.store.objections.lock(id, tx);
   if (!row) throw new ProblemError('not_found', 'no such objection');
   return row;
 }
 
 async function move(
   tx: Executor,
+  context: RepairContext,
   journal: Journal,
   row: ObjectionRow,
   change: Partial<ObjectionRow>,
@@ -120,10 +125,7 @@ async function move(
   now: Date,
 ) {
   const next = { ...row, ...change, updatedAt: now };
-  await tx
-    .update(objections)
-    .set({ ...change, updatedAt: now })
-    .where(and(eq(objections.subjectKey, row.subjectKey), eq(objections.objectionId, row.objectionId)));
+  await context.store.objections.update(row, { ...change, updatedAt: now }, tx);
   await journal.change(row.subjectKey, row.objectionId, 'objection', next.status, actor, note, {
     target: { type: row.targetType, id: row.targetId },
   });
@@ -141,12 +143,13 @@ export async function admitObjection(
 ) {
   if (row.status !== 'submitted') throw new ProblemError('invalid_state', `the objection is ${row.status}`);
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   const next = admissible
     ? await move(
         tx,
+        context,
         journal,
-        await move(tx, journal, row, { status: 'accepted' }, actor, note, now),
+        await move(tx, context, journal, row, { status: 'accepted' }, actor, note, now),
         { status: 'under_review' },
         actor,
         null,
@@ -154,6 +157,7 @@ export async function admitObjection(
       )
     : await move(
         tx,
+        context,
         journal,
         row,
         {
@@ -198,13 +202,14 @@ export async function decideObjection(
   if (row.status !== 'under_review' && row.status !== 'submitted')
     throw new ProblemError('invalid_state', `the objection is ${row.status}`);
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   const ref = { subjectKey: row.subjectKey, caseId: row.objectionId };
   let next: ObjectionRow;
   if (outcome === 'upheld') {
     const selfCorrecting = row.targetType !== 'record';
     next = await move(
       tx,
+      context,
       journal,
       row,
       {
@@ -233,6 +238,7 @@ export async function decideObjection(
   } else {
     next = await move(
       tx,
+      context,
       journal,
       row,
       {
@@ -265,16 +271,14 @@ export async function correctionArrived(
   recordId: string,
   receivedAt: Date,
 ): Promise<void> {
-  const waiting = await tx
-    .select()
-    .from(objections)
-    .where(and(eq(objections.targetId, recordId), eq(objections.status, 'upheld')));
+  const waiting = await context.store.objections.awaitingCorrection(recordId, tx);
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   for (const row of waiting) {
     if (!row.decidedAt || receivedAt.getTime() < row.decidedAt.getTime()) continue;
     const next = await move(
       tx,
+      context,
       journal,
       row,
       { status: 'closed', correctionAppliedAt: receivedAt, closedAt: now },
@@ -298,7 +302,8 @@ export async function extendObjection(
   if (row.status === 'closed' || row.status === 'inadmissible')
     throw new ProblemError('invalid_state', 'the objection is closed');
   if (!row.answerDueAt) {
-    const [waiting] = (await awaitingOf(tx, [row.objectionId])).get(row.objectionId)?.values() ?? [];
+    const [waiting] =
+      (await context.store.deadlines.awaitingOf([row.objectionId], tx)).get(row.objectionId)?.values() ?? [];
     throw new ProblemError(
       'calendar_unavailable',
       `the answer deadline awaits the official calendar of ${waiting}; extend it once the credit office has loaded that year`,
@@ -306,7 +311,7 @@ export async function extendObjection(
     );
   }
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   const answerDueAt = await schedule(
     tx,
     context,
@@ -314,10 +319,7 @@ export async function extendObjection(
     'answer',
     { from: row.answerDueAt, amount: workingDays, unit: 'working_days' },
   );
-  await tx
-    .update(objections)
-    .set({ answerDueAt, updatedAt: now })
-    .where(and(eq(objections.subjectKey, row.subjectKey), eq(objections.objectionId, row.objectionId)));
+  await context.store.objections.update(row, { answerDueAt, updatedAt: now }, tx);
   await journal.history(
     row.subjectKey,
     row.objectionId,
@@ -331,10 +333,13 @@ export async function extendObjection(
 
 export async function objectionView(
   executor: Executor,
+  context: Pick<RepairContext, 'store'>,
   row: ObjectionRow,
   now: Date,
 ): Promise<ObjectionView> {
-  const awaiting = (await awaitingOf(executor, [row.objectionId])).get(row.objectionId);
+  const awaiting = (await context.store.deadlines.awaitingOf([row.objectionId], executor)).get(
+    row.objectionId,
+  );
   const deadline = (kind: DeadlineName, dueAt: Date | null, metAt: Date | null) =>
     deadlineView(kind, dueAt, metAt, awaiting?.get(kind) ?? null, now);
   const deadlines = [deadline('answer', row.answerDueAt, row.decidedAt)];
@@ -353,6 +358,6 @@ export async function objectionView(
     deadlines,
     overdue: deadlines.some((d) => d.overdue),
     awaitingCalendar: earliestAwaited(deadlines),
-    history: await historyOf(executor, row.subjectKey, row.objectionId),
+    history: await historyOf(context, executor, row.subjectKey, row.objectionId),
   };
 }

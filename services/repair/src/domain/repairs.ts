@@ -3,19 +3,12 @@ import { newId } from '@credit/crypto';
 import { type Database, type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { findEntry, type RepairView, severityRules } from '@credit/schema';
-import { and, eq, inArray } from 'drizzle-orm';
-import { listEntries, records, repairs } from '../db/schema.ts';
-import {
-  awaitingOf,
-  type CaseRef,
-  deadlineView,
-  earliestAwaited,
-  schedule,
-  workingDaysLeft,
-} from './deadlines.ts';
+import type { RepairRow } from '../repositories/repair-repository.ts';
+import { type CaseRef, deadlineView, earliestAwaited, schedule, workingDaysLeft } from './deadlines.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';
 
-export type RepairRow = typeof repairs.$inferSelect;
+export type { RepairRow } from '../repositories/repair-repository.ts';
+
 const openStatuses = ['submitted', 'needs_supplement', 'accepted', 'approved'] as const;
 
 /**
@@ -56,12 +49,13 @@ export interface Eligibility {
  */
 export async function eligibility(
   executor: Executor,
+  context: Pick<RepairContext, 'store'>,
   type: 'record' | 'listEntry',
   id: string,
   now: Date,
 ): Promise<Eligibility> {
   if (type === 'record') {
-    const [row] = await executor.select().from(records).where(eq(records.recordId, id));
+    const row = await context.store.items.findRecord(id, executor);
     if (!row) throw new ProblemError('not_found', 'no such record');
     const entry = findEntry(row.category);
     const base = { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode };
@@ -87,7 +81,7 @@ export async function eligibility(
           : `${row.severity}: ${months} months of publicity`,
     };
   }
-  const [row] = await executor.select().from(listEntries).where(eq(listEntries.entryId, id));
+  const row = await context.store.items.findListEntry(id, executor);
   if (!row) throw new ProblemError('not_found', 'no such list entry');
   const base = { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
   const months = repairRules.listMinPublicityMonths[row.listKind as 'black' | 'watch'];
@@ -111,42 +105,16 @@ export async function eligibility(
 }
 
 /**
- * Holds the item's row until the application commits, so that two applications for one item are
- * decided one after the other: the second then sees the first and is refused.
- */
-async function lockTarget(tx: Executor, type: 'record' | 'listEntry', id: string): Promise<void> {
-  if (type === 'record') {
-    await tx.select({ id: records.recordId }).from(records).where(eq(records.recordId, id)).for('update');
-  } else {
-    await tx
-      .select({ id: listEntries.entryId })
-      .from(listEntries)
-      .where(eq(listEntries.entryId, id))
-      .for('update');
-  }
-}
-
-/**
  * An item is repaired once: an application for an item whose repair took effect, or whose repair
  * is still open, is refused. One refused (not accepted or denied) leaves the item open to a new one.
  */
-async function refuseRepeatedRepair(tx: Executor, targetId: string): Promise<void> {
-  const [repaired] = await tx
-    .select({ repairId: repairs.repairId })
-    .from(repairs)
-    .where(and(eq(repairs.targetId, targetId), eq(repairs.status, 'effective')));
+async function refuseRepeatedRepair(tx: Executor, context: RepairContext, targetId: string): Promise<void> {
+  const repaired = await context.store.repairs.findFor(targetId, ['effective'], tx);
   if (repaired)
-    throw new ProblemError('already_repaired', 'this item was already repaired', {
-      repairId: repaired.repairId,
-    });
-  const [open] = await tx
-    .select({ repairId: repairs.repairId })
-    .from(repairs)
-    .where(and(eq(repairs.targetId, targetId), inArray(repairs.status, [...openStatuses])));
+    throw new ProblemError('already_repaired', 'this item was already repaired', { repairId: repaired });
+  const open = await context.store.repairs.findFor(targetId, openStatuses, tx);
   if (open)
-    throw new ProblemError('already_under_repair', 'a repair of this item is still open', {
-      repairId: open.repairId,
-    });
+    throw new ProblemError('already_under_repair', 'a repair of this item is still open', { repairId: open });
 }
 
 export async function fileRepair(
@@ -157,11 +125,12 @@ export async function fileRepair(
   actor: string,
 ): Promise<RepairRow> {
   const now = context.clock();
-  await lockTarget(tx, input.target.type, input.target.id);
-  const check = await eligibility(tx, input.target.type, input.target.id, now);
+  // Two applications for one item are decided one after the other: the second sees the first.
+  await context.store.items.lock(input.target.type, input.target.id, tx);
+  const check = await eligibility(tx, context, input.target.type, input.target.id, now);
   if (!check.subjectKey.equals(subjectKey))
     throw new ProblemError('forbidden', 'a subject repairs only items about themselves');
-  await refuseRepeatedRepair(tx, input.target.id);
+  await refuseRepeatedRepair(tx, context, input.target.id);
   if (!check.repairable) throw new ProblemError('not_repairable', check.rule);
   if (!check.eligibleNow) {
     throw new ProblemError(
@@ -192,8 +161,8 @@ export async function fileRepair(
     effectiveAt: null,
     updatedAt: now,
   };
-  await tx.insert(repairs).values(row);
-  const journal = new Journal(tx, now);
+  await context.store.repairs.insert(row, tx);
+  const journal = new Journal(context, tx, now);
   await journal.change(subjectKey, row.repairId, 'repair', 'submitted', actor, null, {
     target: input.target,
     dueAt: row.acceptDueAt?.toISOString(),
@@ -203,14 +172,19 @@ export async function fileRepair(
   return row;
 }
 
-export async function lockRepair(tx: Executor, id: string): Promise<RepairRow> {
-  const [row] = await tx.select().from(repairs).where(eq(repairs.repairId, id)).for('update');
+export async function lockRepair(
+  tx: Executor,
+  context: Pick<RepairContext, 'store'>,
+  id: string,
+): Promise<RepairRow> {
+  const row = await context.store.repairs.lock(id, tx);
   if (!row) throw new ProblemError('not_found', 'no such repair application');
   return row;
 }
 
 async function move(
   tx: Executor,
+  context: RepairContext,
   journal: Journal,
   row: RepairRow,
   change: Partial<RepairRow>,
@@ -219,10 +193,7 @@ async function move(
   now: Date,
 ) {
   const next = { ...row, ...change, updatedAt: now };
-  await tx
-    .update(repairs)
-    .set({ ...change, updatedAt: now })
-    .where(and(eq(repairs.subjectKey, row.subjectKey), eq(repairs.repairId, row.repairId)));
+  await context.store.repairs.update(row, { ...change, updatedAt: now }, tx);
   await journal.change(row.subjectKey, row.repairId, 'repair', next.status, actor, note, {
     target: { type: row.targetType, id: row.targetId },
   });
@@ -247,7 +218,7 @@ export async function stepRepair(
   actor: string,
 ): Promise<RepairRow> {
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
   const expect = (...statuses: RepairRow['status'][]) => {
     if (!statuses.includes(row.status))
@@ -257,12 +228,13 @@ export async function stepRepair(
   switch (action) {
     case 'accept':
       expect('submitted');
-      next = await move(tx, journal, row, { status: 'accepted', acceptedAt: now }, actor, note, now);
+      next = await move(tx, context, journal, row, { status: 'accepted', acceptedAt: now }, actor, note, now);
       break;
     case 'not_accept':
       expect('submitted', 'needs_supplement');
       next = await move(
         tx,
+        context,
         journal,
         row,
         { status: 'not_accepted', decidedAt: now, decisionNote: note },
@@ -275,6 +247,7 @@ export async function stepRepair(
       expect('submitted');
       next = await move(
         tx,
+        context,
         journal,
         row,
         {
@@ -299,6 +272,7 @@ export async function stepRepair(
       expect('accepted');
       next = await move(
         tx,
+        context,
         journal,
         row,
         { status: 'denied', decidedAt: now, decisionNote: note },
@@ -311,6 +285,7 @@ export async function stepRepair(
       expect('accepted');
       const approved = await move(
         tx,
+        context,
         journal,
         row,
         { status: 'approved', decidedAt: now, decisionNote: note },
@@ -320,6 +295,7 @@ export async function stepRepair(
       );
       next = await move(
         tx,
+        context,
         journal,
         approved,
         { status: 'effective', effectiveAt: now },
@@ -359,12 +335,13 @@ export async function supplementRepair(
   if (row.status !== 'needs_supplement')
     throw new ProblemError('invalid_state', `the application is ${row.status}`);
   const now = context.clock();
-  const journal = new Journal(tx, now);
+  const journal = new Journal(context, tx, now);
   const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
   const resume = (deadline: 'acceptance' | 'result', left: number | null) =>
     schedule(tx, context, ref, deadline, { from: now, amount: left ?? 0, unit: 'working_days' });
   const next = await move(
     tx,
+    context,
     journal,
     row,
     {
@@ -384,9 +361,14 @@ export async function supplementRepair(
   return next;
 }
 
-export async function repairView(executor: Executor, row: RepairRow, now: Date): Promise<RepairView> {
+export async function repairView(
+  executor: Executor,
+  context: Pick<RepairContext, 'store'>,
+  row: RepairRow,
+  now: Date,
+): Promise<RepairView> {
   const acceptMet = row.acceptedAt ?? (row.status === 'not_accepted' ? row.decidedAt : null);
-  const awaiting = (await awaitingOf(executor, [row.repairId])).get(row.repairId);
+  const awaiting = (await context.store.deadlines.awaitingOf([row.repairId], executor)).get(row.repairId);
   // A paused application's deadlines stand still: none is shown or overdue until it resumes.
   const deadline = (kind: 'acceptance' | 'result', dueAt: Date | null, metAt: Date | null) =>
     deadlineView(kind, row.pausedAt === null ? dueAt : null, metAt, awaiting?.get(kind) ?? null, now);
@@ -405,7 +387,7 @@ export async function repairView(executor: Executor, row: RepairRow, now: Date):
     deadlines,
     overdue: deadlines.some((d) => d.overdue),
     awaitingCalendar: earliestAwaited(deadlines),
-    history: await historyOf(executor, row.subjectKey, row.repairId),
+    history: await historyOf(context, executor, row.subjectKey, row.repairId),
   };
 }
 
@@ -417,13 +399,10 @@ export async function repairView(executor: Executor, row: RepairRow, now: Date):
  * when the service starts; a case already done by another instance is skipped.
  */
 export async function computePendingDeadlines(db: Database, context: RepairContext): Promise<number> {
-  const pending = await db
-    .select({ repairId: repairs.repairId })
-    .from(repairs)
-    .where(eq(repairs.deadlinesPending, true));
-  for (const { repairId } of pending) {
+  const pending = await context.store.repairs.withPendingDeadlines(db);
+  for (const repairId of pending) {
     await inTransaction(db, async (tx) => {
-      const row = await lockRepair(tx, repairId);
+      const row = await lockRepair(tx, context, repairId);
       if (!row.deadlinesPending) return;
       const now = context.clock();
       const ref = { subjectKey: row.subjectKey, caseId: row.repairId };
@@ -436,12 +415,9 @@ export async function computePendingDeadlines(db: Database, context: RepairConte
         change.pausedWorkingDaysLeft = await left('acceptance', deadlines.acceptDueAt);
         change.pausedResultWorkingDaysLeft = await left('result', deadlines.resultDueAt);
       }
-      await tx
-        .update(repairs)
-        .set(change)
-        .where(and(eq(repairs.subjectKey, row.subjectKey), eq(repairs.repairId, row.repairId)));
+      await context.store.repairs.update(row, change, tx);
       const note = `acceptance within ${repairRules.acceptWorkingDays} working days of receipt, result within ${repairRules.resultWorkingDays} working days of filing (国办发〔2025〕22号 §四)`;
-      const journal = new Journal(tx, now);
+      const journal = new Journal(context, tx, now);
       await journal.history(row.subjectKey, row.repairId, 'deadlines_recomputed', 'system', note);
       await journal.notice(row.subjectKey, 'repair', row.repairId, 'repair deadlines recomputed', {
         status: row.status,

@@ -9,12 +9,13 @@ import {
   sanctionsFeed,
   sanctionsFeedName,
 } from '../consumers/feeds.ts';
-import { calendarYears, repairSchemaName } from '../db/schema.ts';
+import { repairSchemaName } from '../db/schema.ts';
 import { missingYearDetail, watchCalendar } from '../domain/calendar-watch.ts';
 import { countAwaiting } from '../domain/deadlines.ts';
 import { runExpiry } from '../domain/expiry.ts';
 import type { RepairContext } from '../domain/journal.ts';
 import { computePendingDeadlines } from '../domain/repairs.ts';
+import { createRepairStore } from '../repositories/repair-store.ts';
 
 export interface RepairSettings {
   feedIdleMs: number;
@@ -33,10 +34,15 @@ declare module 'fastify' {
   }
 }
 
-/** The repair service's context: its calendar and its watch, its feeds, and the display-expiry job. */
+/** The repair service's context: its repositories, its calendar and its watch, its feeds, and the display-expiry job. */
 export default fp(
   async (app: FastifyInstance, settings: RepairSettings) => {
-    const context = { calendar: new WorkingDayCalendar([], app.calendarPolicy), clock: app.clock, settings };
+    const context = {
+      calendar: new WorkingDayCalendar([], app.calendarPolicy),
+      clock: app.clock,
+      store: createRepairStore(app.db),
+      settings,
+    };
     app.decorate('repair', context);
     const consumers: [string, RunningConsumer][] = [];
     const timers: NodeJS.Timeout[] = [];
@@ -46,7 +52,7 @@ export default fp(
       return { code: 'calendar_year_missing', detail: missing.map(missingYearDetail).join('; ') };
     });
     app.metricRefreshers.push(async () => {
-      const awaiting = await countAwaiting(app.db);
+      const awaiting = await countAwaiting(context);
       app.metrics.awaitingCalendar.set({ kind: 'objection' }, awaiting.objection);
       app.metrics.awaitingCalendar.set({ kind: 'repair' }, awaiting.repair);
       app.metrics.calendarYearMissing.reset();
@@ -54,7 +60,7 @@ export default fp(
         app.metrics.calendarYearMissing.set({ year: String(year) }, 1);
     });
     app.addHook('onReady', async () => {
-      for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
+      for (const year of await context.store.calendarYears.loadedYears()) context.calendar.load(year);
       const recomputed = await computePendingDeadlines(app.db, context);
       if (recomputed > 0) app.log.info({ recomputed }, 'repair deadlines computed under the current rule');
       await watchCalendar(app.db, context);

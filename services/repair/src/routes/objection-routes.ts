@@ -61,7 +61,7 @@ export async function objectionRoutes(app: FastifyInstance) {
         fileObjection(tx, context, subject.key, body, actorOf(principal)),
       );
       reply.code(201).header('location', `/v1/objections/${row.objectionId}`);
-      return objectionView(app.db, row, context.clock());
+      return objectionView(app.db, context, row, context.clock());
     },
   );
 
@@ -98,7 +98,7 @@ export async function objectionRoutes(app: FastifyInstance) {
         .orderBy(desc(objections.filedAt))
         .limit(overdue ? 5000 : limit);
       const now = context.clock();
-      const views = await Promise.all(rows.map((row) => objectionView(app.db, row, now)));
+      const views = await Promise.all(rows.map((row) => objectionView(app.db, context, row, now)));
       return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
     },
   );
@@ -120,7 +120,7 @@ export async function objectionRoutes(app: FastifyInstance) {
       if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
         throw new ProblemError('not_found', 'no such objection');
       }
-      return objectionView(app.db, row, context.clock());
+      return objectionView(app.db, context, row, context.clock());
     },
   );
 
@@ -141,11 +141,11 @@ export async function objectionRoutes(app: FastifyInstance) {
       const body = request.body as z.infer<typeof objectionAdmissionSchema>;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
-        const current = await lockObjection(tx, id);
+        const current = await lockObjection(tx, context, id);
         const actor = requireResponsible(principal, current.responsibleDepartment);
         return admitObjection(tx, context, current, body.admissible, body.note, actor);
       });
-      return objectionView(app.db, row, context.clock());
+      return objectionView(app.db, context, row, context.clock());
     },
   );
 
@@ -167,11 +167,11 @@ export async function objectionRoutes(app: FastifyInstance) {
       const body = request.body as z.infer<typeof objectionDecisionSchema>;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
-        const current = await lockObjection(tx, id);
+        const current = await lockObjection(tx, context, id);
         const actor = requireResponsible(principal, current.responsibleDepartment);
         return decideObjection(tx, context, current, body.outcome, body.note, actor);
       });
-      return objectionView(app.db, row, context.clock());
+      return objectionView(app.db, context, row, context.clock());
     },
   );
 
@@ -195,13 +195,13 @@ export async function objectionRoutes(app: FastifyInstance) {
         extendObjection(
           tx,
           context,
-          await lockObjection(tx, id),
+          await lockObjection(tx, context, id),
           body.workingDays,
           body.reason,
           principal.sub,
         ),
       );
-      return objectionView(app.db, row, context.clock());
+      return objectionView(app.db, context, row, context.clock());
     },
   );
 }

@@ -54,7 +54,7 @@ export async function repairRoutes(app: FastifyInstance) {
     async (request) => {
       const { type, id } = request.query as z.infer<typeof precheckQuery>;
       const subject = callerSubject(app.keyring, principalOf(request));
-      const check = await eligibility(app.db, type, id, context.clock());
+      const check = await eligibility(app.db, context, type, id, context.clock());
       if (!check.subjectKey.equals(subject.key))
         throw new ProblemError('not_found', `no such ${type} of yours`);
       return {
@@ -88,7 +88,7 @@ export async function repairRoutes(app: FastifyInstance) {
         fileRepair(tx, context, subject.key, body, actorOf(principal)),
       );
       reply.code(201).header('location', `/v1/repairs/${row.repairId}`);
-      return repairView(app.db, row, context.clock());
+      return repairView(app.db, context, row, context.clock());
     },
   );
 
@@ -120,7 +120,7 @@ export async function repairRoutes(app: FastifyInstance) {
         .orderBy(desc(repairs.filedAt))
         .limit(overdue ? 5000 : limit);
       const now = context.clock();
-      const views = await Promise.all(rows.map((row) => repairView(app.db, row, now)));
+      const views = await Promise.all(rows.map((row) => repairView(app.db, context, row, now)));
       return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
     },
   );
@@ -142,7 +142,7 @@ export async function repairRoutes(app: FastifyInstance) {
       if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
         throw new ProblemError('not_found', 'no such repair application');
       }
-      return repairView(app.db, row, context.clock());
+      return repairView(app.db, context, row, context.clock());
     },
   );
 
@@ -164,7 +164,7 @@ export async function repairRoutes(app: FastifyInstance) {
       const body = request.body as z.infer<typeof repairStepSchema>;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
-        const current = await lockRepair(tx, id);
+        const current = await lockRepair(tx, context, id);
         const acceptance =
           body.action === 'accept' || body.action === 'not_accept' || body.action === 'request_supplement';
         if (acceptance && !principal.roles.includes('admin'))
@@ -174,7 +174,7 @@ export async function repairRoutes(app: FastifyInstance) {
           : requireResponsible(principal, current.responsibleDepartment);
         return stepRepair(tx, context, current, body.action, body.note, actor);
       });
-      return repairView(app.db, row, context.clock());
+      return repairView(app.db, context, row, context.clock());
     },
   );
 
@@ -196,12 +196,12 @@ export async function repairRoutes(app: FastifyInstance) {
       const subject = callerSubject(app.keyring, principal);
       const body = request.body as z.infer<typeof repairSupplementSchema>;
       const row = await inTransaction(app.db, async (tx) => {
-        const current = await lockRepair(tx, id);
+        const current = await lockRepair(tx, context, id);
         if (!current.subjectKey.equals(subject.key))
           throw new ProblemError('not_found', 'no such repair application');
         return supplementRepair(tx, context, current, body.evidence, actorOf(principal));
       });
-      return repairView(app.db, row, context.clock());
+      return repairView(app.db, context, row, context.clock());
     },
   );
 }

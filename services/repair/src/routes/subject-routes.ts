@@ -4,7 +4,7 @@ import { calendarYearSchema, noticeSchema, platformWideKey, subjectIdSchema } fr
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { calendarYears, notices } from '../db/schema.ts';
+import { notices } from '../db/schema.ts';
 import { resumeAwaitingDeadlines } from '../domain/deadlines.ts';
 import { runExpiry } from '../domain/expiry.ts';
 import { Journal } from '../domain/journal.ts';
@@ -135,14 +135,11 @@ export async function subjectRoutes(app: FastifyInstance) {
       const now = context.clock();
       const principal = principalOf(request);
       await app.db.transaction(async (tx) => {
-        await tx
-          .insert(calendarYears)
-          .values({ year, ...body, loadedBy: principal.sub, loadedAt: now })
-          .onConflictDoUpdate({
-            target: calendarYears.year,
-            set: { ...body, loadedBy: principal.sub, loadedAt: now },
-          });
-        const journal = new Journal(tx, now);
+        await context.store.calendarYears.store(
+          { year, ...body, loadedBy: principal.sub, loadedAt: now },
+          tx,
+        );
+        const journal = new Journal(context, tx, now);
         journal.event('calendar.year.loaded', platformWideKey, `calendar-${year}`, { year, ...body });
         await journal.flush();
       });
