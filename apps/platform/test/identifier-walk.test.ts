@@ -289,7 +289,7 @@ function expectedPath(place: Place): string {
   const within = place.operation === 'POST /v1/records/batch' ? place.path.slice(1) : place.path;
   const tail = within.join('.');
   if (place.in === 'path') return `params.${tail}`;
-  if (place.in === 'query') return `querystring.${tail}`;
+  if (place.in === 'query') return `query.${tail}`;
   return tail;
 }
 

@@ -1,6 +1,13 @@
 import { canonicalJson } from '@credit/crypto';
 import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  citizenId,
+  createTestPlatform,
+  expectPaginatesToEnd,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import {
   accessValueOf,
   checkpointSignatureType,
@@ -251,6 +258,14 @@ describe('the transparency log', () => {
     expect(body.checkpoint.treeSize).toBe(cp.treeSize);
     expect(body.count).toBe(3);
     expect(body.items).toHaveLength(3);
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/transparency/subjects/${subject.id}/access-history?treeSize=${cp.treeSize}`,
+      token: subjectToken,
+      limit: 2,
+      idOf: (leaf: { leafIndex: number }) => String(leaf.leafIndex),
+      expected: body.items.map((leaf: { leafIndex: number }) => String(leaf.leafIndex)),
+      ordered: true,
+    });
     const proof: MapProof = {
       siblings: body.mapProof.siblings.map(hex),
       terminal:
@@ -384,6 +399,14 @@ describe('the transparency log', () => {
       path: string[];
     }[];
     expect(items.map((i) => i.kind).sort()).toEqual(['decision', 'record.version']);
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/transparency/subjects/${subject.id}/entries?treeSize=${cp.treeSize}`,
+      token: subjectToken,
+      limit: 1,
+      idOf: (leaf: { leafIndex: number }) => String(leaf.leafIndex),
+      expected: items.map((leaf) => String(leaf.leafIndex)),
+      ordered: true,
+    });
     const decision = JSON.parse(items.find((i) => i.kind === 'decision')?.leafInput ?? '{}');
     expect(decision).toMatchObject({ service: 'query', type: 'authorisation.granted' });
     expect(JSON.stringify(decision)).not.toContain(agency.uscc);

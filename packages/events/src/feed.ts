@@ -14,18 +14,6 @@ export interface FeedPosition {
 
 export const feedStart: FeedPosition = { txId: '0', seq: 0 };
 
-export function encodeCursor(position: FeedPosition): string {
-  return Buffer.from(`v1:${position.txId}:${position.seq}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): FeedPosition | undefined {
-  if (!cursor) return feedStart;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^v1:(\d{1,20}):(\d{1,19})$/.exec(text);
-  if (!match) return undefined;
-  return { txId: match[1] as string, seq: Number(match[2]) };
-}
-
 export interface FeedEvent<P = unknown> {
   position: FeedPosition;
   eventId: string;

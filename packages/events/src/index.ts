@@ -8,8 +8,6 @@ export {
   startConsumer,
 } from './consumer.ts';
 export {
-  decodeCursor,
-  encodeCursor,
   type FeedEvent,
   type FeedPage,
   type FeedPosition,

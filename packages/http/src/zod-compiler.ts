@@ -13,6 +13,16 @@ export function isZodSchema(value: unknown): value is z.ZodType {
 }
 
 /**
+ * Where a refused value sits, as the caller wrote it: body paths bare (`entry.code`), the others
+ * under the part's name (`params.id`, `query.limit`, `headers.idempotency-key`).
+ */
+function pathPrefix(httpPart: string | undefined): string {
+  if (httpPart === 'body') return '';
+  if (httpPart === 'querystring') return 'query';
+  return httpPart ?? '';
+}
+
+/**
  * Validates request parts with the route's Zod schemas. Bodies are first searched for
  * prohibited personal information on every route, so it is refused as `prohibited_field`
  * wherever it is sent, before any parsing could keep it. Bad bodies are 422; bad paths,
@@ -34,7 +44,14 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
     }
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
-    const errors: FieldError[] = zodIssuesToErrors(result.error.issues, httpPart === 'body' ? '' : httpPart);
+    const errors: FieldError[] = zodIssuesToErrors(result.error.issues, pathPrefix(httpPart)).map((error) =>
+      httpPart === 'querystring' && error.code === 'unknown_field'
+        ? {
+            ...error,
+            message: `'${error.path.slice('query.'.length)}' is not a query parameter of this route`,
+          }
+        : error,
+    );
     // An identifier refused anywhere (path, query or body) is the same refusal: 422 `invalid_identifier`.
     if (httpPart === 'body' || errors.some((error) => error.code === 'invalid_identifier'))
       return { error: ProblemError.fromFieldErrors(errors) };

@@ -1,6 +1,7 @@
 export * from './api/common.ts';
 export * from './api/consents.ts';
 export * from './api/grades.ts';
+export * from './api/pagination.ts';
 export * from './api/providers.ts';
 export * from './api/query.ts';
 export * from './api/records.ts';

@@ -22,6 +22,7 @@ export {
   LogScanner,
   scanCaptureDirectory,
 } from './log-scan.ts';
+export { expectPaginatesToEnd, type PageWalk, walkPages } from './pages.ts';
 export {
   createTestPlatform,
   provisionDatabase,

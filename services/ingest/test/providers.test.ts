@@ -1,4 +1,4 @@
-import type { TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
 
@@ -64,6 +64,37 @@ describe('provider registry', () => {
       { revision: 1, status: 'active' },
       { revision: 2, status: 'suspended' },
     ]);
+  });
+
+  it('pages through the registry by cursor, unshaken by providers registered meanwhile', async () => {
+    const register = (code: string) =>
+      platform.request({
+        method: 'POST',
+        url: '/v1/providers',
+        token: admin,
+        body: { code, name: `部门 ${code}`, categories: ['org_licence'] },
+      });
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) expect((await register(`pg-walk-${n}`)).statusCode).toBe(201);
+    const all = (await platform.request({ url: '/v1/providers?limit=500', token: admin })).json();
+    const expected = all.items.map((p: { code: string }) => p.code);
+    await expectPaginatesToEnd(platform, {
+      url: '/v1/providers',
+      token: admin,
+      limit: 3,
+      idOf: (p: { code: string }) => p.code,
+      expected,
+      ordered: true,
+      // One code sorts before the walk's position, one after it: neither disturbs the pages.
+      betweenPages: async (page) => {
+        if (page === 1) {
+          expect((await register('aa-early')).statusCode).toBe(201);
+          expect((await register('zz-late')).statusCode).toBe(201);
+        }
+      },
+    });
+    const forged = await platform.request({ url: '/v1/providers?cursor=bm9wZQ', token: admin });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: 'bad_request', errors: [{ path: 'query.cursor' }] });
   });
 
   it('refuses unknown catalogue entries and malformed codes', async () => {

@@ -1,4 +1,4 @@
-import type { TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { person, push, queryPlatform, record, type World, world } from './helpers.ts';
 
@@ -189,6 +189,14 @@ describe('credit reports', () => {
       records: [{ id: education.id, version: 1 }],
     });
     expect(log.chainValid).toBe(true);
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/subjects/${subject.id}/access-log`,
+      token: own,
+      limit: 1,
+      idOf: (entry: { id: string }) => entry.id,
+      expected: log.items.map((entry: { id: string }) => entry.id),
+      ordered: true,
+    });
     const list = (await platform.request({ url: '/v1/authorisations', token: own })).json().items;
     expect(list.find((a: { id: string }) => a.id === scoped.id)).toMatchObject({ uses: 1, state: 'active' });
   });

@@ -80,7 +80,7 @@ async function publish(entryId: string) {
 }
 
 async function changesFor(entryId: string) {
-  const items = (await platform.request({ url: '/v1/listing-changes?limit=1000', token: shop })).json().items;
+  const items = (await platform.request({ url: '/v1/listing-changes?limit=500', token: shop })).json().items;
   return items
     .filter((c: { entry: { id: string } }) => c.entry.id === entryId)
     .map((c: { type: string; entry: { endReason: string | null } }) => [c.type, c.entry.endReason]);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventually, type TestPlatform } from '@credit/testing';
+import { eventually, expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actors,
@@ -131,13 +131,22 @@ describe('merchant listing status for platforms', () => {
     const later = await eventually(
       () =>
         platform
-          .request({ url: `/v1/listing-changes?cursor=${changes.nextCursor}`, token: shop })
+          .request({ url: `/v1/listing-changes?cursor=${changes.next}`, token: shop })
           .then((r) => r.json()),
       (page: { items: unknown[] }) => page.items.length > 0,
     );
     expect(later.items[0]).toMatchObject({
       type: 'list.entry.exited',
       entry: { id: entryId, endReason: 'basis_changed' },
+    });
+    await expectPaginatesToEnd(platform, {
+      url: '/v1/listing-changes',
+      token: shop,
+      limit: 1,
+      feed: true,
+      idOf: (change: { eventId: string }) => change.eventId,
+      expected: [...changes.items, ...later.items].map((change: { eventId: string }) => change.eventId),
+      ordered: true,
     });
     await eventually(
       async () => {

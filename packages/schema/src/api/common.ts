@@ -24,17 +24,6 @@ export const occurredAtView = () =>
     .union([z.iso.date(), instant()])
     .describe('When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC');
 
-export const cursorPage = <T extends z.ZodType>(item: T) =>
-  z.object({
-    items: z.array(item),
-    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null at the end'),
-  });
-
-export const pageQuery = z.strictObject({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-
 export const problemSchema = z
   .object({
     type: z.string(),

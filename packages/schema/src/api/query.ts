@@ -4,6 +4,7 @@ import { usccSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, occurredAtView, prefixedId } from './common.ts';
 import { subjectGradesSchema } from './grades.ts';
+import { pageSchema } from './pagination.ts';
 
 /** Why an agency queries (查询用途); each purpose caps how long an authorisation may last. */
 export const authorisationPurposes = [
@@ -202,9 +203,7 @@ export const accessLogEntrySchema = z.object({
   hash: z.string(),
 });
 
-export const accessLogPageSchema = z.object({
-  items: z.array(accessLogEntrySchema),
-  nextCursor: z.string().nullable(),
+export const accessLogPageSchema = pageSchema(accessLogEntrySchema).extend({
   chainValid: z.boolean().describe('Whether the whole log of this subject still hashes to its chain'),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instant } from './common.ts';
+import { pageQuerySchema, pageSchema } from './pagination.ts';
 
 const hex32 = z
   .string()
@@ -55,13 +56,9 @@ export const consistencyProofSchema = z.object({
   proof: z.array(hex32).describe('RFC 9162 §2.1.4 consistency proof'),
 });
 
-export const subjectLogQuerySchema = z.strictObject({
+/** A subject's leaves are read in leaf order: the cursor holds the last leaf index of a page. */
+export const subjectLogQuerySchema = pageQuerySchema(z.tuple([z.number().int().min(0)]), {
   treeSize: treeSize.optional().describe('A checkpoint’s tree size; the newest checkpoint when absent'),
-  cursor: z
-    .string()
-    .regex(/^\d{1,16}$/)
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
 export const subjectLeafSchema = leafViewSchema.extend({
@@ -69,11 +66,7 @@ export const subjectLeafSchema = leafViewSchema.extend({
   path: z.array(hex32).describe('Inclusion path in the checkpoint’s tree'),
 });
 
-export const subjectEntriesSchema = z.object({
-  checkpoint: checkpointSchema,
-  items: z.array(subjectLeafSchema),
-  nextCursor: z.string().nullable(),
-});
+export const subjectEntriesSchema = pageSchema(subjectLeafSchema).extend({ checkpoint: checkpointSchema });
 
 export const mapProofSchema = z.object({
   key: hex32.describe('The subject’s blind index: the key of its access history in the map'),
@@ -84,10 +77,8 @@ export const mapProofSchema = z.object({
   ]),
 });
 
-export const accessHistorySchema = z.object({
+export const accessHistorySchema = pageSchema(subjectLeafSchema).extend({
   checkpoint: checkpointSchema,
   count: z.number().int().describe('How many accesses the map holds for the subject at this checkpoint'),
-  items: z.array(subjectLeafSchema),
-  nextCursor: z.string().nullable(),
   mapProof: mapProofSchema,
 });

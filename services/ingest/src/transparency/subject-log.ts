@@ -1,5 +1,6 @@
 import type { Executor } from '@credit/db';
 import { ProblemError } from '@credit/errors';
+import { toPage } from '@credit/schema';
 import { hashRanges, inclusionPlan, proveKey, subtreesNeeded } from '@credit/transparency';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import { logSubjectLeaves } from '../db/schema.ts';
@@ -40,19 +41,20 @@ export async function subjectLeaves(
   subjectKey: Buffer,
   treeSize: number,
   options: { kind?: string; after: number; limit: number },
-): Promise<{ items: SubjectLeaf[]; nextCursor: string | null }> {
+): Promise<{ items: SubjectLeaf[]; next?: string }> {
   const filters = [
     eq(logSubjectLeaves.subjectKey, subjectKey),
     gt(logSubjectLeaves.leafIndex, options.after),
     lt(logSubjectLeaves.leafIndex, treeSize),
   ];
   if (options.kind) filters.push(eq(logSubjectLeaves.kind, options.kind));
-  const refs = await db
+  const probe = await db
     .select({ leafIndex: logSubjectLeaves.leafIndex, ref: logSubjectLeaves.ref })
     .from(logSubjectLeaves)
     .where(and(...filters))
     .orderBy(asc(logSubjectLeaves.leafIndex))
-    .limit(options.limit);
+    .limit(options.limit + 1);
+  const { items: refs, next } = toPage(probe, options.limit, (r) => [r.leafIndex]);
   const leaves = await readLeaves(
     db,
     refs.map((r) => r.leafIndex),
@@ -65,8 +67,7 @@ export async function subjectLeaves(
     ref: refOf.get(leaf.leafIndex) as string,
     path: hashRanges(plans.get(leaf.leafIndex) ?? [], subtrees),
   }));
-  const last = refs.at(-1);
-  return { items, nextCursor: refs.length === options.limit && last ? String(last.leafIndex) : null };
+  return next === undefined ? { items } : { items, next };
 }
 
 /** How many accesses to the subject the checkpoint counts, and the map proof of their value. */

@@ -211,7 +211,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
     const checkpoint = await chosenCheckpoint(app.db, query.treeSize);
     const page = await subjectLeaves(app.db, subject.key, checkpoint.treeSize, {
       ...(kind ? { kind } : {}),
-      after: query.cursor === undefined ? -1 : Number(query.cursor),
+      after: query.cursor?.[0] ?? -1,
       limit: query.limit,
     });
     return { subject, checkpoint, page };
@@ -234,7 +234,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       return {
         checkpoint: checkpointView(checkpoint),
         items: page.items.map(subjectLeafView),
-        nextCursor: page.nextCursor,
+        next: page.next,
       };
     },
   );
@@ -260,7 +260,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
         checkpoint: checkpointView(checkpoint),
         count,
         items: page.items.map(subjectLeafView),
-        nextCursor: page.nextCursor,
+        next: page.next,
         mapProof: {
           key: subject.key.toString('hex'),
           siblings: proof.siblings.map((s) => s.toString('hex')),

@@ -1,12 +1,15 @@
 import { ProblemError } from '@credit/errors';
-import { decodeCursor, encodeCursor } from '@credit/events';
+import { feedStart } from '@credit/events';
 import { principalOf, requireSubject } from '@credit/http';
 import {
   discloseIdentifier,
+  encodeCursor,
   type IdentityReader,
   listingChangeSchema,
   listingStatusBatchSchema,
   listingStatusSchema,
+  pageQuerySchema,
+  pageSchema,
   type SubjectRef,
   subjectIdSchema,
 } from '@credit/schema';
@@ -18,10 +21,8 @@ import { standing, triggeredMeasures } from '../domain/verdicts.ts';
 
 const platformActions = ['platform_entry', 'platform_ranking'] as const;
 const bySubject = z.strictObject({ subjectId: subjectIdSchema });
-const changesQuery = z.strictObject({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+/** The feed's position: the writing transaction's id and the event's sequence number. */
+const changesQuery = pageQuerySchema(z.tuple([z.string().regex(/^\d{1,20}$/), z.number().int().min(0)]));
 
 type ListingStatus = z.infer<typeof listingStatusSchema>;
 
@@ -140,15 +141,14 @@ export async function listingRoutes(app: FastifyInstance) {
         tags: ['listing'],
         summary: 'Listing changes of the merchants this platform watches, in order, by cursor',
         description:
-          'Gap-free: a change appears once every transaction that started before it has ended. Resume with `nextCursor`.',
+          'A feed, gap-free: a change appears once every transaction that started before it has ended. Every page answers `next`, the position to resume from, also when it holds no change yet; a page that is not full means the platform has read everything written so far.',
         querystring: changesQuery,
-        response: { 200: z.object({ items: z.array(listingChangeSchema), nextCursor: z.string() }) },
+        response: { 200: pageSchema(listingChangeSchema).extend({ next: z.string() }) },
       },
     },
     async (request) => {
       const { cursor, limit } = request.query as z.infer<typeof changesQuery>;
-      const after = decodeCursor(cursor);
-      if (!after) throw new ProblemError('bad_request', 'not a cursor of this feed');
+      const after = cursor ? { txId: cursor[0], seq: cursor[1] } : feedStart;
       const platform = principalOf(request).org ?? '';
       const result = await app.db.execute(sql`
         SELECT e.tx_id::text AS tx_id, e.seq, e.event_id, e.type, e.payload, e.created_at
@@ -170,9 +170,7 @@ export async function listingRoutes(app: FastifyInstance) {
       const last = rows.at(-1);
       return {
         items: rows.map((row) => ({ ...row.payload, eventId: row.event_id, type: row.type })),
-        nextCursor: last
-          ? encodeCursor({ txId: last.tx_id, seq: Number(last.seq) })
-          : (cursor ?? encodeCursor(after)),
+        next: encodeCursor(last ? [last.tx_id, Number(last.seq)] : [after.txId, after.seq]),
       };
     },
   );

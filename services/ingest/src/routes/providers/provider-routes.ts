@@ -2,20 +2,21 @@ import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
 import {
   findEntry,
+  pageQuerySchema,
+  pageSchema,
   providerCodeSchema,
   providerRegistrationSchema,
   providerSchema,
   providerStatisticsSchema,
   providerUpdateSchema,
+  toPage,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 const byCode = z.strictObject({ code: providerCodeSchema });
-const listQuery = z.strictObject({
-  after: providerCodeSchema.optional().describe('Code of the last provider of the previous page'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+/** Providers are listed by code, their key. */
+const listQuery = pageQuerySchema(z.tuple([providerCodeSchema]));
 const statisticsQuery = z.strictObject({
   from: z.iso
     .datetime({ offset: true })
@@ -86,15 +87,12 @@ export async function providerRoutes(app: FastifyInstance) {
         tags: ['providers'],
         summary: 'List providers, by code',
         querystring: listQuery,
-        response: {
-          200: z.object({ items: z.array(providerSchema), nextAfter: providerCodeSchema.nullable() }),
-        },
+        response: { 200: pageSchema(providerSchema) },
       },
     },
     async (request) => {
-      const { after, limit } = request.query as z.infer<typeof listQuery>;
-      const items = await providers.list(after, limit);
-      return { items, nextAfter: items.length === limit ? (items.at(-1)?.code ?? null) : null };
+      const { cursor, limit } = request.query as z.infer<typeof listQuery>;
+      return toPage(await providers.list(cursor?.[0], limit + 1), limit, (provider) => [provider.code]);
     },
   );
 

@@ -3,10 +3,12 @@ import { ProblemError } from '@credit/errors';
 import { principalOf, withJson } from '@credit/http';
 import {
   accessLogPageSchema,
+  pageQuerySchema,
   reportVerificationRequestSchema,
   reportVerificationSchema,
   signedReportSchema,
   subjectIdSchema,
+  toPage,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -31,14 +33,8 @@ const reportHeaders = z.object({
       'Agencies: the subject’s authorisation (the token from POST /v1/authorisations, or a subject-signed credit-consent+jwt)',
     ),
 });
-const logQuery = z.strictObject({
-  cursor: z
-    .string()
-    .regex(/^\d{1,12}$/)
-    .optional()
-    .describe('Entry number to continue after'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+/** A subject's access log is read in entry order: the cursor holds the last entry number of a page. */
+const logQuery = pageQuerySchema(z.tuple([z.number().int().min(0)]));
 
 /** Signed credit reports, their verification, the signing keys, and the access log. */
 export async function reportRoutes(app: FastifyInstance) {
@@ -143,10 +139,11 @@ export async function reportRoutes(app: FastifyInstance) {
       if (!principal.roles.includes('admin') && !isSelf(principal, subject, app.keyring)) {
         throw new ProblemError('forbidden', 'only the subject and the credit office read this access log');
       }
-      const rows = await context.accessLog.page(subject.key, Number(cursor ?? 0), limit);
+      const rows = await context.accessLog.page(subject.key, cursor?.[0] ?? 0, limit + 1);
+      const page = toPage(rows, limit, (row) => [row.entryNo]);
       return {
-        items: rows.map(accessLogView),
-        nextCursor: rows.length === limit ? String(rows.at(-1)?.entryNo) : null,
+        items: page.items.map(accessLogView),
+        next: page.next,
         chainValid: await context.accessLog.verify(subject.key),
       };
     },
