@@ -65,10 +65,10 @@ export const pageLimitSchema = z.coerce
   .describe(`Items per page (1–${maxPageLimit}, default ${defaultPageLimit})`);
 
 /** The query of a list route: its own filters (`shape`) plus `limit` and `cursor`. */
-export function pageQuerySchema<K extends z.ZodType<readonly CursorValue[]>, S extends z.ZodRawShape = {}>(
-  key: K,
-  shape?: S,
-) {
+export function pageQuerySchema<
+  K extends z.ZodType<readonly CursorValue[]>,
+  S extends z.ZodRawShape = Record<never, never>,
+>(key: K, shape?: S) {
   return z.strictObject({
     ...(shape ?? ({} as S)),
     limit: pageLimitSchema,
