@@ -1,5 +1,5 @@
 import type { ListEntryView } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actors,
@@ -209,5 +209,59 @@ describe('the identification procedure', () => {
     expect(summary.expired).toBeGreaterThanOrEqual(1);
     expect((await entriesOf(org.id))[0]).toMatchObject({ status: 'exited', endReason: 'validity_ended' });
     platform.setNow(june1);
+  });
+
+  it('pages a department’s entries and a subject’s entries to the end, newest first', async () => {
+    // Two more rules on the same records: each pushed record now raises three notices.
+    for (const code of ['court-debtors-watch-a', 'court-debtors-watch-b'])
+      await defineRule(platform, a.admin, {
+        code,
+        name: '失信被执行人重点关注',
+        kind: 'watch',
+        domain: 'courts',
+        subjectKinds: ['legal_person'],
+        identifyingDepartment: 'zb-court',
+        condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
+        validityMonths: 12,
+        objectionWindowWorkingDays: 10,
+      });
+    const orgs = [company(), company()];
+    for (const org of orgs) await push(platform, a.provider, record('dishonest_judgement_debtor', org));
+    await platform.drainConsumers();
+
+    const ids = (items: { id: string }[]) => items.map((entry) => entry.id);
+    const noticed = await platform.request({
+      url: '/v1/list-entries?status=noticed&limit=500',
+      token: a.court,
+    });
+    const expected = ids(noticed.json().items);
+    expect(expected.length).toBeGreaterThanOrEqual(6);
+    expect(expected).toEqual([...expected].sort().reverse());
+    await expectPaginatesToEnd(platform, {
+      url: '/v1/list-entries?status=noticed',
+      token: a.court,
+      limit: 4,
+      idOf: (entry: { id: string }) => entry.id,
+      expected,
+      ordered: true,
+      // A notice raised during the walk is newer than every page already read: it shows on none.
+      betweenPages: async (page) => {
+        if (page !== 1) return;
+        await push(platform, a.provider, record('dishonest_judgement_debtor', company()));
+        await platform.drainConsumers();
+      },
+    });
+
+    const own = await platform.token('subject', { subject: orgs[0]?.id as string });
+    const first = (await entriesOf(orgs[0]?.id as string)) as { id: string }[];
+    expect(first).toHaveLength(3);
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/subjects/${orgs[0]?.id}/list-entries`,
+      token: own,
+      limit: 2,
+      idOf: (entry: { id: string }) => entry.id,
+      expected: ids(first),
+      ordered: true,
+    });
   });
 });

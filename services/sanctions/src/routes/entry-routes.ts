@@ -5,10 +5,13 @@ import {
   entryDecisionSchema,
   entryStatuses,
   listEntrySchema,
+  pageQuerySchema,
+  pageSchema,
   prefixedId,
   subjectIdSchema,
+  toPage,
 } from '@credit/schema';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listEntries } from '../db/schema.ts';
@@ -17,10 +20,14 @@ import { publishEntry, rejectEntry } from '../domain/list-procedure.ts';
 
 const byId = z.strictObject({ id: prefixedId('lst') });
 const bySubject = z.strictObject({ id: subjectIdSchema });
-const listQuery = z.strictObject({
-  status: z.enum(entryStatuses).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+/**
+ * Entries are listed newest first by id: ids begin with their creation time and never change, so
+ * a cursor holds the last id of a page (an order by `updated_at` would move entries between pages
+ * while a department decides them).
+ */
+const entryCursor = z.tuple([prefixedId('lst')]);
+const listQuery = pageQuerySchema(entryCursor, { status: z.enum(entryStatuses).optional() });
+const subjectEntriesQuery = pageQuerySchema(entryCursor);
 
 /** List entries: departments find and decide proposals; subjects see notices about them. */
 export async function entryRoutes(app: FastifyInstance) {
@@ -31,24 +38,27 @@ export async function entryRoutes(app: FastifyInstance) {
       schema: {
         tags: ['sanctions'],
         summary: 'Entries to decide or follow: a department sees those it identifies, the credit office all',
+        description: 'Newest first.',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(listEntrySchema) }) },
+        response: { 200: pageSchema(listEntrySchema) },
       },
     },
     async (request) => {
-      const { status, limit } = request.query as z.infer<typeof listQuery>;
+      const { status, limit, cursor } = request.query as z.infer<typeof listQuery>;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (status) conditions.push(eq(listEntries.status, status));
       if (!principal.roles.includes('admin'))
         conditions.push(eq(listEntries.identifyingDepartment, principal.org ?? ''));
+      if (cursor) conditions.push(lt(listEntries.entryId, cursor[0]));
       const rows = await app.db
         .select()
         .from(listEntries)
         .where(and(...conditions))
-        .orderBy(desc(listEntries.updatedAt))
-        .limit(limit);
-      return { items: await entryViews(app.db, app.keyring, rows, { as: 'staff' }) };
+        .orderBy(desc(listEntries.entryId))
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (row) => [row.entryId]);
+      return { ...page, items: await entryViews(app.db, app.keyring, page.items, { as: 'staff' }) };
     },
   );
 
@@ -136,12 +146,15 @@ export async function entryRoutes(app: FastifyInstance) {
       schema: {
         tags: ['sanctions'],
         summary: 'Entries about a subject, notices (告知) included, with objection windows',
+        description: 'Newest first.',
         params: bySubject,
-        response: { 200: z.object({ items: z.array(listEntrySchema) }) },
+        querystring: subjectEntriesQuery,
+        response: { 200: pageSchema(listEntrySchema) },
       },
     },
     async (request) => {
       const { id } = request.params as z.infer<typeof bySubject>;
+      const { limit, cursor } = request.query as z.infer<typeof subjectEntriesQuery>;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
       const self = tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key) ?? false;
@@ -151,10 +164,18 @@ export async function entryRoutes(app: FastifyInstance) {
       const rows = await app.db
         .select()
         .from(listEntries)
-        .where(eq(listEntries.subjectKey, subject.key))
-        .orderBy(desc(listEntries.proposedAt));
+        .where(
+          and(
+            eq(listEntries.subjectKey, subject.key),
+            cursor ? lt(listEntries.entryId, cursor[0]) : undefined,
+          ),
+        )
+        .orderBy(desc(listEntries.entryId))
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (row) => [row.entryId]);
       return {
-        items: await entryViews(app.db, app.keyring, rows, self ? { as: 'self' } : { as: 'official' }),
+        ...page,
+        items: await entryViews(app.db, app.keyring, page.items, self ? { as: 'self' } : { as: 'official' }),
       };
     },
   );
