@@ -46,7 +46,7 @@ import {
   type EntryRow,
   listingChangeOf,
   measuresFor,
-} from '../services/sanctions/src/domain/list-procedure.ts';
+} from '../services/sanctions/src/domain/entry-writer.ts';
 import { type CopyTarget, copyLine, copyLines, copyTarget } from './copy-rows.ts';
 
 type MeasureRow = typeof measuresTable.$inferSelect;

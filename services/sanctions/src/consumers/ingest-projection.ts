@@ -10,7 +10,8 @@ import {
 } from '@credit/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
-import { evaluateSubjects, type ProcedureContext } from '../domain/list-procedure.ts';
+import type { ProcedureContext } from '../domain/entry-writer.ts';
+import { evaluateSubjects } from '../domain/rule-application.ts';
 
 export const recordProjectionName = 'sanctions-records';
 

@@ -3,14 +3,8 @@ import type { FeedEvent } from '@credit/events';
 import { repairEventSchemas } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { calendarYears, listEntries, records } from '../db/schema.ts';
-import {
-  EntryWriter,
-  evaluateSubjects,
-  exitEntry,
-  openStatuses,
-  type ProcedureContext,
-  resumeAwaitingEntries,
-} from '../domain/list-procedure.ts';
+import { EntryWriter, exitEntry, openStatuses, type ProcedureContext } from '../domain/entry-writer.ts';
+import { evaluateSubjects, resumeAwaitingEntries } from '../domain/rule-application.ts';
 
 export const repairFollowName = 'sanctions-repair-follow';
 export const followedRepairEvents = [

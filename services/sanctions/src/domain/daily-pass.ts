@@ -2,13 +2,9 @@ import { shanghaiDate } from '@credit/calendar';
 import { type Database, inTransaction } from '@credit/db';
 import { asc, gt, sql } from 'drizzle-orm';
 import { jobRuns, records } from '../db/schema.ts';
-import {
-  type EvaluationSummary,
-  evaluateSubjects,
-  expireEntries,
-  type ProcedureContext,
-  resumeAwaitingEntries,
-} from './list-procedure.ts';
+import { expireEntries } from './entry-decisions.ts';
+import type { ProcedureContext } from './entry-writer.ts';
+import { type EvaluationSummary, evaluateSubjects, resumeAwaitingEntries } from './rule-application.ts';
 
 export interface DailySummary extends EvaluationSummary {
   expired: number;

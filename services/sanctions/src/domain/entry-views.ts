@@ -3,7 +3,7 @@ import type { Executor } from '@credit/db';
 import { discloseIdentity, type IdentityReader, type ListEntryView, type SubjectKind } from '@credit/schema';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { entryHistory, measures, subjects } from '../db/schema.ts';
-import type { EntryRow } from './list-procedure.ts';
+import type { EntryRow } from './entry-writer.ts';
 import { toMeasure } from './verdicts.ts';
 
 /** Entries as the API shows them, with measures, history and the subject as `reader` may see it. */

@@ -1,7 +1,7 @@
 import { shanghaiYear } from '@credit/calendar';
 import type { Measure, MeasureEffect, SanctionAction } from '@credit/schema';
 import type { measures } from '../db/schema.ts';
-import type { EntryRow } from './list-procedure.ts';
+import type { EntryRow } from './entry-writer.ts';
 import type { HeldGrade } from './listing-cache.ts';
 
 type MeasureRow = typeof measures.$inferSelect;

@@ -7,7 +7,7 @@ import { ingestProjection, recordProjectionName } from '../consumers/ingest-proj
 import { followedRepairEvents, repairFollow, repairFollowName } from '../consumers/repair-follow.ts';
 import { calendarYears, listEntries, sanctionsSchemaName } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
-import type { ProcedureContext } from '../domain/list-procedure.ts';
+import type { ProcedureContext } from '../domain/entry-writer.ts';
 import { ListingCache, listingCacheName } from '../domain/listing-cache.ts';
 import {
   dispatchListingChanges,

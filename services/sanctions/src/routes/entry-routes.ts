@@ -15,8 +15,8 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listEntries } from '../db/schema.ts';
+import { publishEntry, rejectEntry } from '../domain/entry-decisions.ts';
 import { entryViews } from '../domain/entry-views.ts';
-import { publishEntry, rejectEntry } from '../domain/list-procedure.ts';
 
 const byId = z.strictObject({ id: prefixedId('lst') });
 const bySubject = z.strictObject({ id: subjectIdSchema });

@@ -1,0 +1,109 @@
+import { addMonths, endOfShanghaiDay } from '@credit/calendar';
+import { newId } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { ruleDefinitionSchema } from '@credit/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { listEntries, measures, records, rules } from '../db/schema.ts';
+import { type EntryRow, EntryWriter, exitEntry, measuresFor, type ProcedureContext } from './entry-writer.ts';
+
+/**
+ * The identifying department's decision. Black and watch entries wait out their objection
+ * window; publication starts the validity and, for organisations on a list whose rule says so,
+ * lists the legal representative and responsible persons the basis records name.
+ */
+export async function publishEntry(
+  tx: Executor,
+  context: ProcedureContext,
+  entry: EntryRow,
+  validUntilDate: string | undefined,
+  actor: string,
+  note: string,
+  now: Date,
+): Promise<EntryRow> {
+  const [ruleRow] = await tx
+    .select()
+    .from(rules)
+    .where(and(eq(rules.code, entry.ruleCode), eq(rules.version, entry.ruleVersion)));
+  const rule = ruleRow ? ruleDefinitionSchema.parse(ruleRow.definition) : undefined;
+  const validUntil = validUntilDate
+    ? endOfShanghaiDay(validUntilDate)
+    : addMonths(now, rule?.validityMonths ?? 36);
+  const writer = new EntryWriter(tx, context, now);
+  const published = await writer.move(
+    entry,
+    { status: 'published', decidedAt: now, decidedBy: actor, validFrom: now, validUntil },
+    actor,
+    note,
+  );
+  if (rule?.linkRelatedPersons && entry.subjectKind !== 'natural_person') {
+    const basisIds = entry.basis.map((b) => b.recordId);
+    const basisRecords = basisIds.length
+      ? await tx
+          .select()
+          .from(records)
+          .where(and(eq(records.subjectKey, entry.subjectKey), inArray(records.recordId, basisIds)))
+      : [];
+    const persons = new Map<string, string>();
+    for (const record of basisRecords)
+      for (const person of record.relatedPersons) persons.set(person.subjectKey, person.role);
+    const allMeasures = await tx.select().from(measures);
+    for (const [personKey, role] of persons) {
+      await writer.create(
+        {
+          ...published,
+          subjectKey: Buffer.from(personKey, 'hex'),
+          entryId: newId('lst', now.getTime()),
+          subjectKind: 'natural_person',
+          measures: measuresFor(allMeasures, entry.listKind, entry.domain, 'natural_person').map(
+            (m) => m.code,
+          ),
+          objectionUntil: null,
+          parentEntryId: entry.entryId,
+          relatedRole: role,
+          updatedAt: now,
+        },
+        actor,
+        `linked to ${entry.entryId} as ${role}`,
+      );
+    }
+  }
+  await writer.flush();
+  return published;
+}
+
+export async function rejectEntry(
+  tx: Executor,
+  context: ProcedureContext,
+  entry: EntryRow,
+  actor: string,
+  note: string,
+  now: Date,
+) {
+  const writer = new EntryWriter(tx, context, now);
+  const rejected = await writer.move(
+    entry,
+    { status: 'rejected', decidedAt: now, decidedBy: actor, endedAt: now, endReason: 'rejected' },
+    actor,
+    note,
+  );
+  await writer.flush();
+  return rejected;
+}
+
+/** Published entries whose validity is over exit (the daily pass). */
+export async function expireEntries(tx: Executor, context: ProcedureContext, now: Date): Promise<number> {
+  const due = await tx
+    .select()
+    .from(listEntries)
+    .where(
+      and(
+        eq(listEntries.status, 'published'),
+        sql`${listEntries.validUntil} <= ${now}`,
+        sql`${listEntries.parentEntryId} IS NULL`,
+      ),
+    );
+  const writer = new EntryWriter(tx, context, now);
+  for (const entry of due) await exitEntry(writer, tx, entry, 'validity_ended', 'system', now);
+  await writer.flush();
+  return due.length;
+}

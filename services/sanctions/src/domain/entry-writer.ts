@@ -1,0 +1,176 @@
+import type { WorkingDayCalendar } from '@credit/calendar';
+import { identityAad, type Keyring } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { appendEvents, type NewEvent } from '@credit/events';
+import { discloseIdentifier, type ListingChange, type SubjectKind } from '@credit/schema';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import {
+  entryHistory,
+  listEntries,
+  type measures,
+  sanctionsOutbox,
+  sanctionsSchemaName,
+  subjects,
+} from '../db/schema.ts';
+
+export type EntryRow = typeof listEntries.$inferSelect;
+type MeasureRow = typeof measures.$inferSelect;
+
+export interface ProcedureContext {
+  keyring: Keyring;
+  calendar: WorkingDayCalendar;
+  clock: () => Date;
+}
+
+/** Entries still in the procedure or in force; awaiting_calendar waits for its objection window. */
+export const openStatuses = ['awaiting_calendar', 'noticed', 'proposed', 'published'] as const;
+
+/**
+ * Why an entry ended when its basis records stand but its rule no longer holds (a red subject's
+ * new dishonesty, a window that passed). Unlike a decision, it does not bar a later proposal on
+ * the same basis once the rule holds again.
+ */
+export const ruleNoLongerMet = 'rule_no_longer_met';
+
+/** Measures an entry triggers: of its list kind and domain, fitting the subject (organisation or person). */
+export function measuresFor(
+  all: MeasureRow[],
+  listKind: string,
+  domain: string,
+  subjectKind: string,
+): MeasureRow[] {
+  const scope = subjectKind === 'natural_person' ? 'person' : 'organisation';
+  return all.filter(
+    (m) =>
+      m.listKind === listKind &&
+      m.domains.includes(domain) &&
+      (m.subjectScope === 'any' || m.subjectScope === scope),
+  );
+}
+
+/** What platforms, webhooks and the query service learn of an entry: persons as platforms may see them. */
+export function listingChangeOf(
+  entry: EntryRow,
+  identifier: string,
+  type: string,
+  at: Date,
+  eventId = '',
+): ListingChange {
+  return {
+    eventId,
+    type,
+    at: at.toISOString(),
+    entry: {
+      id: entry.entryId,
+      subject: {
+        kind: entry.subjectKind as ListingChange['entry']['subject']['kind'],
+        id: discloseIdentifier({ as: 'platform' }, 'subject', entry.subjectKind as SubjectKind, identifier),
+      },
+      listKind: entry.listKind,
+      domain: entry.domain,
+      identifyingDepartment: entry.identifyingDepartment,
+      status: entry.status,
+      validFrom: entry.validFrom?.toISOString() ?? null,
+      objectionUntil: entry.objectionUntil?.toISOString() ?? null,
+      validUntil: entry.validUntil?.toISOString() ?? null,
+      endReason: entry.endReason,
+      measures: entry.measures,
+    },
+  };
+}
+
+/**
+ * Changes entries and keeps the record of each change: the entry row moves to its new state,
+ * the history gains a row, and the outbox an event, all in the caller's transaction.
+ */
+export class EntryWriter {
+  private readonly events: NewEvent[] = [];
+
+  constructor(
+    private readonly tx: Executor,
+    private readonly context: ProcedureContext,
+    private readonly now: Date,
+  ) {}
+
+  private async identifier(subjectKey: Buffer): Promise<string> {
+    const [row] = await this.tx.select().from(subjects).where(eq(subjects.subjectKey, subjectKey));
+    if (!row) return '';
+    return this.context.keyring.decrypt(
+      row.keyId,
+      row.identifierCipher,
+      identityAad('identifier', subjectKey),
+    );
+  }
+
+  private async record(entry: EntryRow, actor: string, note: string | null): Promise<void> {
+    const [last] = await this.tx
+      .select({ seq: entryHistory.seq })
+      .from(entryHistory)
+      .where(and(eq(entryHistory.subjectKey, entry.subjectKey), eq(entryHistory.entryId, entry.entryId)))
+      .orderBy(desc(entryHistory.seq))
+      .limit(1);
+    await this.tx.insert(entryHistory).values({
+      subjectKey: entry.subjectKey,
+      entryId: entry.entryId,
+      seq: (last?.seq ?? 0) + 1,
+      status: entry.status,
+      at: this.now,
+      actor,
+      note,
+    });
+    const type = `list.entry.${entry.status}`;
+    this.events.push({
+      type,
+      subjectKey: entry.subjectKey,
+      aggregateId: entry.entryId,
+      payload: listingChangeOf(entry, await this.identifier(entry.subjectKey), type, this.now),
+    });
+  }
+
+  async create(entry: EntryRow, actor: string, note: string | null): Promise<EntryRow> {
+    await this.tx.insert(listEntries).values(entry);
+    await this.record(entry, actor, note);
+    return entry;
+  }
+
+  async move(
+    entry: EntryRow,
+    change: Partial<EntryRow>,
+    actor: string,
+    note: string | null,
+  ): Promise<EntryRow> {
+    const next = { ...entry, ...change, updatedAt: this.now };
+    await this.tx
+      .update(listEntries)
+      .set({ ...change, updatedAt: this.now })
+      .where(and(eq(listEntries.subjectKey, entry.subjectKey), eq(listEntries.entryId, entry.entryId)));
+    await this.record(next, actor, note);
+    return next;
+  }
+
+  async flush(): Promise<void> {
+    await appendEvents(this.tx, sanctionsOutbox, sanctionsSchemaName, this.events, this.now);
+    this.events.length = 0;
+  }
+}
+
+/** Ends an entry (validity over, repaired, basis changed) and the entries linked to it. */
+export async function exitEntry(
+  writer: EntryWriter,
+  tx: Executor,
+  entry: EntryRow,
+  reason: string,
+  actor: string,
+  now: Date,
+): Promise<void> {
+  if (entry.status === 'published') {
+    await writer.move(entry, { status: 'exited', endedAt: now, endReason: reason }, actor, reason);
+  } else if ((openStatuses as readonly string[]).includes(entry.status)) {
+    await writer.move(entry, { status: 'cancelled', endedAt: now, endReason: reason }, actor, reason);
+  }
+  const children = await tx
+    .select()
+    .from(listEntries)
+    .where(and(eq(listEntries.parentEntryId, entry.entryId), inArray(listEntries.status, [...openStatuses])));
+  for (const child of children) await exitEntry(writer, tx, child, reason, actor, now);
+}

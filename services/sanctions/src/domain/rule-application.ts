@@ -1,0 +1,252 @@
+import { newId } from '@credit/crypto';
+import type { Executor } from '@credit/db';
+import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
+import { desc, eq, inArray } from 'drizzle-orm';
+import { type BasisRef, grades, listEntries, measures, records, rules, subjects } from '../db/schema.ts';
+import {
+  type EntryRow,
+  EntryWriter,
+  exitEntry,
+  measuresFor,
+  openStatuses,
+  type ProcedureContext,
+  ruleNoLongerMet,
+} from './entry-writer.ts';
+import { type GradedSubject, gradeSubject } from './grading.ts';
+import { evaluateRule, type RecordRow } from './rule-engine.ts';
+
+export interface ActiveRule {
+  code: string;
+  version: number;
+  definition: RuleDefinition;
+}
+
+/** The newest active version of every rule. */
+export async function activeRules(executor: Executor): Promise<ActiveRule[]> {
+  const rows = await executor
+    .select()
+    .from(rules)
+    .where(eq(rules.status, 'active'))
+    .orderBy(rules.code, desc(rules.version));
+  const latest = new Map<string, ActiveRule>();
+  for (const row of rows) {
+    if (latest.has(row.code)) continue;
+    latest.set(row.code, {
+      code: row.code,
+      version: row.version,
+      definition: ruleDefinitionSchema.parse(row.definition),
+    });
+  }
+  return [...latest.values()];
+}
+
+function basisOf(rows: RecordRow[]): BasisRef[] {
+  return rows
+    .map((r) => ({ recordId: r.recordId, version: r.version, category: r.category }))
+    .sort((a, b) => (a.recordId < b.recordId ? -1 : 1));
+}
+
+function sameBasis(a: BasisRef[], b: BasisRef[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((ref, i) => ref.recordId === b[i]?.recordId && ref.version === b[i]?.version)
+  );
+}
+
+interface SubjectState extends GradedSubject {
+  entries: EntryRow[];
+}
+
+async function loadSubject(tx: Executor, subjectKey: Buffer): Promise<SubjectState | undefined> {
+  const [subject] = await tx.select().from(subjects).where(eq(subjects.subjectKey, subjectKey));
+  if (!subject) return undefined;
+  const subjectRecords = await tx.select().from(records).where(eq(records.subjectKey, subjectKey));
+  const entries = await tx.select().from(listEntries).where(eq(listEntries.subjectKey, subjectKey));
+  const gradeRows = await tx.select().from(grades).where(eq(grades.subjectKey, subjectKey));
+  const byDomainYear = new Map(
+    gradeRows.filter((g) => g.withdrawnAt === null).map((g) => [`${g.domain}:${g.year}`, g.grade]),
+  );
+  return {
+    kind: subject.kind,
+    records: subjectRecords,
+    entries,
+    grades: { get: (domain, year) => byDomainYear.get(`${domain}:${year}`) },
+    gradeRows,
+  };
+}
+
+/** Whether the records an entry stands on are still as they were when it was listed. */
+function basisIntact(entry: EntryRow, current: RecordRow[]): boolean {
+  const byId = new Map(current.map((r) => [r.recordId, r]));
+  return entry.basis.every((ref) => {
+    const record = byId.get(ref.recordId);
+    return (
+      record !== undefined &&
+      record.version === ref.version &&
+      record.status === 'active' &&
+      record.repairedAt === null
+    );
+  });
+}
+
+export interface EvaluationSummary {
+  subjects: number;
+  proposed: number;
+  /**
+   * Black and watch entries created awaiting_calendar: the official calendar does not cover the
+   * end of their objection window yet, so the subject is noticed once the year is loaded.
+   */
+  awaitingCalendar: number;
+  cancelled: number;
+  exited: number;
+  graded: number;
+}
+
+/**
+ * Re-evaluates the active rules for some subjects and reconciles their entries: a rule that now
+ * holds proposes an entry (black and watch lists: noticed to the subject with an objection window
+ * in working days; red lists: proposed for decision); an entry whose rule no longer holds ends —
+ * a proposal always, a published red entry always (an incentive needs its conditions to hold), a
+ * published black or watch entry only when its basis records were corrected, withdrawn or
+ * repaired. A proposal already decided on the same basis is not proposed again.
+ */
+export async function evaluateSubjects(
+  tx: Executor,
+  context: ProcedureContext,
+  subjectKeys: Buffer[],
+  now: Date,
+  actor: string,
+): Promise<EvaluationSummary> {
+  const summary: EvaluationSummary = {
+    subjects: 0,
+    proposed: 0,
+    awaitingCalendar: 0,
+    cancelled: 0,
+    exited: 0,
+    graded: 0,
+  };
+  const ruleSet = await activeRules(tx);
+  if (ruleSet.length === 0) return summary;
+  const allMeasures = await tx.select().from(measures);
+  const writer = new EntryWriter(tx, context, now);
+
+  for (const subjectKey of subjectKeys) {
+    const state = await loadSubject(tx, subjectKey);
+    if (!state) continue;
+    summary.subjects++;
+    for (const rule of ruleSet.filter((r) => r.definition.kind !== 'grade')) {
+      const evaluation = evaluateRule(rule.definition, state.kind, state.records, now, state.grades);
+      const sameRule = state.entries.filter((e) => e.ruleCode === rule.code && e.parentEntryId === null);
+      const open = sameRule.find((e) => (openStatuses as readonly string[]).includes(e.status));
+      if (evaluation.matched) {
+        if (open) continue;
+        const basis = basisOf(evaluation.basis);
+        if (sameRule.some((e) => sameBasis(e.basis, basis) && e.endReason !== ruleNoLongerMet)) continue;
+        const { definition } = rule;
+        const kind = definition.kind as 'red' | 'black' | 'watch';
+        const noticed = kind !== 'red';
+        // The window's end must be stated in the notice: without the official calendar of its
+        // year the entry waits, visibly, instead of being guessed or silently skipped.
+        const window = noticed ? objectionWindow(context, definition, now) : null;
+        const status = !noticed ? 'proposed' : window?.dueAt ? 'noticed' : 'awaiting_calendar';
+        const objectionUntil = window?.dueAt ?? null;
+        const note = window?.awaitingYear
+          ? `${evaluation.explanation.join('; ')}; awaiting the official calendar of ${window.awaitingYear}`
+          : evaluation.explanation.join('; ');
+        await writer.create(
+          {
+            subjectKey,
+            entryId: newId('lst', now.getTime()),
+            subjectKind: state.kind,
+            listKind: kind,
+            domain: definition.domain,
+            ruleCode: rule.code,
+            ruleVersion: rule.version,
+            identifyingDepartment: definition.identifyingDepartment,
+            status,
+            basis,
+            measures: measuresFor(allMeasures, kind, definition.domain, state.kind).map((m) => m.code),
+            proposedAt: now,
+            objectionUntil,
+            decidedAt: null,
+            decidedBy: null,
+            validFrom: null,
+            validUntil: null,
+            endedAt: null,
+            endReason: null,
+            parentEntryId: null,
+            relatedRole: null,
+            updatedAt: now,
+          },
+          actor,
+          note,
+        );
+        if (status === 'awaiting_calendar') summary.awaitingCalendar++;
+        else summary.proposed++;
+        continue;
+      }
+      if (!open) continue;
+      const intact = basisIntact(open, state.records);
+      // A decided sanction stands for its validity; only a change to its basis ends it early. An
+      // incentive is kept only while its conditions hold: new dishonesty ends a red entry at once.
+      if (open.status === 'published' && open.listKind !== 'red' && intact) continue;
+      await exitEntry(writer, tx, open, intact ? ruleNoLongerMet : 'basis_changed', actor, now);
+      if (open.status === 'published') summary.exited++;
+      else summary.cancelled++;
+    }
+    summary.graded += await gradeSubject(tx, subjectKey, state, ruleSet, now);
+  }
+  await writer.flush();
+  return summary;
+}
+
+/** The objection window of a black or watch entry noticed on `from`, or the year it waits for. */
+function objectionWindow(context: ProcedureContext, definition: RuleDefinition, from: Date) {
+  return context.calendar.schedule({
+    from,
+    amount: definition.objectionWindowWorkingDays,
+    unit: 'working_days',
+  });
+}
+
+/**
+ * Notices the entries that awaited the official calendar, now that it covers their window: the
+ * window is counted from today, the day the subject is told. Called when a year is loaded and by
+ * the daily pass (a holiday package that covers the year counts too).
+ */
+export async function resumeAwaitingEntries(
+  tx: Executor,
+  context: ProcedureContext,
+  now: Date,
+): Promise<number> {
+  const waiting = await tx
+    .select()
+    .from(listEntries)
+    .where(eq(listEntries.status, 'awaiting_calendar'))
+    .for('update', { skipLocked: true });
+  if (waiting.length === 0) return 0;
+  const ruleRows = await tx
+    .select()
+    .from(rules)
+    .where(inArray(rules.code, [...new Set(waiting.map((e) => e.ruleCode))]));
+  const definitions = new Map(
+    ruleRows.map((r) => [`${r.code}:${r.version}`, ruleDefinitionSchema.parse(r.definition)]),
+  );
+  const writer = new EntryWriter(tx, context, now);
+  let resumed = 0;
+  for (const entry of waiting) {
+    const definition = definitions.get(`${entry.ruleCode}:${entry.ruleVersion}`);
+    if (!definition) continue;
+    const window = objectionWindow(context, definition, now);
+    if (!window.dueAt) continue;
+    await writer.move(
+      entry,
+      { status: 'noticed', objectionUntil: window.dueAt },
+      'calendar',
+      `official calendar loaded; objection window to ${window.dueAt.toISOString()}`,
+    );
+    resumed++;
+  }
+  await writer.flush();
+  return resumed;
+}
