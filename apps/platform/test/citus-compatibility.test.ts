@@ -38,6 +38,8 @@ const distribution: Record<string, string | 'reference'> = {
   'query.authorisations': 'subject_key',
   'query.access_log': 'subject_key',
   'query.list_entries': 'subject_key',
+  'query.organisation_names': 'subject_key',
+  'query.name_gram_counts': 'gram',
   'query.grades': 'subject_key',
   'query.grade_changes': 'subject_key',
   'query.recipient_notices': 'org',

@@ -7,6 +7,7 @@ export * from './api/query.ts';
 export * from './api/records.ts';
 export * from './api/repair.ts';
 export * from './api/sanctions.ts';
+export * from './api/search.ts';
 export * from './api/transparency.ts';
 export * from './catalogue/catalogue.ts';
 export * from './catalogue/rules.ts';

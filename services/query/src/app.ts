@@ -4,6 +4,7 @@ import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
 import { gradeRoutes } from './routes/grades/grade-routes.ts';
 import { publicRoutes } from './routes/public/public-routes.ts';
+import { searchRoutes } from './routes/public/search-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
 import { noticeRoutes } from './routes/reports/notice-routes.ts';
 import { reportRoutes } from './routes/reports/report-routes.ts';
@@ -25,6 +26,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   const resolved = { ...defaultQuerySettings, ...settings };
   await app.register(queryContext, resolved);
   await app.register(publicRoutes);
+  await app.register(searchRoutes);
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);
   await app.register(reportRoutes);

@@ -1,6 +1,6 @@
 import type { TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { company, person, push, queryPlatform, record, type World, world } from './helpers.ts';
 
 /** The report path on whatever database the project gives this file (PGlite in `pglite-smoke`). */
 let platform: TestPlatform;
@@ -8,7 +8,7 @@ let w: World;
 
 beforeAll(async () => {
   platform = await queryPlatform();
-  w = await world(platform, ['person_education']);
+  w = await world(platform, ['person_education', 'org_registration']);
 });
 afterAll(async () => platform?.close());
 
@@ -47,5 +47,16 @@ describe('query smoke', () => {
       await platform.request({ url: `/v1/subjects/${subject.id}/access-log`, token: w.admin })
     ).json();
     expect(log).toMatchObject({ items: [{ role: 'agency', authorisationId: granted.id }], chainValid: true });
+  });
+
+  it('finds an organisation by a misspelt, traditional, region-less name (the name index on this database)', async () => {
+    const organisation = company();
+    await push(platform, w.provider.token, record('org_registration', organisation));
+    await platform.drainConsumers();
+    const response = await platform.request({
+      url: `/v1/public/search?q=${encodeURIComponent('華閏陶瓷有限責任公司')}`,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().items[0]).toMatchObject({ id: organisation.id, name: organisation.name });
   });
 });

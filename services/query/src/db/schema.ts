@@ -176,3 +176,27 @@ export const gradeChanges = query.table('grade_changes', {
   at: instant('at').notNull(),
   feedSeq: bigint('feed_seq', { mode: 'number' }).notNull(),
 });
+
+/** The names organisations are found by (migrations/query/0010_organisation_names.sql); never persons. */
+export const organisationNames = query.table('organisation_names', {
+  subjectKey: bytea('subject_key').notNull(),
+  nameKey: text('name_key').notNull(),
+  name: text('name').notNull(),
+  uscc: text('uscc').notNull(),
+  kind: text('kind').notNull(),
+  core: text('core').notNull(),
+  regions: text('regions').array().notNull(),
+  legalForm: text('legal_form'),
+  branch: text('branch'),
+  grams: text('grams').array().notNull(),
+  registeredAt: instant('registered_at'),
+  isCurrent: boolean('is_current').notNull().default(false),
+  firstSeen: instant('first_seen').notNull(),
+  lastSeen: instant('last_seen').notNull(),
+});
+
+/** How many indexed names hold each n-gram, to look a query up by its rarer ones. */
+export const nameGramCounts = query.table('name_gram_counts', {
+  gram: text('gram').primaryKey(),
+  names: bigint('names', { mode: 'number' }).notNull(),
+});

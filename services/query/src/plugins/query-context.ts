@@ -1,9 +1,13 @@
 import { type RunningConsumer, startConsumer } from '@credit/events';
-import { gradeEventTypes } from '@credit/schema';
+import { gradeEventTypes, ingestEventTypes } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { applyGradeEvents, gradeProjectionName } from '../consumers/grade-projection.ts';
 import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
+import {
+  applyOrganisationNameEvents,
+  organisationNameProjectionName,
+} from '../consumers/organisation-names.ts';
 import {
   applyRepairEvents,
   queryFollowedRepairEvents,
@@ -18,6 +22,7 @@ import { querySchemaName } from '../db/schema.ts';
 import type { FileReaderContext } from '../domain/file-reader.ts';
 import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
 import { createAuthorisationRepository } from '../repositories/authorisation-repository.ts';
+import { createNameIndexRepository } from '../repositories/name-index-repository.ts';
 import { createReadModelRepository } from '../repositories/read-model-repository.ts';
 import { createRegistryRepository } from '../repositories/registry-repository.ts';
 
@@ -31,8 +36,8 @@ export interface QuerySettings {
   followSanctions: boolean;
 }
 
-function createQueryContext(app: FastifyInstance): FileReaderContext {
-  return {
+function createQueryContext(app: FastifyInstance) {
+  const context: FileReaderContext = {
     db: app.db,
     keyring: app.keyring,
     signer: app.signer,
@@ -42,6 +47,7 @@ function createQueryContext(app: FastifyInstance): FileReaderContext {
     authorisations: createAuthorisationRepository(app.db),
     accessLog: createAccessLogRepository(app.db),
   };
+  return { ...context, nameIndex: createNameIndexRepository(app.db) };
 }
 
 export type QueryContext = ReturnType<typeof createQueryContext> & { settings: QuerySettings };
@@ -71,6 +77,19 @@ export default fp(
           idleMs: settings.feedIdleMs,
           logger: app.log,
           apply: applyIngestEvents,
+        }),
+      );
+      consumers.set(
+        organisationNameProjectionName,
+        await startConsumer({
+          handle: app.database,
+          source: 'ingest',
+          cursorSchema: querySchemaName,
+          name: organisationNameProjectionName,
+          types: ingestEventTypes,
+          idleMs: settings.feedIdleMs,
+          logger: app.log,
+          apply: (tx, events) => applyOrganisationNameEvents(tx, events, app.keyring),
         }),
       );
       if (settings.followSanctions) {

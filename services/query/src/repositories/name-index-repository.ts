@@ -1,0 +1,137 @@
+import { asBuffer, type Database, type Executor, resultRows } from '@credit/db';
+import { sql } from 'drizzle-orm';
+
+/** A name of an organisation as the index holds it. */
+export interface IndexedName {
+  subjectKey: Buffer;
+  uscc: string;
+  kind: string;
+  name: string;
+  nameKey: string;
+  core: string;
+  regions: string[];
+  legalForm: string | null;
+  branch: string | null;
+  isCurrent: boolean;
+  registeredAt: Date | null;
+}
+
+/** One name lookup: the normalised key, the n-grams to score by and those to look up by. */
+export interface NameProbe {
+  key: string;
+  grams: string[];
+  lookUp: string[];
+}
+
+interface NameRowText {
+  subject_key: Buffer | Uint8Array;
+  uscc: string;
+  kind: string;
+  name: string;
+  name_key: string;
+  core: string;
+  regions: string[] | string;
+  legal_form: string | null;
+  branch: string | null;
+  is_current: boolean;
+  registered_at: Date | string | null;
+}
+
+function textArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.slice(1, -1);
+  return inner === '' ? [] : inner.split(',').map((v) => v.replace(/^"|"$/g, ''));
+}
+
+function indexedName(row: NameRowText): IndexedName {
+  return {
+    subjectKey: asBuffer(row.subject_key),
+    uscc: row.uscc,
+    kind: row.kind,
+    name: row.name,
+    nameKey: row.name_key,
+    core: row.core,
+    regions: textArray(row.regions),
+    legalForm: row.legal_form,
+    branch: row.branch,
+    isCurrent: row.is_current,
+    registeredAt: row.registered_at === null ? null : new Date(row.registered_at),
+  };
+}
+
+/**
+ * Reads of the organisation name index (migrations/query/0010_organisation_names.sql). Only names
+ * a search may answer with are read: registered (current or former) names and current names.
+ */
+export function createNameIndexRepository(db: Database) {
+  return {
+    /** How many indexed names hold each of these n-grams (absent: none). */
+    async gramCounts(grams: string[], executor: Executor = db): Promise<Map<string, number>> {
+      if (grams.length === 0) return new Map();
+      const rows = resultRows<{ gram: string; names: string | number }>(
+        await executor.execute(
+          sql`SELECT gram, names FROM query.name_gram_counts WHERE gram = ANY(${sql.param(grams)}::text[])`,
+        ),
+      );
+      return new Map(rows.map((r) => [r.gram, Number(r.names)]));
+    },
+
+    /**
+     * The subjects each probe finds, most shared n-grams first, `perProbe` at most: one statement
+     * for any number of probes (a screening call's thousand names), each probe's candidates read
+     * down the n-gram and name-key indexes.
+     */
+    async candidates(probes: NameProbe[], perProbe: number, executor: Executor = db): Promise<Buffer[][]> {
+      const found: Buffer[][] = probes.map(() => []);
+      if (probes.length === 0) return found;
+      const rows = resultRows<{ i: number | string; subject_key: Buffer | Uint8Array }>(
+        await executor.execute(sql`
+          WITH q AS (
+            SELECT (t.n - 1)::int AS i, t.item->>'key' AS key,
+              ARRAY(SELECT jsonb_array_elements_text(t.item->'grams')) AS grams,
+              ARRAY(SELECT jsonb_array_elements_text(t.item->'lookUp')) AS look_up
+            FROM jsonb_array_elements(${JSON.stringify(probes)}::jsonb) WITH ORDINALITY AS t(item, n)
+          )
+          SELECT q.i, c.subject_key FROM q CROSS JOIN LATERAL (
+            SELECT n.subject_key, max(n.shared) AS shared FROM (
+              SELECT o.subject_key, (SELECT count(*) FROM unnest(o.grams) g WHERE g = ANY(q.grams)) AS shared
+              FROM query.organisation_names o
+              WHERE (o.registered_at IS NOT NULL OR o.is_current)
+                AND (o.grams && q.look_up OR o.name_key = q.key)
+            ) n
+            GROUP BY n.subject_key
+            ORDER BY shared DESC, n.subject_key
+            LIMIT ${perProbe}
+          ) c`),
+      );
+      for (const row of rows) found[Number(row.i)]?.push(asBuffer(row.subject_key));
+      return found;
+    },
+
+    /** Organisations whose USCC begins with `prefix`, in code order. */
+    async byUsccPrefix(prefix: string, limit: number, executor: Executor = db): Promise<Buffer[]> {
+      const rows = resultRows<{ subject_key: Buffer | Uint8Array }>(
+        await executor.execute(sql`
+          SELECT DISTINCT uscc, subject_key FROM query.organisation_names
+          WHERE uscc LIKE ${`${prefix}%`} AND (registered_at IS NOT NULL OR is_current)
+          ORDER BY uscc LIMIT ${limit}`),
+      );
+      return rows.map((r) => asBuffer(r.subject_key));
+    },
+
+    /** Every searchable name of these subjects. */
+    async namesOf(keys: Buffer[], executor: Executor = db): Promise<IndexedName[]> {
+      if (keys.length === 0) return [];
+      const rows = resultRows<NameRowText>(
+        await executor.execute(sql`
+          SELECT subject_key, uscc, kind, name, name_key, core, regions, legal_form, branch, is_current, registered_at
+          FROM query.organisation_names
+          WHERE subject_key IN (SELECT decode(h, 'hex') FROM unnest(${sql.param(keys.map((k) => k.toString('hex')))}::text[]) AS h)
+            AND (registered_at IS NOT NULL OR is_current)`),
+      );
+      return rows.map(indexedName);
+    },
+  };
+}
+
+export type NameIndexRepository = ReturnType<typeof createNameIndexRepository>;

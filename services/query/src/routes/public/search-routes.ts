@@ -1,0 +1,119 @@
+import { ProblemError } from '@credit/errors';
+import {
+  problemSchema,
+  publicSearchPageSchema,
+  publicSearchQuerySchema,
+  searchTextSchema,
+  zodIssuesToErrors,
+} from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import {
+  byRank,
+  findByUsccPrefix,
+  findOrganisations,
+  type OrganisationMatch,
+} from '../../domain/name-search.ts';
+
+type SearchQuery = z.infer<typeof publicSearchQuerySchema>;
+
+/** Below this a candidate is noise to a person reading a result list. */
+const publicMinScore = 0.5;
+const usccPrefixMatches = 50;
+
+/**
+ * The query text, refused as 422 naming `q` when it is too short or too long to search by: the
+ * querystring schema takes any text up to its limit, so a bad length is a refusal of the
+ * request's content rather than of its form (400).
+ */
+function searchTextOf(raw: string): string {
+  const parsed = searchTextSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ProblemError('validation_failed', 'the query must be 2 to 199 characters', {
+    errors: zodIssuesToErrors(parsed.error.issues, 'q'),
+  });
+}
+
+/** A page ends at a rank: the score and USCC of its last item, in the cursor's opaque text. */
+function encodeRank(match: OrganisationMatch): string {
+  return Buffer.from(JSON.stringify([match.score, match.uscc])).toString('base64url');
+}
+
+function decodeRank(cursor: string): { score: number; uscc: string } {
+  try {
+    const [score, uscc] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof score === 'number' && typeof uscc === 'string') return { score, uscc };
+  } catch {
+    // falls through to the refusal below
+  }
+  throw new ProblemError(
+    'validation_failed',
+    'not a cursor of this search: pass back the `next` of the previous page',
+    {
+      errors: [{ path: 'cursor', code: 'validation_failed', message: 'not a cursor of this search' }],
+    },
+  );
+}
+
+function rankedAfter(match: OrganisationMatch, after: { score: number; uscc: string }): boolean {
+  return match.score < after.score || (match.score === after.score && match.uscc > after.uscc);
+}
+
+/** Each organisation once, at its best score. */
+function distinct(matches: OrganisationMatch[]): OrganisationMatch[] {
+  const best = new Map<string, OrganisationMatch>();
+  for (const match of matches) {
+    const held = best.get(match.uscc);
+    if (!held || match.score > held.score) best.set(match.uscc, match);
+  }
+  return [...best.values()].sort(byRank);
+}
+
+/**
+ * Public name search (信用公示 by name): organisations only, by current or former name or the
+ * start of a USCC, ranked; each item links to the organisation's public disclosure. Natural
+ * persons are not in the name index, so no name finds one (docs/security.md).
+ */
+export async function searchRoutes(app: FastifyInstance) {
+  const { nameIndex, settings } = app.queryService;
+  app.get(
+    '/v1/public/search',
+    {
+      config: { auth: 'public', rateLimit: app.rateLimitFor('public', settings.publicRateLimit) },
+      schema: {
+        tags: ['public'],
+        summary: 'Find organisations by name, former name (曾用名) or the start of their USCC',
+        description:
+          'Names are compared after normalisation (full-width forms, traditional characters, brackets and punctuation, legal-form suffixes as equivalent, region prefixes weighing less, branches beside their parent), so typos and variants are found. Ranked by score, then USCC; page with `next`. Persons are never found by name. Rate-limited with public disclosure (RATE_LIMIT_PUBLIC_PER_MINUTE).',
+        querystring: publicSearchQuerySchema,
+        response: { 200: publicSearchPageSchema, 422: problemSchema },
+      },
+    },
+    async (request) => {
+      const { q: raw, limit, cursor } = request.query as SearchQuery;
+      const q = searchTextOf(raw);
+      const after = cursor === undefined ? undefined : decodeRank(cursor);
+      const [byName] = await findOrganisations(nameIndex, [q]);
+      const ranked = distinct([
+        ...(await findByUsccPrefix(nameIndex, q, usccPrefixMatches)),
+        ...(byName ?? []),
+      ])
+        .filter((m) => m.score >= publicMinScore)
+        .filter((m) => !after || rankedAfter(m, after));
+      const page = ranked.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((m) => ({
+          id: m.uscc,
+          name: m.name,
+          formerNames: m.formerNames,
+          kind: m.kind,
+          score: m.score,
+          matchedName: m.matchedName,
+          disclosure: `/v1/public/subjects/${m.uscc}`,
+        })),
+        next: ranked.length > limit && last ? encodeRank(last) : null,
+      };
+    },
+  );
+}
