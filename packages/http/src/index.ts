@@ -27,4 +27,12 @@ export { operationsRoutes } from './operations-routes.ts';
 export { installProblemHandlers, retryAfterSeconds, sendProblem, toProblem } from './problem-handler.ts';
 export { default as rateLimitPlugin, type RateLimitClass, type RateLimitSettings } from './rate-limits.ts';
 export { requireSelfOr, requireSubject, tokenSubject } from './subject-ref.ts';
-export { isZodSchema, withJson, zodSerializerCompiler, zodValidatorCompiler } from './zod-compiler.ts';
+export type { ZodTypeProvider } from './type-provider.ts';
+export {
+  bodyCheckedByDomain,
+  type DomainCheckedBody,
+  isZodSchema,
+  withJson,
+  zodSerializerCompiler,
+  zodValidatorCompiler,
+} from './zod-compiler.ts';

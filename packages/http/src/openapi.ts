@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { RouteAuth } from './auth-plugin.ts';
-import { isZodSchema } from './zod-compiler.ts';
+import { documentedSchema, isZodSchema } from './zod-compiler.ts';
 
-function jsonSchema(schema: unknown, io: 'input' | 'output'): unknown {
+function jsonSchema(part: unknown, io: 'input' | 'output'): unknown {
+  const schema = documentedSchema(part);
   if (!isZodSchema(schema)) return schema;
   const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<
     string,

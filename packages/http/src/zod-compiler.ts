@@ -12,6 +12,33 @@ export function isZodSchema(value: unknown): value is z.ZodType {
   return value instanceof z.ZodType;
 }
 
+const checkedByDomain = Symbol('credit.checkedByDomain');
+
+/** A request body the handler hands to its domain unparsed: see `bodyCheckedByDomain`. */
+export interface DomainCheckedBody {
+  readonly [checkedByDomain]: z.ZodType;
+}
+
+/**
+ * Declares a body that the domain validates itself, because its validator reports more than the
+ * envelope schema can (every catalogue problem at once) and counts what it refuses: the route
+ * documents `schema`, but the body reaches the handler as sent, typed `unknown`, and is checked
+ * once. The domain's validator must refuse prohibited fields first, as the compiler does for
+ * every other body (`validateRecordInput` does).
+ */
+export function bodyCheckedByDomain(schema: z.ZodType): DomainCheckedBody {
+  return { [checkedByDomain]: schema };
+}
+
+/** The schema that documents a part: the Zod schema itself, or the one a domain-checked body names. */
+export function documentedSchema(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && checkedByDomain in value)
+    return (value as DomainCheckedBody)[checkedByDomain];
+  return value;
+}
+
+const asSent = (value: unknown) => ({ value });
+
 /**
  * Where a refused value sits, as the caller wrote it: body paths bare (`entry.code`), the others
  * under the part's name (`params.id`, `query.limit`, `headers.idempotency-key`).
@@ -29,6 +56,7 @@ function pathPrefix(httpPart: string | undefined): string {
  * queries and headers are 400, except an invalid identifier, which is 422 wherever it is.
  */
 export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  if (httpPart === 'body' && documentedSchema(schema) !== schema) return asSent;
   if (!isZodSchema(schema)) throw new Error(`route schema for ${httpPart} must be a Zod schema`);
   return (data: unknown) => {
     if (httpPart === 'body') {

@@ -1,9 +1,9 @@
 import { makeProblem } from '@credit/errors';
 import type { BatchResult } from '@credit/schema';
+import { parseItem, type RawBatchItem } from '../domain/batch-item.ts';
 import type { PreparedRecord } from '../domain/prepared-record.ts';
 import type { IntakeProvider, ItemResult, RecordIntake, Refusal } from '../domain/record-intake.ts';
-import { parseItem, type RawBatchItem } from '../routes/records/batch-stream.ts';
-import { transparencyReceipt } from '../routes/records/record-responses.ts';
+import { transparencyReceipt } from '../domain/record-receipts.ts';
 
 /**
  * One transaction's worth of a batch, as the request's thread hands it to whichever thread

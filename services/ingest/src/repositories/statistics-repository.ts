@@ -118,30 +118,6 @@ export function createStatisticsRepository(db: Database) {
         subjectNameMismatches: Number(mismatches?.n ?? 0),
       };
     },
-
-    async recordRefusals(
-      rows: {
-        provider: string;
-        category: string | null;
-        code: string;
-        sourceId: string | null;
-        paths: string[];
-      }[],
-      now: Date,
-    ): Promise<void> {
-      if (rows.length === 0) return;
-      await db.insert(intakeOutcomes).values(
-        rows.map((row) => ({
-          providerCode: row.provider,
-          receivedAt: now,
-          outcome: 'refused' as const,
-          category: row.category,
-          code: row.code,
-          sourceId: row.sourceId,
-          paths: row.paths,
-        })),
-      );
-    },
   };
 }
 

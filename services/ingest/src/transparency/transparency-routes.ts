@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSelfOr, requireSubject } from '@credit/http';
+import { principalOf, requireSelfOr, requireSubject, type ZodTypeProvider } from '@credit/http';
 import {
   accessHistorySchema,
   type CheckpointView,
@@ -53,7 +53,8 @@ function subjectLeafView(leaf: SubjectLeaf) {
  * nobody — so anyone can audit the log; what concerns one subject is for that subject and the
  * credit office.
  */
-export async function transparencyRoutes(app: FastifyInstance) {
+export async function transparencyRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { settings } = app.ingest;
 
   app.get(
@@ -86,7 +87,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { treeSize } = request.params as z.infer<typeof bySize>;
+      const { treeSize } = request.params;
       return checkpointView(await chosenCheckpoint(app.db, treeSize));
     },
   );
@@ -124,7 +125,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { leafIndex } = request.params as z.infer<typeof byIndex>;
+      const { leafIndex } = request.params;
       const [leaf] = await readLeaves(app.db, [leafIndex]);
       if (!leaf) throw new ProblemError('not_found', `the log has no leaf ${leafIndex}`);
       reply.header('cache-control', 'public, max-age=31536000, immutable');
@@ -144,7 +145,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { leafIndex, treeSize } = request.query as z.infer<typeof inclusionQuerySchema>;
+      const { leafIndex, treeSize } = request.query;
       await chosenCheckpoint(app.db, treeSize);
       if (leafIndex >= treeSize) {
         throw ProblemError.fromFieldErrors([
@@ -179,7 +180,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { first, second } = request.query as z.infer<typeof consistencyQuerySchema>;
+      const { first, second } = request.query;
       if (first > second) {
         throw ProblemError.fromFieldErrors([
           {
@@ -197,9 +198,12 @@ export async function transparencyRoutes(app: FastifyInstance) {
   );
 
   /** A page of a subject's leaves (of one kind) in a checkpoint's tree, for the subject or the credit office. */
-  async function subjectLeafPage(request: FastifyRequest, kind?: string) {
-    const { id } = request.params as z.infer<typeof bySubject>;
-    const query = request.query as z.infer<typeof subjectLogQuerySchema>;
+  async function subjectLeafPage(
+    request: FastifyRequest,
+    { id }: z.output<typeof bySubject>,
+    query: z.output<typeof subjectLogQuerySchema>,
+    kind?: string,
+  ) {
     const subject = requireSubject(app.keyring, id);
     requireSelfOr(
       app.keyring,
@@ -230,7 +234,7 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { checkpoint, page } = await subjectLeafPage(request);
+      const { checkpoint, page } = await subjectLeafPage(request, request.params, request.query);
       return {
         checkpoint: checkpointView(checkpoint),
         items: page.items.map(subjectLeafView),
@@ -254,7 +258,12 @@ export async function transparencyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { subject, checkpoint, page } = await subjectLeafPage(request, 'access');
+      const { subject, checkpoint, page } = await subjectLeafPage(
+        request,
+        request.params,
+        request.query,
+        'access',
+      );
       const { count, proof } = await accessMapProof(app.db, subject.key, checkpoint.treeSize);
       return {
         checkpoint: checkpointView(checkpoint),

@@ -1,4 +1,5 @@
 import { ProblemError } from '@credit/errors';
+import type { ZodTypeProvider } from '@credit/http';
 import { exportCatalogue } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -52,7 +53,8 @@ const catalogueSchema = z.object({
 });
 
 /** The collection catalogue (归集目录), public: what may be pushed and in which shape. */
-export async function catalogueRoutes(app: FastifyInstance) {
+export async function catalogueRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const catalogue = exportCatalogue();
   const etag = `"${catalogue.version}-${catalogue.fingerprint}"`;
 
@@ -88,7 +90,7 @@ export async function catalogueRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { code } = request.params as z.infer<typeof byCode>;
+      const { code } = request.params;
       const entry = catalogue.entries.find((e) => e.code === code);
       if (!entry) throw new ProblemError('not_found', `no catalogue entry '${code}'`);
       reply.header('etag', etag).header('cache-control', 'public, max-age=300');

@@ -1,6 +1,6 @@
 import { actorOf } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import { checkSubjectIdentifier, consentGrantSchema, consentSchema, prefixedId } from '@credit/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,7 +12,8 @@ const byId = z.strictObject({ id: prefixedId('cns') });
  * Written consents for consent-gated fields (收入、存款、有价证券、商业保险、不动产、纳税数额): given by the
  * subject, or registered by a provider holding the signed document (its hash is the evidence).
  */
-export async function consentRoutes(app: FastifyInstance) {
+export async function consentRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { consents, providers } = app.ingest;
 
   function ownKey(request: FastifyRequest): Buffer {
@@ -36,7 +37,7 @@ export async function consentRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const body = request.body as z.infer<typeof consentGrantSchema>;
+      const body = request.body;
       const now = app.clock();
       const identifier = checkSubjectIdentifier(body.subject.kind, body.subject.id, now, now);
       if (!identifier.ok) {
@@ -113,7 +114,7 @@ export async function consentRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const consent = await consents.revoke(ownKey(request), id, actorOf(principalOf(request)), app.clock());
       if (!consent) throw new ProblemError('not_found', 'no such consent of yours');
       return consent;

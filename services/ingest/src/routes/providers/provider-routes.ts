@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   findEntry,
   pageQuerySchema,
@@ -42,7 +42,8 @@ function checkCategories(categories: string[] | undefined): void {
 }
 
 /** The provider registry (admin): which department may push which catalogue entries. */
-export async function providerRoutes(app: FastifyInstance) {
+export async function providerRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { providers, statistics } = app.ingest;
 
   app.post(
@@ -59,7 +60,7 @@ export async function providerRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof providerRegistrationSchema>;
+      const body = request.body;
       checkCategories(body.categories);
       const result = await providers.register(body, principalOf(request).sub, app.clock());
       if (result.created) {
@@ -91,7 +92,7 @@ export async function providerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { cursor, limit } = request.query as z.infer<typeof listQuery>;
+      const { cursor, limit } = request.query;
       return toPage(await providers.list(cursor?.[0], limit + 1), limit, (provider) => [provider.code]);
     },
   );
@@ -116,7 +117,7 @@ export async function providerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byCode>;
+      const { code } = request.params;
       mayRead(request, code);
       const provider = await providers.find(code);
       if (!provider) throw new ProblemError('not_found', `no provider '${code}'`);
@@ -137,8 +138,8 @@ export async function providerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byCode>;
-      const body = request.body as z.infer<typeof providerUpdateSchema>;
+      const { code } = request.params;
+      const body = request.body;
       checkCategories(body.categories);
       const provider = await providers.update(code, body, principalOf(request).sub, app.clock());
       if (!provider) throw new ProblemError('not_found', `no provider '${code}'`);
@@ -159,9 +160,9 @@ export async function providerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byCode>;
+      const { code } = request.params;
       mayRead(request, code);
-      const query = request.query as z.infer<typeof statisticsQuery>;
+      const query = request.query;
       const to = query.to ? new Date(query.to) : app.clock();
       const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 86_400_000);
       if (from >= to) throw new ProblemError('bad_request', '`from` must be before `to`');

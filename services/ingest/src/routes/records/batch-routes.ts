@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
 import { ProblemError } from '@credit/errors';
+import type { ZodTypeProvider } from '@credit/http';
 import { type BatchResult, batchResultSchema, recordSubmissionSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { RawBatchItem } from '../../domain/batch-item.ts';
 import { countAnswer } from '../../domain/record-intake.ts';
 import type { BatchItemAnswer } from '../../intake-threads/batch-chunk.ts';
-import { jsonArrayItems, ndjsonItems, type RawBatchItem } from './batch-stream.ts';
+import { jsonArrayItems, ndjsonItems } from './batch-stream.ts';
 import { activeProvider } from './provider-guard.ts';
 
 const ndjsonTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
@@ -26,7 +28,8 @@ function summarise(items: BatchResult['items']): BatchResult {
  * one transaction each, so memory stays flat and a crash leaves whole chunks or nothing. Every
  * item answers for itself; resubmitting the same batch converges (committed items answer 200).
  */
-export async function batchRoutes(app: FastifyInstance) {
+export async function batchRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { batches, count, settings } = app.ingest;
   // BATCH_BODY_LIMIT_BYTES, from the host.
   const bodyLimit = app.batchBodyLimit;

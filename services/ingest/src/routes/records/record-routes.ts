@@ -1,6 +1,6 @@
 import { inTransaction } from '@credit/db';
-import { type FieldError, makeProblem, ProblemError, problemFromFieldErrors } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { makeProblem, ProblemError } from '@credit/errors';
+import { bodyCheckedByDomain, principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   prefixedId,
   recordCorrectionSchema,
@@ -9,60 +9,34 @@ import {
   recordViewSchema,
   recordWithdrawalSchema,
   sourceIdSchema,
-  validateRecordInput,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkConsents } from '../../domain/consent-check.ts';
+import { changeProblem, isWritten } from '../../domain/change-problems.ts';
 import { recordIdOf } from '../../domain/identity.ts';
-import { prepareRecord } from '../../domain/prepared-record.ts';
-import { correctRecord, withdrawRecord } from '../../domain/record-changes.ts';
-import { loggablePaths } from '../../domain/record-intake.ts';
-import { checkReferences } from '../../domain/reference-check.ts';
+import { withdrawRecord } from '../../domain/record-changes.ts';
 import { activeProvider } from './provider-guard.ts';
-import { changeProblem, expectedVersion, isWritten, sendReceipt } from './record-responses.ts';
+import { expectedVersion, sendReceipt } from './record-http.ts';
 
 const bySource = z.strictObject({ sourceId: sourceIdSchema });
 const byId = z.strictObject({ id: prefixedId('rec') });
 const ifMatch = z.object({ 'if-match': z.string().optional() });
 
-export async function recordRoutes(app: FastifyInstance) {
-  const { intake, records, statistics } = app.ingest;
-
-  /** Refusals of corrections are counted in the provider statistics like refused pushes. */
-  async function refuse(
-    provider: string,
-    sourceId: string | null,
-    category: string | null,
-    error: ProblemError,
-  ): Promise<never> {
-    app.metrics.records.inc({ outcome: 'refused', code: error.code });
-    await statistics.recordRefusals(
-      [
-        {
-          provider,
-          sourceId,
-          category,
-          code: error.code,
-          paths: loggablePaths(error.problem),
-        },
-      ],
-      app.clock(),
-    );
-    throw error;
-  }
+export async function recordRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { intake, records } = app.ingest;
 
   app.post(
     '/v1/records',
     {
       config: { auth: { roles: ['provider'] } },
-      attachValidation: true,
       schema: {
         tags: ['records'],
         summary: 'Push one credit record',
         description:
           'Idempotent on the provider’s `sourceId`: the identical record again answers 200 with the same id; the same sourceId with other content answers 409 `source_id_conflict`. Prohibited information is refused as `prohibited_field` and never stored.',
-        body: recordSubmissionSchema,
+        // Intake validates it, reporting every catalogue problem at once and counting refusals.
+        body: bodyCheckedByDomain(recordSubmissionSchema),
         response: { 201: recordReceiptSchema, 200: recordReceiptSchema },
       },
     },
@@ -84,7 +58,6 @@ export async function recordRoutes(app: FastifyInstance) {
     '/v1/records/by-source/:sourceId',
     {
       config: { auth: { roles: ['provider'] } },
-      attachValidation: true,
       schema: {
         tags: ['records'],
         summary: 'Correct a record (appends a new version)',
@@ -92,66 +65,22 @@ export async function recordRoutes(app: FastifyInstance) {
           'The subject and catalogue entry cannot change. Send `If-Match: "vN"` to refuse the correction when the record has moved on (412). The identical content again answers 200 without a new version.',
         params: bySource,
         headers: ifMatch,
-        body: recordCorrectionSchema,
+        body: bodyCheckedByDomain(recordCorrectionSchema),
         response: { 200: recordReceiptSchema },
       },
     },
     async (request, reply) => {
       const provider = await activeProvider(app, request);
-      const { sourceId } = request.params as z.infer<typeof bySource>;
-      const now = app.clock();
-      const validation = validateRecordInput(request.body, 'correction', now);
-      if (!validation.ok) {
-        return refuse(
-          provider.code,
-          sourceId,
-          null,
-          ProblemError.fromFieldErrors(validation.errors as FieldError[]),
-        );
-      }
-      const { record } = validation;
-      if (!provider.categories.includes(record.entry.code)) {
-        return refuse(
-          provider.code,
-          sourceId,
-          record.entry.code,
-          new ProblemError(
-            'category_not_permitted',
-            `provider '${provider.code}' is not registered to provide ${record.entry.code}`,
-          ),
-        );
-      }
-      const item = prepareRecord(app.keyring, provider.code, sourceId, record);
-      // A correction meets the same checks as a push: a valid consent for consent-gated fields,
-      // and a breach still naming a commitment on file.
-      const refuseField = (error: FieldError) =>
-        refuse(
-          provider.code,
-          sourceId,
-          record.entry.code,
-          ProblemError.fromProblem(problemFromFieldErrors([error])),
-        );
-      if (record.consentCategories.length > 0) {
-        const problem = (await checkConsents(app.db, [item], now)).get(0);
-        if (problem)
-          return refuseField({ path: problem.path, code: 'consent_invalid', message: problem.detail });
-      }
-      const reference = (await checkReferences(app.db, [item])).get(0);
-      if (reference)
-        return refuseField({ path: reference.path, code: 'commitment_not_found', message: reference.detail });
-      const expected = expectedVersion((request.headers as z.infer<typeof ifMatch>)['if-match']);
-      const outcome = await inTransaction(app.db, (tx) =>
-        correctRecord(
-          tx,
-          app.keyring,
-          item,
-          { reason: record.reason ?? null, expectedVersion: expected },
-          now,
-        ),
+      const expected = expectedVersion(request.headers['if-match']);
+      const correction = await intake.correct(
+        request.body,
+        provider,
+        request.params.sourceId,
+        expected,
+        app.clock(),
       );
-      if (!isWritten(outcome))
-        return refuse(provider.code, sourceId, record.entry.code, changeProblem(outcome));
-      return sendReceipt(reply, 200, outcome, app.ingest.settings.checkpointEveryMs);
+      if (!correction.ok) throw ProblemError.fromProblem(correction.problem);
+      return sendReceipt(reply, 200, correction.outcome, app.ingest.settings.checkpointEveryMs);
     },
   );
 
@@ -171,9 +100,9 @@ export async function recordRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const provider = await activeProvider(app, request);
-      const { sourceId } = request.params as z.infer<typeof bySource>;
-      const body = request.body as z.infer<typeof recordWithdrawalSchema>;
-      const expected = expectedVersion((request.headers as z.infer<typeof ifMatch>)['if-match']);
+      const { sourceId } = request.params;
+      const body = request.body;
+      const expected = expectedVersion(request.headers['if-match']);
       const now = app.clock();
       const outcome = await inTransaction(app.db, (tx) =>
         withdrawRecord(
@@ -213,7 +142,7 @@ export async function recordRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const principal = principalOf(request);
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       if (principal.roles.includes('admin')) return showRecord(id, undefined);
       const provider = await activeProvider(app, request);
       return showRecord(id, provider.code);
@@ -233,7 +162,7 @@ export async function recordRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const provider = await activeProvider(app, request);
-      const { sourceId } = request.params as z.infer<typeof bySource>;
+      const { sourceId } = request.params;
       return showRecord(recordIdOf(app.keyring, provider.code, sourceId), provider.code);
     },
   );

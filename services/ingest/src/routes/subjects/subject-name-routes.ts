@@ -1,7 +1,9 @@
 import { ProblemError } from '@credit/errors';
+import type { ZodTypeProvider } from '@credit/http';
 import {
   discloseIdentity,
   resolveSubjectIdentifier,
+  type SubjectKind,
   subjectIdSchema,
   subjectNamesSchema,
 } from '@credit/schema';
@@ -14,7 +16,8 @@ const byId = z.strictObject({ id: subjectIdSchema });
  * A subject's registered names (the credit office): which name the registering authority's record
  * gives it now, and its former names (曾用名). Other departments' names stay with their records.
  */
-export async function subjectNameRoutes(app: FastifyInstance) {
+export async function subjectNameRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { subjectNames } = app.ingest;
   app.get(
     '/v1/subjects/:id/names',
@@ -30,10 +33,10 @@ export async function subjectNameRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const subject = resolveSubjectIdentifier(app.keyring.blindIndex, id);
       if (!subject) throw new ProblemError('invalid_identifier', 'not a USCC or citizen identity number');
-      const kind = subject.scheme === 'citizen_id' ? 'natural_person' : 'legal_person';
+      const kind: SubjectKind = subject.scheme === 'citizen_id' ? 'natural_person' : 'legal_person';
       const names = await subjectNames.registeredNames(subject.key);
       const shown = names.map((entry) => ({
         ...entry,
