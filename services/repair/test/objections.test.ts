@@ -1,4 +1,4 @@
-import type { TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
 
@@ -157,5 +157,31 @@ describe('objections (异议)', () => {
       .items;
     expect(overdue.map((o: { id: string }) => o.id)).toContain(objection.id);
     expect(overdue.find((o: { id: string }) => o.id === objection.id).overdue).toBe(true);
+  });
+
+  it('pages the objections to answer, and the overdue ones, to the end', async () => {
+    at('2026-06-01T02:00:00Z');
+    for (const n of [1, 2, 3]) {
+      const org = company();
+      const pushed = await push(platform, a.provider, record('administrative_penalty', org));
+      await platform.drainConsumers();
+      expect((await object(org.id, pushed.id)).statusCode, `objection ${n}`).toBe(201);
+    }
+    at('2026-07-20T02:00:00Z');
+    const ids = (url: string) =>
+      platform
+        .request({ url, token: a.admin })
+        .then((r) => r.json().items.map((o: { id: string }) => o.id) as string[]);
+    for (const url of ['/v1/objections', '/v1/objections?overdue=true']) {
+      const expected = await ids(`${url}${url.includes('?') ? '&' : '?'}limit=500`);
+      await expectPaginatesToEnd(platform, {
+        url,
+        token: a.admin,
+        limit: 2,
+        idOf: (o: { id: string }) => o.id,
+        expected,
+        ordered: true,
+      });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
 
@@ -116,6 +116,27 @@ describe('repair application deadlines', () => {
     const overdue = (await platform.request({ url: '/v1/repairs?overdue=true', token: a.provider })).json()
       .items;
     expect(overdue.map((r: { id: string }) => r.id)).toContain(repair.id);
+  });
+
+  it('pages a department’s applications, and the overdue ones, to the end', async () => {
+    for (const filedAt of ['2026-05-06T02:00:00Z', '2026-05-07T02:00:00Z', '2026-05-08T02:00:00Z'])
+      await fileRepair(filedAt);
+    at('2026-06-30T02:00:00Z'); // every acceptance deadline has passed
+    for (const url of ['/v1/repairs', '/v1/repairs?overdue=true']) {
+      const all = await platform.request({
+        url: `${url}${url.includes('?') ? '&' : '?'}limit=500`,
+        token: a.provider,
+      });
+      const expected = all.json().items.map((r: { id: string }) => r.id);
+      await expectPaginatesToEnd(platform, {
+        url,
+        token: a.provider,
+        limit: 2,
+        idOf: (r: { id: string }) => r.id,
+        expected,
+        ordered: true,
+      });
+    }
   });
 
   it('computes an open case filed under the earlier rule again when the service starts', async () => {

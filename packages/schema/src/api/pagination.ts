@@ -98,3 +98,39 @@ export function toPage<R>(
   const items = rows.slice(0, limit);
   return { items, next: encodeCursor(keyOf(items[items.length - 1] as R)) };
 }
+
+/**
+ * A page of a list filtered by something only code can decide (a deadline counted in working
+ * days): rows are read by keyset in batches and kept or dropped until the page is full or the
+ * list ends. `read(after, n)` answers up to n rows after the key `after` in list order. So one
+ * request cannot read a whole table, at most `maxScanned` rows are looked at; when that stops
+ * it, the page is shorter and `next` resumes after the last row looked at.
+ */
+export async function collectPage<R, T>(options: {
+  limit: number;
+  after: readonly CursorValue[] | undefined;
+  keyOf: (row: R) => readonly CursorValue[];
+  read: (after: readonly CursorValue[] | undefined, count: number) => Promise<readonly R[]>;
+  keep: (rows: readonly R[]) => Promise<(T | undefined)[]>;
+  maxScanned?: number;
+}): Promise<{ items: T[]; next?: string }> {
+  const maxScanned = options.maxScanned ?? 5000;
+  const kept: { row: R; item: T }[] = [];
+  let after = options.after;
+  let scanned = 0;
+  for (;;) {
+    const batch = await options.read(after, options.limit + 1);
+    const items = await options.keep(batch);
+    batch.forEach((row, index) => {
+      const item = items[index];
+      if (item !== undefined) kept.push({ row, item });
+    });
+    scanned += batch.length;
+    const last = batch[batch.length - 1];
+    if (kept.length > options.limit || last === undefined || batch.length <= options.limit) break;
+    after = options.keyOf(last);
+    if (scanned >= maxScanned) return { items: kept.map((k) => k.item), next: encodeCursor(after) };
+  }
+  const page = toPage(kept, options.limit, (k) => options.keyOf(k.row));
+  return { items: page.items.map((k) => k.item), ...(page.next === undefined ? {} : { next: page.next }) };
+}

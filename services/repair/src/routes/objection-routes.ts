@@ -3,15 +3,18 @@ import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
 import {
+  collectPage,
   deadlineExtensionSchema,
   objectionAdmissionSchema,
   objectionDecisionSchema,
   objectionRequestSchema,
   objectionSchema,
   objectionStatuses,
+  pageQuerySchema,
+  pageSchema,
   prefixedId,
 } from '@credit/schema';
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { awaitingDeadlines, objections } from '../db/schema.ts';
@@ -26,14 +29,14 @@ import {
 import { callerSubject, maySee, requireResponsible } from './case-access.ts';
 
 const byId = z.strictObject({ id: prefixedId('obj') });
-const listQuery = z.strictObject({
+/** Cases are listed newest first by id: ids begin with their filing time and never change. */
+const listQuery = pageQuerySchema(z.tuple([prefixedId('obj')]), {
   status: z.enum(objectionStatuses).optional(),
   overdue: z.enum(['true', 'false']).optional(),
   awaitingCalendar: z
     .enum(['true'])
     .optional()
     .describe('Only cases with a deadline awaiting an official calendar year not loaded yet'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 /** 异议: a subject objects to a record, a list entry or an evaluation; the responsible department answers. */
@@ -74,11 +77,11 @@ export async function objectionRoutes(app: FastifyInstance) {
         summary:
           'Objections to answer: a department sees its own, the credit office all (`overdue=true` for those past a deadline)',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(objectionSchema) }) },
+        response: { 200: pageSchema(objectionSchema) },
       },
     },
     async (request) => {
-      const { status, overdue, awaitingCalendar, limit } = request.query as z.infer<typeof listQuery>;
+      const { status, overdue, awaitingCalendar, limit, cursor } = request.query as z.infer<typeof listQuery>;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (status) conditions.push(eq(objections.status, status));
@@ -91,15 +94,24 @@ export async function objectionRoutes(app: FastifyInstance) {
             app.db.select({ id: awaitingDeadlines.caseId }).from(awaitingDeadlines),
           ),
         );
-      const rows = await app.db
-        .select()
-        .from(objections)
-        .where(and(...conditions))
-        .orderBy(desc(objections.filedAt))
-        .limit(overdue ? 5000 : limit);
       const now = context.clock();
-      const views = await Promise.all(rows.map((row) => objectionView(app.db, context, row, now)));
-      return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
+      // Whether a case is overdue is counted in working days, in code: such a page is collected.
+      return collectPage({
+        limit,
+        after: cursor,
+        keyOf: (row: typeof objections.$inferSelect) => [row.objectionId],
+        read: async (after, count) =>
+          app.db
+            .select()
+            .from(objections)
+            .where(and(...conditions, after ? lt(objections.objectionId, String(after[0])) : undefined))
+            .orderBy(desc(objections.objectionId))
+            .limit(count),
+        keep: async (rows) => {
+          const views = await Promise.all(rows.map((row) => objectionView(app.db, context, row, now)));
+          return views.map((view) => (overdue === 'true' && !view.overdue ? undefined : view));
+        },
+      });
     },
   );
 

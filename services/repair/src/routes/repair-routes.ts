@@ -3,6 +3,9 @@ import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf } from '@credit/http';
 import {
+  collectPage,
+  pageQuerySchema,
+  pageSchema,
   prefixedId,
   repairPrecheckSchema,
   repairRequestSchema,
@@ -11,7 +14,7 @@ import {
   repairSupplementSchema,
   repairTargetTypes,
 } from '@credit/schema';
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { awaitingDeadlines, repairs } from '../db/schema.ts';
@@ -27,13 +30,13 @@ import { callerSubject, maySee, requireResponsible } from './case-access.ts';
 
 const byId = z.strictObject({ id: prefixedId('rpr') });
 const precheckQuery = z.strictObject({ type: z.enum(repairTargetTypes), id: z.string().min(1).max(64) });
-const listQuery = z.strictObject({
+/** Cases are listed newest first by id: ids begin with their filing time and never change. */
+const listQuery = pageQuerySchema(z.tuple([prefixedId('rpr')]), {
   overdue: z.enum(['true', 'false']).optional(),
   awaitingCalendar: z
     .enum(['true'])
     .optional()
     .describe('Only cases with a deadline awaiting an official calendar year not loaded yet'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 /** 信用修复: precheck, application with evidence and a credit commitment, acceptance, decision. */
@@ -100,11 +103,11 @@ export async function repairRoutes(app: FastifyInstance) {
         tags: ['repair'],
         summary: 'Repair applications: a department its own, the credit office all',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(repairSchema) }) },
+        response: { 200: pageSchema(repairSchema) },
       },
     },
     async (request) => {
-      const { overdue, awaitingCalendar, limit } = request.query as z.infer<typeof listQuery>;
+      const { overdue, awaitingCalendar, limit, cursor } = request.query as z.infer<typeof listQuery>;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (!principal.roles.includes('admin'))
@@ -113,15 +116,24 @@ export async function repairRoutes(app: FastifyInstance) {
         conditions.push(
           inArray(repairs.repairId, app.db.select({ id: awaitingDeadlines.caseId }).from(awaitingDeadlines)),
         );
-      const rows = await app.db
-        .select()
-        .from(repairs)
-        .where(and(...conditions))
-        .orderBy(desc(repairs.filedAt))
-        .limit(overdue ? 5000 : limit);
       const now = context.clock();
-      const views = await Promise.all(rows.map((row) => repairView(app.db, context, row, now)));
-      return { items: (overdue === 'true' ? views.filter((v) => v.overdue) : views).slice(0, limit) };
+      // Whether a case is overdue is counted in working days, in code: such a page is collected.
+      return collectPage({
+        limit,
+        after: cursor,
+        keyOf: (row: typeof repairs.$inferSelect) => [row.repairId],
+        read: async (after, count) =>
+          app.db
+            .select()
+            .from(repairs)
+            .where(and(...conditions, after ? lt(repairs.repairId, String(after[0])) : undefined))
+            .orderBy(desc(repairs.repairId))
+            .limit(count),
+        keep: async (rows) => {
+          const views = await Promise.all(rows.map((row) => repairView(app.db, context, row, now)));
+          return views.map((view) => (overdue === 'true' && !view.overdue ? undefined : view));
+        },
+      });
     },
   );
 
