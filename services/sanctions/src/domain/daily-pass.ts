@@ -1,7 +1,5 @@
 import { shanghaiDate } from '@credit/calendar';
 import { type Database, inTransaction } from '@credit/db';
-import { asc, gt, sql } from 'drizzle-orm';
-import { jobRuns, records } from '../db/schema.ts';
 import { expireEntries } from './entry-decisions.ts';
 import type { ProcedureContext } from './entry-writer.ts';
 import { type EvaluationSummary, evaluateSubjects, resumeAwaitingEntries } from './rule-application.ts';
@@ -38,24 +36,11 @@ export async function runDailyPass(
   };
   let after: Buffer | undefined;
   for (;;) {
-    const page = await db
-      .selectDistinct({ subjectKey: records.subjectKey })
-      .from(records)
-      .where(after ? gt(records.subjectKey, after) : undefined)
-      .orderBy(asc(records.subjectKey))
-      .limit(pageSize);
+    const page = await context.store.subjects.keysWithRecords(after, pageSize, db);
     if (page.length === 0) break;
-    const summary = await inTransaction(db, (tx) =>
-      evaluateSubjects(
-        tx,
-        context,
-        page.map((p) => p.subjectKey),
-        now,
-        'daily-pass',
-      ),
-    );
+    const summary = await inTransaction(db, (tx) => evaluateSubjects(tx, context, page, now, 'daily-pass'));
     for (const key of Object.keys(summary) as (keyof EvaluationSummary)[]) total[key] += summary[key];
-    after = page.at(-1)?.subjectKey;
+    after = page.at(-1);
   }
   return total;
 }
@@ -71,27 +56,14 @@ export async function runDailyPassIfDue(
 ): Promise<DailySummary | undefined> {
   const now = context.clock();
   const today = shanghaiDate(now);
-  const [previous] = await db.select().from(jobRuns).where(sql`${jobRuns.job} = 'daily-pass'`);
-  if (previous && shanghaiDate(previous.lastRunAt) === today) return undefined;
-  const claimed = await db
-    .insert(jobRuns)
-    .values({ job: 'daily-pass', lastRunAt: now })
-    .onConflictDoUpdate({
-      target: jobRuns.job,
-      set: { lastRunAt: now },
-      setWhere: sql`(${jobRuns.lastRunAt} AT TIME ZONE 'Asia/Shanghai')::date < (${now}::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`,
-    })
-    .returning();
-  if (claimed.length === 0) return undefined;
+  const { jobs } = context.store;
+  const previous = await jobs.lastRun('daily-pass', db);
+  if (previous && shanghaiDate(previous) === today) return undefined;
+  if (!(await jobs.claimDay('daily-pass', now, db))) return undefined;
   try {
     return await runDailyPass(db, context);
   } catch (error) {
-    if (previous)
-      await db
-        .update(jobRuns)
-        .set({ lastRunAt: previous.lastRunAt })
-        .where(sql`${jobRuns.job} = 'daily-pass'`);
-    else await db.delete(jobRuns).where(sql`${jobRuns.job} = 'daily-pass'`);
+    await jobs.restore('daily-pass', previous, db);
     throw error;
   }
 }

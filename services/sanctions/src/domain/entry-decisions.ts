@@ -1,9 +1,6 @@
 import { addMonths, endOfShanghaiDay } from '@credit/calendar';
 import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { ruleDefinitionSchema } from '@credit/schema';
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { listEntries, measures, records, rules } from '../db/schema.ts';
 import { type EntryRow, EntryWriter, exitEntry, measuresFor, type ProcedureContext } from './entry-writer.ts';
 
 /**
@@ -20,11 +17,7 @@ export async function publishEntry(
   note: string,
   now: Date,
 ): Promise<EntryRow> {
-  const [ruleRow] = await tx
-    .select()
-    .from(rules)
-    .where(and(eq(rules.code, entry.ruleCode), eq(rules.version, entry.ruleVersion)));
-  const rule = ruleRow ? ruleDefinitionSchema.parse(ruleRow.definition) : undefined;
+  const rule = await context.store.rules.findVersion(entry.ruleCode, entry.ruleVersion, tx);
   const validUntil = validUntilDate
     ? endOfShanghaiDay(validUntilDate)
     : addMonths(now, rule?.validityMonths ?? 36);
@@ -37,16 +30,11 @@ export async function publishEntry(
   );
   if (rule?.linkRelatedPersons && entry.subjectKind !== 'natural_person') {
     const basisIds = entry.basis.map((b) => b.recordId);
-    const basisRecords = basisIds.length
-      ? await tx
-          .select()
-          .from(records)
-          .where(and(eq(records.subjectKey, entry.subjectKey), inArray(records.recordId, basisIds)))
-      : [];
+    const basisRecords = await context.store.subjects.recordsById(entry.subjectKey, basisIds, tx);
     const persons = new Map<string, string>();
     for (const record of basisRecords)
       for (const person of record.relatedPersons) persons.set(person.subjectKey, person.role);
-    const allMeasures = await tx.select().from(measures);
+    const allMeasures = await context.store.measures.all(tx);
     for (const [personKey, role] of persons) {
       await writer.create(
         {
@@ -92,16 +80,7 @@ export async function rejectEntry(
 
 /** Published entries whose validity is over exit (the daily pass). */
 export async function expireEntries(tx: Executor, context: ProcedureContext, now: Date): Promise<number> {
-  const due = await tx
-    .select()
-    .from(listEntries)
-    .where(
-      and(
-        eq(listEntries.status, 'published'),
-        sql`${listEntries.validUntil} <= ${now}`,
-        sql`${listEntries.parentEntryId} IS NULL`,
-      ),
-    );
+  const due = await context.store.entries.publishedEndedBy(now, tx);
   const writer = new EntryWriter(tx, context, now);
   for (const entry of due) await exitEntry(writer, tx, entry, 'validity_ended', 'system', now);
   await writer.flush();

@@ -1,26 +1,21 @@
-import type { Keyring } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import { discloseIdentity, type IdentityReader, type ListEntryView, type SubjectKind } from '@credit/schema';
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import { entryHistory, measures, subjects } from '../db/schema.ts';
-import type { EntryRow } from './entry-writer.ts';
+import type { EntryRow, ProcedureContext } from './entry-writer.ts';
 import { toMeasure } from './verdicts.ts';
 
 /** Entries as the API shows them, with measures, history and the subject as `reader` may see it. */
 export async function entryViews(
   executor: Executor,
-  keyring: Keyring,
+  context: Pick<ProcedureContext, 'keyring' | 'store'>,
   entries: EntryRow[],
   reader: IdentityReader,
 ): Promise<ListEntryView[]> {
   if (entries.length === 0) return [];
-  const allMeasures = new Map((await executor.select().from(measures)).map((m) => [m.code, m]));
+  const { keyring, store } = context;
+  const allMeasures = new Map((await store.measures.all(executor)).map((m) => [m.code, m]));
   const keys = [...new Map(entries.map((e) => [e.subjectKey.toString('hex'), e.subjectKey])).values()];
   const subjectRows = new Map(
-    (await executor.select().from(subjects).where(inArray(subjects.subjectKey, keys))).map((s) => [
-      s.subjectKey.toString('hex'),
-      s,
-    ]),
+    (await store.subjects.findMany(keys, executor)).map((s) => [s.subjectKey.toString('hex'), s]),
   );
   const views: ListEntryView[] = [];
   for (const entry of entries) {
@@ -30,11 +25,7 @@ export async function entryViews(
       ? keyring.decrypt(subject.keyId, subject.identifierCipher, aad('identifier:'))
       : '';
     const name = subject ? keyring.decrypt(subject.keyId, subject.nameCipher, aad('name:')) : '';
-    const history = await executor
-      .select()
-      .from(entryHistory)
-      .where(and(eq(entryHistory.subjectKey, entry.subjectKey), eq(entryHistory.entryId, entry.entryId)))
-      .orderBy(asc(entryHistory.seq));
+    const history = await store.entries.historyOf(entry, executor);
     views.push({
       id: entry.entryId,
       subject: {

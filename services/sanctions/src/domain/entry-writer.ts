@@ -1,25 +1,19 @@
 import type { WorkingDayCalendar } from '@credit/calendar';
 import { identityAad, type Keyring } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { appendEvents, type NewEvent } from '@credit/events';
+import type { NewEvent } from '@credit/events';
 import { discloseIdentifier, type ListingChange, type SubjectKind } from '@credit/schema';
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import {
-  entryHistory,
-  listEntries,
-  type measures,
-  sanctionsOutbox,
-  sanctionsSchemaName,
-  subjects,
-} from '../db/schema.ts';
+import type { EntryRow } from '../repositories/entry-repository.ts';
+import type { MeasureRow } from '../repositories/measure-repository.ts';
+import type { SanctionsStore } from '../repositories/sanctions-store.ts';
 
-export type EntryRow = typeof listEntries.$inferSelect;
-type MeasureRow = typeof measures.$inferSelect;
+export type { EntryRow } from '../repositories/entry-repository.ts';
 
 export interface ProcedureContext {
   keyring: Keyring;
   calendar: WorkingDayCalendar;
   clock: () => Date;
+  store: SanctionsStore;
 }
 
 /** Entries still in the procedure or in force; awaiting_calendar waits for its objection window. */
@@ -88,12 +82,12 @@ export class EntryWriter {
 
   constructor(
     private readonly tx: Executor,
-    private readonly context: ProcedureContext,
+    readonly context: ProcedureContext,
     private readonly now: Date,
   ) {}
 
   private async identifier(subjectKey: Buffer): Promise<string> {
-    const [row] = await this.tx.select().from(subjects).where(eq(subjects.subjectKey, subjectKey));
+    const row = await this.context.store.subjects.find(subjectKey, this.tx);
     if (!row) return '';
     return this.context.keyring.decrypt(
       row.keyId,
@@ -103,21 +97,17 @@ export class EntryWriter {
   }
 
   private async record(entry: EntryRow, actor: string, note: string | null): Promise<void> {
-    const [last] = await this.tx
-      .select({ seq: entryHistory.seq })
-      .from(entryHistory)
-      .where(and(eq(entryHistory.subjectKey, entry.subjectKey), eq(entryHistory.entryId, entry.entryId)))
-      .orderBy(desc(entryHistory.seq))
-      .limit(1);
-    await this.tx.insert(entryHistory).values({
-      subjectKey: entry.subjectKey,
-      entryId: entry.entryId,
-      seq: (last?.seq ?? 0) + 1,
-      status: entry.status,
-      at: this.now,
-      actor,
-      note,
-    });
+    await this.context.store.entries.appendHistory(
+      {
+        subjectKey: entry.subjectKey,
+        entryId: entry.entryId,
+        status: entry.status,
+        at: this.now,
+        actor,
+        note,
+      },
+      this.tx,
+    );
     const type = `list.entry.${entry.status}`;
     this.events.push({
       type,
@@ -128,7 +118,7 @@ export class EntryWriter {
   }
 
   async create(entry: EntryRow, actor: string, note: string | null): Promise<EntryRow> {
-    await this.tx.insert(listEntries).values(entry);
+    await this.context.store.entries.insert(entry, this.tx);
     await this.record(entry, actor, note);
     return entry;
   }
@@ -140,16 +130,13 @@ export class EntryWriter {
     note: string | null,
   ): Promise<EntryRow> {
     const next = { ...entry, ...change, updatedAt: this.now };
-    await this.tx
-      .update(listEntries)
-      .set({ ...change, updatedAt: this.now })
-      .where(and(eq(listEntries.subjectKey, entry.subjectKey), eq(listEntries.entryId, entry.entryId)));
+    await this.context.store.entries.update(entry, { ...change, updatedAt: this.now }, this.tx);
     await this.record(next, actor, note);
     return next;
   }
 
   async flush(): Promise<void> {
-    await appendEvents(this.tx, sanctionsOutbox, sanctionsSchemaName, this.events, this.now);
+    await this.context.store.feed.publish(this.events, this.now, this.tx);
     this.events.length = 0;
   }
 }
@@ -168,9 +155,6 @@ export async function exitEntry(
   } else if ((openStatuses as readonly string[]).includes(entry.status)) {
     await writer.move(entry, { status: 'cancelled', endedAt: now, endReason: reason }, actor, reason);
   }
-  const children = await tx
-    .select()
-    .from(listEntries)
-    .where(and(eq(listEntries.parentEntryId, entry.entryId), inArray(listEntries.status, [...openStatuses])));
+  const children = await writer.context.store.entries.childrenOf(entry.entryId, openStatuses, tx);
   for (const child of children) await exitEntry(writer, tx, child, reason, actor, now);
 }

@@ -1,12 +1,11 @@
 import { shanghaiYear } from '@credit/calendar';
 import { idFromDigest, sha256 } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { appendEvents, type NewEvent } from '@credit/events';
+import type { NewEvent } from '@credit/events';
 import type { GradeEventType, RuleDefinition } from '@credit/schema';
-import { and, eq, sql } from 'drizzle-orm';
-import { grades, sanctionsOutbox, sanctionsSchemaName } from '../db/schema.ts';
-import { ruleNoLongerMet } from './entry-writer.ts';
-import type { ActiveRule } from './rule-application.ts';
+import type { GradeRow } from '../repositories/grade-repository.ts';
+import type { ActiveRule } from '../repositories/rule-repository.ts';
+import { type ProcedureContext, ruleNoLongerMet } from './entry-writer.ts';
 import { evaluateRule, type GradeHistory, type RecordRow } from './rule-engine.ts';
 
 /** A subject as grading reads it: its kind, its records, and the grades it was given. */
@@ -14,7 +13,7 @@ export interface GradedSubject {
   kind: string;
   records: RecordRow[];
   grades: GradeHistory;
-  gradeRows: (typeof grades.$inferSelect)[];
+  gradeRows: GradeRow[];
 }
 
 /** The id an evaluation (grade) is known by, e.g. to object to it: stable per subject, domain and year. */
@@ -30,6 +29,7 @@ export function evaluationId(subjectKey: Buffer, domain: string, year: number): 
  */
 export async function gradeSubject(
   tx: Executor,
+  context: Pick<ProcedureContext, 'store'>,
   subjectKey: Buffer,
   state: GradedSubject,
   ruleSet: ActiveRule[],
@@ -47,28 +47,10 @@ export async function gradeSubject(
   for (const [domain, rule] of best) {
     const grade = rule.definition.grade?.label ?? '';
     if (state.grades.get(domain, year) === grade) continue;
-    await tx
-      .insert(grades)
-      .values({
-        subjectKey,
-        domain,
-        year,
-        grade,
-        ruleCode: rule.code,
-        ruleVersion: rule.version,
-        computedAt: now,
-        withdrawnAt: null,
-      })
-      .onConflictDoUpdate({
-        target: [grades.subjectKey, grades.domain, grades.year],
-        set: {
-          grade: sql`excluded.grade`,
-          ruleCode: sql`excluded.rule_code`,
-          ruleVersion: sql`excluded.rule_version`,
-          computedAt: sql`excluded.computed_at`,
-          withdrawnAt: null,
-        },
-      });
+    await context.store.grades.assign(
+      { subjectKey, domain, year, grade, ruleCode: rule.code, ruleVersion: rule.version, computedAt: now },
+      tx,
+    );
     events.push(gradeEvent('grade.assigned', subjectKey, domain, year, grade, rule.code, rule.definition));
   }
   const rulesByCode = new Map(ruleSet.map((r) => [r.code, r.definition]));
@@ -76,10 +58,7 @@ export async function gradeSubject(
     (g) => g.year === year && g.withdrawnAt === null && !best.has(g.domain),
   );
   for (const row of lapsed) {
-    await tx
-      .update(grades)
-      .set({ withdrawnAt: now })
-      .where(and(eq(grades.subjectKey, subjectKey), eq(grades.domain, row.domain), eq(grades.year, year)));
+    await context.store.grades.withdraw(subjectKey, row.domain, year, now, tx);
     const definition = rulesByCode.get(row.ruleCode);
     events.push(
       gradeEvent('grade.withdrawn', subjectKey, row.domain, year, row.grade, row.ruleCode, definition, {
@@ -87,7 +66,7 @@ export async function gradeSubject(
       }),
     );
   }
-  await appendEvents(tx, sanctionsOutbox, sanctionsSchemaName, events, now);
+  await context.store.feed.publish(events, now, tx);
   return best.size;
 }
 

@@ -1,9 +1,7 @@
 import type { Executor } from '@credit/db';
-import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
-import { type measures, records } from '../db/schema.ts';
+import type { MeasureRow } from '../repositories/measure-repository.ts';
+import type { ProcedureContext } from './entry-writer.ts';
 import type { StandingEntry } from './listing-cache.ts';
-
-type MeasureRow = typeof measures.$inferSelect;
 
 /** Catalogue classes whose records are dishonesty (失信信息). */
 export const dishonestyClasses = ['dishonesty', 'ecommerce_dishonesty'];
@@ -13,21 +11,13 @@ export const dishonestyClasses = ['dishonesty', 'ecommerce_dishonesty'];
  * (not withdrawn, not repaired) and is within its display period, of any severity. One query
  * over the subject-led key, whatever the number of subjects.
  */
-export async function currentlyDishonest(executor: Executor, keys: readonly Buffer[], now: Date) {
-  if (keys.length === 0) return new Set<string>();
-  const rows = await executor
-    .selectDistinct({ subjectKey: records.subjectKey })
-    .from(records)
-    .where(
-      and(
-        inArray(records.subjectKey, [...keys]),
-        inArray(records.classCode, dishonestyClasses),
-        eq(records.status, 'active'),
-        isNull(records.repairedAt),
-        or(isNull(records.displayUntil), gt(records.displayUntil, now)),
-      ),
-    );
-  return new Set(rows.map((r) => r.subjectKey.toString('hex')));
+export async function currentlyDishonest(
+  executor: Executor,
+  context: Pick<ProcedureContext, 'store'>,
+  keys: readonly Buffer[],
+  now: Date,
+) {
+  return context.store.subjects.withStandingRecordOf(keys, dishonestyClasses, now, executor);
 }
 
 export interface Verdict {
@@ -48,6 +38,7 @@ const grantsIncentive = (verdict: Verdict) => verdict.applied.some((m) => m.effe
  */
 export async function withoutIncentivesForDishonest<V extends Verdict>(
   executor: Executor,
+  context: Pick<ProcedureContext, 'store'>,
   verdicts: V[],
   now: Date,
 ): Promise<V[]> {
@@ -56,6 +47,7 @@ export async function withoutIncentivesForDishonest<V extends Verdict>(
   const listed = reached.filter((v) => v.entries.some((e) => e.listKind !== 'red'));
   const dishonest = await currentlyDishonest(
     executor,
+    context,
     reached.filter((v) => !listed.includes(v)).map((v) => v.subjectKey),
     now,
   );
@@ -70,9 +62,10 @@ export async function withoutIncentivesForDishonest<V extends Verdict>(
 /** The measures one subject's verdict may apply (see `withoutIncentivesForDishonest`). */
 export async function measuresToApply(
   executor: Executor,
+  context: Pick<ProcedureContext, 'store'>,
   verdict: Verdict,
   now: Date,
 ): Promise<MeasureRow[]> {
-  const [guarded] = await withoutIncentivesForDishonest(executor, [verdict], now);
+  const [guarded] = await withoutIncentivesForDishonest(executor, context, [verdict], now);
   return guarded?.applied ?? [];
 }

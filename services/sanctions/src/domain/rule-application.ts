@@ -1,8 +1,7 @@
 import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
-import { desc, eq, inArray } from 'drizzle-orm';
-import { type BasisRef, grades, listEntries, measures, records, rules, subjects } from '../db/schema.ts';
+import type { RuleDefinition } from '@credit/schema';
+import type { BasisRef } from '../db/schema.ts';
 import {
   type EntryRow,
   EntryWriter,
@@ -14,31 +13,6 @@ import {
 } from './entry-writer.ts';
 import { type GradedSubject, gradeSubject } from './grading.ts';
 import { evaluateRule, type RecordRow } from './rule-engine.ts';
-
-export interface ActiveRule {
-  code: string;
-  version: number;
-  definition: RuleDefinition;
-}
-
-/** The newest active version of every rule. */
-export async function activeRules(executor: Executor): Promise<ActiveRule[]> {
-  const rows = await executor
-    .select()
-    .from(rules)
-    .where(eq(rules.status, 'active'))
-    .orderBy(rules.code, desc(rules.version));
-  const latest = new Map<string, ActiveRule>();
-  for (const row of rows) {
-    if (latest.has(row.code)) continue;
-    latest.set(row.code, {
-      code: row.code,
-      version: row.version,
-      definition: ruleDefinitionSchema.parse(row.definition),
-    });
-  }
-  return [...latest.values()];
-}
 
 function basisOf(rows: RecordRow[]): BasisRef[] {
   return rows
@@ -57,12 +31,17 @@ interface SubjectState extends GradedSubject {
   entries: EntryRow[];
 }
 
-async function loadSubject(tx: Executor, subjectKey: Buffer): Promise<SubjectState | undefined> {
-  const [subject] = await tx.select().from(subjects).where(eq(subjects.subjectKey, subjectKey));
+async function loadSubject(
+  tx: Executor,
+  context: ProcedureContext,
+  subjectKey: Buffer,
+): Promise<SubjectState | undefined> {
+  const { store } = context;
+  const subject = await store.subjects.find(subjectKey, tx);
   if (!subject) return undefined;
-  const subjectRecords = await tx.select().from(records).where(eq(records.subjectKey, subjectKey));
-  const entries = await tx.select().from(listEntries).where(eq(listEntries.subjectKey, subjectKey));
-  const gradeRows = await tx.select().from(grades).where(eq(grades.subjectKey, subjectKey));
+  const subjectRecords = await store.subjects.recordsOf(subjectKey, tx);
+  const entries = await store.entries.forSubject(subjectKey, tx);
+  const gradeRows = await store.grades.forSubject(subjectKey, tx);
   const byDomainYear = new Map(
     gradeRows.filter((g) => g.withdrawnAt === null).map((g) => [`${g.domain}:${g.year}`, g.grade]),
   );
@@ -125,13 +104,13 @@ export async function evaluateSubjects(
     exited: 0,
     graded: 0,
   };
-  const ruleSet = await activeRules(tx);
+  const ruleSet = await context.store.rules.active(tx);
   if (ruleSet.length === 0) return summary;
-  const allMeasures = await tx.select().from(measures);
+  const allMeasures = await context.store.measures.all(tx);
   const writer = new EntryWriter(tx, context, now);
 
   for (const subjectKey of subjectKeys) {
-    const state = await loadSubject(tx, subjectKey);
+    const state = await loadSubject(tx, context, subjectKey);
     if (!state) continue;
     summary.subjects++;
     for (const rule of ruleSet.filter((r) => r.definition.kind !== 'grade')) {
@@ -194,7 +173,7 @@ export async function evaluateSubjects(
       if (open.status === 'published') summary.exited++;
       else summary.cancelled++;
     }
-    summary.graded += await gradeSubject(tx, subjectKey, state, ruleSet, now);
+    summary.graded += await gradeSubject(tx, context, subjectKey, state, ruleSet, now);
   }
   await writer.flush();
   return summary;
@@ -219,19 +198,9 @@ export async function resumeAwaitingEntries(
   context: ProcedureContext,
   now: Date,
 ): Promise<number> {
-  const waiting = await tx
-    .select()
-    .from(listEntries)
-    .where(eq(listEntries.status, 'awaiting_calendar'))
-    .for('update', { skipLocked: true });
+  const waiting = await context.store.entries.lockAwaitingCalendar(tx);
   if (waiting.length === 0) return 0;
-  const ruleRows = await tx
-    .select()
-    .from(rules)
-    .where(inArray(rules.code, [...new Set(waiting.map((e) => e.ruleCode))]));
-  const definitions = new Map(
-    ruleRows.map((r) => [`${r.code}:${r.version}`, ruleDefinitionSchema.parse(r.definition)]),
-  );
+  const definitions = await context.store.rules.versionsOf([...new Set(waiting.map((e) => e.ruleCode))], tx);
   const writer = new EntryWriter(tx, context, now);
   let resumed = 0;
   for (const entry of waiting) {

@@ -9,6 +9,7 @@ import { calendarYears, listEntries, sanctionsSchemaName } from '../db/schema.ts
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
 import type { ProcedureContext } from '../domain/entry-writer.ts';
 import { ListingCache, listingCacheName } from '../domain/listing-cache.ts';
+import { createSanctionsStore } from '../repositories/sanctions-store.ts';
 import {
   dispatchListingChanges,
   listingChangeTypes,
@@ -50,6 +51,7 @@ export default fp(
       keyring: app.keyring,
       calendar: new WorkingDayCalendar([], app.calendarPolicy),
       clock: app.clock,
+      store: createSanctionsStore(app.db),
       settings,
       listing: new ListingCache(app.database, settings.feedIdleMs, app.log),
       sendWebhooks: () =>

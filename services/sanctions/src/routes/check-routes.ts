@@ -39,6 +39,7 @@ export async function checkRoutes(app: FastifyInstance) {
       const entries = standing(cache.entriesOf(subject.key), now);
       const applied = await measuresToApply(
         app.db,
+        app.sanctions,
         {
           subjectKey: subject.key,
           entries,

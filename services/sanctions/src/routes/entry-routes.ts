@@ -58,7 +58,7 @@ export async function entryRoutes(app: FastifyInstance) {
         .orderBy(desc(listEntries.entryId))
         .limit(limit + 1);
       const page = toPage(rows, limit, (row) => [row.entryId]);
-      return { ...page, items: await entryViews(app.db, app.keyring, page.items, { as: 'staff' }) };
+      return { ...page, items: await entryViews(app.db, app.sanctions, page.items, { as: 'staff' }) };
     },
   );
 
@@ -77,7 +77,7 @@ export async function entryRoutes(app: FastifyInstance) {
       const { id } = request.params as z.infer<typeof byId>;
       const [row] = await app.db.select().from(listEntries).where(eq(listEntries.entryId, id));
       if (!row) throw new ProblemError('not_found', 'no such list entry');
-      const [view] = await entryViews(app.db, app.keyring, [row], { as: 'staff' });
+      const [view] = await entryViews(app.db, app.sanctions, [row], { as: 'staff' });
       return view;
     },
   );
@@ -134,7 +134,7 @@ export async function entryRoutes(app: FastifyInstance) {
         .from(listEntries)
         .where(eq(listEntries.parentEntryId, decided.entryId));
       await app.sanctions.listing.refreshSubjects([decided.subjectKey, ...linked.map((l) => l.subjectKey)]);
-      const [view] = await entryViews(app.db, app.keyring, [decided], { as: 'staff' });
+      const [view] = await entryViews(app.db, app.sanctions, [decided], { as: 'staff' });
       return view;
     },
   );
@@ -175,7 +175,12 @@ export async function entryRoutes(app: FastifyInstance) {
       const page = toPage(rows, limit, (row) => [row.entryId]);
       return {
         ...page,
-        items: await entryViews(app.db, app.keyring, page.items, self ? { as: 'self' } : { as: 'official' }),
+        items: await entryViews(
+          app.db,
+          app.sanctions,
+          page.items,
+          self ? { as: 'self' } : { as: 'official' },
+        ),
       };
     },
   );

@@ -42,6 +42,7 @@ export async function listingRoutes(app: FastifyInstance) {
     const allMeasures = cache.measures();
     const verdicts = await withoutIncentivesForDishonest(
       app.db,
+      app.sanctions,
       subjects.map((subject) => {
         const entries = standing(cache.entriesOf(subject.key), now);
         return {

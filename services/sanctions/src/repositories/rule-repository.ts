@@ -1,0 +1,58 @@
+import type { Database, Executor } from '@credit/db';
+import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { rules } from '../db/schema.ts';
+
+export interface ActiveRule {
+  code: string;
+  version: number;
+  definition: RuleDefinition;
+}
+
+/**
+ * The list and grade rules, kept as data (sanctions.rules, one row per version): the credit
+ * office writes them through /v1/rules, and the domain reads them here.
+ */
+export function createRuleRepository(db: Database) {
+  return {
+    /** The newest active version of every rule. */
+    async active(executor: Executor = db): Promise<ActiveRule[]> {
+      const rows = await executor
+        .select()
+        .from(rules)
+        .where(eq(rules.status, 'active'))
+        .orderBy(rules.code, desc(rules.version));
+      const latest = new Map<string, ActiveRule>();
+      for (const row of rows) {
+        if (latest.has(row.code)) continue;
+        latest.set(row.code, {
+          code: row.code,
+          version: row.version,
+          definition: ruleDefinitionSchema.parse(row.definition),
+        });
+      }
+      return [...latest.values()];
+    },
+
+    /** One version of a rule, the one an entry was made under. */
+    async findVersion(
+      code: string,
+      version: number,
+      executor: Executor = db,
+    ): Promise<RuleDefinition | undefined> {
+      const [row] = await executor
+        .select()
+        .from(rules)
+        .where(and(eq(rules.code, code), eq(rules.version, version)));
+      return row ? ruleDefinitionSchema.parse(row.definition) : undefined;
+    },
+
+    /** Every version of some rules, by `code:version`. */
+    async versionsOf(codes: string[], executor: Executor = db): Promise<Map<string, RuleDefinition>> {
+      const rows = await executor.select().from(rules).where(inArray(rules.code, codes));
+      return new Map(rows.map((r) => [`${r.code}:${r.version}`, ruleDefinitionSchema.parse(r.definition)]));
+    },
+  };
+}
+
+export type RuleRepository = ReturnType<typeof createRuleRepository>;
