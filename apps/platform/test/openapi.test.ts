@@ -3,6 +3,7 @@ import { createTestPlatform, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openapiPath, serialiseOpenapi } from '../src/cli/export-openapi.ts';
 import { platformServices } from '../src/services.ts';
+import { inlineSchemaRefs } from './support/openapi-refs.ts';
 
 let platform: TestPlatform;
 
@@ -32,7 +33,7 @@ describe('the OpenAPI document', () => {
     }
     expect(new Set(operationIds).size).toBe(operationIds.length);
     expect(document.paths['/v1/records/by-source/{sourceId}'].put.operationId).toBe('putRecordsBySource');
-    const push = document.paths['/v1/records'].post;
+    const push = inlineSchemaRefs(document).paths['/v1/records'].post;
     expect(push.requestBody.content['application/json'].schema.properties).toHaveProperty('subject');
     expect(push.responses['201'].content['application/json'].schema.properties).toHaveProperty('hash');
     const batch = document.paths['/v1/records/batch'].post.requestBody.content;
@@ -47,10 +48,33 @@ describe('the OpenAPI document', () => {
   it('documents the batch body per media type as JSON Schema, so the YAML rendering works', async () => {
     const yamlResponse = await platform.request({ url: '/docs/yaml' });
     expect(yamlResponse.statusCode).toBe(200);
-    const document = (await platform.request({ url: '/openapi.json' })).json();
+    const document = inlineSchemaRefs((await platform.request({ url: '/openapi.json' })).json());
     const ndjson = document.paths['/v1/records/batch'].post.requestBody.content['application/x-ndjson'];
     expect(ndjson.schema.type).toBe('object');
     expect(ndjson.schema).not.toHaveProperty('def');
+  });
+
+  it('writes each shared schema once, in components, and references it', async () => {
+    const document = (await platform.request({ url: '/openapi.json' })).json();
+    const schemas = document.components.schemas;
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Problem', 'Instant', 'Uscc', 'RecordView', 'ListEntry']),
+    );
+    const problem = { $ref: '#/components/schemas/Problem' };
+    expect(
+      document.paths['/v1/records'].post.responses['401'].content['application/problem+json'].schema,
+    ).toEqual(problem);
+    expect(
+      document.paths['/v1/records/{id}'].get.responses['200'].content['application/json'].schema,
+    ).toEqual({
+      $ref: '#/components/schemas/RecordView',
+    });
+    const text = JSON.stringify(document);
+    // Zod's own definitions are all lifted, and the problem's properties appear once.
+    expect(text).not.toContain('$defs');
+    expect(text.split('"instance":').length - 1).toBe(1);
+    for (const ref of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(schemas).toHaveProperty(ref[1] as string);
   });
 
   it('serves Swagger UI at /docs', async () => {

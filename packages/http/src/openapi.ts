@@ -1,24 +1,17 @@
-import { identifierFormats, problemSchema } from '@credit/schema';
+import { identifierFormats } from '@credit/schema';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { z } from 'zod';
 import type { RouteAuth } from './auth-plugin.ts';
-import { documentedSchema, isZodSchema } from './zod-compiler.ts';
-
-function jsonSchema(part: unknown, io: 'input' | 'output'): unknown {
-  const schema = documentedSchema(part);
-  if (!isZodSchema(schema)) return schema;
-  const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  delete converted.$schema;
-  return converted;
-}
-
-const problemJson = jsonSchema(problemSchema, 'output');
+import {
+  addProblemComponent,
+  jsonSchema,
+  mergeInputForms,
+  problemJson,
+  schemaComponentsOf,
+} from './openapi-components.ts';
+import { isZodSchema } from './zod-compiler.ts';
 
 const identifierFormatSet = new Set<unknown>(Object.values(identifierFormats));
 
@@ -135,12 +128,18 @@ async function openapiPlugin(
         },
       },
     },
-    transform: ({ schema, url, route }) => {
+    transformObject: (document) =>
+      'openapiObject' in document ? mergeInputForms(document.openapiObject) : document.swaggerObject,
+    transform: (input) => {
+      const { schema, url, route } = input;
       if (!schema) return { schema, url };
       const out: Record<string, unknown> = { ...schema };
-      for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
+      const components = schemaComponentsOf(input);
+      addProblemComponent(components);
+      for (const part of ['querystring', 'params', 'headers'] as const) {
         if (schema[part]) out[part] = jsonSchema(schema[part], 'input');
       }
+      if (schema.body) out.body = jsonSchema(schema.body, 'input', components);
       // A body per media type: each one's schema is converted, or the raw Zod object would leak
       // into the document (and break its YAML rendering).
       const bodyContent = (schema.body as { content?: Record<string, { schema?: unknown }> } | undefined)
@@ -150,14 +149,14 @@ async function openapiPlugin(
           content: Object.fromEntries(
             Object.entries(bodyContent).map(([type, media]) => [
               type,
-              { ...media, schema: jsonSchema(media.schema, 'input') },
+              { ...media, schema: jsonSchema(media.schema, 'input', components) },
             ]),
           ),
         };
       }
       const responses: Record<string, unknown> = {};
       for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
-        responses[status] = jsonSchema(response, 'output');
+        responses[status] = jsonSchema(response, 'output', components);
       }
       const auth = route.config?.auth;
       Object.assign(

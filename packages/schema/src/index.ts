@@ -1,4 +1,5 @@
 export * from './api/common.ts';
+export * from './api/components.ts';
 export * from './api/consents.ts';
 export * from './api/grades.ts';
 export * from './api/pagination.ts';

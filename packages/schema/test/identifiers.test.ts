@@ -218,11 +218,17 @@ describe('the shared identifier schemas of the API', () => {
   it('normalise as the checks do, and say in JSON Schema which identifier they are', () => {
     expect(usccSchema.parse(` ${standardUscc.toLowerCase()} `)).toBe(standardUscc);
     expect(subjectIdSchema.parse('１１０１０５１９４９１２３１００２ｘ')).toBe(standardCitizenId);
+    // Each is a named definition (an OpenAPI component), referenced where it is used.
     const document = z.toJSONSchema(z.object({ a: usccSchema, b: citizenIdSchema, c: subjectIdSchema }));
-    expect(document.properties).toMatchObject({
-      a: { type: 'string', format: 'uscc' },
-      b: { type: 'string', format: 'citizen-id' },
-      c: { type: 'string', format: 'subject-id' },
+    expect(document.properties).toEqual({
+      a: { $ref: '#/$defs/Uscc' },
+      b: { $ref: '#/$defs/CitizenId' },
+      c: { $ref: '#/$defs/SubjectId' },
+    });
+    expect(document.$defs).toMatchObject({
+      Uscc: { type: 'string', format: 'uscc' },
+      CitizenId: { type: 'string', format: 'citizen-id' },
+      SubjectId: { type: 'string', format: 'subject-id' },
     });
   });
 });

@@ -5,6 +5,7 @@ import { type DemoSubject, demoSubjects } from '../../src/demo/demo-world.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { platformServices } from '../../src/services.ts';
 import { demoTime } from './demo-time.ts';
+import { inlineSchemaRefs } from './openapi-refs.ts';
 
 /**
  * The all-in-one platform loaded with the demo (departments, an agency, rules, subjects with
@@ -22,7 +23,7 @@ export interface RouteWorld {
   authorisation: string;
   /** A signed report, for the public verification route. */
   signedReport: unknown;
-  /** The OpenAPI document, for which routes take a body and what their schemas are. */
+  /** The OpenAPI document, for which routes take a body and what their schemas are (shared schemas inlined). */
   openapi: OpenApiDocument;
   /** The tree size of a signed checkpoint, for the transparency routes. */
   checkpointSize: number;
@@ -86,7 +87,9 @@ export async function buildRouteWorld(env: Record<string, string> = {}): Promise
     platform: await platform.token('platform', { org: platformOrg }),
     subject,
   };
-  const openapi = (await platform.request({ url: '/openapi.json' })).json() as OpenApiDocument;
+  const openapi = inlineSchemaRefs(
+    (await platform.request({ url: '/openapi.json' })).json() as OpenApiDocument,
+  );
   const checkpoint = await platform.request({
     method: 'POST',
     url: '/v1/transparency/checkpoints',

@@ -7,8 +7,12 @@ export const prefixedId = (prefix: string) =>
     .regex(new RegExp(`^${prefix}_[0-9a-z]{16,40}$`))
     .describe(`Identifier with the \`${prefix}_\` prefix`);
 
-export const instant = () =>
-  z.iso.datetime({ offset: true }).describe('Instant, ISO 8601 with offset (stored in UTC)');
+const instantSchema = z.iso
+  .datetime({ offset: true })
+  .describe('Instant, ISO 8601 with offset (stored in UTC)');
+
+/** One schema for every instant, so the OpenAPI document writes it once (as `Instant`). */
+export const instant = () => instantSchema;
 
 /**
  * A recorded fact's time: an instant with offset, or a calendar date in Asia/Shanghai, which is
@@ -19,10 +23,10 @@ export const occurredAtSchema = z
   .describe('When the fact happened: ISO 8601 instant with offset, or a date (Asia/Shanghai)');
 
 /** A fact's time as read back: the plain date it was given as, or the instant in UTC. */
-export const occurredAtView = () =>
-  z
-    .union([z.iso.date(), instant()])
-    .describe('When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC');
+const occurredAtViewSchema = z
+  .union([z.iso.date(), instant()])
+  .describe('When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC');
+export const occurredAtView = () => occurredAtViewSchema;
 
 export const problemSchema = z
   .object({
