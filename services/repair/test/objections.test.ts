@@ -124,6 +124,14 @@ describe('objections (异议)', () => {
     expect(notices.map((n: { detail: { status: string } }) => n.detail.status)).toEqual(
       expect.arrayContaining(['submitted', 'closed']),
     );
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/subjects/${org.id}/notices`,
+      token: own,
+      limit: 1,
+      idOf: (notice: { id: string }) => notice.id,
+      expected: notices.map((notice: { id: string }) => notice.id),
+      ordered: true,
+    });
   });
 
   it('refuses an objection to someone else’s record, a second open objection, and a decision by another department', async () => {

@@ -1,7 +1,16 @@
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, tokenSubject } from '@credit/http';
-import { calendarYearSchema, noticeSchema, platformWideKey, subjectIdSchema } from '@credit/schema';
-import { desc, eq } from 'drizzle-orm';
+import {
+  calendarYearSchema,
+  noticeSchema,
+  pageQuerySchema,
+  pageSchema,
+  platformWideKey,
+  prefixedId,
+  subjectIdSchema,
+  toPage,
+} from '@credit/schema';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notices } from '../db/schema.ts';
@@ -19,11 +28,25 @@ const noticeView = (n: typeof notices.$inferSelect) => ({
 });
 
 const bySubject = z.strictObject({ id: subjectIdSchema });
+/** Newest first by notice id, which begins with the notice's time (the key's second column). */
+const noticeQuery = pageQuerySchema(z.tuple([prefixedId('ntc')]));
 const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
 /** Subjects' and the credit office's notices, the official calendar years, and the display-expiry job on demand. */
 export async function subjectRoutes(app: FastifyInstance) {
   const context = app.repair;
+
+  /** A page of the notices to one subject (or to the credit office, under the platform-wide key). */
+  async function noticePage(subjectKey: Buffer, { limit, cursor }: z.infer<typeof noticeQuery>) {
+    const rows = await app.db
+      .select()
+      .from(notices)
+      .where(and(eq(notices.subjectKey, subjectKey), cursor ? lt(notices.noticeId, cursor[0]) : undefined))
+      .orderBy(desc(notices.noticeId))
+      .limit(limit + 1);
+    const page = toPage(rows, limit, (row) => [row.noticeId]);
+    return { ...page, items: page.items.map(noticeView) };
+  }
 
   app.get(
     '/v1/subjects/:id/notices',
@@ -32,8 +55,10 @@ export async function subjectRoutes(app: FastifyInstance) {
       schema: {
         tags: ['repair'],
         summary: 'What a subject has been told: objections, repairs, list notices (告知) and evaluations',
+        description: 'Newest first.',
         params: bySubject,
-        response: { 200: z.object({ items: z.array(noticeSchema) }) },
+        querystring: noticeQuery,
+        response: { 200: pageSchema(noticeSchema) },
       },
     },
     async (request) => {
@@ -46,13 +71,7 @@ export async function subjectRoutes(app: FastifyInstance) {
       ) {
         throw new ProblemError('forbidden', 'only the subject and the credit office read these notices');
       }
-      const rows = await app.db
-        .select()
-        .from(notices)
-        .where(eq(notices.subjectKey, subject.key))
-        .orderBy(desc(notices.createdAt), desc(notices.noticeId))
-        .limit(500);
-      return { items: rows.map(noticeView) };
+      return noticePage(subject.key, request.query as z.infer<typeof noticeQuery>);
     },
   );
 
@@ -89,18 +108,12 @@ export async function subjectRoutes(app: FastifyInstance) {
         tags: ['repair'],
         summary:
           'What the credit office has been told, e.g. that next year’s official calendar is not loaded',
-        response: { 200: z.object({ items: z.array(noticeSchema) }) },
+        description: 'Newest first.',
+        querystring: noticeQuery,
+        response: { 200: pageSchema(noticeSchema) },
       },
     },
-    async () => {
-      const rows = await app.db
-        .select()
-        .from(notices)
-        .where(eq(notices.subjectKey, platformWideKey))
-        .orderBy(desc(notices.createdAt), desc(notices.noticeId))
-        .limit(500);
-      return { items: rows.map(noticeView) };
-    },
+    async (request) => noticePage(platformWideKey, request.query as z.infer<typeof noticeQuery>),
   );
 
   app.put(

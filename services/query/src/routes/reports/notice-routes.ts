@@ -1,13 +1,12 @@
 import { principalOf } from '@credit/http';
+import { pageQuerySchema, pageSchema, prefixedId, toPage } from '@credit/schema';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { recipientNotices } from '../../db/schema.ts';
 
-const noticeQuery = z.strictObject({
-  before: z.string().max(40).optional().describe('Notice id to continue before (newest first)'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+/** Newest first by notice id, which begins with the time of the change it reports. */
+const noticeQuery = pageQuerySchema(z.tuple([prefixedId('ntc')]));
 
 const recipientNoticeSchema = z.object({
   id: z.string(),
@@ -27,24 +26,25 @@ export async function noticeRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'Records you received in a report that were repaired since: stop using them',
         querystring: noticeQuery,
-        response: { 200: z.object({ items: z.array(recipientNoticeSchema) }) },
+        description: 'Newest first.',
+        response: { 200: pageSchema(recipientNoticeSchema) },
       },
     },
     async (request) => {
-      const { before, limit } = request.query as z.infer<typeof noticeQuery>;
+      const { cursor, limit } = request.query as z.infer<typeof noticeQuery>;
       const org = principalOf(request).org ?? '';
       const rows = await app.db
         .select()
         .from(recipientNotices)
         .where(
-          before
-            ? and(eq(recipientNotices.org, org), lt(recipientNotices.noticeId, before))
-            : eq(recipientNotices.org, org),
+          and(eq(recipientNotices.org, org), cursor ? lt(recipientNotices.noticeId, cursor[0]) : undefined),
         )
         .orderBy(desc(recipientNotices.noticeId))
-        .limit(limit);
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (row) => [row.noticeId]);
       return {
-        items: rows.map((row) => ({
+        ...page,
+        items: page.items.map((row) => ({
           id: row.noticeId,
           kind: row.kind as 'record_repaired',
           recordId: row.recordId,
