@@ -122,6 +122,8 @@ async function openapiPlugin(
     openapi: {
       openapi: '3.1.0',
       info: { title: options.title, version: options.version, description: options.description },
+      // Paths are relative to the host that serves the document (each deployment has its own).
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

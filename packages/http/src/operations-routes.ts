@@ -95,7 +95,16 @@ export async function operationsRoutes(
     '/metrics',
     {
       config: { auth: 'public' },
-      schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format)',
+        response: {
+          200: {
+            description: 'The metrics, in the Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
     },
     async (_request, reply) => {
       if (await app.database.ping()) {
