@@ -7,7 +7,6 @@ export const errorCatalogue = {
   // 400
   bad_request: { status: 400, title: 'Bad request' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
-  purpose_required: { status: 400, title: 'A purpose is required' },
   query_too_complex: { status: 400, title: 'The GraphQL operation asks for too much at once' },
   // 401
   unauthenticated: { status: 401, title: 'Authentication required' },
@@ -52,6 +51,7 @@ export const errorCatalogue = {
   headers_too_large: { status: 431, title: 'The request line and headers are too large' },
   // 422: the record or request is well-formed JSON but not acceptable
   validation_failed: { status: 422, title: 'Validation failed' },
+  purpose_required: { status: 422, title: 'A purpose is required' },
   unknown_field: { status: 422, title: 'Field not defined by the catalogue' },
   prohibited_field: { status: 422, title: 'Prohibited personal information' },
   consent_required: { status: 422, title: 'Written consent of the subject required' },
@@ -105,6 +105,7 @@ export const refusalPrecedence: readonly ErrorCode[] = [
   'consent_invalid',
   'commitment_not_found',
   'invalid_identifier',
+  'purpose_required',
   'subject_kind_mismatch',
   'subject_not_adult',
   'unknown_category',

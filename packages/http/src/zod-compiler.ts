@@ -1,8 +1,10 @@
 import { type FieldError, ProblemError } from '@credit/errors';
-import { findProhibitedFields, prohibitedFieldCategories, zodIssuesToErrors } from '@credit/schema';
+import { findProhibitedFields, prohibitedFieldCategories, requestIssuesToErrors } from '@credit/schema';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { z } from 'zod';
+
+const samePlaceless = new Set<string>(['invalid_identifier', 'purpose_required']);
 
 const prohibitedNames = new Map<string, string>(
   prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
@@ -53,7 +55,8 @@ function pathPrefix(httpPart: string | undefined): string {
  * Validates request parts with the route's Zod schemas. Bodies are first searched for
  * prohibited personal information on every route, so it is refused as `prohibited_field`
  * wherever it is sent, before any parsing could keep it. Bad bodies are 422; bad paths,
- * queries and headers are 400, except an invalid identifier, which is 422 wherever it is.
+ * queries and headers are 400, except an invalid identifier or a missing purpose, which are 422
+ * wherever they are.
  */
 export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   if (httpPart === 'body' && documentedSchema(schema) !== schema) return asSent;
@@ -72,16 +75,18 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
     }
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
-    const errors: FieldError[] = zodIssuesToErrors(result.error.issues, pathPrefix(httpPart)).map((error) =>
-      httpPart === 'querystring' && error.code === 'unknown_field'
-        ? {
-            ...error,
-            message: `'${error.path.slice('query.'.length)}' is not a query parameter of this route`,
-          }
-        : error,
+    const errors: FieldError[] = requestIssuesToErrors(result.error.issues, pathPrefix(httpPart)).map(
+      (error) =>
+        httpPart === 'querystring' && error.code === 'unknown_field'
+          ? {
+              ...error,
+              message: `'${error.path.slice('query.'.length)}' is not a query parameter of this route`,
+            }
+          : error,
     );
-    // An identifier refused anywhere (path, query or body) is the same refusal: 422 `invalid_identifier`.
-    if (httpPart === 'body' || errors.some((error) => error.code === 'invalid_identifier'))
+    // An identifier or a purpose refused anywhere (path, query or body) is the same refusal on
+    // every route: 422 `invalid_identifier` or `purpose_required`.
+    if (httpPart === 'body' || errors.some((error) => samePlaceless.has(error.code)))
       return { error: ProblemError.fromFieldErrors(errors) };
     return {
       error: new ProblemError(

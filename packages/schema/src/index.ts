@@ -4,6 +4,7 @@ export * from './api/consents.ts';
 export * from './api/grades.ts';
 export * from './api/pagination.ts';
 export * from './api/providers.ts';
+export * from './api/purpose.ts';
 export * from './api/query.ts';
 export * from './api/records.ts';
 export * from './api/repair.ts';

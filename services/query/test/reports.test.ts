@@ -216,7 +216,16 @@ describe('credit reports', () => {
     const government = await platform.token('government', { org: 'zb-hr' });
 
     const noPurpose = await report(subject.id, government);
-    expect(noPurpose.json()).toMatchObject({ status: 400, code: 'purpose_required' });
+    // A missing or blank purpose is the refusal the checks route gives too: 422 purpose_required.
+    const refusal = {
+      status: 422,
+      code: 'purpose_required',
+      errors: [{ path: 'query.purpose', code: 'purpose_required' }],
+    };
+    expect(noPurpose.json()).toMatchObject(refusal);
+    expect((await report(subject.id, government, { purpose: '  ' })).json()).toMatchObject(refusal);
+    const grades = await platform.request({ url: `/v1/subjects/${subject.id}/grades`, token: government });
+    expect(grades.json()).toMatchObject(refusal);
     const unregistered = await platform.token('government', { org: 'unknown-dept' });
     expect((await report(subject.id, unregistered, { purpose: '审批' })).json().code).toBe(
       'department_not_permitted',

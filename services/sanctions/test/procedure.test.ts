@@ -168,6 +168,23 @@ describe('the identification procedure', () => {
     expect((await check(org, 'public_tender')).json().decision).toBe('allow');
   });
 
+  it('refuses a check without a purpose as every route does: 422 purpose_required', async () => {
+    const org = company();
+    for (const purpose of [undefined, '   ']) {
+      const refused = await platform.request({
+        method: 'POST',
+        url: '/v1/checks',
+        token: a.court,
+        body: { subject: { kind: org.kind, id: org.id }, action: 'public_tender', purpose },
+      });
+      expect(refused.json()).toMatchObject({
+        status: 422,
+        code: 'purpose_required',
+        errors: [{ path: 'purpose', code: 'purpose_required' }],
+      });
+    }
+  });
+
   it('lets the department reject a proposal, and does not propose the same basis again', async () => {
     const org = company();
     await push(platform, a.provider, record('dishonest_judgement_debtor', org));

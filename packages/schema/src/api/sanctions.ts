@@ -4,6 +4,7 @@ import { subjectIdSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
 import { checkGradeSchema } from './grades.ts';
+import { purposeSchema } from './purpose.ts';
 
 /**
  * Rule and measure codes: one shape, so a code typed into a URL, a rule definition or the
@@ -232,7 +233,7 @@ export const entryDecisionSchema = z.strictObject({
 export const checkRequestSchema = z.strictObject({
   subject: z.strictObject({ kind: z.enum(subjectKinds), id: subjectIdSchema }),
   action: z.enum(sanctionActions),
-  purpose: z.string().trim().min(1).max(500),
+  purpose: purposeSchema,
 });
 
 export const checkDecisions = ['allow', 'restrict', 'deny', 'priority'] as const;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isPurposeRequiredIssue } from '../api/purpose.ts';
 import { isInvalidIdentifierIssue } from '../identifiers/identifier-schemas.ts';
 
 /** A refusal reason in the shape of `@credit/errors` FieldError, kept structural to avoid a dependency. */
@@ -35,4 +36,18 @@ export function zodIssuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = 
     errors.push({ path: joinPath(prefix, issue.path), code, message: issue.message });
   }
   return errors;
+}
+
+/** A request refusal: a record's refusals, and a missing purpose (`purpose_required`). */
+export interface RequestIssueError extends Omit<IssueError, 'code'> {
+  code: IssueError['code'] | 'purpose_required';
+}
+
+/** Maps the Zod issues of a request part (body, query, path) to field errors. */
+export function requestIssuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): RequestIssueError[] {
+  return issues.flatMap((issue): RequestIssueError[] =>
+    isPurposeRequiredIssue(issue)
+      ? [{ path: joinPath(prefix, issue.path), code: 'purpose_required' as const, message: issue.message }]
+      : zodIssuesToErrors([issue], prefix),
+  );
 }

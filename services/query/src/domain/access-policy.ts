@@ -8,6 +8,7 @@ import {
   type IdentityReader,
   type PublicityLevel,
   publicityAllows,
+  purposeRequiredMessage,
   severityCeiling,
 } from '@credit/schema';
 import type { AuthorisationRow } from '../repositories/authorisation-repository.ts';
@@ -28,6 +29,8 @@ export type Viewer =
 export interface ViewerRequest {
   authorisationToken?: string | undefined;
   purpose?: string | undefined;
+  /** Where the caller put the purpose, to name it in a refusal (`query.purpose`, a GraphQL argument). */
+  purposePath?: string;
 }
 
 export function isSelf(
@@ -70,7 +73,9 @@ export async function resolveViewer(
   if (principal.roles.includes('government') || principal.roles.includes('admin')) {
     const purpose = request.purpose?.trim();
     if (!purpose)
-      throw new ProblemError('purpose_required', 'a government query states its purpose (`purpose`)');
+      throw ProblemError.fromFieldErrors([
+        { path: request.purposePath ?? 'purpose', code: 'purpose_required', message: purposeRequiredMessage },
+      ]);
     if (principal.roles.includes('government')) {
       const department = principal.org
         ? await context.registry.findDepartment(principal.org, executor)

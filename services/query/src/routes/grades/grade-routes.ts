@@ -1,5 +1,5 @@
 import { principalOf } from '@credit/http';
-import { subjectGradesSchema, subjectIdSchema } from '@credit/schema';
+import { optionalPurposeSchema, subjectGradesSchema, subjectIdSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { readGrades } from '../../domain/grade-reader.ts';
@@ -7,7 +7,7 @@ import { requireSubject } from '../../domain/subject-key.ts';
 
 const bySubject = z.strictObject({ id: subjectIdSchema });
 const gradesQuery = z.strictObject({
-  purpose: z.string().trim().min(1).max(200).optional().describe('Required of government callers'),
+  purpose: optionalPurposeSchema,
 });
 
 /** A subject's domain grades (信用评价等级): the current one per domain and their history. */
@@ -33,7 +33,7 @@ export async function gradeRoutes(app: FastifyInstance) {
         app.queryService,
         principalOf(request),
         requireSubject(app.keyring, id),
-        { purpose },
+        { purpose, purposePath: 'query.purpose' },
         'rest',
         app.clock(),
       );

@@ -3,6 +3,7 @@ import { ProblemError } from '@credit/errors';
 import { principalOf, withJson } from '@credit/http';
 import {
   accessLogPageSchema,
+  optionalPurposeSchema,
   pageQuerySchema,
   reportVerificationRequestSchema,
   reportVerificationSchema,
@@ -22,7 +23,7 @@ export const reportSignatureType = 'credit-report+jws';
 
 const bySubject = z.strictObject({ id: subjectIdSchema });
 const reportQuery = z.strictObject({
-  purpose: z.string().trim().min(1).max(200).optional().describe('Required of government callers'),
+  purpose: optionalPurposeSchema,
 });
 const reportHeaders = z.object({
   [authorisationHeader]: z
@@ -63,7 +64,14 @@ export async function reportRoutes(app: FastifyInstance) {
       const { report } = await readFile(
         context,
         principalOf(request),
-        { subject, request: { authorisationToken: typeof token === 'string' ? token : undefined, purpose } },
+        {
+          subject,
+          request: {
+            authorisationToken: typeof token === 'string' ? token : undefined,
+            purpose,
+            purposePath: 'query.purpose',
+          },
+        },
         'rest',
         app.clock(),
       );
