@@ -37,6 +37,9 @@ export const baseEnvironmentSchema = z
     BLIND_INDEX_KEY: optionalText,
     ENCRYPTION_KEYS: optionalText,
     PLATFORM_SIGNING_KEY: optionalText,
+    // The platform's address as the public reaches it (https://credit.example.gov.cn): the QR
+    // code on every report PDF leads there. Unset, the address a request came to is used.
+    PUBLIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     BATCH_BODY_LIMIT_BYTES: z.coerce
       .number()

@@ -26,4 +26,11 @@ export {
   type KeyMaterial,
   type Keyring,
 } from './keyring.ts';
-export { loadOrCreateSigner, type PlatformSigner, platformIssuer, signerFromJwk } from './signer.ts';
+export {
+  type DetachedVerification,
+  loadOrCreateSigner,
+  type PlatformSigner,
+  platformIssuer,
+  signerFromJwk,
+  verifyDetachedWith,
+} from './signer.ts';

@@ -7,6 +7,7 @@ import {
   exportJWK,
   generateKeyPair,
   importJWK,
+  type JSONWebKeySet,
   type JWK,
   type JWTPayload,
   jwtVerify,
@@ -32,11 +33,32 @@ export interface PlatformSigner {
   verifyJwt(token: string, typ: string, now?: Date): Promise<JWTPayload>;
   /** A detached compact JWS (`header..signature`) over `payload`. */
   signDetached(payload: string, typ: string): Promise<string>;
-  verifyDetached(
-    jws: string,
-    payload: string,
-    typ: string,
-  ): Promise<{ valid: true; kid: string } | { valid: false; reason: string }>;
+  verifyDetached(jws: string, payload: string, typ: string): Promise<DetachedVerification>;
+}
+
+export type DetachedVerification = { valid: true; kid: string } | { valid: false; reason: string };
+
+/**
+ * Checks a detached compact JWS over `payload` against a key set: the platform's own, or the
+ * published JWKS held by someone verifying offline (a report's recipient).
+ */
+export async function verifyDetachedWith(
+  keys: JSONWebKeySet | ReturnType<typeof createLocalJWKSet>,
+  jws: string,
+  payload: string,
+  typ: string,
+): Promise<DetachedVerification> {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts[1] !== '') return { valid: false, reason: 'not a detached compact JWS' };
+  const attached = `${parts[0]}.${Buffer.from(payload).toString('base64url')}.${parts[2]}`;
+  const keySet = typeof keys === 'function' ? keys : createLocalJWKSet(keys);
+  try {
+    const { protectedHeader } = await compactVerify(attached, keySet, { algorithms: ['ES256'] });
+    if (protectedHeader.typ !== typ) return { valid: false, reason: `not a '${typ}' signature` };
+    return { valid: true, kid: protectedHeader.kid ?? '' };
+  } catch {
+    return { valid: false, reason: 'the signature does not match the content' };
+  }
 }
 
 interface SigningKeyFile {
@@ -90,18 +112,8 @@ async function fromKeyFile(file: SigningKeyFile): Promise<PlatformSigner> {
       const signature = signer.sign({ key: nodeKey, dsaEncoding: 'ieee-p1363' });
       return `${header}..${signature.toString('base64url')}`;
     },
-    async verifyDetached(jws, payload, typ) {
-      const parts = jws.split('.');
-      if (parts.length !== 3 || parts[1] !== '')
-        return { valid: false, reason: 'not a detached compact JWS' };
-      const attached = `${parts[0]}.${Buffer.from(payload).toString('base64url')}.${parts[2]}`;
-      try {
-        const { protectedHeader } = await compactVerify(attached, keySet, { algorithms: ['ES256'] });
-        if (protectedHeader.typ !== typ) return { valid: false, reason: `not a '${typ}' signature` };
-        return { valid: true, kid: protectedHeader.kid ?? '' };
-      } catch {
-        return { valid: false, reason: 'the signature does not match the content' };
-      }
+    verifyDetached(jws, payload, typ) {
+      return verifyDetachedWith(keySet, jws, payload, typ);
     },
   };
 }

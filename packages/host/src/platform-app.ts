@@ -70,6 +70,7 @@ export async function buildPlatformApp(
       maxDepth: runtime.env.GRAPHQL_MAX_DEPTH,
       maxCost: runtime.env.GRAPHQL_MAX_COST,
     },
+    publicBaseUrl: runtime.env.PUBLIC_BASE_URL ?? null,
     outbound: new OutboundGuard({
       allowedHosts: runtime.env.OUTBOUND_ALLOWED_HOSTS,
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),

@@ -42,6 +42,11 @@ export interface PlatformContext {
   graphqlLimits: GraphqlLimits;
   /** Every call to an address a caller gave (webhooks) goes through it: see @credit/outbound. */
   outbound: OutboundGuard;
+  /**
+   * The platform's address as the public reaches it (PUBLIC_BASE_URL), for links printed on
+   * documents (a report's verification QR code); null: the address the request came to.
+   */
+  publicBaseUrl?: string | null;
 }
 
 /** Something `/ready` reports without failing: the instance serves, but someone must act. */
@@ -69,6 +74,7 @@ declare module 'fastify' {
     calendarPolicy: { weekendsAreRestDays: boolean };
     graphqlLimits: GraphqlLimits;
     outbound: OutboundGuard;
+    publicBaseUrl: string | null;
     /** Event consumers the services run in this process, by name (readiness, tests). */
     consumers: Map<string, RunningConsumer>;
     metrics: Metrics;
@@ -113,6 +119,7 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
   app.decorate('calendarPolicy', context.calendarPolicy);
   app.decorate('graphqlLimits', context.graphqlLimits);
   app.decorate('outbound', context.outbound);
+  app.decorate('publicBaseUrl', context.publicBaseUrl ?? null);
 }
 
 export default fp(corePlugin, { name: 'credit-core', fastify: '5.x' });

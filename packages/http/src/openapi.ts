@@ -158,7 +158,20 @@ async function openapiPlugin(
       }
       const responses: Record<string, unknown> = {};
       for (const [status, response] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
-        responses[status] = jsonSchema(response, 'output', components);
+        // A response per media type (a report as JSON or PDF): each one's schema is converted.
+        const content = (response as { content?: Record<string, { schema?: unknown }> }).content;
+        responses[status] =
+          content && !isZodSchema(response)
+            ? {
+                ...(response as object),
+                content: Object.fromEntries(
+                  Object.entries(content).map(([type, media]) => [
+                    type,
+                    { ...media, schema: jsonSchema(media.schema, 'output', components) },
+                  ]),
+                ),
+              }
+            : jsonSchema(response, 'output', components);
       }
       const auth = route.config?.auth;
       Object.assign(

@@ -189,6 +189,38 @@ export const reportVerificationSchema = z.object({
   generatedAt: z.string().nullable(),
 });
 
+export const reportNumberSchema = prefixedId('rpt').describe(
+  'The report number (报告编号) printed on every page',
+);
+
+export const reportCheckQuerySchema = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/)
+    .describe('The verification code (核验码) printed on every page, e.g. 7KQ2-9MXD'),
+});
+
+export const reportCheckSchema = z.object({
+  authentic: z
+    .boolean()
+    .describe('Whether the platform issued a report of this number with this verification code'),
+  reportId: z.string(),
+  issuedAt: instant().nullable(),
+  subject: z
+    .string()
+    .nullable()
+    .describe('The subject as the public may see it named (a person masked: 张* 370***********123X)'),
+  digest: z
+    .string()
+    .nullable()
+    .describe(
+      'SHA-256 (hex) of the report’s canonical JSON: compare with the report’s first page or its attached signed JSON',
+    ),
+  keyId: z.string().nullable().describe('The key that signed it, among /.well-known/jwks.json'),
+  reason: z.string().nullable(),
+});
+
 export const accessLogEntrySchema = z.object({
   id: prefixedId('acc'),
   entryNo: z.number().int(),
@@ -197,7 +229,11 @@ export const accessLogEntrySchema = z.object({
   org: z.string().nullable(),
   purpose: z.string().nullable(),
   authorisationId: z.string().nullable(),
-  reportId: z.string().nullable(),
+  reportId: z.string().nullable().describe('The number of the report this read issued (信用报告编号)'),
+  reportDigest: z
+    .string()
+    .nullable()
+    .describe('SHA-256 (hex) of that report’s canonical JSON: which content the recipient received'),
   channel: z.enum(['rest', 'graphql']),
   records: z.array(z.object({ id: z.string(), version: z.number().int() })),
   hash: z.string(),

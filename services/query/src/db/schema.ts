@@ -111,6 +111,21 @@ export const accessLog = query.table('access_log', {
   records: jsonb('records').$type<{ id: string; version: number }[]>().notNull(),
   prevHash: bytea('prev_hash').notNull(),
   hash: bytea('hash').notNull(),
+  reportDigest: bytea('report_digest'),
+});
+
+/** Every signed report issued, by number, for its verification (migrations/query/0010_issued_reports.sql). */
+export const issuedReports = query.table('issued_reports', {
+  reportId: text('report_id').primaryKey(),
+  subjectKey: bytea('subject_key').notNull(),
+  issuedAt: instant('issued_at').notNull(),
+  audience: text('audience').notNull(),
+  recipientRole: text('recipient_role').notNull(),
+  recipientOrg: text('recipient_org'),
+  purpose: text('purpose'),
+  subjectLabel: text('subject_label').notNull(),
+  digest: bytea('digest').notNull(),
+  keyId: text('key_id').notNull(),
 });
 
 export const listEntries = query.table('list_entries', {

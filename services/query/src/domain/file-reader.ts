@@ -1,7 +1,10 @@
 import type { Principal } from '@credit/auth';
-import { type Database, inTransaction } from '@credit/db';
+import { canonicalJson } from '@credit/crypto';
+import { type Database, type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
+import { reportDigest, subjectLabel } from '@credit/report-document';
 import type { CreditReport, ReportItem, SubjectKind } from '@credit/schema';
+import { issuedReports } from '../db/schema.ts';
 import type { AccessLogRepository } from '../repositories/access-log-repository.ts';
 import { openSubject, type ReadModelRepository } from '../repositories/read-model-repository.ts';
 import { isLogged, resolveViewer, type Viewer, type ViewerRequest } from './access-policy.ts';
@@ -22,11 +25,25 @@ export interface FileRequest {
   request: ViewerRequest;
   /** Narrows what is returned (a GraphQL page); the access log records what was returned. */
   select?: (items: ReportItem[]) => ReportItem[];
+  /**
+   * Whether the read issues a report to be signed (numbered, registered for verification, its
+   * digest logged): every REST report and GraphQL's `report`, not GraphQL's pages of items.
+   */
+  issue?: boolean;
+}
+
+export interface IssuedReport {
+  /** The report's canonical JSON: what its signature covers and what is sent. */
+  canonical: string;
+  /** SHA-256 of `canonical`, hex. */
+  digest: string;
 }
 
 export interface FileRead {
   viewer: Viewer;
   report: CreditReport;
+  /** Present when the read issued the report (`issue`). */
+  issued?: IssuedReport;
 }
 
 /**
@@ -79,7 +96,11 @@ export async function readFiles(
     const gradesBySubject = await gradeRowsOf(tx, keys);
 
     for (const { index, viewer } of admitted) {
-      const { subject, select = (items: ReportItem[]) => items } = requests[index] as FileRequest;
+      const {
+        subject,
+        select = (items: ReportItem[]) => items,
+        issue = channel === 'rest',
+      } = requests[index] as FileRequest;
       const hex = subject.key.toString('hex');
       const subjectRow = subjectRows.get(hex);
       if (!subjectRow && viewer.audience === 'government') {
@@ -97,6 +118,7 @@ export async function readFiles(
           };
       const grades = gradesView(gradesBySubject.get(hex), viewer, now);
       const report = assembleReport(viewer, subject, identity, items, grades, now);
+      const issued = issue ? await registerIssue(tx, context.signer.kid, subject, report) : undefined;
       if (isLogged(viewer)) {
         await context.accessLog.append(tx, {
           subjectKey: subject.key,
@@ -106,15 +128,44 @@ export async function readFiles(
           tokenSubject: principal.sub,
           purpose: report.purpose,
           authorisationId: report.authorisationId,
-          reportId: channel === 'rest' ? report.reportId : null,
+          reportId: issued ? report.reportId : null,
+          reportDigest: issued ? Buffer.from(issued.digest, 'hex') : null,
           channel,
           records: items.map((item) => ({ id: item.recordId, version: item.version })),
         });
       }
-      results[index] = { viewer, report };
+      results[index] = issued ? { viewer, report, issued } : { viewer, report };
     }
     return results as (FileRead | ProblemError)[];
   });
+}
+
+/**
+ * Numbers the report for verification by its recipient: the number, when and for whom it was
+ * issued, the subject as the public may see it named, and the digest of its content (never the
+ * content itself).
+ */
+async function registerIssue(
+  tx: Executor,
+  keyId: string,
+  subject: SubjectRef,
+  report: CreditReport,
+): Promise<IssuedReport> {
+  const canonical = canonicalJson(report);
+  const digest = reportDigest(canonical);
+  await tx.insert(issuedReports).values({
+    reportId: report.reportId,
+    subjectKey: subject.key,
+    issuedAt: new Date(report.generatedAt),
+    audience: report.audience,
+    recipientRole: report.requester.role,
+    recipientOrg: report.requester.org,
+    purpose: report.purpose,
+    subjectLabel: subjectLabel(report.subject),
+    digest: Buffer.from(digest, 'hex'),
+    keyId,
+  });
+  return { canonical, digest };
 }
 
 /** One subject's file; a refusal is thrown. */

@@ -40,6 +40,7 @@ export async function readGrades(
         purpose: purposeOf(viewer),
         authorisationId: null,
         reportId: null,
+        reportDigest: null,
         channel,
         records: [],
       });

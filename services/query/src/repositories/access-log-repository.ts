@@ -16,12 +16,17 @@ export interface AccessEntry {
   purpose: string | null;
   authorisationId: string | null;
   reportId: string | null;
+  /** SHA-256 of the issued report's canonical JSON, when the read issued a signed report. */
+  reportDigest: Buffer | null;
   channel: 'rest' | 'graphql';
   records: { id: string; version: number }[];
 }
 
 function header(row: Omit<AccessLogRow, 'prevHash' | 'hash'>): Record<string, unknown> {
+  // Entries written before reports had digests hash without the field, and still verify.
+  const digest = row.reportDigest ? { reportDigest: row.reportDigest.toString('hex') } : {};
   return {
+    ...digest,
     entryNo: row.entryNo,
     entryId: row.entryId,
     subjectKey: row.subjectKey.toString('hex'),
@@ -122,6 +127,7 @@ export function accessLogView(row: AccessLogRow) {
     purpose: row.purpose,
     authorisationId: row.authorisationId,
     reportId: row.reportId,
+    reportDigest: row.reportDigest?.toString('hex') ?? null,
     channel: row.channel,
     records: row.records,
     hash: row.hash.toString('hex'),

@@ -1,27 +1,35 @@
 import { canonicalJson } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
 import { principalOf, withJson } from '@credit/http';
+import { normaliseCode, reportSignatureType, verificationCode } from '@credit/report-document';
 import {
   accessLogPageSchema,
   optionalPurposeSchema,
   pageQuerySchema,
+  reportCheckQuerySchema,
+  reportCheckSchema,
+  reportNumberSchema,
   reportVerificationRequestSchema,
   reportVerificationSchema,
   signedReportSchema,
   subjectIdSchema,
   toPage,
 } from '@credit/schema';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { issuedReports } from '../../db/schema.ts';
 import { isSelf } from '../../domain/access-policy.ts';
 import { authorisationHeader } from '../../domain/authorisations.ts';
 import { readFile } from '../../domain/file-reader.ts';
 import { requireSubject } from '../../domain/subject-key.ts';
 import { accessLogView } from '../../repositories/access-log-repository.ts';
+import { reportDocumentResponse, sendReportDocument, wantsPdf } from './report-document.ts';
 
-export const reportSignatureType = 'credit-report+jws';
+export { reportSignatureType };
 
 const bySubject = z.strictObject({ id: subjectIdSchema });
+const byNumber = z.strictObject({ number: reportNumberSchema });
 const reportQuery = z.strictObject({
   purpose: optionalPurposeSchema,
 });
@@ -49,19 +57,19 @@ export async function reportRoutes(app: FastifyInstance) {
         tags: ['reports'],
         summary: 'A signed credit report on a subject, as the caller may see it',
         description:
-          'The subject sees everything about them, each item marked (withdrawn, expired, disputed, repaired). An agency needs a live authorisation naming it (header `X-Credit-Authorisation`; each report uses it once) and sees public and authorised items in scope and in their display period. A government department states a `purpose` and sees the classes of its remit. Every read but the subject’s own is logged. Persons’ identity numbers and names are shown as the caller’s footing allows (docs/security.md: in full to the subject and departments, by purpose to agencies; related persons masked). The report is signed: verify with POST /v1/reports/verify or the keys at /.well-known/jwks.json.',
+          'The subject sees everything about them, each item marked (withdrawn, expired, disputed, repaired). An agency needs a live authorisation naming it (header `X-Credit-Authorisation`; each report uses it once) and sees public and authorised items in scope and in their display period. A government department states a `purpose` and sees the classes of its remit. Every read but the subject’s own is logged, with the report’s number and content digest. Persons’ identity numbers and names are shown as the caller’s footing allows (docs/security.md: in full to the subject and departments, by purpose to agencies; related persons masked). The report is signed: verify with POST /v1/reports/verify or the keys at /.well-known/jwks.json.\n\nWith `Accept: application/pdf` the same report, signature and number come as an A4 Chinese PDF (信用报告): every page carries the number, issue time, the subject as the public may see it named, a verification code and a QR code leading to GET /v1/reports/{number}/verification; the signed JSON is attached to it (`credit-report.json`) for offline verification (`npm run verify-report`).',
         params: bySubject,
         querystring: reportQuery,
         headers: reportHeaders,
-        response: { 200: signedReportSchema },
+        response: { 200: reportDocumentResponse(signedReportSchema) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params as z.infer<typeof bySubject>;
       const { purpose } = request.query as z.infer<typeof reportQuery>;
       const token = request.headers[authorisationHeader];
       const subject = requireSubject(app.keyring, id);
-      const { report } = await readFile(
+      const { report, issued } = await readFile(
         context,
         principalOf(request),
         {
@@ -75,13 +83,61 @@ export async function reportRoutes(app: FastifyInstance) {
         'rest',
         app.clock(),
       );
-      const canonical = canonicalJson(report);
-      const signature = await app.signer.signDetached(canonical, reportSignatureType);
+      if (!issued) throw new Error('a REST report is always issued');
+      const signature = await app.signer.signDetached(issued.canonical, reportSignatureType);
       // The canonical text is JSON of the report already: it is sent as it was signed.
-      return withJson(
-        { report, signature },
-        `{"report":${canonical},"signature":${JSON.stringify(signature)}}`,
-      );
+      const signedJson = `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}`;
+      reply.header('vary', 'Accept');
+      if (wantsPdf(request.headers.accept))
+        return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
+      return withJson({ report, signature }, signedJson);
+    },
+  );
+
+  const publicLimit = app.rateLimitFor('public', context.settings.publicRateLimit);
+  app.get(
+    '/v1/reports/:number/verification',
+    {
+      config: { auth: 'public', rateLimit: publicLimit },
+      schema: {
+        tags: ['reports'],
+        summary: 'Whether a credit report of this number and verification code was issued (报告核验)',
+        description:
+          'For whoever received a report: its number and the verification code printed on every page (the QR code leads here with both). Says whether the platform issued it, when, about whom (as the public may see the subject named) and the digest of its content, never the content itself. Rate-limited per client like public disclosure (RATE_LIMIT_PUBLIC_PER_MINUTE). An unknown number and a wrong code get the same answer.',
+        params: byNumber,
+        querystring: reportCheckQuerySchema,
+        response: { 200: reportCheckSchema },
+      },
+    },
+    async (request) => {
+      const { number } = request.params as z.infer<typeof byNumber>;
+      const { code } = request.query as z.infer<typeof reportCheckQuerySchema>;
+      const [issued] = await app.db
+        .select()
+        .from(issuedReports)
+        .where(eq(issuedReports.reportId, number))
+        .limit(1);
+      const digest = issued?.digest.toString('hex');
+      if (!issued || !digest || verificationCode(digest) !== normaliseCode(code)) {
+        return {
+          authentic: false,
+          reportId: number,
+          issuedAt: null,
+          subject: null,
+          digest: null,
+          keyId: null,
+          reason: 'the platform issued no report with this number and verification code',
+        };
+      }
+      return {
+        authentic: true,
+        reportId: number,
+        issuedAt: issued.issuedAt.toISOString(),
+        subject: issued.subjectLabel,
+        digest,
+        keyId: issued.keyId,
+        reason: null,
+      };
     },
   );
 

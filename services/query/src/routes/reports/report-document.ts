@@ -1,0 +1,61 @@
+import { renderReportPdf, verificationCode } from '@credit/report-document';
+import type { CreditReport } from '@credit/schema';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+
+const pdfType = 'application/pdf';
+
+function qualityOf(range: string): { type: string; q: number } {
+  const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+  const q = parameters.find((p) => p.startsWith('q='));
+  const value = q ? Number(q.slice(2)) : 1;
+  return { type, q: Number.isFinite(value) ? value : 0 };
+}
+
+/**
+ * Whether the caller asks for the PDF: `application/pdf` named in Accept and not ranked below
+ * JSON. A caller naming neither, or `*\/*`, gets JSON as before.
+ */
+export function wantsPdf(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const ranges = accept.split(',').map(qualityOf);
+  const pdf = ranges.find((r) => r.type === pdfType);
+  if (!pdf || pdf.q <= 0) return false;
+  const json = ranges.find((r) => r.type === 'application/json');
+  return !json || pdf.q >= json.q;
+}
+
+/** A report route's 200: the signed JSON, or the same report as a PDF. */
+export function reportDocumentResponse(json: z.ZodType) {
+  return {
+    description: 'The signed report (JSON), or with `Accept: application/pdf` the same report as a PDF',
+    content: {
+      'application/json': { schema: json },
+      [pdfType]: { schema: { type: 'string', format: 'binary' } },
+    },
+  };
+}
+
+/** Where a report's QR code leads: its public verification, with its code. */
+function verificationUrl(app: FastifyInstance, request: FastifyRequest, reportId: string, digest: string) {
+  const base = app.publicBaseUrl ?? `${request.protocol}://${request.host}`;
+  const url = new URL(`/v1/reports/${reportId}/verification`, base);
+  url.searchParams.set('code', verificationCode(digest));
+  return url.href;
+}
+
+export async function sendReportDocument(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signed: { report: CreditReport; signedJson: string; digest: string },
+) {
+  const pdf = await renderReportPdf({
+    ...signed,
+    verificationUrl: verificationUrl(app, request, signed.report.reportId, signed.digest),
+  });
+  return reply
+    .type(pdfType)
+    .header('content-disposition', `inline; filename="${signed.report.reportId}.pdf"`)
+    .send(pdf);
+}
