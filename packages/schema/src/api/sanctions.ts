@@ -21,8 +21,10 @@ export const measureCodeSchema = z
   .regex(sanctionsCodePattern, sanctionsCodeMessage)
   .describe('The measure’s code in the joint measures catalogue');
 
+/** The lists (红名单, 黑名单, 重点关注名单): one definition for the API, the services' tables and their code. */
 export const listKinds = ['red', 'black', 'watch'] as const;
-export type ListKind = (typeof listKinds)[number];
+export const listKindSchema = z.enum(listKinds);
+export type ListKind = z.infer<typeof listKindSchema>;
 
 /** Domains of lists and grades (SPEC: general, e-commerce, tax, food and drug, work safety, courts, public resource trading). */
 export const listDomains = [
@@ -187,7 +189,7 @@ export const measureSchema = z.object({
   code: measureCodeSchema,
   name: z.string(),
   nameEn: z.string(),
-  listKind: z.enum(listKinds),
+  listKind: listKindSchema,
   domains: z.array(z.enum(listDomains)),
   subjectScope: z.enum(['organisation', 'person', 'any']),
   actions: z.array(z.enum(sanctionActions)),
@@ -202,7 +204,7 @@ export const measureUpdateSchema = measureSchema.omit({ code: true }).strict();
 export const listEntrySchema = z.object({
   id: prefixedId('lst'),
   subject: z.object({ kind: z.enum(subjectKinds), id: z.string(), name: z.string() }),
-  listKind: z.enum(listKinds),
+  listKind: listKindSchema,
   domain: z.enum(listDomains),
   rule: z.object({ code: z.string(), version: z.number().int() }),
   identifyingDepartment: z.string(),
@@ -245,7 +247,7 @@ export const checkResultSchema = z.object({
   entries: z.array(
     z.object({
       id: z.string(),
-      listKind: z.enum(listKinds),
+      listKind: listKindSchema,
       domain: z.string(),
       validUntil: instant().nullable(),
     }),
@@ -269,7 +271,7 @@ export const listingStatusSchema = z.object({
     .array(
       z.object({
         id: z.string(),
-        listKind: z.enum(listKinds),
+        listKind: listKindSchema,
         domain: z.string(),
         validFrom: instant().nullable(),
         validUntil: instant().nullable(),
@@ -300,7 +302,7 @@ export const listingChangeSchema = z.object({
   entry: z.object({
     id: z.string(),
     subject: z.object({ kind: z.enum(subjectKinds), id: z.string() }),
-    listKind: z.enum(listKinds),
+    listKind: listKindSchema,
     domain: z.string(),
     identifyingDepartment: z.string(),
     status: z.enum(entryStatuses),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { usccSchema } from '../identifiers/identifier-schemas.ts';
 import { organisationKinds } from '../identifiers/subject.ts';
-import { listKinds } from './sanctions.ts';
+import { listKindSchema } from './sanctions.ts';
 
 /** The longest name or code a search takes: registered names run to a few dozen characters. */
 export const maxSearchQueryLength = 199;
@@ -83,7 +83,7 @@ export const screeningCandidateSchema = z.object({
     entries: z.array(
       z.object({
         id: z.string(),
-        listKind: z.enum(listKinds),
+        listKind: listKindSchema,
         domain: z.string(),
         validFrom: z.string().nullable(),
         validUntil: z.string().nullable(),

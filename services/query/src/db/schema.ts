@@ -1,5 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
+import type { ListKind } from '@credit/schema';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
@@ -131,7 +132,7 @@ export const issuedReports = query.table('issued_reports', {
 export const listEntries = query.table('list_entries', {
   subjectKey: bytea('subject_key').notNull(),
   entryId: text('entry_id').notNull(),
-  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  listKind: text('list_kind').$type<ListKind>().notNull(),
   domain: text('domain').notNull(),
   status: text('status').notNull(),
   validFrom: instant('valid_from'),

@@ -2,7 +2,7 @@ import { addMonths, shanghaiDate } from '@credit/calendar';
 import { newId } from '@credit/crypto';
 import { type Database, type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { findEntry, type RepairView, severityRules } from '@credit/schema';
+import { findEntry, type ListKind, type RepairView, severityRules } from '@credit/schema';
 import type { RepairRow } from '../repositories/repair-repository.ts';
 import { type CaseRef, deadlineView, earliestAwaited, schedule, workingDaysLeft } from './deadlines.ts';
 import { historyOf, Journal, type RepairContext } from './journal.ts';
@@ -19,7 +19,7 @@ const openStatuses = ['submitted', 'needs_supplement', 'accepted', 'approved'] a
 export const repairRules = {
   acceptWorkingDays: 3,
   resultWorkingDays: 10,
-  listMinPublicityMonths: { black: 12, watch: 3 },
+  listMinPublicityMonths: { black: 12, watch: 3 } as Partial<Record<ListKind, number>>,
 };
 
 /** Both deadlines of an application, counted from its receipt (either may await the calendar). */
@@ -84,7 +84,7 @@ export async function eligibility(
   const row = await context.store.items.findListEntry(id, executor);
   if (!row) throw new ProblemError('not_found', 'no such list entry');
   const base = { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
-  const months = repairRules.listMinPublicityMonths[row.listKind as 'black' | 'watch'];
+  const months = repairRules.listMinPublicityMonths[row.listKind as ListKind];
   if (months === undefined || row.status !== 'published' || !row.validFrom) {
     return {
       ...base,

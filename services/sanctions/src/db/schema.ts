@@ -1,6 +1,6 @@
 import { bytea } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
-import type { RelatedPersonRef } from '@credit/schema';
+import type { ListKind, RelatedPersonRef } from '@credit/schema';
 import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** The sanctions service owns the `sanctions` schema (migrations/sanctions). */
@@ -31,7 +31,7 @@ export const measures = sanctions.table('measures', {
   code: text('code').primaryKey(),
   name: text('name').notNull(),
   nameEn: text('name_en').notNull(),
-  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  listKind: text('list_kind').$type<ListKind>().notNull(),
   domains: text('domains').array().notNull(),
   subjectScope: text('subject_scope').$type<'organisation' | 'person' | 'any'>().notNull(),
   actions: text('actions').array().notNull(),
@@ -60,7 +60,7 @@ export const listEntries = sanctions.table('list_entries', {
   subjectKey: bytea('subject_key').notNull(),
   entryId: text('entry_id').notNull(),
   subjectKind: text('subject_kind').notNull(),
-  listKind: text('list_kind').$type<'red' | 'black' | 'watch'>().notNull(),
+  listKind: text('list_kind').$type<ListKind>().notNull(),
   domain: text('domain').notNull(),
   ruleCode: text('rule_code').notNull(),
   ruleVersion: integer('rule_version').notNull(),

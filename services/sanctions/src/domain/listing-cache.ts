@@ -9,7 +9,7 @@ import {
   type RunningConsumer,
   readFeedPage,
 } from '@credit/events';
-import { gradeEventTypes } from '@credit/schema';
+import { gradeEventTypes, type ListKind } from '@credit/schema';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { grades, listEntries, measures, sanctionsSchemaName } from '../db/schema.ts';
 
@@ -18,7 +18,7 @@ type MeasureRow = typeof measures.$inferSelect;
 /** What the listing status and the check API need of a published entry; nothing else is held. */
 export interface StandingEntry {
   entryId: string;
-  listKind: 'red' | 'black' | 'watch';
+  listKind: ListKind;
   domain: string;
   status: 'published';
   validFrom: Date | null;

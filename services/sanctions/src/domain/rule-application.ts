@@ -1,6 +1,6 @@
 import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import type { RuleDefinition } from '@credit/schema';
+import type { ListKind, RuleDefinition } from '@credit/schema';
 import type { BasisRef } from '../db/schema.ts';
 import {
   type EntryRow,
@@ -122,7 +122,7 @@ export async function evaluateSubjects(
         const basis = basisOf(evaluation.basis);
         if (sameRule.some((e) => sameBasis(e.basis, basis) && e.endReason !== ruleNoLongerMet)) continue;
         const { definition } = rule;
-        const kind = definition.kind as 'red' | 'black' | 'watch';
+        const kind = definition.kind as ListKind;
         const noticed = kind !== 'red';
         // The window's end must be stated in the notice: without the official calendar of its
         // year the entry waits, visibly, instead of being guessed or silently skipped.
