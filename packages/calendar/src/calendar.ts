@@ -1,5 +1,6 @@
 import { ProblemError } from '@credit/errors';
 import chineseDays from 'chinese-days';
+import { endOfShanghaiDay, shanghaiDate } from './plain-date.ts';
 
 /** One year's official schedule (国务院办公厅关于部分节假日安排的通知): days off and make-up workdays. */
 export interface YearSchedule {
@@ -8,23 +9,6 @@ export interface YearSchedule {
   holidays: string[];
   /** Dates (YYYY-MM-DD) that are workdays although weekends (调休). */
   workdays: string[];
-}
-
-const shanghaiOffsetMs = 8 * 3_600_000;
-
-/** The calendar date in Asia/Shanghai (UTC+8, no daylight saving) of an instant. */
-export function shanghaiDate(at: Date): string {
-  return new Date(at.getTime() + shanghaiOffsetMs).toISOString().slice(0, 10);
-}
-
-/** The calendar year in Asia/Shanghai of an instant. */
-export function shanghaiYear(at: Date): number {
-  return Number(shanghaiDate(at).slice(0, 4));
-}
-
-/** The last millisecond of a Shanghai calendar day, as a UTC instant: when a deadline on that day ends. */
-export function endOfShanghaiDay(date: string): Date {
-  return new Date(`${date}T23:59:59.999+08:00`);
 }
 
 function nextDate(date: string, days: number): string {

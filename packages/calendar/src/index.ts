@@ -1,19 +1,21 @@
 export {
   type CalendarPolicy,
   defaultCalendarPolicy,
-  endOfShanghaiDay,
   type Period,
   type Scheduled,
-  shanghaiDate,
-  shanghaiYear,
   WorkingDayCalendar,
   type YearSchedule,
 } from './calendar.ts';
 export {
   addMonths,
+  endOfShanghaiDay,
   formatOccurrence,
   isPlainDate,
   type Occurrence,
   parseOccurrence,
+  shanghaiDate,
+  shanghaiTime,
+  shanghaiYear,
   startOfShanghaiDay,
+  startOfShanghaiDayOf,
 } from './plain-date.ts';

@@ -12,9 +12,34 @@ export function isPlainDate(value: string): boolean {
   return plainDatePattern.test(value);
 }
 
+/** The calendar date in Asia/Shanghai of an instant. */
+export function shanghaiDate(at: Date): string {
+  return new Date(at.getTime() + shanghaiOffsetMs).toISOString().slice(0, 10);
+}
+
+/** The calendar year in Asia/Shanghai of an instant. */
+export function shanghaiYear(at: Date): number {
+  return Number(shanghaiDate(at).slice(0, 4));
+}
+
 /** The instant a Shanghai calendar day begins. */
 export function startOfShanghaiDay(date: string): Date {
-  return new Date(`${date}T00:00:00+08:00`);
+  return shanghaiTime(date, '00:00');
+}
+
+/** The last millisecond of a Shanghai calendar day, as a UTC instant: when a deadline on that day ends. */
+export function endOfShanghaiDay(date: string): Date {
+  return new Date(`${date}T23:59:59.999+08:00`);
+}
+
+/** The instant the Shanghai wall clock shows `time` (HH:MM) on a calendar day. */
+export function shanghaiTime(date: string, time: string): Date {
+  return new Date(`${date}T${time}:00+08:00`);
+}
+
+/** The instant a Shanghai calendar day begins, for the day an instant falls on. */
+export function startOfShanghaiDayOf(at: Date): Date {
+  return startOfShanghaiDay(shanghaiDate(at));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { shanghaiDate } from '@credit/calendar';
 import { catalogueEntries } from '@credit/schema';
 import type { TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ function current(category: string): Record<string, unknown> {
 
 /** Today in Asia/Shanghai: every entry's display period has begun and none has run out. */
 function today(): string {
-  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  return shanghaiDate(new Date());
 }
 
 function recordIds(body: { items: { recordId: string }[] }): string[] {

@@ -1,3 +1,4 @@
+import { shanghaiDate } from '@credit/calendar';
 import type { TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { company, person, push, queryPlatform, record, type World, world } from './helpers.ts';
@@ -27,7 +28,7 @@ describe('public disclosure (双公示)', () => {
     const summary = await push(
       platform,
       w.provider.token,
-      record('administrative_penalty_summary', org, { occurredAt: new Date().toISOString().slice(0, 10) }),
+      record('administrative_penalty_summary', org, { occurredAt: shanghaiDate(new Date()) }),
     );
     const expiredPenalty = await push(
       platform,

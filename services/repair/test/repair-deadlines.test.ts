@@ -1,3 +1,4 @@
+import { addMonths, shanghaiDate } from '@credit/calendar';
 import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
@@ -29,12 +30,10 @@ const due = (view: { deadlines: Deadline[] }, kind: string) =>
 async function fileRepair(filedAt: string) {
   at(filedAt);
   const org = company();
-  const occurred = new Date(filedAt);
-  occurred.setUTCMonth(occurred.getUTCMonth() - 4);
   const { id: recordId } = await push(
     platform,
     a.provider,
-    record('administrative_penalty', org, { occurredAt: occurred.toISOString().slice(0, 10) }),
+    record('administrative_penalty', org, { occurredAt: shanghaiDate(addMonths(new Date(filedAt), -4)) }),
   );
   await platform.drainConsumers();
   const own = await platform.token('subject', { subject: org.id });

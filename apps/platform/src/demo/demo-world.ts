@@ -1,3 +1,4 @@
+import { shanghaiDate } from '@credit/calendar';
 import {
   type CatalogueEntry,
   catalogueEntries,
@@ -89,7 +90,7 @@ export function historySubjects(random: Random = seededRandom(20_260_701)) {
 /** A date in the last two years, for occurredAt. */
 export function recentDate(random: Random, now: Date): string {
   const daysAgo = 20 + Math.floor(random() * 700);
-  return new Date(now.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  return shanghaiDate(new Date(now.getTime() - daysAgo * 86_400_000));
 }
 
 export { seededRandom };

@@ -1,4 +1,5 @@
 import type { DevIssuer } from '@credit/auth';
+import { shanghaiDate, shanghaiTime } from '@credit/calendar';
 import { findEntry } from '@credit/schema';
 import type { DemoSubject } from './demo-world.ts';
 
@@ -59,8 +60,7 @@ interface EntryView {
 const dayMs = 86_400_000;
 /** 10:00 in Shanghai on the day `days` after `from`: office hours, whatever the present time. */
 function officeHours(from: Date, days: number): Date {
-  const date = new Date(from.getTime() + days * dayMs + 8 * 3_600_000).toISOString().slice(0, 10);
-  return new Date(`${date}T10:00:00+08:00`);
+  return shanghaiTime(shanghaiDate(new Date(from.getTime() + days * dayMs)), '10:00');
 }
 
 /**

@@ -1,5 +1,6 @@
+import { startOfShanghaiDayOf } from '@credit/calendar';
 import type { Database, Executor } from '@credit/db';
-import { sql } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
 import { jobRuns } from '../db/schema.ts';
 
 const isJob = (job: string) => sql`${jobRuns.job} = ${job}`;
@@ -20,7 +21,8 @@ export function createJobRepository(db: Database) {
         .onConflictDoUpdate({
           target: jobRuns.job,
           set: { lastRunAt: now },
-          setWhere: sql`(${jobRuns.lastRunAt} AT TIME ZONE 'Asia/Shanghai')::date < (${now}::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`,
+          // It last ran on an earlier Shanghai day exactly when it last ran before today began there.
+          setWhere: lt(jobRuns.lastRunAt, startOfShanghaiDayOf(now)),
         })
         .returning();
       return claimed.length > 0;
