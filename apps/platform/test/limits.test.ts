@@ -103,6 +103,7 @@ describe('rate limits', () => {
       expect(refusal?.headers['content-type']).toContain('application/problem+json');
       expect(refusal?.json()).toMatchObject({ status: 429, code: 'rate_limited' });
       expect(Number(refusal?.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refusal?.headers.ratelimit).toMatch(/;r=0;t=\d+$/);
       const other = await call(quiet);
       expect(other.statusCode).not.toBe(429);
       console.log(

@@ -1,5 +1,5 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** The routes that anyone, or any platform at checkout, can call at volume. */
@@ -31,9 +31,32 @@ function callerKey(request: FastifyRequest): string {
   return `ip:${request.ip}`;
 }
 
+const draftFields = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const;
+
+/**
+ * The IETF rate limit fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` names the
+ * route's class with its quota and window (`"public";q=30;w=60`), `RateLimit` what is left of it
+ * and when it resets (`"public";r=29;t=42`). Clients read one structured field instead of three
+ * vendor headers.
+ */
+function ietfRateLimitFields(reply: FastifyReply, routeLimit: unknown): void {
+  const [limit, remaining, reset] = draftFields.map((name) => reply.getHeader(name));
+  if (limit === undefined) return;
+  for (const name of draftFields) reply.removeHeader(name);
+  const policy = (routeLimit as { groupId?: string } | undefined)?.groupId ?? 'default';
+  reply.header('ratelimit-policy', `"${policy}";q=${limit};w=${windowMs / 1000}`);
+  reply.header('ratelimit', `"${policy}";r=${remaining};t=${reset}`);
+}
+
 async function rateLimitPlugin(app: FastifyInstance, settings: RateLimitSettings) {
   // Counters live in this process: behind a load balancer each instance enforces its own share.
-  await app.register(rateLimit, { global: false, keyGenerator: callerKey });
+  // The plugin counts and writes the draft's three numbers (and Retry-After on 429); the hook
+  // below restates them as the IETF RateLimit and RateLimit-Policy fields.
+  await app.register(rateLimit, { global: false, keyGenerator: callerKey, enableDraftSpec: true });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    ietfRateLimitFields(reply, request.routeOptions.config.rateLimit);
+    done(null, payload);
+  });
   app.decorate('rateLimitFor', (kind: RateLimitClass, max?: number) => ({
     max: max ?? settings[kind],
     timeWindow: windowMs,

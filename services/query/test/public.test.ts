@@ -57,7 +57,10 @@ describe('public disclosure (双公示)', () => {
     expect(shown).toContain(summary.id);
     expect(shown).not.toContain(expiredPenalty.id);
     expect(JSON.stringify(body)).not.toContain(arrears.id);
-    expect(response.headers['x-ratelimit-limit']).toBe('30');
+    // The IETF fields: the class's quota per minute, and what is left of it.
+    expect(response.headers['ratelimit-policy']).toBe('"public";q=30;w=60');
+    expect(response.headers.ratelimit).toMatch(/^"public";r=\d+;t=\d+$/);
+    expect(response.headers).not.toHaveProperty('x-ratelimit-limit');
   });
 
   it('answers a natural person’s identifier the same whether the person has records or not', async () => {
