@@ -33,8 +33,10 @@ export interface Command<O extends Options> {
   /** The text `--help` prints: synopsis, what it does, every option, exit statuses. */
   usage: string;
   options: O;
+  /** Whether it takes operands after its options (`verify-report FILE.pdf`); they reach `run`. */
+  positionals?: boolean;
   /** Does the work; answers the exit status (0 when nothing is answered). */
-  run(values: Values<O>): Promise<number | undefined>;
+  run(values: Values<O>, positionals: string[]): Promise<number | undefined>;
 }
 
 /**
@@ -50,8 +52,17 @@ export async function runCommand<O extends Options>(command: Command<O>): Promis
     return;
   }
   let values: Values<O>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args, options: command.options, strict: true, allowPositionals: false }).values;
+    const parsed = parseArgs({
+      args,
+      options: command.options,
+      strict: true,
+      allowPositionals: command.positionals ?? false,
+    });
+    // The option values' type does not depend on whether operands are allowed.
+    values = parsed.values as Values<O>;
+    positionals = parsed.positionals;
   } catch (error) {
     process.stderr.write(
       `${command.name}: ${(error as Error).message}\nsee: npm run ${command.name} -- --help\n`,
@@ -60,7 +71,7 @@ export async function runCommand<O extends Options>(command: Command<O>): Promis
     return;
   }
   try {
-    process.exitCode = (await command.run(values)) ?? 0;
+    process.exitCode = (await command.run(values, positionals)) ?? 0;
   } catch (error) {
     if (!isExplained(error)) throw error;
     process.stderr.write(`${command.name}: ${error.message}\n`);

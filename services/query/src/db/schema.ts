@@ -115,7 +115,7 @@ export const accessLog = query.table('access_log', {
   reportDigest: bytea('report_digest'),
 });
 
-/** Every signed report issued, by number, for its verification (migrations/query/0010_issued_reports.sql). */
+/** Every signed report issued, by number, for its verification (migrations/query/0012_issued_reports.sql). */
 export const issuedReports = query.table('issued_reports', {
   reportId: text('report_id').primaryKey(),
   subjectKey: bytea('subject_key').notNull(),

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import type { JSONWebKeySet } from 'jose';
+import { CommandError, runCommand } from '../cli-support/command.ts';
+import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
+
+const usage = `npm run verify-report -- FILE.pdf [--jwks FILE|URL] [--platform URL] [--json]
+
+Checks a credit report PDF offline: the signed report it carries (credit-report.json) against
+the platform's published keys, and that every page names that report and its verification code.
+It sends nothing about the report anywhere; with --platform or a --jwks URL it fetches only the
+keys. Prints the report number, issue time, content digest and verification code, which the
+platform's public verification (GET /v1/reports/{number}/verification) confirms online.
+Exit status 0: authentic; 1: not authentic (altered, not signed by these keys, or pages that do
+not belong to the signed report); 2: cannot run.
+
+  --jwks FILE|URL     the platform's published keys (/.well-known/jwks.json), saved or fetched
+  --platform URL      the platform to fetch the keys from (default: http://HOST:PORT)
+  --json              print the result as JSON
+  -h, --help          print this text`;
+
+async function keysFrom(source: string): Promise<JSONWebKeySet> {
+  if (/^https?:\/\//.test(source)) {
+    const outcome = await callPlatform(source);
+    if ('failure' in outcome)
+      throw unreachable(source, outcome.failure, 'Check --platform or --jwks, and that the platform runs.');
+    if (!outcome.response.ok)
+      throw new CommandError(`${source} answered ${await describeAnswer(outcome.response)}`);
+    return (await outcome.response.json()) as JSONWebKeySet;
+  }
+  try {
+    return JSON.parse(await readFile(source, 'utf8')) as JSONWebKeySet;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new CommandError(`${source} is not a JSON key set`);
+    throw error;
+  }
+}
+
+await runCommand({
+  name: 'verify-report',
+  usage,
+  positionals: true,
+  options: {
+    jwks: { type: 'string' },
+    platform: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run(values, files) {
+    const [file, ...extra] = files;
+    if (!file || extra.length > 0)
+      throw new CommandError('name one report PDF: npm run verify-report -- FILE.pdf');
+    const { verifyReportPdf } = await import('@credit/report-document');
+    const pdf = await readFile(file);
+    let jwksSource = values.jwks;
+    if (!jwksSource) {
+      const platform = values.platform ?? (await defaultPlatform());
+      jwksSource = new URL('/.well-known/jwks.json', platform).href;
+    }
+    const jwks = await keysFrom(jwksSource);
+    const result = await verifyReportPdf(new Uint8Array(pdf), jwks);
+    const authentic = result.authentic && result.pagesMatch;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
+    } else if (!result.authentic) {
+      process.stdout.write(`✗ ${file}: not authentic: ${result.reason}\n`);
+    } else {
+      process.stdout.write(
+        `${authentic ? '✓' : '✗'} ${file}: ${
+          authentic
+            ? 'authentic'
+            : 'the attached report is signed, but the pages do not name it: they were changed or belong to another report'
+        }\n  report ${result.reportId}, issued ${result.generatedAt}, key ${result.keyId}\n  digest ${result.digest}\n  verification code ${result.code}\n`,
+      );
+    }
+    return authentic ? 0 : 1;
+  },
+});
+
+/** Where HOST and PORT put `npm start`, as `npm run import` finds it. */
+async function defaultPlatform(): Promise<string> {
+  const { baseEnvironmentSchema, localUrlOf, parseEnvironment } = await import('@credit/config');
+  return localUrlOf(parseEnvironment(baseEnvironmentSchema));
+}
