@@ -8,6 +8,7 @@ import { searchRoutes } from './routes/public/search-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
 import { noticeRoutes } from './routes/reports/notice-routes.ts';
 import { reportRoutes } from './routes/reports/report-routes.ts';
+import { screeningRoutes } from './routes/screening/screening-routes.ts';
 
 export { querySchemaName } from './db/schema.ts';
 export type { QuerySettings } from './plugins/query-context.ts';
@@ -27,6 +28,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(queryContext, resolved);
   await app.register(publicRoutes);
   await app.register(searchRoutes);
+  await app.register(screeningRoutes);
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);
   await app.register(reportRoutes);

@@ -185,6 +185,10 @@ function extras(
       return { body: { query: '{ __typename }' } };
     case 'GET /graphql':
       return { query: 'query=%7B__typename%7D' };
+    case 'GET /v1/public/search':
+      return { query: 'q=%E5%8D%8E%E6%B6%A6' };
+    case 'POST /v1/screening':
+      return { body: { items: [{ name: '淄博华润陶瓷' }], purpose: '招投标资格审查' } };
     default:
       return {};
   }

@@ -64,6 +64,13 @@ export const screeningRequestSchema = z.strictObject({
     .default(0.7)
     .describe('Lowest score a candidate is returned with (0..1, default 0.7)'),
   limit: z.number().int().min(1).max(10).default(3).describe('Candidates per item (1–10, default 3)'),
+  purpose: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Why the names are screened; required of departments'),
 });
 
 export const screeningCandidateSchema = z.object({

@@ -1,8 +1,8 @@
 import { canonicalJson, chainHash, genesisHash, newId } from '@credit/crypto';
-import type { Database, Executor } from '@credit/db';
+import { asBuffer, type Database, type Executor, resultRows } from '@credit/db';
 import { appendEvents } from '@credit/events';
 import type { QueryEvent } from '@credit/schema';
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { accessLog, queryOutbox, querySchemaName } from '../db/schema.ts';
 
 export type AccessLogRow = typeof accessLog.$inferSelect;
@@ -48,17 +48,36 @@ function header(row: Omit<AccessLogRow, 'prevHash' | 'hash'>): Record<string, un
  * and every entry links onto the one before it.
  */
 export function createAccessLogRepository(db: Database) {
-  return {
-    async append(tx: Executor, entry: AccessEntry): Promise<AccessLogRow> {
-      await tx.execute(
-        sql`SELECT pg_advisory_xact_lock(hashtextextended(${entry.subjectKey.toString('hex')}, 7))`,
-      );
-      const [last] = await tx
-        .select({ entryNo: accessLog.entryNo, hash: accessLog.hash })
-        .from(accessLog)
-        .where(eq(accessLog.subjectKey, entry.subjectKey))
-        .orderBy(desc(accessLog.entryNo))
-        .limit(1);
+  /**
+   * Many entries in a few statements (a screening call reads up to thousands of subjects): the
+   * subjects' locks are taken in key order, so two batches touching the same subjects queue
+   * rather than deadlock; entries of one subject follow each other in the order given.
+   */
+  async function appendMany(tx: Executor, entries: readonly AccessEntry[]): Promise<AccessLogRow[]> {
+    if (entries.length === 0) return [];
+    const keys = [...new Set(entries.map((e) => e.subjectKey.toString('hex')))].sort();
+    await tx.execute(
+      sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest(${sql.param(keys)}::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n`,
+    );
+    const lastRows = resultRows<{
+      subject_key: Buffer | Uint8Array;
+      entry_no: string | number;
+      hash: Buffer | Uint8Array;
+    }>(
+      await tx.execute(sql`
+        SELECT DISTINCT ON (subject_key) subject_key, entry_no, hash FROM ${accessLog}
+        WHERE subject_key IN (SELECT decode(k, 'hex') FROM unnest(${sql.param(keys)}::text[]) AS k)
+        ORDER BY subject_key, entry_no DESC`),
+    );
+    const heads = new Map(
+      lastRows.map((r) => [
+        asBuffer(r.subject_key).toString('hex'),
+        { entryNo: Number(r.entry_no), hash: asBuffer(r.hash) },
+      ]),
+    );
+    const rows: AccessLogRow[] = entries.map((entry) => {
+      const key = entry.subjectKey.toString('hex');
+      const last = heads.get(key);
       const base = {
         ...entry,
         entryNo: (last?.entryNo ?? 0) + 1,
@@ -66,25 +85,43 @@ export function createAccessLogRepository(db: Database) {
       };
       const prevHash = last?.hash ?? genesisHash;
       const row: AccessLogRow = { ...base, prevHash, hash: chainHash(prevHash, header(base)) };
-      await tx.insert(accessLog).values(row);
-      const payload: QueryEvent<'access.logged'> = {
-        entryId: row.entryId,
-        entryNo: row.entryNo,
-        accessedAt: row.accessedAt.toISOString(),
-        role: row.role,
-        org: row.org,
-        channel: row.channel,
-        hash: row.hash.toString('hex'),
-      };
+      heads.set(key, { entryNo: row.entryNo, hash: row.hash });
+      return row;
+    });
+    await tx.insert(accessLog).values(rows);
+    const byTime = new Map<number, AccessLogRow[]>();
+    for (const row of rows)
+      byTime.set(row.accessedAt.getTime(), [...(byTime.get(row.accessedAt.getTime()) ?? []), row]);
+    for (const [at, logged] of byTime) {
       await appendEvents(
         tx,
         queryOutbox,
         querySchemaName,
-        [{ type: 'access.logged', subjectKey: row.subjectKey, aggregateId: row.entryId, payload }],
-        entry.accessedAt,
+        logged.map((row) => {
+          const payload: QueryEvent<'access.logged'> = {
+            entryId: row.entryId,
+            entryNo: row.entryNo,
+            accessedAt: row.accessedAt.toISOString(),
+            role: row.role,
+            org: row.org,
+            channel: row.channel,
+            hash: row.hash.toString('hex'),
+          };
+          return { type: 'access.logged', subjectKey: row.subjectKey, aggregateId: row.entryId, payload };
+        }),
+        new Date(at),
       );
-      return row;
+    }
+    return rows;
+  }
+
+  return {
+    async append(tx: Executor, entry: AccessEntry): Promise<AccessLogRow> {
+      const [row] = await appendMany(tx, [entry]);
+      return row as AccessLogRow;
     },
+
+    appendMany,
 
     async page(subjectKey: Buffer, afterEntryNo: number, limit: number): Promise<AccessLogRow[]> {
       return db
