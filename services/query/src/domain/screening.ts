@@ -133,6 +133,7 @@ export async function screen(
         purpose,
         authorisationId: null,
         reportId: null,
+        reportDigest: null,
         channel: 'rest' as const,
         records: [],
       })),
