@@ -180,6 +180,30 @@ describe('the credit report as a PDF', () => {
     );
   });
 
+  it('gives GraphQL the same signed report, numbered and verifiable', async () => {
+    const answer = await platform.request({
+      method: 'POST',
+      url: '/graphql',
+      token: w.agency.token,
+      body: {
+        query: `query ($id: ID!, $a: String) { subject(id: $id, authorisation: $a) {
+          report { number digest verificationCode signature report } } }`,
+        variables: { id: org.id, a: authorisation.token },
+      },
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const signed = answer.json().data.subject.report;
+    expect(signed.report.reportId).toBe(signed.number);
+    expect(signed.digest).toBe(reportDigest(canonicalJson(signed.report)));
+    expect(
+      await verifySignedReport(JSON.stringify({ report: signed.report, signature: signed.signature }), jwks),
+    ).toMatchObject({ authentic: true, reportId: signed.number });
+    const online = await platform.request({
+      url: `/v1/reports/${signed.number}/verification?code=${signed.verificationCode}`,
+    });
+    expect(online.json()).toMatchObject({ authentic: true, digest: signed.digest });
+  });
+
   it('gives no report, PDF or JSON, on a revoked authorisation', async () => {
     const revoked = await platform.request({
       method: 'DELETE',

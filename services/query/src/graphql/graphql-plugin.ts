@@ -1,6 +1,7 @@
 import type { Principal } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
 import { retryAfterSeconds, toProblem } from '@credit/http';
+import { reportSignatureType, verificationCode } from '@credit/report-document';
 import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { type DocumentNode, GraphQLError, GraphQLScalarType } from 'graphql';
@@ -13,7 +14,7 @@ import {
   type Viewer,
   type ViewerRequest,
 } from '../domain/access-policy.ts';
-import { readFiles } from '../domain/file-reader.ts';
+import { readFile, readFiles } from '../domain/file-reader.ts';
 import { readGrades } from '../domain/grade-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
 import { accessLogView } from '../repositories/access-log-repository.ts';
@@ -203,6 +204,23 @@ export async function graphqlPlugin(app: FastifyInstance) {
         },
       },
       Subject: {
+        report: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) => {
+          const { report, issued } = await readFile(
+            context,
+            requirePrincipal(ctx),
+            { subject: node.ref, request: node.request, issue: true },
+            'graphql',
+            ctx.now,
+          );
+          if (!issued) throw new Error('a report read with issue is always issued');
+          return {
+            number: report.reportId,
+            digest: issued.digest,
+            verificationCode: verificationCode(issued.digest),
+            report,
+            signature: await app.signer.signDetached(issued.canonical, reportSignatureType),
+          };
+        },
         grades: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) =>
           readGrades(context, requirePrincipal(ctx), node.ref, node.request, 'graphql', ctx.now),
         authorisations: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) => {

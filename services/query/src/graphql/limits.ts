@@ -20,6 +20,7 @@ const fieldCost: Record<string, number> = {
   subject: 1,
   subjects: 1,
   records: 2,
+  report: 2,
   listStatus: 1,
   authorisations: 1,
   accessLog: 1,

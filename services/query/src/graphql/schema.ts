@@ -25,12 +25,27 @@ export const schema = /* GraphQL */ `
     records(class: String, first: Int = 50, after: String): RecordConnection!
     "The subject's authorisations of agencies (the subject only)."
     authorisations: [Authorisation!]
+    "The signed credit report on this subject as the caller may see it, the same as REST's GET /v1/subjects/{id}/report: numbered, registered for verification, logged with its digest, and one use of an agency's authorisation."
+    report: SignedReport!
     "Who read this file (the subject and the credit office)."
     accessLog(first: Int = 50, after: String): AccessLogConnection
     "Red, black and watch lists in force (published and within validity)."
     listStatus: ListStatus!
     "Grades by domain (the subject, departments within their remit and the credit office; agencies read them in the credit report). Reads by others than the subject are logged."
     grades: Grades
+  }
+
+  type SignedReport {
+    "The report number (报告编号)."
+    number: ID!
+    "SHA-256 (hex) of the report's canonical JSON."
+    digest: String!
+    "The code printed on the PDF's pages; GET /v1/reports/{number}/verification?code= confirms it."
+    verificationCode: String!
+    "The report (CreditReport of the OpenAPI document)."
+    report: JSON!
+    "Detached compact JWS (ES256) over the canonical JSON of report; keys at /.well-known/jwks.json."
+    signature: String!
   }
 
   type Grades {
