@@ -318,7 +318,7 @@ async function main() {
           token: platformToken,
           variants: ids.map((id, i) =>
             JSON.stringify({
-              subject: { kind: worldSubject((i * 7_919 + 13) % size).kind, id },
+              subject: id,
               action: 'platform_entry',
               purpose: 'merchant onboarding',
             }),

@@ -63,7 +63,7 @@ const checkGrades = async () =>
       url: '/v1/checks',
       token: amr,
       body: {
-        subject: { kind: 'legal_person', id: org.id },
+        subject: org.id,
         action: 'inspection_planning',
         purpose: '双随机抽查',
       },

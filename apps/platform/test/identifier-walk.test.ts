@@ -189,7 +189,7 @@ function bodyFor(operation: string): unknown {
       };
     case 'POST /v1/checks':
       return {
-        subject: { kind: world.organisation.kind, id: world.organisation.id },
+        subject: world.organisation.id,
         action: sanctionActions[0],
         purpose: '行政许可审查',
       };
@@ -328,7 +328,7 @@ describe('one identifier rule on every route (#24.7)', () => {
       'GET /v1/listing-status/{subjectId} path subjectId',
       'POST /v1/listing-status body subjects.0',
       'POST /v1/watches body subjects.0',
-      'POST /v1/checks body subject.id',
+      'POST /v1/checks body subject',
     ])
       expect(found, expected).toContain(expected);
     // Nothing that looks like an identifier is left unmarked.

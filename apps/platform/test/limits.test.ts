@@ -63,7 +63,7 @@ describe('rate limits', () => {
           url: '/v1/checks',
           token,
           body: {
-            subject: { kind: 'legal_person', id: merchant.id },
+            subject: merchant.id,
             action: 'platform_entry',
             purpose: '入驻审核',
           },

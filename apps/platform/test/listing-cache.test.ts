@@ -253,7 +253,7 @@ describe('the listing cache', () => {
                 url: '/v1/checks',
                 token: shop,
                 body: {
-                  subject: { kind: 'legal_person', id },
+                  subject: id,
                   action: 'platform_entry',
                   purpose: '入驻审核',
                 },

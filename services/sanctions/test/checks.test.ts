@@ -20,7 +20,7 @@ const check = (subject: { kind: string; id: string }) =>
     url: '/v1/checks',
     token: department,
     body: {
-      subject: { kind: subject.kind, id: subject.id },
+      subject: subject.id,
       action: 'licence_application',
       purpose: '许可审查',
     },

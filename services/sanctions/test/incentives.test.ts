@@ -26,7 +26,7 @@ const check = async (subject: { kind: string; id: string }, action = 'licence_ap
       method: 'POST',
       url: '/v1/checks',
       token: a.court,
-      body: { subject: { kind: subject.kind, id: subject.id }, action, purpose: '行政许可审查' },
+      body: { subject: subject.id, action, purpose: '行政许可审查' },
     })
   ).json();
 

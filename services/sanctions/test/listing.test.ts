@@ -234,7 +234,7 @@ describe('merchant listing status for platforms', () => {
       url: '/v1/checks',
       token: a.court,
       body: {
-        subject: { kind: 'legal_person', id: merchant.id },
+        subject: merchant.id,
         action: 'platform_entry',
         purpose: '入驻审核',
       },

@@ -54,7 +54,7 @@ const check = (subject: { kind: string; id: string }, action: string) =>
     method: 'POST',
     url: '/v1/checks',
     token: a.court,
-    body: { subject: { kind: subject.kind, id: subject.id }, action, purpose: '招标资格审查' },
+    body: { subject: subject.id, action, purpose: '招标资格审查' },
   });
 
 describe('the identification procedure', () => {
@@ -175,7 +175,7 @@ describe('the identification procedure', () => {
         method: 'POST',
         url: '/v1/checks',
         token: a.court,
-        body: { subject: { kind: org.kind, id: org.id }, action: 'public_tender', purpose },
+        body: { subject: org.id, action: 'public_tender', purpose },
       });
       expect(refused.json()).toMatchObject({
         status: 422,

@@ -328,7 +328,7 @@ export async function seedDemo(
       path: '/v1/checks',
       headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
       body: {
-        subject: { kind: organisation.kind, id: organisation.id },
+        subject: organisation.id,
         action: 'public_tender',
         purpose: '政府采购资格审查',
       },
@@ -340,7 +340,7 @@ export async function seedDemo(
       path: '/v1/checks',
       headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
       body: {
-        subject: { kind: history.debtor.kind, id: history.debtor.id },
+        subject: history.debtor.id,
         action: 'public_tender',
         purpose: '政府采购资格审查',
       },
@@ -351,7 +351,7 @@ export async function seedDemo(
       path: '/v1/checks',
       headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
       body: {
-        subject: { kind: history.representative.kind, id: history.representative.id },
+        subject: history.representative.id,
         action: 'serve_as_legal_rep',
         purpose: '企业登记审查',
       },

@@ -233,7 +233,9 @@ export const entryDecisionSchema = z.strictObject({
 });
 
 export const checkRequestSchema = z.strictObject({
-  subject: z.strictObject({ kind: z.enum(subjectKinds), id: subjectIdSchema }),
+  subject: subjectIdSchema.describe(
+    'The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number)',
+  ),
   action: z.enum(sanctionActions),
   purpose: purposeSchema,
 });

@@ -34,7 +34,7 @@ export async function checkRoutes(app: FastifyInstance) {
     async (request) => {
       const body = request.body as z.infer<typeof checkRequestSchema>;
       const principal = principalOf(request);
-      const subject = requireSubject(app.keyring, body.subject.id, 'subject.id');
+      const subject = requireSubject(app.keyring, body.subject, 'subject');
       const now = app.clock();
       const entries = standing(cache.entriesOf(subject.key), now);
       const applied = await measuresToApply(
