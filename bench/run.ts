@@ -316,7 +316,7 @@ async function main() {
           method: 'POST' as const,
           path: '/v1/checks',
           token: platformToken,
-          variants: ids.map((id, i) =>
+          variants: ids.map((id) =>
             JSON.stringify({
               subject: id,
               action: 'platform_entry',
