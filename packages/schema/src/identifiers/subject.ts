@@ -10,10 +10,9 @@ export const subjectKinds = [
 ] as const;
 export type SubjectKind = (typeof subjectKinds)[number];
 
-export const organisationKinds = subjectKinds.filter((k) => k !== 'natural_person') as Exclude<
-  SubjectKind,
-  'natural_person'
->[];
+export type OrganisationKind = Exclude<SubjectKind, 'natural_person'>;
+
+export const organisationKinds = subjectKinds.filter((k) => k !== 'natural_person') as OrganisationKind[];
 
 export function isOrganisationKind(kind: SubjectKind): boolean {
   return kind !== 'natural_person';

@@ -5,6 +5,7 @@ import {
   nameScore,
   normaliseIdentifier,
   normaliseOrganisationName,
+  type OrganisationKind,
 } from '@credit/schema';
 import type { IndexedName, NameIndexRepository, NameProbe } from '../repositories/name-index-repository.ts';
 
@@ -15,7 +16,7 @@ export type MatchKind = 'exact_id' | 'uscc_prefix' | 'exact_name' | 'fuzzy_name'
 export interface OrganisationMatch {
   subjectKey: Buffer;
   uscc: string;
-  kind: string;
+  kind: OrganisationKind;
   name: string;
   formerNames: string[];
   score: number;

@@ -22,7 +22,7 @@ import { toAuthorisationView } from '../repositories/authorisation-repository.ts
 import { openSubject } from '../repositories/read-model-repository.ts';
 import { enforceLimits, measureQuery } from './limits.ts';
 import { schema } from './schema.ts';
-import { graphqlTransport, maxDocumentTokens } from './transport.ts';
+import { type GraphqlAnswer, graphqlTransport, maxDocumentTokens } from './transport.ts';
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -314,6 +314,8 @@ export async function graphqlPlugin(app: FastifyInstance) {
   app.graphql.addHook('preValidation', async (_schema, document, ctx) => withinLimits(document, ctx));
   app.graphql.addHook('preExecution', async (_schema, document, ctx) => withinLimits(document, ctx));
   await app.register(graphqlTransport, {
+    // mercurius types an answer's errors as GraphQLError, whose JSON (what is sent) has the shape
+    // GraphqlAnswer declares; the response schema checks each answer against it in tests.
     execute: (request, reply, operation) =>
       reply.graphql(
         operation.query,
@@ -325,6 +327,6 @@ export async function graphqlPlugin(app: FastifyInstance) {
         } as MercuriusContext,
         operation.variables,
         operation.operationName,
-      ),
+      ) as Promise<GraphqlAnswer>,
   });
 }

@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { selfAuthorisingRoute, zodValidatorCompiler } from '@credit/http';
+import { selfAuthorisingRoute, type ZodTypeProvider, zodValidatorCompiler } from '@credit/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
@@ -36,7 +36,8 @@ const graphqlResponseSchema = z.object({
   errors: z.array(graphqlErrorSchema).optional(),
 });
 
-type GraphqlRequest = z.infer<typeof graphqlRequestSchema>;
+/** What an execution answers, as the response schema checks it. */
+export type GraphqlAnswer = z.input<typeof graphqlResponseSchema>;
 
 /**
  * Bodies are checked like every other route's, except that a body that is not a GraphQL request
@@ -123,7 +124,7 @@ export type ExecuteGraphql = (
     variables: Record<string, unknown> | undefined;
     operationName: string | undefined;
   },
-) => Promise<unknown>;
+) => Promise<GraphqlAnswer>;
 
 /**
  * `GET` and `POST /graphql`, the transport in front of mercurius: one operation per request,
@@ -132,7 +133,8 @@ export type ExecuteGraphql = (
  * GraphQL way (200, `errors[].extensions.code` = `bad_request`), as do refusals inside the
  * execution; an operation beyond the limits answers 400 `query_too_complex` before anything runs.
  */
-export async function graphqlTransport(app: FastifyInstance, options: { execute: ExecuteGraphql }) {
+export async function graphqlTransport(fastify: FastifyInstance, options: { execute: ExecuteGraphql }) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   async function run(request: FastifyRequest, reply: FastifyReply, operation: Parameters<ExecuteGraphql>[2]) {
     if (isJsonText(operation.query)) return documentErrors(reply, [notGraphql]);
     try {
@@ -165,7 +167,7 @@ export async function graphqlTransport(app: FastifyInstance, options: { execute:
       },
     },
     async (request, reply) => {
-      const body = request.body as GraphqlRequest;
+      const body = request.body;
       return run(request, reply, {
         query: body.query,
         variables: body.variables ?? undefined,
@@ -185,7 +187,7 @@ export async function graphqlTransport(app: FastifyInstance, options: { execute:
       },
     },
     async (request, reply) => {
-      const query = request.query as z.infer<typeof graphqlGetSchema>;
+      const query = request.query;
       return run(request, reply, {
         query: query.query,
         variables: parseVariables(query.variables),

@@ -1,11 +1,12 @@
 import { asBuffer, type Database, type Executor, resultRows } from '@credit/db';
+import type { OrganisationKind } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 
 /** A name of an organisation as the index holds it. */
 export interface IndexedName {
   subjectKey: Buffer;
   uscc: string;
-  kind: string;
+  kind: OrganisationKind;
   name: string;
   nameKey: string;
   core: string;
@@ -26,7 +27,7 @@ export interface NameProbe {
 interface NameRowText {
   subject_key: Buffer | Uint8Array;
   uscc: string;
-  kind: string;
+  kind: OrganisationKind;
   name: string;
   name_key: string;
   core: string;

@@ -1,7 +1,7 @@
 import { actorOf } from '@credit/auth';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   collectPage,
   deadlineExtensionSchema,
@@ -40,7 +40,8 @@ const listQuery = pageQuerySchema(z.tuple([prefixedId('obj')]), {
 });
 
 /** 异议: a subject objects to a record, a list entry or an evaluation; the responsible department answers. */
-export async function objectionRoutes(app: FastifyInstance) {
+export async function objectionRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const context = app.repair;
 
   app.post(
@@ -58,7 +59,7 @@ export async function objectionRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const body = request.body as z.infer<typeof objectionRequestSchema>;
+      const body = request.body;
       const subject = callerSubject(app.keyring, principal);
       const row = await inTransaction(app.db, (tx) =>
         fileObjection(tx, context, subject.key, body, actorOf(principal)),
@@ -81,7 +82,7 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, overdue, awaitingCalendar, limit, cursor } = request.query as z.infer<typeof listQuery>;
+      const { status, overdue, awaitingCalendar, limit, cursor } = request.query;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (status) conditions.push(eq(objections.status, status));
@@ -127,7 +128,7 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const [row] = await app.db.select().from(objections).where(eq(objections.objectionId, id));
       if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
         throw new ProblemError('not_found', 'no such objection');
@@ -149,8 +150,8 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof objectionAdmissionSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
         const current = await lockObjection(tx, context, id);
@@ -175,8 +176,8 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof objectionDecisionSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
         const current = await lockObjection(tx, context, id);
@@ -200,8 +201,8 @@ export async function objectionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof deadlineExtensionSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) =>
         extendObjection(

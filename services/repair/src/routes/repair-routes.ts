@@ -1,7 +1,7 @@
 import { actorOf } from '@credit/auth';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   collectPage,
   pageQuerySchema,
@@ -40,7 +40,8 @@ const listQuery = pageQuerySchema(z.tuple([prefixedId('rpr')]), {
 });
 
 /** 信用修复: precheck, application with evidence and a credit commitment, acceptance, decision. */
-export async function repairRoutes(app: FastifyInstance) {
+export async function repairRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const context = app.repair;
 
   app.get(
@@ -55,7 +56,7 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { type, id } = request.query as z.infer<typeof precheckQuery>;
+      const { type, id } = request.query;
       const subject = callerSubject(app.keyring, principalOf(request));
       const check = await eligibility(app.db, context, type, id, context.clock());
       if (!check.subjectKey.equals(subject.key))
@@ -85,7 +86,7 @@ export async function repairRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const body = request.body as z.infer<typeof repairRequestSchema>;
+      const body = request.body;
       const subject = callerSubject(app.keyring, principal);
       const row = await inTransaction(app.db, (tx) =>
         fileRepair(tx, context, subject.key, body, actorOf(principal)),
@@ -107,7 +108,7 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { overdue, awaitingCalendar, limit, cursor } = request.query as z.infer<typeof listQuery>;
+      const { overdue, awaitingCalendar, limit, cursor } = request.query;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (!principal.roles.includes('admin'))
@@ -149,7 +150,7 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const [row] = await app.db.select().from(repairs).where(eq(repairs.repairId, id));
       if (!row || !maySee(app.keyring, principalOf(request), row.subjectKey, row.responsibleDepartment)) {
         throw new ProblemError('not_found', 'no such repair application');
@@ -172,8 +173,8 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof repairStepSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const row = await inTransaction(app.db, async (tx) => {
         const current = await lockRepair(tx, context, id);
@@ -203,10 +204,10 @@ export async function repairRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const principal = principalOf(request);
       const subject = callerSubject(app.keyring, principal);
-      const body = request.body as z.infer<typeof repairSupplementSchema>;
+      const body = request.body;
       const row = await inTransaction(app.db, async (tx) => {
         const current = await lockRepair(tx, context, id);
         if (!current.subjectKey.equals(subject.key))

@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSubject, tokenSubject } from '@credit/http';
+import { principalOf, requireSubject, tokenSubject, type ZodTypeProvider } from '@credit/http';
 import {
   calendarYearSchema,
   noticeSchema,
@@ -33,7 +33,8 @@ const noticeQuery = pageQuerySchema(z.tuple([prefixedId('ntc')]));
 const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
 /** Subjects' and the credit office's notices, the official calendar years, and the display-expiry job on demand. */
-export async function subjectRoutes(app: FastifyInstance) {
+export async function subjectRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const context = app.repair;
 
   /** A page of the notices to one subject (or to the credit office, under the platform-wide key). */
@@ -62,7 +63,7 @@ export async function subjectRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
+      const { id } = request.params;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
       if (
@@ -71,7 +72,7 @@ export async function subjectRoutes(app: FastifyInstance) {
       ) {
         throw new ProblemError('forbidden', 'only the subject and the credit office read these notices');
       }
-      return noticePage(subject.key, request.query as z.infer<typeof noticeQuery>);
+      return noticePage(subject.key, request.query);
     },
   );
 
@@ -113,7 +114,7 @@ export async function subjectRoutes(app: FastifyInstance) {
         response: { 200: pageSchema(noticeSchema) },
       },
     },
-    async (request) => noticePage(platformWideKey, request.query as z.infer<typeof noticeQuery>),
+    async (request) => noticePage(platformWideKey, request.query),
   );
 
   app.put(
@@ -138,8 +139,8 @@ export async function subjectRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { year } = request.params as z.infer<typeof byYear>;
-      const body = request.body as z.infer<typeof calendarYearSchema>;
+      const { year } = request.params;
+      const body = request.body;
       const stray = [...body.holidays, ...body.workdays].find((d) => !d.startsWith(`${year}-`));
       if (stray)
         throw ProblemError.fromFieldErrors([

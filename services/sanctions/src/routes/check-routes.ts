@@ -1,7 +1,7 @@
 import { newId } from '@credit/crypto';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSubject } from '@credit/http';
+import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
 import { checkFeedbackSchema, checkRequestSchema, checkResultSchema, prefixedId } from '@credit/schema';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +17,8 @@ const byId = z.strictObject({ id: prefixedId('chk') });
  * 自动比对、自动拦截: "may this subject do this?" answered from the lists in force, with the
  * measures and their legal basis; every check is kept, and departments report what they did.
  */
-export async function checkRoutes(app: FastifyInstance) {
+export async function checkRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const cache = app.sanctions.listing;
   const log = createCheckLog(app.database);
   app.post(
@@ -32,7 +33,7 @@ export async function checkRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof checkRequestSchema>;
+      const body = request.body;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, body.subject, 'subject');
       const now = app.clock();
@@ -98,8 +99,8 @@ export async function checkRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof checkFeedbackSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const org = principal.org ?? principal.sub;
       const now = app.clock();

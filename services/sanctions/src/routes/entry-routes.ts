@@ -1,6 +1,6 @@
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSubject, tokenSubject } from '@credit/http';
+import { principalOf, requireSubject, tokenSubject, type ZodTypeProvider } from '@credit/http';
 import {
   entryDecisionSchema,
   entryStatuses,
@@ -30,7 +30,8 @@ const listQuery = pageQuerySchema(entryCursor, { status: z.enum(entryStatuses).o
 const subjectEntriesQuery = pageQuerySchema(entryCursor);
 
 /** List entries: departments find and decide proposals; subjects see notices about them. */
-export async function entryRoutes(app: FastifyInstance) {
+export async function entryRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/list-entries',
     {
@@ -44,7 +45,7 @@ export async function entryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, limit, cursor } = request.query as z.infer<typeof listQuery>;
+      const { status, limit, cursor } = request.query;
       const principal = principalOf(request);
       const conditions: SQL[] = [];
       if (status) conditions.push(eq(listEntries.status, status));
@@ -74,7 +75,7 @@ export async function entryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const [row] = await app.db.select().from(listEntries).where(eq(listEntries.entryId, id));
       if (!row) throw new ProblemError('not_found', 'no such list entry');
       const [view] = await entryViews(app.db, app.sanctions, [row], { as: 'staff' });
@@ -97,8 +98,8 @@ export async function entryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
-      const body = request.body as z.infer<typeof entryDecisionSchema>;
+      const { id } = request.params;
+      const body = request.body;
       const principal = principalOf(request);
       const now = app.clock();
       const decided = await inTransaction(app.db, async (tx) => {
@@ -153,8 +154,8 @@ export async function entryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const { limit, cursor } = request.query as z.infer<typeof subjectEntriesQuery>;
+      const { id } = request.params;
+      const { limit, cursor } = request.query;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
       const self = tokenSubject(app.keyring, principal.subjectId)?.key.equals(subject.key) ?? false;

@@ -1,6 +1,6 @@
 import { ProblemError } from '@credit/errors';
 import { feedStart } from '@credit/events';
-import { principalOf, requireSubject } from '@credit/http';
+import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
 import {
   discloseIdentifier,
   encodeCursor,
@@ -31,7 +31,8 @@ type ListingStatus = z.infer<typeof listingStatusSchema>;
  * measures that concern platforms; for individual sellers (natural persons) the status and
  * measures only, never which entries or records lie behind them.
  */
-export async function listingRoutes(app: FastifyInstance) {
+export async function listingRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   /** Platforms see merchants who are persons minimally; the credit office names them to look them up. */
   const readerOf = (request: FastifyRequest): IdentityReader =>
     principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
@@ -98,7 +99,7 @@ export async function listingRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { subjectId } = request.params as z.infer<typeof bySubject>;
+      const { subjectId } = request.params;
       const [status] = await statuses(
         [requireSubject(app.keyring, subjectId, 'subjectId')],
         readerOf(request),
@@ -121,7 +122,7 @@ export async function listingRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { subjects } = request.body as z.infer<typeof listingStatusBatchSchema>;
+      const { subjects } = request.body;
       const limit = app.sanctions.settings.maxBatchSubjects;
       if (subjects.length > limit)
         throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
@@ -148,7 +149,7 @@ export async function listingRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { cursor, limit } = request.query as z.infer<typeof changesQuery>;
+      const { cursor, limit } = request.query;
       const after = cursor ? { txId: cursor[0], seq: cursor[1] } : feedStart;
       const platform = principalOf(request).org ?? '';
       const result = await app.db.execute(sql`

@@ -2,7 +2,7 @@ import { identityAad } from '@credit/crypto';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { appendEvents } from '@credit/events';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   discloseIdentifier,
   measureCodeSchema,
@@ -55,7 +55,8 @@ const dryRunResultSchema = z.object({
 });
 
 /** List rules as data (versioned), the measures catalogue, and running evaluations on demand. */
-export async function ruleRoutes(app: FastifyInstance) {
+export async function ruleRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/v1/rules',
     {
@@ -68,7 +69,7 @@ export async function ruleRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const definition = parseRule((request.body as { definition: unknown }).definition);
+      const definition = parseRule(request.body.definition);
       const now = app.clock();
       const row = await inTransaction(app.db, async (tx) => {
         const [latest] = await tx
@@ -134,7 +135,7 @@ export async function ruleRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byRuleCode>;
+      const { code } = request.params;
       const versions = await app.db
         .select()
         .from(rules)
@@ -157,7 +158,7 @@ export async function ruleRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof dryRunBody>;
+      const body = request.body;
       const definition = parseRule(body.definition);
       const now = app.clock();
       const matches: z.infer<typeof dryRunResultSchema>['matches'] = [];
@@ -266,8 +267,8 @@ export async function ruleRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { code } = request.params as z.infer<typeof byMeasureCode>;
-      const body = request.body as z.infer<typeof measureUpdateSchema>;
+      const { code } = request.params;
+      const body = request.body;
       const now = app.clock();
       const row = await inTransaction(app.db, async (tx) => {
         const [upserted] = await tx

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSubject } from '@credit/http';
+import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
 import { OutboundRefusal } from '@credit/outbound';
 import { watchRegistrationSchema, webhookRegistrationSchema } from '@credit/schema';
 import { and, desc, eq } from 'drizzle-orm';
@@ -36,7 +36,8 @@ async function vetReceiver(app: FastifyInstance, url: string): Promise<void> {
 }
 
 /** What a platform follows and where: watched merchants, its webhook, and the deliveries' fate. */
-export async function webhookRoutes(app: FastifyInstance) {
+export async function webhookRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const platformOf = (request: Parameters<typeof principalOf>[0]) => {
     const org = principalOf(request).org;
     if (!org) throw new ProblemError('forbidden', 'the token names no platform (org claim)');
@@ -57,7 +58,7 @@ export async function webhookRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { url } = request.body as z.infer<typeof webhookRegistrationSchema>;
+      const { url } = request.body;
       const platform = platformOf(request);
       await vetReceiver(app, url);
       const secret = randomBytes(32).toString('base64url');
@@ -82,7 +83,7 @@ export async function webhookRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { subjects } = request.body as z.infer<typeof watchRegistrationSchema>;
+      const { subjects } = request.body;
       const platform = platformOf(request);
       const now = app.clock();
       const rows = subjects.map((id, index) => ({
@@ -111,7 +112,7 @@ export async function webhookRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, limit } = request.query as z.infer<typeof deliveryQuery>;
+      const { status, limit } = request.query;
       const platform = platformOf(request);
       const rows = await app.db
         .select()

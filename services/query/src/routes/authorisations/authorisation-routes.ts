@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   authorisationRequestSchema,
   authorisationSchema,
@@ -15,7 +15,8 @@ import { toAuthorisationView } from '../../repositories/authorisation-repository
 const byId = z.strictObject({ id: prefixedId('auz') });
 
 /** A subject's authorisations (授权) of credit agencies: grant, list with their use, revoke. */
-export async function authorisationRoutes(app: FastifyInstance) {
+export async function authorisationRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const context = app.queryService;
 
   function caller(request: FastifyRequest): SubjectRef {
@@ -39,12 +40,7 @@ export async function authorisationRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const now = app.clock();
-      const { row, token } = await grantAuthorisation(
-        context,
-        caller(request),
-        request.body as z.infer<typeof authorisationRequestSchema>,
-        now,
-      );
+      const { row, token } = await grantAuthorisation(context, caller(request), request.body, now);
       reply.code(201).header('location', `/v1/authorisations/${row.authorisationId}`);
       return { ...toAuthorisationView(row, now), token };
     },
@@ -82,7 +78,7 @@ export async function authorisationRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof byId>;
+      const { id } = request.params;
       const now = app.clock();
       const row = await context.authorisations.revoke(caller(request).key, id, now);
       if (!row) throw new ProblemError('not_found', 'no such authorisation of yours');

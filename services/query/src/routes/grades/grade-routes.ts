@@ -1,4 +1,4 @@
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import { optionalPurposeSchema, subjectGradesSchema, subjectIdSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -11,7 +11,8 @@ const gradesQuery = z.strictObject({
 });
 
 /** A subject's domain grades (信用评价等级): the current one per domain and their history. */
-export async function gradeRoutes(app: FastifyInstance) {
+export async function gradeRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/subjects/:id/grades',
     {
@@ -27,8 +28,8 @@ export async function gradeRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const { purpose } = request.query as z.infer<typeof gradesQuery>;
+      const { id } = request.params;
+      const { purpose } = request.query;
       return readGrades(
         app.queryService,
         principalOf(request),

@@ -1,4 +1,5 @@
 import { ProblemError } from '@credit/errors';
+import type { ZodTypeProvider } from '@credit/http';
 import { publicDisclosureSchema, type ReportItem, usccSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -27,7 +28,8 @@ function publicItem(row: RecordRow, now: Date): ReportItem {
  * display period, and published list entries, for organisations only. Natural persons are not
  * publicly searchable: their identifiers are answered exactly like unknown ones.
  */
-export async function publicRoutes(app: FastifyInstance) {
+export async function publicRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { readModel, settings } = app.queryService;
   const publicLimit = app.rateLimitFor('public', settings.publicRateLimit);
   app.get(
@@ -44,7 +46,7 @@ export async function publicRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { uscc } = request.params as z.infer<typeof byUscc>;
+      const { uscc } = request.params;
       const key = subjectKey(app.keyring, 'legal_person', uscc);
       const subject = await readModel.subject(key);
       if (!subject || subject.kind === 'natural_person')

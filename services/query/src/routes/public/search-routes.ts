@@ -1,4 +1,5 @@
 import { ProblemError } from '@credit/errors';
+import type { ZodTypeProvider } from '@credit/http';
 import {
   problemSchema,
   publicSearchPageSchema,
@@ -7,15 +8,12 @@ import {
   zodIssuesToErrors,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
 import {
   byRank,
   findByUsccPrefix,
   findOrganisations,
   type OrganisationMatch,
 } from '../../domain/name-search.ts';
-
-type SearchQuery = z.infer<typeof publicSearchQuerySchema>;
 
 /** Below this a candidate is noise to a person reading a result list. */
 const publicMinScore = 0.5;
@@ -74,7 +72,8 @@ function distinct(matches: OrganisationMatch[]): OrganisationMatch[] {
  * start of a USCC, ranked; each item links to the organisation's public disclosure. Natural
  * persons are not in the name index, so no name finds one (docs/security.md).
  */
-export async function searchRoutes(app: FastifyInstance) {
+export async function searchRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { nameIndex, settings } = app.queryService;
   app.get(
     '/v1/public/search',
@@ -90,7 +89,7 @@ export async function searchRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { q: raw, limit, cursor } = request.query as SearchQuery;
+      const { q: raw, limit, cursor } = request.query;
       const q = searchTextOf(raw);
       const after = cursor === undefined ? undefined : decodeRank(cursor);
       const [byName] = await findOrganisations(nameIndex, [q]);

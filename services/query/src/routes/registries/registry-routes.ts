@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import {
   agencyRegistrationSchema,
   agencySchema,
@@ -37,7 +37,8 @@ function departmentView(row: DepartmentRow): z.infer<typeof departmentSchema> {
 }
 
 /** The credit office's registries of credit agencies and of government departments with their remit. */
-export async function registryRoutes(app: FastifyInstance) {
+export async function registryRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { registry } = app.queryService;
 
   app.post(
@@ -52,7 +53,7 @@ export async function registryRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as z.infer<typeof agencyRegistrationSchema>;
+      const body = request.body;
       const now = app.clock();
       const { row, created } = await registry.registerAgency(body, now);
       reply.code(created ? 201 : 200).header('location', `/v1/agencies/${row.uscc}`);
@@ -88,7 +89,7 @@ export async function registryRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { uscc } = request.params as z.infer<typeof byUscc>;
+      const { uscc } = request.params;
       const principal = principalOf(request);
       if (!principal.roles.includes('admin') && principal.org !== uscc)
         throw new ProblemError('forbidden', 'an agency reads only its own entry');
@@ -118,8 +119,8 @@ export async function registryRoutes(app: FastifyInstance) {
         },
       },
       async (request) => {
-        const { uscc } = request.params as z.infer<typeof byUscc>;
-        const { reason } = request.body as z.infer<typeof statusChange>;
+        const { uscc } = request.params;
+        const { reason } = request.body;
         const now = app.clock();
         const row = await registry.setAgencyStatus(uscc, status, reason, now);
         if (!row) throw new ProblemError('not_found', 'no such agency');
@@ -139,13 +140,7 @@ export async function registryRoutes(app: FastifyInstance) {
         response: { 200: departmentSchema },
       },
     },
-    async (request) =>
-      departmentView(
-        await registry.registerDepartment(
-          request.body as z.infer<typeof departmentRegistrationSchema>,
-          app.clock(),
-        ),
-      ),
+    async (request) => departmentView(await registry.registerDepartment(request.body, app.clock())),
   );
 
   app.get(

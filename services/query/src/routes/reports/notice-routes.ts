@@ -1,4 +1,4 @@
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import { pageQuerySchema, pageSchema, prefixedId, toPage } from '@credit/schema';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +17,8 @@ const recipientNoticeSchema = z.object({
 });
 
 /** Notices to agencies and departments about data they received that has since changed (repaired). */
-export async function noticeRoutes(app: FastifyInstance) {
+export async function noticeRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/notifications',
     {
@@ -31,7 +32,7 @@ export async function noticeRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { cursor, limit } = request.query as z.infer<typeof noticeQuery>;
+      const { cursor, limit } = request.query;
       const org = principalOf(request).org ?? '';
       const rows = await app.db
         .select()

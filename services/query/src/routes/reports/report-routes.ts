@@ -1,6 +1,6 @@
 import { canonicalJson } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
-import { principalOf, withJson } from '@credit/http';
+import { principalOf, withJson, type ZodTypeProvider } from '@credit/http';
 import { normaliseCode, reportSignatureType, verificationCode } from '@credit/report-document';
 import {
   accessLogPageSchema,
@@ -46,7 +46,8 @@ const reportHeaders = z.object({
 const logQuery = pageQuerySchema(z.tuple([z.number().int().min(0)]));
 
 /** Signed credit reports, their verification, the signing keys, and the access log. */
-export async function reportRoutes(app: FastifyInstance) {
+export async function reportRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const context = app.queryService;
 
   app.get(
@@ -65,8 +66,8 @@ export async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const { purpose } = request.query as z.infer<typeof reportQuery>;
+      const { id } = request.params;
+      const { purpose } = request.query;
       const token = request.headers[authorisationHeader];
       const subject = requireSubject(app.keyring, id);
       const { report, issued } = await readFile(
@@ -110,8 +111,8 @@ export async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { number } = request.params as z.infer<typeof byNumber>;
-      const { code } = request.query as z.infer<typeof reportCheckQuerySchema>;
+      const { number } = request.params;
+      const { code } = request.query;
       const [issued] = await app.db
         .select()
         .from(issuedReports)
@@ -153,7 +154,7 @@ export async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { report, signature } = request.body as z.infer<typeof reportVerificationRequestSchema>;
+      const { report, signature } = request.body;
       const result = await app.signer.verifyDetached(signature, canonicalJson(report), reportSignatureType);
       return {
         valid: result.valid,
@@ -196,8 +197,8 @@ export async function reportRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as z.infer<typeof bySubject>;
-      const { cursor, limit } = request.query as z.infer<typeof logQuery>;
+      const { id } = request.params;
+      const { cursor, limit } = request.query;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
       if (!principal.roles.includes('admin') && !isSelf(principal, subject, app.keyring)) {
