@@ -22,7 +22,7 @@ export {
   withoutParameters,
 } from './logging.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
-export { default as openapiPlugin } from './openapi.ts';
+export { default as openapiPlugin, problemResponse, type RouteHeader } from './openapi.ts';
 export { operationsRoutes } from './operations-routes.ts';
 export { installProblemHandlers, retryAfterSeconds, sendProblem, toProblem } from './problem-handler.ts';
 export { default as rateLimitPlugin, type RateLimitClass, type RateLimitSettings } from './rate-limits.ts';

@@ -1,8 +1,10 @@
+import { type ErrorCode, errorCatalogue } from '@credit/errors';
 import { identifierFormats } from '@credit/schema';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { z } from 'zod';
 import type { RouteAuth } from './auth-plugin.ts';
 import {
   addProblemComponent,
@@ -12,6 +14,29 @@ import {
   schemaComponentsOf,
 } from './openapi-components.ts';
 import { isZodSchema } from './zod-compiler.ts';
+
+/** Headers a route sets itself, which the document names with what they mean. */
+export type RouteHeader = 'location' | 'etag';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Refusals this route gives beyond those every route of its shape gives (a path id's 404,
+     * a body's 413/415/422…), so the document lists their statuses and codes.
+     */
+    problems?: readonly ErrorCode[];
+    /** Headers the route sets on its answers, by the statuses that always carry them. */
+    headers?: Partial<Record<RouteHeader, readonly number[]>>;
+  }
+}
+
+/**
+ * A route's own problem answer for a status, when its body says more than a plain problem (a
+ * batch stopped partway); the document gives it as problem+json.
+ */
+export function problemResponse(schema: z.ZodType, description: string) {
+  return { description, content: { 'application/problem+json': { schema } } };
+}
 
 const identifierFormatSet = new Set<unknown>(Object.values(identifierFormats));
 
@@ -29,6 +54,11 @@ interface RouteShape {
   url: string;
   auth: RouteAuth | undefined;
   hasBody: boolean;
+  /** A request of this method may carry a body whatever the route reads (it is parsed by media type). */
+  mayCarryBody: boolean;
+  problems: readonly ErrorCode[];
+  rateLimited: boolean;
+  headers: Partial<Record<RouteHeader, readonly number[]>>;
   /** A path, query or body field holds an identifier (refused as 422 `invalid_identifier`). */
   takesIdentifier: boolean;
 }
@@ -50,6 +80,21 @@ const problemRules: ProblemRule[] = [
     answers: (route) => route.url.includes(':'),
   },
   {
+    status: '414',
+    description: 'A path segment is longer than the router reads',
+    answers: (route) => route.url.includes(':'),
+  },
+  {
+    status: '413',
+    description: 'The body is larger than the route accepts',
+    answers: (route) => route.mayCarryBody,
+  },
+  {
+    status: '415',
+    description: 'The body is of a media type the route does not read',
+    answers: (route) => route.mayCarryBody,
+  },
+  {
     status: '422',
     description:
       'Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`',
@@ -66,11 +111,20 @@ const problemRules: ProblemRule[] = [
 
 /** The problem+json responses a route answers beside those its schema declares. */
 function problemResponses(route: RouteShape, declared: Record<string, unknown>): Record<string, unknown> {
-  const responses: Record<string, unknown> = {};
+  const descriptions = new Map<string, string[]>();
   for (const rule of problemRules) {
-    if (declared[rule.status] || !rule.answers(route)) continue;
-    responses[rule.status] = {
-      description: rule.description,
+    if (rule.answers(route)) descriptions.set(rule.status, [rule.description]);
+  }
+  for (const code of route.problems) {
+    const { status, title } = errorCatalogue[code];
+    const line = `\`${code}\`: ${title}`;
+    descriptions.set(String(status), [...(descriptions.get(String(status)) ?? []), line]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, lines] of [...descriptions].sort(([a], [b]) => Number(a) - Number(b))) {
+    if (declared[status]) continue;
+    responses[status] = {
+      description: lines.join('; '),
       content: { 'application/problem+json': { schema: problemJson } },
     };
   }
@@ -109,6 +163,91 @@ function securityOf(auth: unknown): { security: Array<Record<string, string[]>> 
   return { security: auth === 'public' ? [] : [{ bearer: [] }] };
 }
 
+interface HeaderDoc {
+  description: string;
+  schema: Record<string, unknown>;
+  /** Marks the header required; moved out of the schema by `liftRequiredHeaders`. */
+  required?: true;
+}
+
+const routeHeaderDocs: Record<RouteHeader, Omit<HeaderDoc, 'required'> & { name: string }> = {
+  location: {
+    name: 'Location',
+    description: 'Where the written resource is read',
+    schema: { type: 'string' },
+  },
+  etag: {
+    name: 'ETag',
+    description: 'The version of what was answered (for If-Match / If-None-Match)',
+    schema: { type: 'string' },
+  },
+};
+
+const retryAfter: HeaderDoc = {
+  description: 'Seconds to wait before retrying',
+  schema: { type: 'string', pattern: '^[0-9]+$' },
+  required: true,
+};
+
+/** The IETF rate limit fields every answer of a rate-limited route carries (see rate-limits.ts). */
+function rateLimitHeaders(): Record<string, HeaderDoc> {
+  return {
+    'RateLimit-Policy': {
+      description: 'The route\'s rate-limit class with its quota and window in seconds: `"public";q=30;w=60`',
+      schema: { type: 'string' },
+    },
+    RateLimit: {
+      description: 'What is left of the quota and the seconds until it resets: `"public";r=29;t=42`',
+      schema: { type: 'string' },
+    },
+  };
+}
+
+/** The headers each documented answer of a route carries, by status. */
+function responseHeaders(route: RouteShape, statuses: string[]): Map<string, Record<string, HeaderDoc>> {
+  const byStatus = new Map<string, Record<string, HeaderDoc>>();
+  const add = (status: string, name: string, doc: HeaderDoc) =>
+    byStatus.set(status, { ...byStatus.get(status), [name]: doc });
+  for (const status of statuses) {
+    if (route.rateLimited)
+      for (const [name, doc] of Object.entries(rateLimitHeaders())) add(status, name, doc);
+    if (status === '429' || status === '503') add(status, 'Retry-After', retryAfter);
+  }
+  for (const [name, sentWith] of Object.entries(route.headers) as [RouteHeader, readonly number[]][]) {
+    for (const status of sentWith) {
+      const { name: documentedName, ...doc } = routeHeaderDocs[name];
+      add(String(status), documentedName, { ...doc, required: true });
+    }
+  }
+  return byStatus;
+}
+
+/**
+ * @fastify/swagger copies a response's header entry into the header's schema, so `required`
+ * travels there; the document wants it on the header object.
+ */
+function liftRequiredHeaders(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = (document.paths ?? {}) as Record<
+    string,
+    Record<string, { responses?: Record<string, unknown> }>
+  >;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        const headers = (
+          response as { headers?: Record<string, { schema?: { required?: unknown }; required?: boolean }> }
+        ).headers;
+        for (const header of Object.values(headers ?? {})) {
+          if (header.schema?.required !== true) continue;
+          delete header.schema.required;
+          header.required = true;
+        }
+      }
+    }
+  }
+  return document;
+}
+
 /**
  * OpenAPI 3.1 generated from the routes' Zod schemas: request and response shapes are written
  * once, validated at run time and documented from the same objects. Every operation lists the
@@ -131,7 +270,9 @@ async function openapiPlugin(
       },
     },
     transformObject: (document) =>
-      'openapiObject' in document ? mergeInputForms(document.openapiObject) : document.swaggerObject,
+      'openapiObject' in document
+        ? liftRequiredHeaders(mergeInputForms(document.openapiObject) as Record<string, unknown>)
+        : document.swaggerObject,
     transform: (input) => {
       const { schema, url, route } = input;
       if (!schema) return { schema, url };
@@ -174,19 +315,32 @@ async function openapiPlugin(
             : jsonSchema(response, 'output', components);
       }
       const auth = route.config?.auth;
-      Object.assign(
-        responses,
-        problemResponses(
-          {
-            method: route.method.toString(),
-            url: route.url,
-            auth,
-            hasBody: Boolean(schema.body),
-            takesIdentifier: mentionsIdentifier([out.params, out.querystring]),
-          },
-          responses,
-        ),
-      );
+      const method = route.method.toString();
+      const shape: RouteShape = {
+        method,
+        url: route.url,
+        auth,
+        hasBody: Boolean(schema.body),
+        mayCarryBody: ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method),
+        takesIdentifier: mentionsIdentifier([out.params, out.querystring]),
+        problems: route.config?.problems ?? [],
+        rateLimited: Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit),
+        headers: route.config?.headers ?? {},
+      };
+      Object.assign(responses, problemResponses(shape, responses));
+      for (const [status, headers] of responseHeaders(shape, Object.keys(responses))) {
+        const response = responses[status] as Record<string, unknown> | undefined;
+        if (!response)
+          throw new Error(`${method} ${route.url} sends headers on ${status}, which it does not answer`);
+        // @fastify/swagger reads each entry as the header's schema and lifts its description out.
+        const raw = Object.fromEntries(
+          Object.entries(headers).map(([name, doc]) => [
+            name,
+            { ...doc.schema, description: doc.description, ...(doc.required ? { required: true } : {}) },
+          ]),
+        );
+        responses[status] = { ...response, headers: raw };
+      }
       out.response = responses;
       out.operationId = schema.operationId ?? operationIdOf(String(route.method), url);
       Object.assign(out, securityOf(auth));

@@ -15,12 +15,13 @@ import {
 } from '@credit/host';
 import { createLogger } from '@credit/http';
 import type { ResolveHost } from '@credit/outbound';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { captureLogLine, recordSentRecords } from './capture-files.ts';
 import { withDatabase } from './database-choice.ts';
 import { LogCapture } from './log-capture.ts';
+import { type OpenapiDocument, type ResponseChecker, responseChecker } from './openapi-conformance.ts';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -60,6 +61,38 @@ export interface TestPlatform {
    */
   restart(options?: { keyMaterial?: KeyMaterial }): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Makes every answer injected into the application pass the check against the application's own
+ * OpenAPI document, whoever injects it (`request`, or a test calling `app.inject` for a raw
+ * request): an undocumented status, content type or missing header, or a body outside its
+ * schema, rejects the injection, so the test that received it fails and says why.
+ */
+function checkEveryAnswer(app: FastifyInstance): void {
+  let checker: ResponseChecker | undefined;
+  const inject = app.inject.bind(app);
+  const checked = async (options: InjectOptions | string) => {
+    const response = await inject(options);
+    checker ??= responseChecker(app.swagger() as OpenapiDocument);
+    const request = typeof options === 'string' ? { url: options } : options;
+    const url = typeof request.url === 'string' ? request.url : (request.url?.pathname ?? '/');
+    const contradictions = checker.check({
+      method: request.method ?? 'GET',
+      url,
+      statusCode: response.statusCode,
+      headers: response.headers,
+      body: response.payload,
+    });
+    if (contradictions.length > 0)
+      throw new Error(`the answer contradicts the OpenAPI document:\n${contradictions.join('\n')}`);
+    return response;
+  };
+  // Only the promise form is checked; the chained and callback forms are left as they are.
+  app.inject = ((options?: InjectOptions | string, callback?: unknown) =>
+    options === undefined || callback !== undefined
+      ? (inject as (...args: unknown[]) => unknown)(options, callback)
+      : checked(options)) as FastifyInstance['inject'];
 }
 
 /** A raw body as JSON, or as NDJSON lines; whatever does not parse is not a record anyway. */
@@ -110,7 +143,7 @@ export async function provisionDatabase(): Promise<{ target: DatabaseTarget; dro
 /**
  * A platform for one test file: its own database (a copy of the migrated template, or an
  * in-memory PGlite), fresh keys, a development issuer in a temporary DATA_DIR, every log line
- * captured, responses checked against their schemas, and a controllable clock.
+ * captured, every answer checked against the OpenAPI document, and a controllable clock.
  */
 export async function createTestPlatform(
   services: readonly ServiceDefinition[],
@@ -144,10 +177,10 @@ export async function createTestPlatform(
       logger,
       services,
       clock: () => now ?? new Date(),
-      checkResponses: true,
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     await started.ready();
+    checkEveryAnswer(started);
     return started;
   };
   let app = await start(runtime);

@@ -37,5 +37,33 @@ export const problemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
+    // Extension members (RFC 9457 §3.2) some refusals carry, named here so the document is closed.
+    recordId: z
+      .string()
+      .optional()
+      .describe('`record_withdrawn`, `record_erased`, `source_id_conflict`: the record concerned'),
+    currentVersion: z
+      .number()
+      .int()
+      .optional()
+      .describe('`precondition_failed`: the version the record is at (send it as If-Match)'),
+    objectionId: z.string().optional().describe('`already_under_objection`: the open objection'),
+    objectionUntil: z
+      .string()
+      .optional()
+      .describe('`objection_window_open`: when the subject’s objection window closes'),
+    earliestDate: z
+      .string()
+      .optional()
+      .describe('`repair_not_yet_eligible`: the first day a repair may be applied for (Asia/Shanghai)'),
+    repairId: z.string().optional().describe('`already_repaired`, `already_under_repair`: that repair'),
+    limits: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe('`query_too_complex`: the limits a GraphQL operation must stay within'),
+    measured: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe('`query_too_complex`: what the operation asked for, measured as the limits are'),
   })
   .describe('RFC 9457 problem details');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { citizenIdSchema, subjectIdSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
-import { instant, occurredAtSchema, occurredAtView, prefixedId } from './common.ts';
+import { instant, occurredAtSchema, occurredAtView, prefixedId, problemSchema } from './common.ts';
 import { transparencyReceiptSchema } from './transparency.ts';
 
 /** Provider's own record id: printable, URL-safe, so it can name the record in `/by-source/{sourceId}`. */
@@ -150,6 +150,17 @@ export const batchResultSchema = z.object({
   items: z.array(batchItemResultSchema),
 });
 export type BatchResult = z.infer<typeof batchResultSchema>;
+
+/**
+ * A batch that stopped: refused whole before any item (not an array, no body), a plain problem;
+ * stopped partway (malformed after some items, too many items or bytes), the problem with the
+ * results of the items read before that point, which are committed.
+ */
+export const batchStoppedSchema = z
+  .union([problemSchema, problemSchema.extend(batchResultSchema.shape)])
+  .describe(
+    'A problem; when the batch stopped partway, with the summary and results of the items committed before that point',
+  );
 
 export const registeredNameSchema = z.object({
   name: z.string(),

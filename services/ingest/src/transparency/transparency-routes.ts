@@ -60,7 +60,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/transparency/checkpoint',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', problems: ['not_found'] },
       schema: {
         tags: ['transparency'],
         summary: 'The newest signed checkpoint of the transparency log',
@@ -95,7 +95,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/transparency/checkpoints',
     {
-      config: { auth: { roles: ['admin'] } },
+      config: { auth: { roles: ['admin'] }, problems: ['not_found'], headers: { location: [201] } },
       schema: {
         tags: ['transparency'],
         summary: 'Issue a checkpoint now (the platform also issues one on a schedule)',
@@ -106,7 +106,10 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
     },
     async (_request, reply) => {
       const issued = await issueCheckpoint(app.db, app.signer, settings.transparencyOrigin, app.clock());
-      if (issued) return reply.code(201).send(checkpointView(issued));
+      if (issued) {
+        const view = checkpointView(issued);
+        return reply.code(201).header('location', `/v1/transparency/checkpoints/${view.treeSize}`).send(view);
+      }
       const latest = await latestCheckpoint(app.db);
       if (!latest) throw new ProblemError('not_found', 'the log is empty; there is nothing to sign yet');
       return checkpointView(latest);
@@ -136,7 +139,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/transparency/proofs/inclusion',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', problems: ['not_found', 'validation_failed'] },
       schema: {
         tags: ['transparency'],
         summary: 'Inclusion proof of a leaf in a checkpoint’s tree (RFC 9162 §2.1.3)',
@@ -171,7 +174,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/transparency/proofs/consistency',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', problems: ['not_found', 'validation_failed'] },
       schema: {
         tags: ['transparency'],
         summary: 'Consistency proof between two checkpoints (RFC 9162 §2.1.4)',

@@ -47,7 +47,11 @@ export async function objectionRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/objections',
     {
-      config: { auth: { roles: ['subject'] } },
+      config: {
+        auth: { roles: ['subject'] },
+        problems: ['not_found', 'already_under_objection'],
+        headers: { location: [201] },
+      },
       schema: {
         tags: ['repair'],
         summary: 'Object to an item about you; it is marked disputed at once',
@@ -140,7 +144,7 @@ export async function objectionRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/objections/:id/admission',
     {
-      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      config: { auth: { roles: ['admin', 'provider', 'government'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['repair'],
         summary: 'Accept the objection for review, or find it inadmissible',
@@ -165,7 +169,7 @@ export async function objectionRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/objections/:id/decision',
     {
-      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      config: { auth: { roles: ['admin', 'provider', 'government'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['repair'],
         summary:
@@ -191,7 +195,7 @@ export async function objectionRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/objections/:id/extension',
     {
-      config: { auth: { roles: ['admin'] } },
+      config: { auth: { roles: ['admin'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['repair'],
         summary: 'Extend the answer deadline, with the reason kept',

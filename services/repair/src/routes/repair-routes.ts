@@ -47,7 +47,7 @@ export async function repairRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/repairs/precheck',
     {
-      config: { auth: { roles: ['subject'] } },
+      config: { auth: { roles: ['subject'] }, problems: ['not_found'] },
       schema: {
         tags: ['repair'],
         summary: 'Whether an item of yours is repairable now, and if not from when',
@@ -74,7 +74,11 @@ export async function repairRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/repairs',
     {
-      config: { auth: { roles: ['subject'] } },
+      config: {
+        auth: { roles: ['subject'] },
+        problems: ['not_found', 'already_repaired', 'already_under_repair'],
+        headers: { location: [201] },
+      },
       schema: {
         tags: ['repair'],
         summary: 'Apply to repair a dishonesty record or a list entry',
@@ -162,7 +166,7 @@ export async function repairRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/repairs/:id/steps',
     {
-      config: { auth: { roles: ['admin', 'provider', 'government'] } },
+      config: { auth: { roles: ['admin', 'provider', 'government'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['repair'],
         summary:
@@ -194,7 +198,7 @@ export async function repairRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/repairs/:id/supplement',
     {
-      config: { auth: { roles: ['subject'] } },
+      config: { auth: { roles: ['subject'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['repair'],
         summary: 'Supplement an application; its deadline resumes',

@@ -86,7 +86,10 @@ export async function entryRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/list-entries/:id/decision',
     {
-      config: { auth: { roles: ['admin', 'government'] } },
+      config: {
+        auth: { roles: ['admin', 'government'] },
+        problems: ['invalid_state', 'objection_window_open'],
+      },
       schema: {
         tags: ['sanctions'],
         summary: 'The identifying department decides: publish with validity, or reject',

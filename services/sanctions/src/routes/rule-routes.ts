@@ -60,7 +60,7 @@ export async function ruleRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/rules',
     {
-      config: { auth: { roles: ['admin'] } },
+      config: { auth: { roles: ['admin'] }, headers: { location: [201] } },
       schema: {
         tags: ['sanctions'],
         summary: 'Create a rule, or a new version of it (the previous version retires)',

@@ -61,7 +61,7 @@ export async function catalogueRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/catalogue',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', headers: { etag: [200, 304] } },
       schema: {
         tags: ['catalogue'],
         summary: 'The collection catalogue with the JSON Schema of every entry',
@@ -81,7 +81,7 @@ export async function catalogueRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/catalogue/:code',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', headers: { etag: [200] } },
       schema: {
         tags: ['catalogue'],
         summary: 'One catalogue entry',

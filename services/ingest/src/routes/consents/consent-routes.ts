@@ -25,7 +25,7 @@ export async function consentRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/consents',
     {
-      config: { auth: { roles: ['subject', 'provider'] } },
+      config: { auth: { roles: ['subject', 'provider'] }, headers: { location: [201] } },
       schema: {
         tags: ['consents'],
         summary: 'Record a written consent a record can cite as consentRef',
@@ -84,7 +84,7 @@ export async function consentRoutes(fastify: FastifyInstance) {
         validUntil: body.validUntil ? new Date(body.validUntil) : null,
         now,
       });
-      reply.code(201);
+      reply.code(201).header('location', `/v1/consents/${consent.id}`);
       return consent;
     },
   );

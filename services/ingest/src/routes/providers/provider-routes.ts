@@ -49,7 +49,7 @@ export async function providerRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/providers',
     {
-      config: { auth: { roles: ['admin'] } },
+      config: { auth: { roles: ['admin'] }, problems: ['conflict'], headers: { location: [201] } },
       schema: {
         tags: ['providers'],
         summary: 'Register a providing department',

@@ -1,7 +1,12 @@
 import type { Readable } from 'node:stream';
 import { ProblemError } from '@credit/errors';
-import type { ZodTypeProvider } from '@credit/http';
-import { type BatchResult, batchResultSchema, recordSubmissionSchema } from '@credit/schema';
+import { problemResponse, type ZodTypeProvider } from '@credit/http';
+import {
+  type BatchResult,
+  batchResultSchema,
+  batchStoppedSchema,
+  recordSubmissionSchema,
+} from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RawBatchItem } from '../../domain/batch-item.ts';
@@ -48,14 +53,24 @@ export async function batchRoutes(fastify: FastifyInstance) {
         tags: ['records'],
         summary: `Push up to ${settings.maxBatchItems} records as a JSON array or NDJSON`,
         description:
-          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges.',
+          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges. A body refused before any item (not a JSON array) answers a plain problem.',
         body: {
           content: {
             'application/json': { schema: z.array(recordSubmissionSchema) },
             'application/x-ndjson': { schema: recordSubmissionSchema.describe('One record per line') },
           },
         },
-        response: { 200: batchResultSchema },
+        response: {
+          200: batchResultSchema,
+          400: problemResponse(
+            batchStoppedSchema,
+            'Refused whole (no body, not a JSON array): a plain problem; stopped partway by malformed JSON: the problem with the results of the items before that point',
+          ),
+          413: problemResponse(
+            batchStoppedSchema,
+            'Too many items or bytes (`batch_too_large`, `payload_too_large`): the problem with the results of the items read before that point',
+          ),
+        },
       },
     },
     async (request) => {
@@ -129,10 +144,11 @@ export async function batchRoutes(fastify: FastifyInstance) {
         }
       }
       if (failure !== undefined) throw failure;
-      if (stoppedBy) {
-        // Tell the caller exactly what was committed before the point where reading stopped.
+      // A batch refused before any item is a plain problem; one stopped partway tells the caller
+      // exactly what was committed before the point where reading stopped.
+      if (stoppedBy && items.length === 0) throw stoppedBy;
+      if (stoppedBy)
         throw new ProblemError(stoppedBy.code, stoppedBy.problem.detail, { ...summarise(items) });
-      }
       return summarise(items);
     },
   );

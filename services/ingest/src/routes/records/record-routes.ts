@@ -29,7 +29,11 @@ export async function recordRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/records',
     {
-      config: { auth: { roles: ['provider'] } },
+      config: {
+        auth: { roles: ['provider'] },
+        problems: ['source_id_conflict'],
+        headers: { location: [200, 201], etag: [200, 201] },
+      },
       schema: {
         tags: ['records'],
         summary: 'Push one credit record',
@@ -57,7 +61,11 @@ export async function recordRoutes(fastify: FastifyInstance) {
   app.put(
     '/v1/records/by-source/:sourceId',
     {
-      config: { auth: { roles: ['provider'] } },
+      config: {
+        auth: { roles: ['provider'] },
+        problems: ['record_withdrawn', 'record_erased', 'precondition_failed'],
+        headers: { location: [200], etag: [200] },
+      },
       schema: {
         tags: ['records'],
         summary: 'Correct a record (appends a new version)',
@@ -87,7 +95,11 @@ export async function recordRoutes(fastify: FastifyInstance) {
   app.delete(
     '/v1/records/by-source/:sourceId',
     {
-      config: { auth: { roles: ['provider'] } },
+      config: {
+        auth: { roles: ['provider'] },
+        problems: ['record_withdrawn', 'record_erased', 'precondition_failed'],
+        headers: { location: [200], etag: [200] },
+      },
       schema: {
         tags: ['records'],
         summary: 'Withdraw a record (appends a withdrawal version; history is kept)',

@@ -28,7 +28,7 @@ export async function authorisationRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/authorisations',
     {
-      config: { auth: { roles: ['subject'] } },
+      config: { auth: { roles: ['subject'] }, headers: { location: [201] } },
       schema: {
         tags: ['authorisations'],
         summary: 'Authorise a credit agency to query your file',

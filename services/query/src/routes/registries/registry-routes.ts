@@ -44,7 +44,7 @@ export async function registryRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/agencies',
     {
-      config: { auth: { roles: ['admin'] } },
+      config: { auth: { roles: ['admin'] }, headers: { location: [200, 201] } },
       schema: {
         tags: ['registries'],
         summary: 'Register a credit agency (or update its licence)',
