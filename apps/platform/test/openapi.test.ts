@@ -72,7 +72,8 @@ describe('the OpenAPI document', () => {
     const text = JSON.stringify(document);
     // Zod's own definitions are all lifted, and the problem's properties appear once.
     expect(text).not.toContain('$defs');
-    expect(text.split('"instance":').length - 1).toBe(1);
+    // The problem, and the batch stopped partway (a problem with its summary beside it).
+    expect(text.split('"instance":').length - 1).toBe(2);
     for (const ref of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
       expect(schemas).toHaveProperty(ref[1] as string);
   });

@@ -11,6 +11,7 @@ import addFormats from 'ajv-formats';
 
 /** The parts of an OpenAPI 3.1 document the check reads. */
 export interface OpenapiDocument {
+  components?: unknown;
   paths?: Record<string, Record<string, OpenapiOperation | undefined> | undefined>;
 }
 
@@ -55,11 +56,12 @@ ajv.addFormat(
 );
 const compiled = new Map<string, ValidateFunction>();
 
-function validatorFor(schema: unknown): ValidateFunction {
-  const key = JSON.stringify(schema);
+/** A schema's validator; its `#/components/…` references resolve in the document's components. */
+function validatorFor(schema: unknown, components: { value: unknown; key: string }): ValidateFunction {
+  const key = `${components.key}\n${JSON.stringify(schema)}`;
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(schema as object);
+    validate = ajv.compile({ allOf: [schema], components: components.value });
     compiled.set(key, validate);
   }
   return validate;
@@ -101,7 +103,12 @@ function documentedResponse(operation: OpenapiOperation, status: number): Openap
 }
 
 /** The contradictions between the documented operation and one answer (empty when it conforms). */
-function contradictionsOf(operation: OpenapiOperation, response: ObservedResponse, method: string): string[] {
+function contradictionsOf(
+  operation: OpenapiOperation,
+  response: ObservedResponse,
+  method: string,
+  components: { value: unknown; key: string },
+): string[] {
   const documented = documentedResponse(operation, response.statusCode);
   if (!documented) {
     const listed = Object.keys(operation.responses ?? {}).join(', ');
@@ -129,7 +136,7 @@ function contradictionsOf(operation: OpenapiOperation, response: ObservedRespons
   const bodies = bodiesOf(mediaType, response.body);
   if (bodies === undefined) return [...problems, `the ${mediaType} body does not parse`];
   if (bodies === null) return problems;
-  const validate = validatorFor(media.schema);
+  const validate = validatorFor(media.schema, components);
   for (const [index, body] of bodies.entries()) {
     if (validate(body)) continue;
     const where = bodies.length > 1 ? ` (line ${index + 1})` : '';
@@ -166,6 +173,7 @@ export interface ResponseChecker {
 /** A checker for the answers of the application whose document this is. */
 export function responseChecker(document: OpenapiDocument): ResponseChecker {
   const routes = routesOf(document);
+  const components = { value: document.components ?? {}, key: JSON.stringify(document.components ?? {}) };
   return {
     check(response) {
       const method = response.method.toLowerCase();
@@ -175,7 +183,7 @@ export function responseChecker(document: OpenapiDocument): ResponseChecker {
       const route = routes.find((candidate) => candidate.method === lookup && candidate.pattern.test(path));
       // An answer no operation documents (an unknown path, the documentation pages) has no promise to break.
       if (!route) return [];
-      return contradictionsOf(route.operation, response, method).map(
+      return contradictionsOf(route.operation, response, method, components).map(
         (problem) =>
           `${response.method.toUpperCase()} ${route.path} answered ${response.statusCode}: ${problem}`,
       );
