@@ -40,6 +40,8 @@ const distribution: Record<string, string | 'reference'> = {
   'query.list_entries': 'subject_key',
   'query.organisation_names': 'subject_key',
   'query.name_gram_counts': 'gram',
+  // Looked up by report number alone (a recipient holds nothing else), so distributed by it.
+  'query.issued_reports': 'report_id',
   'query.grades': 'subject_key',
   'query.grade_changes': 'subject_key',
   'query.recipient_notices': 'org',

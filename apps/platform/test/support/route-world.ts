@@ -141,6 +141,8 @@ function parameterValue(world: RouteWorld, route: RouteAccess, name: string): st
       return providerOrg;
     case 'id':
       return url.startsWith('/v1/subjects') ? world.person.id : 'rec_00000000000000000000000000';
+    case 'number':
+      return 'rpt_00000000000000000000000000';
     case '*':
       return url.startsWith('/docs/static') ? 'swagger-ui.css' : 'index.html';
     default:
@@ -185,6 +187,8 @@ function extras(
       return { body: { query: '{ __typename }' } };
     case 'GET /graphql':
       return { query: 'query=%7B__typename%7D' };
+    case 'GET /v1/reports/:number/verification':
+      return { query: 'code=7KQ2-9MXD' };
     case 'GET /v1/public/search':
       return { query: 'q=%E5%8D%8E%E6%B6%A6' };
     case 'POST /v1/screening':
