@@ -196,6 +196,8 @@ function bodyFor(operation: string): unknown {
     case 'POST /v1/agencies/{uscc}/suspend':
     case 'POST /v1/agencies/{uscc}/reinstate':
       return { reason: '走查' };
+    case 'POST /v1/screening':
+      return { items: [{ name: '走查陶瓷有限公司', id: world.organisation.id }], purpose: '行政许可审查' };
     case 'POST /v1/listing-status':
     case 'POST /v1/watches':
       return { subjects: [world.organisation.id] };

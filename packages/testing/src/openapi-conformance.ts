@@ -177,8 +177,9 @@ export function responseChecker(document: OpenapiDocument): ResponseChecker {
   return {
     check(response) {
       const method = response.method.toLowerCase();
-      // The path ends at `?`, or at `#` (an injected URL's fragment is not sent).
-      const path = response.url.split(/[?#]/)[0] ?? '';
+      // Parsed as the request's URL was parsed before routing: the path ends at `?` or `#`, and
+      // surrounding spaces are dropped (`/v1/repairs/ ` reached the list, not a repair named ' ').
+      const path = new URL(response.url, 'http://conformance.invalid').pathname;
       const lookup = method === 'head' ? 'get' : method;
       const route = routes.find((candidate) => candidate.method === lookup && candidate.pattern.test(path));
       // An answer no operation documents (an unknown path, the documentation pages) has no promise to break.

@@ -1,7 +1,6 @@
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
 import {
-  problemSchema,
   publicSearchPageSchema,
   publicSearchQuerySchema,
   searchTextSchema,
@@ -78,14 +77,18 @@ export async function searchRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/public/search',
     {
-      config: { auth: 'public', rateLimit: app.rateLimitFor('public', settings.publicRateLimit) },
+      config: {
+        auth: 'public',
+        rateLimit: app.rateLimitFor('public', settings.publicRateLimit),
+        problems: ['validation_failed'],
+      },
       schema: {
         tags: ['public'],
         summary: 'Find organisations by name, former name (曾用名) or the start of their USCC',
         description:
           'Names are compared after normalisation (full-width forms, traditional characters, brackets and punctuation, legal-form suffixes as equivalent, region prefixes weighing less, branches beside their parent), so typos and variants are found. Ranked by score, then USCC; page with `next`. Persons are never found by name. Rate-limited with public disclosure (RATE_LIMIT_PUBLIC_PER_MINUTE).',
         querystring: publicSearchQuerySchema,
-        response: { 200: publicSearchPageSchema, 422: problemSchema },
+        response: { 200: publicSearchPageSchema },
       },
     },
     async (request) => {
