@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
 import { CommandError, runCommand } from '../cli-support/command.ts';
-import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
+import { readJsonSource } from '../cli-support/json-source.ts';
 
 const usage = `npm run verify-report -- FILE.pdf [--jwks FILE|URL] [--platform URL] [--json]
 
@@ -19,20 +19,9 @@ not belong to the signed report); 2: cannot run.
   -h, --help          print this text`;
 
 async function keysFrom(source: string): Promise<JSONWebKeySet> {
-  if (/^https?:\/\//.test(source)) {
-    const outcome = await callPlatform(source);
-    if ('failure' in outcome)
-      throw unreachable(source, outcome.failure, 'Check --platform or --jwks, and that the platform runs.');
-    if (!outcome.response.ok)
-      throw new CommandError(`${source} answered ${await describeAnswer(outcome.response)}`);
-    return (await outcome.response.json()) as JSONWebKeySet;
-  }
-  try {
-    return JSON.parse(await readFile(source, 'utf8')) as JSONWebKeySet;
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new CommandError(`${source} is not a JSON key set`);
-    throw error;
-  }
+  return (await readJsonSource(source, () => {
+    throw new CommandError(`${source} is not a JSON key set`);
+  })) as JSONWebKeySet;
 }
 
 await runCommand({

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { CheckpointView } from '@credit/schema';
 import type { JSONWebKeySet } from 'jose';
-import { CommandError, runCommand } from '../cli-support/command.ts';
-import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
+import { runCommand } from '../cli-support/command.ts';
+import { readJsonSource } from '../cli-support/json-source.ts';
 
 const usage = `npm run verify -- [--checkpoints FILE] [--jwks FILE|URL] [--platform URL] [--json]
 
@@ -22,24 +21,14 @@ Exit status 0: nothing found; 1: findings; 2: cannot run.
 Without --checkpoints or --platform the database's own checkpoints are used, which shows
 tampering with the data but not a log rewritten and re-signed with the platform's key.`;
 
-async function readJson(source: string): Promise<unknown> {
-  if (/^https?:\/\//.test(source)) {
-    const outcome = await callPlatform(source);
-    if ('failure' in outcome)
-      throw unreachable(source, outcome.failure, 'Check --platform or --jwks, and that the platform runs.');
-    if (!outcome.response.ok)
-      throw new CommandError(`${source} answered ${await describeAnswer(outcome.response)}`);
-    return outcome.response.json();
-  }
-  const text = await readFile(source, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text
+/** A file that is not one JSON document is read as JSON Lines (one checkpoint per line). */
+function readJson(source: string): Promise<unknown> {
+  return readJsonSource(source, (text) =>
+    text
       .split('\n')
       .filter((line) => line.trim().length > 0)
-      .map((line) => JSON.parse(line));
-  }
+      .map((line) => JSON.parse(line)),
+  );
 }
 
 await runCommand({

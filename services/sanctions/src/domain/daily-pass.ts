@@ -2,7 +2,12 @@ import { shanghaiDate } from '@credit/calendar';
 import { type Database, inTransaction } from '@credit/db';
 import { expireEntries } from './entry-decisions.ts';
 import type { ProcedureContext } from './entry-writer.ts';
-import { type EvaluationSummary, evaluateSubjects, resumeAwaitingEntries } from './rule-application.ts';
+import {
+  type EvaluationSummary,
+  evaluateSubjects,
+  noEvaluations,
+  resumeAwaitingEntries,
+} from './rule-application.ts';
 
 export interface DailySummary extends EvaluationSummary {
   expired: number;
@@ -24,16 +29,7 @@ export async function runDailyPass(
   const now = context.clock();
   const expired = await inTransaction(db, (tx) => expireEntries(tx, context, now));
   const resumed = await inTransaction(db, (tx) => resumeAwaitingEntries(tx, context, now));
-  const total: DailySummary = {
-    expired,
-    resumed,
-    subjects: 0,
-    proposed: 0,
-    awaitingCalendar: 0,
-    cancelled: 0,
-    exited: 0,
-    graded: 0,
-  };
+  const total: DailySummary = { expired, resumed, ...noEvaluations() };
   let after: Buffer | undefined;
   for (;;) {
     const page = await context.store.subjects.keysWithRecords(after, pageSize, db);

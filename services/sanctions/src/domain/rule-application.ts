@@ -81,6 +81,11 @@ export interface EvaluationSummary {
   graded: number;
 }
 
+/** A summary before any subject was evaluated. */
+export function noEvaluations(): EvaluationSummary {
+  return { subjects: 0, proposed: 0, awaitingCalendar: 0, cancelled: 0, exited: 0, graded: 0 };
+}
+
 /**
  * Re-evaluates the active rules for some subjects and reconciles their entries: a rule that now
  * holds proposes an entry (black and watch lists: noticed to the subject with an objection window
@@ -96,14 +101,7 @@ export async function evaluateSubjects(
   now: Date,
   actor: string,
 ): Promise<EvaluationSummary> {
-  const summary: EvaluationSummary = {
-    subjects: 0,
-    proposed: 0,
-    awaitingCalendar: 0,
-    cancelled: 0,
-    exited: 0,
-    graded: 0,
-  };
+  const summary = noEvaluations();
   const ruleSet = await context.store.rules.active(tx);
   if (ruleSet.length === 0) return summary;
   const allMeasures = await context.store.measures.all(tx);

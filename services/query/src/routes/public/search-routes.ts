@@ -1,6 +1,8 @@
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
 import {
+  decodeCursor,
+  encodeCursor,
   publicSearchPageSchema,
   publicSearchQuerySchema,
   searchTextSchema,
@@ -31,18 +33,14 @@ function searchTextOf(raw: string): string {
   });
 }
 
-/** A page ends at a rank: the score and USCC of its last item, in the cursor's opaque text. */
+/** A page ends at a rank: the score and USCC of its last item, in the shared cursor form. */
 function encodeRank(match: OrganisationMatch): string {
-  return Buffer.from(JSON.stringify([match.score, match.uscc])).toString('base64url');
+  return encodeCursor([match.score, match.uscc]);
 }
 
 function decodeRank(cursor: string): { score: number; uscc: string } {
-  try {
-    const [score, uscc] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof score === 'number' && typeof uscc === 'string') return { score, uscc };
-  } catch {
-    // falls through to the refusal below
-  }
+  const [score, uscc] = decodeCursor(cursor) ?? [];
+  if (typeof score === 'number' && typeof uscc === 'string') return { score, uscc };
   throw new ProblemError(
     'validation_failed',
     'not a cursor of this search: pass back the `next` of the previous page',

@@ -1,8 +1,7 @@
 import { ProblemError } from '@credit/errors';
-import { principalOf } from '@credit/http';
+import { principalOf, type ZodTypeProvider } from '@credit/http';
 import { maxScreeningItems, screeningRequestSchema, screeningResultSchema } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
 import { screen } from '../../domain/screening.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 
@@ -11,7 +10,8 @@ import { subjectKey } from '../../domain/subject-key.ts';
  * names with the USCC the caller holds, answered in order with scored candidates and their
  * listing status. Organisations only: persons are never found by name.
  */
-export async function screeningRoutes(app: FastifyInstance) {
+export async function screeningRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { nameIndex, accessLog } = app.queryService;
   app.post(
     '/v1/screening',
@@ -27,7 +27,7 @@ export async function screeningRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const body = request.body as z.infer<typeof screeningRequestSchema>;
+      const { body } = request;
       if (body.items.length > maxScreeningItems)
         throw new ProblemError('batch_too_large', `at most ${maxScreeningItems} items at once`);
       const principal = principalOf(request);
