@@ -8,7 +8,7 @@ import {
   consentGrantedType,
   consentRevokedType,
 } from '@credit/schema';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { consentRevocations, consents, ingestOutbox, ingestSchemaName } from '../db/schema.ts';
 
 type ConsentRow = typeof consents.$inferSelect;
@@ -105,7 +105,15 @@ export function createConsentRepository(db: Database) {
       });
     },
 
-    async listForSubject(subjectKey: Buffer): Promise<ConsentView[]> {
+    /**
+     * A subject's consents newest first by id (ids begin with their creation time and never
+     * change), `limit` of them after the id `before` on the primary key (subject_key, consent_id).
+     */
+    async pageForSubject(
+      subjectKey: Buffer,
+      before: string | undefined,
+      limit: number,
+    ): Promise<ConsentView[]> {
       const rows = await db
         .select({ consent: consents, revokedAt: consentRevocations.revokedAt })
         .from(consents)
@@ -116,8 +124,9 @@ export function createConsentRepository(db: Database) {
             eq(consentRevocations.consentId, consents.consentId),
           ),
         )
-        .where(eq(consents.subjectKey, subjectKey))
-        .orderBy(desc(consents.createdAt));
+        .where(and(eq(consents.subjectKey, subjectKey), before ? lt(consents.consentId, before) : undefined))
+        .orderBy(desc(consents.consentId))
+        .limit(limit);
       return rows.map((r) => toView(r.consent, r.revokedAt));
     },
 

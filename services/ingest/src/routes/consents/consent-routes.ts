@@ -1,12 +1,22 @@
 import { actorOf } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
 import { principalOf, type ZodTypeProvider } from '@credit/http';
-import { checkSubjectIdentifier, consentGrantSchema, consentSchema, prefixedId } from '@credit/schema';
+import {
+  checkSubjectIdentifier,
+  consentGrantSchema,
+  consentSchema,
+  pageQuerySchema,
+  pageSchema,
+  prefixedId,
+  toPage,
+} from '@credit/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { subjectKeyForToken, subjectKeyOf } from '../../domain/identity.ts';
 
 const byId = z.strictObject({ id: prefixedId('cns') });
+/** Consents are listed newest first by id: ids begin with their creation time and never change. */
+const listQuery = pageQuerySchema(z.tuple([prefixedId('cns')]));
 
 /**
  * Written consents for consent-gated fields (收入、存款、有价证券、商业保险、不动产、纳税数额): given by the
@@ -95,11 +105,16 @@ export async function consentRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['subject'] } },
       schema: {
         tags: ['consents'],
-        summary: 'The calling subject’s consents',
-        response: { 200: z.object({ items: z.array(consentSchema) }) },
+        summary: 'The calling subject’s consents, newest first',
+        querystring: listQuery,
+        response: { 200: pageSchema(consentSchema) },
       },
     },
-    async (request) => ({ items: await consents.listForSubject(ownKey(request)) }),
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const rows = await consents.pageForSubject(ownKey(request), cursor?.[0], limit + 1);
+      return toPage(rows, limit, (consent) => [consent.id]);
+    },
   );
 
   app.delete(
