@@ -63,6 +63,19 @@ async function auditFindings() {
   return (await verifyStore(platform.database, platform.runtime.keyring, { checkpoints: [], jwks })).findings;
 }
 
+/** Runs `work` while the query service's projection of the ingest feed is held back, on PostgreSQL. */
+async function holdingQueryProjection(url: string | undefined, work: () => Promise<void>): Promise<void> {
+  if (!url) return work();
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query(`SELECT pg_advisory_lock(hashtext('query-records@ingest'))`);
+    await work();
+  } finally {
+    await holder.end();
+  }
+}
+
 describe('erasure leaves nothing behind but the tombstone', () => {
   it('erases the objected record everywhere: every version, the linked records, the feed, the read models, the notices', async () => {
     const org = { kind: 'legal_person', id: uscc(), name: '淄博某水泥经销有限公司' };
@@ -133,12 +146,9 @@ describe('erasure leaves nothing behind but the tombstone', () => {
 
     // The department withdraws the record; the query service's projection lags behind, so the
     // withdrawal and the erasure reach it together (the race a replay would also create).
-    const url = platform.databaseUrl;
-    if (!url) throw new Error('this test holds a PostgreSQL advisory lock');
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    try {
-      await holder.query(`SELECT pg_advisory_lock(hashtext('query-records@ingest'))`);
+    // On embedded PGlite there is one connection and no second session to hold the lock from:
+    // the two arrive one after the other there, and the erasure must be complete all the same.
+    await holdingQueryProjection(platform.databaseUrl, async () => {
       const withdrawn = await platform.request({
         method: 'DELETE',
         url: `/v1/records/by-source/${encodeURIComponent(body.sourceId)}`,
@@ -148,9 +158,7 @@ describe('erasure leaves nothing behind but the tombstone', () => {
       expect(withdrawn.statusCode, withdrawn.body).toBe(200);
       const run = await platform.request({ method: 'POST', url: '/v1/erasure-runs', token: admin });
       expect(run.json()).toMatchObject({ objectionsUpheld: 1, pending: 0 });
-    } finally {
-      await holder.end();
-    }
+    });
     await platform.drainConsumers();
 
     // What the provider still sees: that the record existed, was withdrawn and lawfully erased.

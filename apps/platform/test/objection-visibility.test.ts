@@ -1,7 +1,7 @@
 import { findEntry } from '@credit/schema';
 import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyStore } from '../src/audit/verify-store.ts';
 import { platformServices } from '../src/services.ts';
 
@@ -138,6 +138,8 @@ async function auditFindings() {
   return (await verifyStore(platform.database, platform.runtime.keyring, { checkpoints: [], jwks })).findings;
 }
 
+const onPostgres = inject('testDatabase').kind === 'postgres';
+
 describe('objections and what others see (暂时屏蔽)', () => {
   it('marks an item under objection as disputed everywhere it is shown, hides it once upheld, and shows the correction', async () => {
     const org = company();
@@ -189,41 +191,45 @@ describe('objections and what others see (暂时屏蔽)', () => {
     });
   });
 
-  it('hides an upheld item even when the decision reaches the query service before the record does', async () => {
-    const url = platform.databaseUrl;
-    if (!url) throw new Error('this test holds a PostgreSQL advisory lock');
-    const org = company();
-    // Hold the query service's projection of the ingest feed back, as a lagging projection would be.
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    const drainOthers = async () => {
-      for (let pass = 0; pass < 3; pass += 1)
-        for (const [name, consumer] of platform.app.consumers)
-          if (name !== 'query-records') await consumer.drain();
-    };
-    let recordId: string;
-    try {
-      await holder.query(`SELECT pg_advisory_lock(hashtext('query-records@ingest'))`);
-      recordId = await pushed(penalty(org));
-      await drainOthers();
-      const objectionId = await objectAndUphold(org.id, recordId);
-      await uphold(objectionId);
-      await drainOthers();
-      const rows = await platform.database.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM query.records WHERE record_id = $1',
-        [recordId],
-      );
-      expect(rows[0]?.n).toBe(0);
-    } finally {
-      await holder.end();
-    }
-    await platform.drainConsumers();
-    expect(await seen(org.id, recordId)).toEqual({
-      public: 'absent',
-      agency: 'absent',
-      government: 'absent',
-      self: { version: 1, disputed: true },
-    });
-    expect(await auditFindings()).toEqual([]);
-  });
+  // Staging the race needs a second session holding the projection's lock: PostgreSQL only.
+  it.skipIf(!onPostgres)(
+    'hides an upheld item even when the decision reaches the query service before the record does',
+    async () => {
+      const url = platform.databaseUrl;
+      if (!url) throw new Error('unreachable: the test is skipped on PGlite');
+      const org = company();
+      // Hold the query service's projection of the ingest feed back, as a lagging projection would be.
+      const holder = new pg.Client({ connectionString: url });
+      await holder.connect();
+      const drainOthers = async () => {
+        for (let pass = 0; pass < 3; pass += 1)
+          for (const [name, consumer] of platform.app.consumers)
+            if (name !== 'query-records') await consumer.drain();
+      };
+      let recordId: string;
+      try {
+        await holder.query(`SELECT pg_advisory_lock(hashtext('query-records@ingest'))`);
+        recordId = await pushed(penalty(org));
+        await drainOthers();
+        const objectionId = await objectAndUphold(org.id, recordId);
+        await uphold(objectionId);
+        await drainOthers();
+        const rows = await platform.database.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM query.records WHERE record_id = $1',
+          [recordId],
+        );
+        expect(rows[0]?.n).toBe(0);
+      } finally {
+        await holder.end();
+      }
+      await platform.drainConsumers();
+      expect(await seen(org.id, recordId)).toEqual({
+        public: 'absent',
+        agency: 'absent',
+        government: 'absent',
+        self: { version: 1, disputed: true },
+      });
+      expect(await auditFindings()).toEqual([]);
+    },
+  );
 });

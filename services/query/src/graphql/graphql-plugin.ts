@@ -4,7 +4,7 @@ import { retryAfterSeconds, toProblem } from '@credit/http';
 import { reportSignatureType, verificationCode } from '@credit/report-document';
 import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
-import { type DocumentNode, GraphQLError, GraphQLScalarType } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLResolveInfo, GraphQLScalarType } from 'graphql';
 import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
 import { entriesInForce } from '../consumers/sanctions-projection.ts';
 import {
@@ -38,6 +38,13 @@ type QueryContextValue = MercuriusContext;
 
 /** What a Subject field resolves from: the subject, the caller's footing, and how they asked. */
 interface SubjectNode {
+  /**
+   * Where in the answer the subject was read ("a", "subjects.3"). The records loader keys its
+   * batch by the node, so two aliases reading the same subject stay two reads, each with its own
+   * access-log entry; without it, reads resolved in the same tick were merged into one and the
+   * log depended on timing.
+   */
+  readAt: string;
   ref: SubjectRef;
   request: ViewerRequest;
   viewer: Viewer;
@@ -95,6 +102,13 @@ function requirePrincipal(context: QueryContextValue): Principal {
   throw context.authError ?? new ProblemError('unauthenticated', 'this query requires a bearer token');
 }
 
+/** A field's place in the answer, as its response keys (aliases) joined by dots. */
+function answerPath(path: GraphQLResolveInfo['path']): string {
+  const keys: (string | number)[] = [];
+  for (let at: GraphQLResolveInfo['path'] | undefined = path; at; at = at.prev) keys.unshift(at.key);
+  return keys.join('.');
+}
+
 /**
  * GraphQL at /graphql (mercurius): subjects, their records by class with cursor pagination,
  * their authorisations and access log. Records go through the same reader as the REST report,
@@ -107,6 +121,7 @@ export async function graphqlPlugin(app: FastifyInstance) {
     ctx: QueryContextValue,
     ref: SubjectRef,
     request: ViewerRequest,
+    readAt: string,
   ): Promise<SubjectNode> {
     const principal = requirePrincipal(ctx);
     const viewer = await resolveViewer(context, app.db, principal, ref, request, ctx.now);
@@ -116,6 +131,7 @@ export async function graphqlPlugin(app: FastifyInstance) {
     const kind = (row?.kind ??
       (ref.scheme === 'citizen_id' ? 'natural_person' : 'legal_person')) as SubjectKind;
     return {
+      readAt,
       ref,
       request,
       viewer,
@@ -173,32 +189,40 @@ export async function graphqlPlugin(app: FastifyInstance) {
     resolvers: {
       JSON: jsonScalar,
       Query: {
-        me: async (_root: unknown, _args: unknown, ctx: QueryContextValue) => {
+        me: async (_root: unknown, _args: unknown, ctx: QueryContextValue, info: GraphQLResolveInfo) => {
           const principal = requirePrincipal(ctx);
           const ref = resolveSubject(app.keyring, principal.subjectId);
           if (!ref) throw new ProblemError('forbidden', 'the token names no subject (subject_id claim)');
-          return subjectNode(ctx, ref, {});
+          return subjectNode(ctx, ref, {}, answerPath(info.path));
         },
         subject: async (
           _root: unknown,
           args: { id: string; purpose?: string; authorisation?: string },
           ctx: QueryContextValue,
+          info: GraphQLResolveInfo,
         ) =>
-          subjectNode(ctx, requireSubject(app.keyring, args.id), {
-            purpose: args.purpose,
-            authorisationToken: args.authorisation,
-          }),
+          subjectNode(
+            ctx,
+            requireSubject(app.keyring, args.id),
+            { purpose: args.purpose, authorisationToken: args.authorisation },
+            answerPath(info.path),
+          ),
         subjects: async (
           _root: unknown,
           args: { ids: string[]; purpose: string },
           ctx: QueryContextValue,
+          info: GraphQLResolveInfo,
         ) => {
           if (args.ids.length > 100) throw new ProblemError('bad_request', 'at most 100 subjects at once');
+          const at = answerPath(info.path);
           return Promise.all(
-            args.ids.map((id) =>
-              subjectNode(ctx, requireSubject(app.keyring, id), { purpose: args.purpose }).catch(
-                (error: unknown) => error,
-              ),
+            args.ids.map((id, index) =>
+              subjectNode(
+                ctx,
+                requireSubject(app.keyring, id),
+                { purpose: args.purpose },
+                `${at}.${index}`,
+              ).catch((error: unknown) => error),
             ),
           );
         },
