@@ -266,7 +266,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The calling subject’s consents
+         * The calling subject’s consents, newest first
          * @description Roles: subject.
          */
         get: operations["getConsents"];
@@ -4451,7 +4451,12 @@ export interface operations {
     };
     getConsents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4466,6 +4471,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Consent"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
