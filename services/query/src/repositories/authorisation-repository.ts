@@ -97,6 +97,31 @@ export function createAuthorisationRepository(db: Database) {
         .orderBy(desc(authorisations.grantedAt));
     },
 
+    /**
+     * A subject's authorisations newest first, `limit` of them after the key `before` (grant
+     * time, then id: ids recorded from an identity provider do not begin with their time), read
+     * by keyset down authorisations_subject_pages_idx.
+     */
+    async pageForSubject(
+      subjectKey: Buffer,
+      before: readonly [grantedAt: string, id: string] | undefined,
+      limit: number,
+    ): Promise<AuthorisationRow[]> {
+      return db
+        .select()
+        .from(authorisations)
+        .where(
+          and(
+            eq(authorisations.subjectKey, subjectKey),
+            before
+              ? sql`(${authorisations.grantedAt}, ${authorisations.authorisationId}) < (${before[0]}::timestamptz, ${before[1]})`
+              : undefined,
+          ),
+        )
+        .orderBy(desc(authorisations.grantedAt), desc(authorisations.authorisationId))
+        .limit(limit);
+    },
+
     /** Revokes and announces the revocation together; revoking twice announces once. */
     async revoke(subjectKey: Buffer, id: string, now: Date): Promise<AuthorisationRow | undefined> {
       return inTransaction(db, async (tx) => {

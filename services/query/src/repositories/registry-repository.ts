@@ -1,6 +1,6 @@
 import { shanghaiDate } from '@credit/calendar';
 import type { Database, Executor } from '@credit/db';
-import { eq } from 'drizzle-orm';
+import { asc, eq, gt } from 'drizzle-orm';
 import { agencies, departments } from '../db/schema.ts';
 
 export type AgencyRow = typeof agencies.$inferSelect;
@@ -49,8 +49,14 @@ export function createRegistryRepository(db: Database) {
       return row;
     },
 
-    async listAgencies(): Promise<AgencyRow[]> {
-      return db.select().from(agencies).orderBy(agencies.uscc);
+    /** `limit` agencies after the USCC `after`, by USCC (the primary key). */
+    async pageAgencies(after: string | undefined, limit: number): Promise<AgencyRow[]> {
+      return db
+        .select()
+        .from(agencies)
+        .where(after ? gt(agencies.uscc, after) : undefined)
+        .orderBy(asc(agencies.uscc))
+        .limit(limit);
     },
 
     async findDepartment(code: string, executor: Executor = db): Promise<DepartmentRow | undefined> {
@@ -71,8 +77,14 @@ export function createRegistryRepository(db: Database) {
       return row;
     },
 
-    async listDepartments(): Promise<DepartmentRow[]> {
-      return db.select().from(departments).orderBy(departments.code);
+    /** `limit` departments after the code `after`, by code (the primary key). */
+    async pageDepartments(after: string | undefined, limit: number): Promise<DepartmentRow[]> {
+      return db
+        .select()
+        .from(departments)
+        .where(after ? gt(departments.code, after) : undefined)
+        .orderBy(asc(departments.code))
+        .limit(limit);
     },
   };
 }

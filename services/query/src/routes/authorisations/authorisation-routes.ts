@@ -4,7 +4,11 @@ import {
   authorisationRequestSchema,
   authorisationSchema,
   grantedAuthorisationSchema,
+  instant,
+  pageQuerySchema,
+  pageSchema,
   prefixedId,
+  toPage,
 } from '@credit/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -13,6 +17,8 @@ import { resolveSubject, type SubjectRef } from '../../domain/subject-key.ts';
 import { toAuthorisationView } from '../../repositories/authorisation-repository.ts';
 
 const byId = z.strictObject({ id: prefixedId('auz') });
+/** Newest first by grant time, then id: the key of the last authorisation a page held. */
+const listQuery = pageQuerySchema(z.tuple([instant(), prefixedId('auz')]));
 
 /** A subject's authorisations (授权) of credit agencies: grant, list with their use, revoke. */
 export async function authorisationRoutes(fastify: FastifyInstance) {
@@ -52,17 +58,17 @@ export async function authorisationRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['subject'] } },
       schema: {
         tags: ['authorisations'],
-        summary: 'Your authorisations, their state and how often each was used',
-        response: { 200: z.object({ items: z.array(authorisationSchema) }) },
+        summary: 'Your authorisations, newest first, their state and how often each was used',
+        querystring: listQuery,
+        response: { 200: pageSchema(authorisationSchema) },
       },
     },
     async (request) => {
+      const { cursor, limit } = request.query;
       const now = app.clock();
-      return {
-        items: (await context.authorisations.listForSubject(caller(request).key)).map((row) =>
-          toAuthorisationView(row, now),
-        ),
-      };
+      const rows = await context.authorisations.pageForSubject(caller(request).key, cursor, limit + 1);
+      const page = toPage(rows, limit, (row) => [row.grantedAt.toISOString(), row.authorisationId]);
+      return { ...page, items: page.items.map((row) => toAuthorisationView(row, now)) };
     },
   );
 

@@ -5,6 +5,9 @@ import {
   agencySchema,
   departmentRegistrationSchema,
   departmentSchema,
+  pageQuerySchema,
+  pageSchema,
+  toPage,
   usccSchema,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +19,9 @@ import {
 } from '../../repositories/registry-repository.ts';
 
 const byUscc = z.strictObject({ uscc: usccSchema });
+/** Agencies are listed by USCC and departments by code, their keys. */
+const agencyListQuery = pageQuerySchema(z.tuple([usccSchema]));
+const departmentListQuery = pageQuerySchema(z.tuple([departmentRegistrationSchema.shape.code]));
 const statusChange = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 function agencyView(row: AgencyRow, now: Date): z.infer<typeof agencySchema> {
@@ -67,13 +73,16 @@ export async function registryRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin'] } },
       schema: {
         tags: ['registries'],
-        summary: 'List credit agencies',
-        response: { 200: z.object({ items: z.array(agencySchema) }) },
+        summary: 'List credit agencies, by USCC',
+        querystring: agencyListQuery,
+        response: { 200: pageSchema(agencySchema) },
       },
     },
-    async () => {
+    async (request) => {
+      const { cursor, limit } = request.query;
       const now = app.clock();
-      return { items: (await registry.listAgencies()).map((row) => agencyView(row, now)) };
+      const page = toPage(await registry.pageAgencies(cursor?.[0], limit + 1), limit, (row) => [row.uscc]);
+      return { ...page, items: page.items.map((row) => agencyView(row, now)) };
     },
   );
 
@@ -149,10 +158,16 @@ export async function registryRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin'] } },
       schema: {
         tags: ['registries'],
-        summary: 'List government departments',
-        response: { 200: z.object({ items: z.array(departmentSchema) }) },
+        summary: 'List government departments, by code',
+        querystring: departmentListQuery,
+        response: { 200: pageSchema(departmentSchema) },
       },
     },
-    async () => ({ items: (await registry.listDepartments()).map(departmentView) }),
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const rows = await registry.pageDepartments(cursor?.[0], limit + 1);
+      const page = toPage(rows, limit, (row) => [row.code]);
+      return { ...page, items: page.items.map(departmentView) };
+    },
   );
 }
