@@ -567,7 +567,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your authorisations, their state and how often each was used
+         * Your authorisations, newest first, their state and how often each was used
          * @description Roles: subject.
          */
         get: operations["getAuthorisations"];
@@ -613,7 +613,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List credit agencies
+         * List credit agencies, by USCC
          * @description Roles: admin.
          */
         get: operations["getAgencies"];
@@ -697,7 +697,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List government departments
+         * List government departments, by code
          * @description Roles: admin.
          */
         get: operations["getDepartments"];
@@ -6167,7 +6167,12 @@ export interface operations {
     };
     getAuthorisations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6182,6 +6187,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Authorisation"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
@@ -6475,7 +6482,12 @@ export interface operations {
     };
     getAgencies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6490,6 +6502,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Agency"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
@@ -7049,7 +7063,12 @@ export interface operations {
     };
     getDepartments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7064,6 +7083,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Department"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
