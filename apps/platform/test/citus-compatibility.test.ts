@@ -39,6 +39,7 @@ const distribution: Record<string, string | 'reference'> = {
   'query.access_log': 'subject_key',
   'query.list_entries': 'subject_key',
   'query.organisation_names': 'subject_key',
+  'query.organisation_name_sightings': 'subject_key',
   'query.name_gram_counts': 'gram',
   // Looked up by report number alone (a recipient holds nothing else), so distributed by it.
   'query.issued_reports': 'report_id',

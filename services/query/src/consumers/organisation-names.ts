@@ -1,7 +1,8 @@
 import { identityAad, type Keyring } from '@credit/crypto';
-import type { Executor } from '@credit/db';
+import { asBuffer, type Executor, resultRows } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import {
+  erasuresIn,
   nameGrams,
   namesSubject,
   normaliseOrganisationName,
@@ -10,11 +11,12 @@ import {
   standingVersionPayloads,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
-import { nameGramCounts, organisationNames } from '../db/schema.ts';
+import { nameGramCounts, organisationNameSightings, organisationNames } from '../db/schema.ts';
 
 export const organisationNameProjectionName = 'query-organisation-names';
 
 type NameRow = typeof organisationNames.$inferInsert;
+type SightingRow = typeof organisationNameSightings.$inferInsert;
 
 /**
  * The name index row an organisation's record version carries, or null for a person (never
@@ -70,6 +72,8 @@ function merged(held: NameRow, next: NameRow): NameRow {
  * which one is current by the same rule as the subject's identity (nameReplaces in
  * @credit/schema: the registering authority's newest name, else the first seen). Every version
  * counts, not only a record's newest, since a renamed registration leaves its former name behind.
+ * Each version's name is kept as a sighting, so that an erasure (`record.erased`) takes out the
+ * names only erased versions carried: a copy of an erased name is the name.
  */
 export async function applyOrganisationNameEvents(
   tx: Executor,
@@ -77,6 +81,7 @@ export async function applyOrganisationNameEvents(
   keyring: Keyring,
 ): Promise<void> {
   const rows = new Map<string, NameRow>();
+  const sightings = new Map<string, SightingRow>();
   for (const payload of standingVersionPayloads(events)) {
     const event = recordEventSchema.parse(payload);
     const key = Buffer.from(event.subject.key, 'hex');
@@ -87,9 +92,98 @@ export async function applyOrganisationNameEvents(
     const id = `${event.subject.key}/${row.nameKey}`;
     const held = rows.get(id);
     rows.set(id, held ? merged(held, row) : row);
+    sightings.set(`${event.subject.key}/${event.recordId}/${event.version}`, {
+      subjectKey: row.subjectKey,
+      recordId: event.recordId,
+      version: event.version,
+      nameKey: row.nameKey,
+      name: row.name,
+      registered: row.registeredAt !== null,
+      seenAt: row.lastSeen,
+    });
   }
-  if (rows.size === 0) return;
-  await upsertOrganisationNames(tx, [...rows.values()]);
+  if (rows.size > 0) {
+    await tx
+      .insert(organisationNameSightings)
+      .values([...sightings.values()])
+      .onConflictDoNothing();
+    await upsertOrganisationNames(tx, [...rows.values()]);
+  }
+  // After the batch's versions: a batch may hold a version and its erasure both.
+  await forgetErasedNames(tx, erasuresIn(events));
+}
+
+/**
+ * Drops the sightings of erased versions; a name no standing version carries any more leaves the
+ * index (and its n-grams their counts), a name still carried takes the span, spelling and
+ * registration of the versions left, and each subject's current name is settled again.
+ */
+async function forgetErasedNames(
+  tx: Executor,
+  erasures: readonly { subjectKey: Buffer; recordId: string; versions: number[] }[],
+): Promise<void> {
+  if (erasures.length === 0) return;
+  const touched = resultRows<{ subject_key: Buffer | Uint8Array; name_key: string }>(
+    await tx.execute(sql`
+      DELETE FROM query.organisation_name_sightings s
+      USING jsonb_to_recordset(${JSON.stringify(
+        erasures.flatMap((e) =>
+          e.versions.map((version) => ({
+            key: e.subjectKey.toString('hex'),
+            record_id: e.recordId,
+            version,
+          })),
+        ),
+      )}::jsonb) AS x(key text, record_id text, version int)
+      WHERE s.subject_key = decode(x.key, 'hex') AND s.record_id = x.record_id AND s.version = x.version
+      RETURNING s.subject_key, s.name_key`),
+  );
+  if (touched.length === 0) return;
+  const names = JSON.stringify(
+    [...new Set(touched.map((t) => `${asBuffer(t.subject_key).toString('hex')}/${t.name_key}`))].map((id) => {
+      const at = id.indexOf('/');
+      return { key: id.slice(0, at), name_key: id.slice(at + 1) };
+    }),
+  );
+  const removed = resultRows<{ gram: string; names: number | string }>(
+    await tx.execute(sql`
+      WITH gone AS (
+      DELETE FROM query.organisation_names n
+      USING jsonb_to_recordset(${names}::jsonb) AS x(key text, name_key text)
+      WHERE n.subject_key = decode(x.key, 'hex') AND n.name_key = x.name_key
+        AND NOT EXISTS (
+          SELECT 1 FROM query.organisation_name_sightings s
+          WHERE s.subject_key = n.subject_key AND s.name_key = n.name_key)
+      RETURNING n.grams)
+      SELECT g AS gram, count(*) AS names FROM gone, unnest(gone.grams) AS g GROUP BY g`),
+  );
+  await tx.execute(sql`
+    UPDATE query.organisation_names n
+    SET name = s.name, registered_at = s.registered_at, first_seen = s.first_seen, last_seen = s.last_seen
+    FROM (
+      SELECT s.subject_key, s.name_key, (array_agg(s.name ORDER BY s.seen_at DESC))[1] AS name,
+        max(s.seen_at) FILTER (WHERE s.registered) AS registered_at,
+        min(s.seen_at) AS first_seen, max(s.seen_at) AS last_seen
+      FROM query.organisation_name_sightings s
+      JOIN jsonb_to_recordset(${names}::jsonb) AS x(key text, name_key text)
+        ON s.subject_key = decode(x.key, 'hex') AND s.name_key = x.name_key
+      GROUP BY s.subject_key, s.name_key
+    ) s
+    WHERE n.subject_key = s.subject_key AND n.name_key = s.name_key`);
+  if (removed.length > 0) {
+    const sorted = removed
+      .map((r): [string, number] => [r.gram, Number(r.names)])
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    await tx.execute(sql`
+      UPDATE query.name_gram_counts c SET names = c.names - x.names
+      FROM unnest(${sql.param(sorted.map(([gram]) => gram))}::text[], ${sql.param(sorted.map(([, n]) => n))}::int[])
+        AS x(gram, names)
+      WHERE c.gram = x.gram`);
+    await tx.execute(sql`
+      DELETE FROM query.name_gram_counts
+      WHERE gram = ANY(${sql.param(sorted.map(([gram]) => gram))}::text[]) AND names <= 0`);
+  }
+  await settleCurrentNames(tx, [...new Set(touched.map((t) => asBuffer(t.subject_key).toString('hex')))]);
 }
 
 /** Writes name rows, counts the n-grams of names new to the index and settles current names. */

@@ -211,6 +211,17 @@ export const organisationNames = query.table('organisation_names', {
   lastSeen: instant('last_seen').notNull(),
 });
 
+/** The record versions that carried each indexed name (migrations/query: organisation_name_sightings). */
+export const organisationNameSightings = query.table('organisation_name_sightings', {
+  subjectKey: bytea('subject_key').notNull(),
+  recordId: text('record_id').notNull(),
+  version: integer('version').notNull(),
+  nameKey: text('name_key').notNull(),
+  name: text('name').notNull(),
+  registered: boolean('registered').notNull(),
+  seenAt: instant('seen_at').notNull(),
+});
+
 /** How many indexed names hold each n-gram, to look a query up by its rarer ones. */
 export const nameGramCounts = query.table('name_gram_counts', {
   gram: text('gram').primaryKey(),

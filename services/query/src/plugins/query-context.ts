@@ -1,5 +1,5 @@
 import { type RunningConsumer, startConsumer } from '@credit/events';
-import { gradeEventTypes, ingestEventTypes } from '@credit/schema';
+import { gradeEventTypes, ingestEventTypes, recordErasedType } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { applyGradeEvents, gradeProjectionName } from '../consumers/grade-projection.ts';
@@ -86,7 +86,8 @@ export default fp(
           source: 'ingest',
           cursorSchema: querySchemaName,
           name: organisationNameProjectionName,
-          types: ingestEventTypes,
+          // Erasures too: a name only erased versions carried leaves the index.
+          types: [...ingestEventTypes, recordErasedType],
           idleMs: settings.feedIdleMs,
           logger: app.log,
           apply: (tx, events) => applyOrganisationNameEvents(tx, events, app.keyring),
