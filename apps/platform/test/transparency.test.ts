@@ -170,6 +170,18 @@ describe('the transparency log', () => {
     }
     console.info(`transparency: ${verified} receipts proven in a tree of ${cp.treeSize} leaves`);
 
+    // Proofs asked outside the tree are refused naming the query parameter, as every query error is.
+    const outside = await platform.request({
+      url: `/v1/transparency/proofs/inclusion?leafIndex=${cp.treeSize}&treeSize=${cp.treeSize}`,
+    });
+    expect(outside.statusCode, outside.body).toBe(422);
+    expect(outside.json().errors.map((e: { path: string }) => e.path)).toEqual(['query.leafIndex']);
+    const backwards = await platform.request({
+      url: `/v1/transparency/proofs/consistency?first=${cp.treeSize}&second=1`,
+    });
+    expect(backwards.statusCode, backwards.body).toBe(422);
+    expect(backwards.json().errors.map((e: { path: string }) => e.path)).toEqual(['query.first']);
+
     // A resubmission answers with the receipt of the version already on file.
     const again = await platform.request({
       method: 'POST',

@@ -130,9 +130,9 @@ describe('public name search', () => {
   });
 
   it.each([
-    ['empty', '', 'q'],
-    ['one character', '华', 'q'],
-    ['200 characters', '华'.repeat(200), 'q'],
+    ['empty', '', 'query.q'],
+    ['one character', '华', 'query.q'],
+    ['200 characters', '华'.repeat(200), 'query.q'],
   ])('refuses a query that is %s, naming the field', async (_what, q, field) => {
     const response = await platform.request({ url: `/v1/public/search?q=${encodeURIComponent(q)}` });
     expect(response.statusCode).toBe(422);
@@ -143,6 +143,6 @@ describe('public name search', () => {
   it('refuses a cursor it did not give', async () => {
     const response = await platform.request({ url: '/v1/public/search?q=华润&cursor=bm90LWEtY3Vyc29y' });
     expect(response.statusCode).toBe(422);
-    expect(response.json().errors[0].path).toBe('cursor');
+    expect(response.json().errors[0].path).toBe('query.cursor');
   });
 });

@@ -153,7 +153,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
       if (leafIndex >= treeSize) {
         throw ProblemError.fromFieldErrors([
           {
-            path: 'leafIndex',
+            path: 'query.leafIndex',
             code: 'validation_failed',
             message: 'the leaf is not inside a tree of that size',
           },
@@ -187,7 +187,7 @@ export async function transparencyRoutes(fastify: FastifyInstance) {
       if (first > second) {
         throw ProblemError.fromFieldErrors([
           {
-            path: 'first',
+            path: 'query.first',
             code: 'validation_failed',
             message: 'the first tree must not be larger than the second',
           },

@@ -21,7 +21,7 @@ const publicMinScore = 0.5;
 const usccPrefixMatches = 50;
 
 /**
- * The query text, refused as 422 naming `q` when it is too short or too long to search by: the
+ * The query text, refused as 422 naming `query.q` when it is too short or too long to search by: the
  * querystring schema takes any text up to its limit, so a bad length is a refusal of the
  * request's content rather than of its form (400).
  */
@@ -29,7 +29,7 @@ function searchTextOf(raw: string): string {
   const parsed = searchTextSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new ProblemError('validation_failed', 'the query must be 2 to 199 characters', {
-    errors: zodIssuesToErrors(parsed.error.issues, 'q'),
+    errors: zodIssuesToErrors(parsed.error.issues, 'query.q'),
   });
 }
 
@@ -45,7 +45,7 @@ function decodeRank(cursor: string): { score: number; uscc: string } {
     'validation_failed',
     'not a cursor of this search: pass back the `next` of the previous page',
     {
-      errors: [{ path: 'cursor', code: 'validation_failed', message: 'not a cursor of this search' }],
+      errors: [{ path: 'query.cursor', code: 'validation_failed', message: 'not a cursor of this search' }],
     },
   );
 }
