@@ -87,4 +87,29 @@ describe('the demo after its first start', () => {
     expect(items[0]?.status.black).toBe(true);
     expect(items[1]?.status.black).toBe(false);
   });
+
+  it('finds the organisation by the name a person types, and screens the merchants by name', async () => {
+    const byName = examples.find((e) => e.path.startsWith('/v1/public/search'));
+    const report = examples.find((e) => e.saveAs === 'report.pdf');
+    const screening = examples.find((e) => e.path === '/v1/screening');
+    if (!byName || !report || !screening) throw new Error('no search, PDF or screening example');
+    const own = examples.find((e) => /reads its own credit report/.test(e.title));
+    const organisationId = own?.path.split('/')[3];
+    expect((await send(byName)).json().items[0]?.id).toBe(organisationId);
+    const pdf = await send(report);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+
+    const [listed, contradicted, unknown] = (await send(screening)).json().items as {
+      ref: string;
+      candidates: { matchedBy: string; listing: { status: { black: boolean } } }[];
+      idConflict: unknown;
+    }[];
+    expect(listed?.candidates[0]).toMatchObject({
+      matchedBy: 'exact_name',
+      listing: { status: { black: true } },
+    });
+    expect(contradicted?.idConflict).not.toBeNull();
+    expect(unknown?.candidates).toEqual([]);
+  });
 });

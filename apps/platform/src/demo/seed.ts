@@ -19,6 +19,8 @@ export interface ExampleCall {
   path: string;
   headers: Record<string, string>;
   body?: unknown;
+  /** Where curl saves an answer that is not text (a PDF). */
+  saveAs?: string;
 }
 
 export interface DemoSummary {
@@ -305,6 +307,19 @@ export async function seedDemo(
       headers: { authorization: `Bearer ${organisationToken}` },
     },
     {
+      title: 'The same report as a PDF with its verification QR code (npm run verify-report -- report.pdf)',
+      method: 'GET',
+      path: `/v1/subjects/${organisation.id}/report`,
+      headers: { authorization: `Bearer ${organisationToken}`, accept: 'application/pdf' },
+      saveAs: 'report.pdf',
+    },
+    {
+      title: 'Find an organisation by name, as a person types it: without its legal form (public)',
+      method: 'GET',
+      path: `/v1/public/search?q=${encodeURIComponent(organisation.name.replace(/(股份)?有限(责任)?公司$/, ''))}`,
+      headers: {},
+    },
+    {
       title: 'A credit agency reads a person’s report with the person’s authorisation',
       method: 'GET',
       path: `/v1/subjects/${person.id}/report`,
@@ -388,6 +403,24 @@ export async function seedDemo(
       path: '/v1/listing-status',
       headers: { authorization: `Bearer ${platformToken}`, 'content-type': 'application/json' },
       body: { subjects: merchants.slice(0, 5).map((m) => m.id) },
+    },
+    {
+      title: 'A platform screens merchants by name: a match, a USCC that contradicts its name, an unknown',
+      method: 'POST',
+      path: '/v1/screening',
+      headers: { authorization: `Bearer ${platformToken}`, 'content-type': 'application/json' },
+      body: {
+        items: [
+          { name: (merchants[0] as DemoSubject).name, ref: 'merchant-1' },
+          {
+            name: (merchants[1] as DemoSubject).name,
+            id: (merchants[2] as DemoSubject).id,
+            ref: 'merchant-2',
+          },
+          { name: '淄博演示不存在商贸有限公司', ref: 'merchant-3' },
+        ],
+        threshold: 0.8,
+      },
     },
     {
       title: 'The organisation’s notices (objections, list notices)',
@@ -482,7 +515,8 @@ export function curlLines(baseUrl: string, examples: ExampleCall[]): string {
         .map(([name, value]) => ` -H '${name}: ${value}'`)
         .join('');
       const body = example.body === undefined ? '' : ` -d '${JSON.stringify(example.body)}'`;
-      return `# ${example.title}\ncurl -s -X ${example.method} '${baseUrl}${example.path}'${headers}${body}`;
+      const save = example.saveAs ? ` -o ${example.saveAs}` : '';
+      return `# ${example.title}\ncurl -s -X ${example.method} '${baseUrl}${example.path}'${headers}${body}${save}`;
     })
     .join('\n\n');
 }
