@@ -84,6 +84,10 @@ export const errorCatalogue = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  reports_busy: {
+    status: 503,
+    title: 'Every report renderer is busy and the queue is full; retry after the Retry-After delay',
+  },
   database_unavailable: {
     status: 503,
     title: 'The database is unavailable; retry after the Retry-After delay',

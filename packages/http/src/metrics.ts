@@ -43,6 +43,12 @@ export function createMetrics() {
       labelNames: ['year'] as const,
       registers: [registry],
     }),
+    reportRenders: new Gauge({
+      name: 'report_pdf_renders',
+      help: 'Report PDFs on the render threads (rendering) and waiting for one (waiting)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
     webhookDeliveries: new Counter({
       name: 'webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome (delivered, failing, dead)',

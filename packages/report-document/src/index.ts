@@ -8,4 +8,5 @@ export {
   verifySignedReport,
 } from './offline-verification.ts';
 export { attachmentName, itemMarks, type ReportDocumentInput, renderReportPdf } from './render.ts';
+export { type RenderPoolOptions, ReportRenderPool } from './render-pool.ts';
 export { subjectLabel } from './subject-label.ts';

@@ -16,6 +16,7 @@ export type { QuerySettings } from './plugins/query-context.ts';
 export const defaultQuerySettings: QuerySettings = {
   feedIdleMs: 500,
   followSanctions: true,
+  reportRenderQueue: 8,
 };
 
 /**

@@ -1,4 +1,5 @@
 import { type RunningConsumer, startConsumer } from '@credit/events';
+import { ReportRenderPool } from '@credit/report-document';
 import { gradeEventTypes, ingestEventTypes, recordErasedType } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -34,9 +35,22 @@ export interface QuerySettings {
   feedIdleMs: number;
   /** Whether to follow the sanctions feed for list status and grades (off where no sanctions service runs). */
   followSanctions: boolean;
+  /**
+   * Worker threads that render report PDFs, off the event loop. Unset: as many as the host
+   * allows (WORKER_THREADS), at least one.
+   */
+  reportRenderThreads?: number | undefined;
+  /** PDF reports that may wait for a render thread; past that the route answers 503 `reports_busy`. */
+  reportRenderQueue: number;
+  /**
+   * Start and warm the render threads with the service (the first report then costs what any
+   * other does). Unset: as the host starts its other worker threads (not in tests, where most
+   * applications never render a PDF; there the threads start at the first one).
+   */
+  reportRenderWarm?: boolean | undefined;
 }
 
-function createQueryContext(app: FastifyInstance) {
+function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
   const context: FileReaderContext = {
     db: app.db,
     keyring: app.keyring,
@@ -47,7 +61,19 @@ function createQueryContext(app: FastifyInstance) {
     authorisations: createAuthorisationRepository(app.db),
     accessLog: createAccessLogRepository(app.db),
   };
-  return { ...context, nameIndex: createNameIndexRepository(app.db) };
+  const renderThreads = settings.reportRenderThreads ?? Math.max(1, app.threads?.count ?? 1);
+  return {
+    ...context,
+    nameIndex: createNameIndexRepository(app.db),
+    reportRenderer: new ReportRenderPool({
+      threads: renderThreads,
+      queueLimit: settings.reportRenderQueue,
+      onLoad: ({ rendering, waiting }) => {
+        app.metrics.reportRenders.set({ state: 'rendering' }, rendering);
+        app.metrics.reportRenders.set({ state: 'waiting' }, waiting);
+      },
+    }),
+  };
 }
 
 export type QueryContext = ReturnType<typeof createQueryContext> & { settings: QuerySettings };
@@ -64,9 +90,12 @@ declare module 'fastify' {
  */
 export default fp(
   async (app: FastifyInstance, settings: QuerySettings) => {
-    app.decorate('queryService', { ...createQueryContext(app), settings });
+    const queryContext = createQueryContext(app, settings);
+    app.decorate('queryService', { ...queryContext, settings });
     const consumers = new Map<string, RunningConsumer>();
     app.addHook('onReady', async () => {
+      if (settings.reportRenderWarm ?? app.threads?.startWithService ?? false)
+        await queryContext.reportRenderer.start();
       consumers.set(
         projectionName,
         await startConsumer({
@@ -141,6 +170,7 @@ export default fp(
         app.consumers.delete(name);
         await consumer.stop();
       }
+      await queryContext.reportRenderer.close();
     });
   },
   { name: 'query-context', dependencies: ['credit-core', 'credit-auth'] },

@@ -1,4 +1,5 @@
-import { renderReportPdf, verificationCode } from '@credit/report-document';
+import { ProblemError } from '@credit/errors';
+import { verificationCode } from '@credit/report-document';
 import type { CreditReport } from '@credit/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -44,16 +45,32 @@ function verificationUrl(app: FastifyInstance, request: FastifyRequest, reportId
   return url.href;
 }
 
+function rendererBusy(): ProblemError {
+  return new ProblemError('reports_busy', 'every report renderer is busy; retry after the Retry-After delay');
+}
+
+/**
+ * Refuses a PDF before the report is read and issued (logged to the subject) when no renderer
+ * could take it now: a refused PDF should leave no issued report behind. A render asked for
+ * between this check and the render itself is still refused there.
+ */
+export function assertRendererFree(app: FastifyInstance): void {
+  if (app.queryService.reportRenderer.saturated) throw rendererBusy();
+}
+
+/** The report as a PDF, rendered on the query service's render threads (never on the event loop). */
 export async function sendReportDocument(
   app: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
   signed: { report: CreditReport; signedJson: string; digest: string },
 ) {
-  const pdf = await renderReportPdf({
+  const rendering = app.queryService.reportRenderer.tryRender({
     ...signed,
     verificationUrl: verificationUrl(app, request, signed.report.reportId, signed.digest),
   });
+  if (!rendering) throw rendererBusy();
+  const pdf = await rendering;
   return reply
     .type(pdfType)
     .header('content-disposition', `inline; filename="${signed.report.reportId}.pdf"`)

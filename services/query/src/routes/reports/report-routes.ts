@@ -24,7 +24,12 @@ import { authorisationHeader } from '../../domain/authorisations.ts';
 import { readFile } from '../../domain/file-reader.ts';
 import { requireSubject } from '../../domain/subject-key.ts';
 import { accessLogView } from '../../repositories/access-log-repository.ts';
-import { reportDocumentResponse, sendReportDocument, wantsPdf } from './report-document.ts';
+import {
+  assertRendererFree,
+  reportDocumentResponse,
+  sendReportDocument,
+  wantsPdf,
+} from './report-document.ts';
 
 export { reportSignatureType };
 
@@ -53,7 +58,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/subjects/:id/report',
     {
-      config: { auth: { roles: ['subject', 'agency', 'government', 'admin'] } },
+      config: { auth: { roles: ['subject', 'agency', 'government', 'admin'] }, problems: ['reports_busy'] },
       schema: {
         tags: ['reports'],
         summary: 'A signed credit report on a subject, as the caller may see it',
@@ -70,6 +75,8 @@ export async function reportRoutes(fastify: FastifyInstance) {
       const { purpose } = request.query;
       const token = request.headers[authorisationHeader];
       const subject = requireSubject(app.keyring, id);
+      const pdf = wantsPdf(request.headers.accept);
+      if (pdf) assertRendererFree(app);
       const { report, issued } = await readFile(
         context,
         principalOf(request),
@@ -89,8 +96,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
       // The canonical text is JSON of the report already: it is sent as it was signed.
       const signedJson = `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}`;
       reply.header('vary', 'Accept');
-      if (wantsPdf(request.headers.accept))
-        return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
+      if (pdf) return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
       return withJson({ report, signature }, signedJson);
     },
   );
