@@ -7359,7 +7359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            /** @description Temporarily unavailable; retry after the Retry-After delay; `reports_busy`: Every report renderer is busy and the queue is full; retry after the Retry-After delay */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
