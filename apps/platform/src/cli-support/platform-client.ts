@@ -56,13 +56,23 @@ export function unreachable(url: string, failure: NetworkFailure, hint: string):
 /** "503 database_unavailable: The database is unavailable" from a problem+json answer, or what there is. */
 export async function describeAnswer(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
+  let body: unknown = text;
   try {
-    const problem = JSON.parse(text) as { code?: string; detail?: string; title?: string };
-    const words = [problem.code, problem.detail ?? problem.title].filter(Boolean).join(': ');
-    if (words) return `${response.status} ${words}`;
+    body = JSON.parse(text);
   } catch {
     // not JSON: not the platform's answer
   }
+  return describeError(response, body);
+}
+
+/** The same for an answer whose body is already read: parsed JSON, or the text that was not JSON. */
+export function describeError(response: Response, body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const problem = body as { code?: string; detail?: string; title?: string };
+    const words = [problem.code, problem.detail ?? problem.title].filter(Boolean).join(': ');
+    if (words) return `${response.status} ${words}`;
+  }
+  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
   const type = response.headers.get('content-type')?.split(';')[0] ?? 'no content type';
   return `${response.status} ${response.statusText} (${type}${text ? `: ${text.slice(0, 80).replace(/\s+/g, ' ')}` : ''})`;
 }

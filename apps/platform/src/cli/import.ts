@@ -1,6 +1,7 @@
 import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import type { Schemas } from '@credit/client';
 import { CommandError, runCommand } from '../cli-support/command.ts';
-import { callPlatform, describeAnswer, unreachable } from '../cli-support/platform-client.ts';
+import { describeError, networkFailureOf, unreachable } from '../cli-support/platform-client.ts';
 import type { ColumnMapping } from '../import/row-mapping.ts';
 import type { SourceRow } from '../import/sources.ts';
 
@@ -40,15 +41,8 @@ interface Pending {
   row: number;
   end: number;
   sourceId: string | null;
-  line: string;
-}
-
-interface BatchAnswer {
-  items?: {
-    index: number;
-    status: number;
-    problem?: { code: string; detail?: string; errors?: { path: string; code: string; message: string }[] };
-  }[];
+  /** The row as read, unchecked: the platform validates each record and answers it by its index. */
+  record: Record<string, unknown>;
 }
 
 const attempts = 5;
@@ -82,6 +76,7 @@ await runCommand({
     const { openDevIssuer } = await import('@credit/auth');
     const { baseEnvironmentSchema, localUrlOf, parseEnvironment } = await import('@credit/config');
     const { findEntry } = await import('@credit/schema');
+    const { createCreditClient, ndjson: asNdjson } = await import('@credit/client');
     const { rowMapper } = await import('../import/row-mapping.ts');
     const { csvRows, detectEncoding, ndjsonRows } = await import('../import/sources.ts');
     const { CsvError } = await import('csv-parse');
@@ -156,25 +151,44 @@ await runCommand({
       process.stderr.write(interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
     }
 
+    const client = createCreditClient({ baseUrl, token });
+
+    // As NDJSON, which the platform reads line by line as it arrives and answers by line index.
+    async function post(batch: Pending[]) {
+      try {
+        return await client.POST('/v1/records/batch', {
+          ...asNdjson,
+          body: batch.map((p) => p.record as Schemas['RecordSubmission']),
+        });
+      } catch (error) {
+        // A successful answer whose body is not JSON: something else listens at --url.
+        if (error instanceof SyntaxError) fail(`${endpoint} did not take the batch (its answer is not JSON)`);
+        return { failure: networkFailureOf(error) };
+      }
+    }
+
     async function send(batch: Pending[]): Promise<void> {
       const rows = `rows ${batch[0]?.row}–${batch.at(-1)?.row}`;
       let lastCause = '';
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        const outcome = await callPlatform(endpoint, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-          body: batch.map((p) => p.line).join('\n'),
-        });
+        const answer = await post(batch);
         let response: Response | undefined;
-        if ('failure' in outcome) {
+        if ('failure' in answer) {
           // Nothing listening there will not start listening within a retry's patience.
-          if (!outcome.failure.transient) throw unreachable(baseUrl, outcome.failure, unreachableHint);
-          lastCause = outcome.failure.cause;
+          if (!answer.failure.transient) throw unreachable(baseUrl, answer.failure, unreachableHint);
+          lastCause = answer.failure.cause;
         } else {
-          response = outcome.response;
-          const retryable = response.status >= 500 || response.status === 429;
-          if (!retryable) return record(batch, response);
-          lastCause = await describeAnswer(response);
+          response = answer.response;
+          // Something other than the platform may answer 200 with JSON of its own.
+          if (Array.isArray(answer.data?.items)) return record(batch, answer.data);
+          const what = describeError(response, answer.error);
+          if (response.status < 500 && response.status !== 429)
+            fail(
+              response.status === 401 || response.status === 403
+                ? `the platform at ${baseUrl} refused the token (${what}); a provider token for ${provider} is needed`
+                : `${endpoint} did not take the batch (${what})`,
+            );
+          lastCause = what;
         }
         if (attempt < attempts) await new Promise((r) => setTimeout(r, retryDelayMs(response, attempt)));
       }
@@ -183,21 +197,7 @@ await runCommand({
       );
     }
 
-    async function record(batch: Pending[], response: Response): Promise<void> {
-      const answer = response.ok
-        ? ((await response
-            .clone()
-            .json()
-            .catch(() => ({}))) as BatchAnswer)
-        : {};
-      if (!answer.items) {
-        const what = await describeAnswer(response);
-        fail(
-          response.status === 401 || response.status === 403
-            ? `the platform at ${baseUrl} refused the token (${what}); a provider token for ${provider} is needed`
-            : `${endpoint} did not take the batch (${what})`,
-        );
-      }
+    async function record(batch: Pending[], answer: Schemas['BatchResult']): Promise<void> {
       const lines: string[] = [];
       for (const item of answer.items) {
         const pending = batch[item.index] as Pending;
@@ -268,7 +268,7 @@ await runCommand({
           row: source.row,
           end: source.end,
           sourceId: typeof converted.sourceId === 'string' ? converted.sourceId : null,
-          line: JSON.stringify(converted),
+          record: converted,
         });
         if (batch.length >= batchSize) await flush();
       }
