@@ -1,7 +1,9 @@
 import type { Database, Executor } from '@credit/db';
 import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { rules } from '../db/schema.ts';
+
+export type RuleRow = typeof rules.$inferSelect;
 
 export interface ActiveRule {
   code: string;
@@ -32,6 +34,27 @@ export function createRuleRepository(db: Database) {
         });
       }
       return [...latest.values()];
+    },
+
+    /**
+     * `limit` active rule versions after the key `after` (code, then version: the primary key,
+     * so the page stays exact even if two versions of a rule were ever active together).
+     */
+    async pageActive(
+      after: readonly [code: string, version: number] | undefined,
+      limit: number,
+    ): Promise<RuleRow[]> {
+      return db
+        .select()
+        .from(rules)
+        .where(
+          and(
+            eq(rules.status, 'active'),
+            after ? sql`(${rules.code}, ${rules.version}) > (${after[0]}, ${after[1]})` : undefined,
+          ),
+        )
+        .orderBy(asc(rules.code), asc(rules.version))
+        .limit(limit);
     },
 
     /** One version of a rule, the one an entry was made under. */

@@ -8,10 +8,13 @@ import {
   measureCodeSchema,
   measureSchema,
   measureUpdateSchema,
+  pageQuerySchema,
+  pageSchema,
   ruleCodeSchema,
   ruleDefinitionSchema,
   ruleSchema,
   type SubjectKind,
+  toPage,
   zodIssuesToErrors,
 } from '@credit/schema';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
@@ -25,6 +28,9 @@ import { toMeasure } from '../domain/verdicts.ts';
 
 const byRuleCode = z.strictObject({ code: ruleCodeSchema });
 const byMeasureCode = z.strictObject({ code: measureCodeSchema });
+/** Active rules are listed by code then version, measures by code: their keys. */
+const ruleListQuery = pageQuerySchema(z.tuple([ruleCodeSchema, z.number().int().min(1)]));
+const measureListQuery = pageQuerySchema(z.tuple([measureCodeSchema]));
 const dryRunBody = z.strictObject({
   definition: z.record(z.string(), z.unknown()),
   limit: z.number().int().min(1).max(1000).default(100),
@@ -109,18 +115,17 @@ export async function ruleRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin', 'government'] } },
       schema: {
         tags: ['sanctions'],
-        summary: 'Active rules',
-        response: { 200: z.object({ items: z.array(ruleSchema) }) },
+        summary: 'Active rules, by code',
+        querystring: ruleListQuery,
+        response: { 200: pageSchema(ruleSchema) },
       },
     },
-    async () => ({
-      items: (
-        await app.db.select().from(rules).where(eq(rules.status, 'active')).orderBy(asc(rules.code))
-      ).map((r) => ({
-        ...r,
-        createdAt: r.createdAt.toISOString(),
-      })),
-    }),
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const rows = await app.sanctions.store.rules.pageActive(cursor, limit + 1);
+      const page = toPage(rows, limit, (row) => [row.code, row.version]);
+      return { ...page, items: page.items.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
+    },
   );
 
   app.get(
@@ -245,13 +250,18 @@ export async function ruleRoutes(fastify: FastifyInstance) {
       config: { auth: 'public' },
       schema: {
         tags: ['sanctions'],
-        summary: 'The joint measures catalogue with legal bases',
-        response: { 200: z.object({ items: z.array(measureSchema) }) },
+        summary: 'The joint measures catalogue with legal bases, by code',
+        querystring: measureListQuery,
+        response: { 200: pageSchema(measureSchema) },
       },
     },
-    async () => ({
-      items: (await app.db.select().from(measures).orderBy(asc(measures.code))).map(toMeasure),
-    }),
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const page = toPage(await app.sanctions.store.measures.page(cursor?.[0], limit + 1), limit, (row) => [
+        row.code,
+      ]);
+      return { ...page, items: page.items.map(toMeasure) };
+    },
   );
 
   app.put(

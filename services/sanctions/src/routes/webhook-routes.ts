@@ -2,15 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
 import { OutboundRefusal } from '@credit/outbound';
-import { watchRegistrationSchema, webhookRegistrationSchema } from '@credit/schema';
-import { and, desc, eq } from 'drizzle-orm';
+import {
+  instant,
+  pageQuerySchema,
+  pageSchema,
+  prefixedId,
+  toPage,
+  watchRegistrationSchema,
+  webhookRegistrationSchema,
+} from '@credit/schema';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
 
-const deliveryQuery = z.strictObject({
+/**
+ * Deliveries are listed newest first by creation time, then id (ids are derived from the
+ * platform and event, not from time): the key of the last delivery a page held.
+ */
+const deliveryQuery = pageQuerySchema(z.tuple([instant(), prefixedId('dlv')]), {
   status: z.enum(['pending', 'delivered', 'failing', 'dead']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 const deliverySchema = z.object({
@@ -108,24 +119,30 @@ export async function webhookRoutes(fastify: FastifyInstance) {
         tags: ['listing'],
         summary: 'Webhook deliveries: delivered, failing (retrying) or dead',
         querystring: deliveryQuery,
-        response: { 200: z.object({ items: z.array(deliverySchema) }) },
+        response: { 200: pageSchema(deliverySchema) },
       },
     },
     async (request) => {
-      const { status, limit } = request.query;
+      const { status, limit, cursor } = request.query;
       const platform = platformOf(request);
       const rows = await app.db
         .select()
         .from(webhookDeliveries)
         .where(
-          status
-            ? and(eq(webhookDeliveries.platform, platform), eq(webhookDeliveries.status, status))
-            : eq(webhookDeliveries.platform, platform),
+          and(
+            eq(webhookDeliveries.platform, platform),
+            status ? eq(webhookDeliveries.status, status) : undefined,
+            cursor
+              ? sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.deliveryId}) < (${cursor[0]}::timestamptz, ${cursor[1]})`
+              : undefined,
+          ),
         )
-        .orderBy(desc(webhookDeliveries.createdAt))
-        .limit(limit);
+        .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.deliveryId))
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (d) => [d.createdAt.toISOString(), d.deliveryId]);
       return {
-        items: rows.map((d) => ({
+        ...page,
+        items: page.items.map((d) => ({
           id: d.deliveryId,
           eventId: d.eventId,
           status: d.status,
