@@ -886,7 +886,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Active rules
+         * Active rules, by code
          * @description Roles: admin, government.
          */
         get: operations["getRules"];
@@ -969,7 +969,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The joint measures catalogue with legal bases */
+        /** The joint measures catalogue with legal bases, by code */
         get: operations["getMeasures"];
         put?: never;
         post?: never;
@@ -8154,7 +8154,12 @@ export interface operations {
     };
     getRules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8169,6 +8174,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Rule"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
@@ -8682,7 +8689,12 @@ export interface operations {
     };
     getMeasures: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8697,6 +8709,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Measure"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
@@ -10211,7 +10225,10 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "delivered" | "failing" | "dead";
+                /** @description Items per page (1–500, default 100) */
                 limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -10237,6 +10254,8 @@ export interface operations {
                             nextAttemptAt: string;
                             deliveredAt: string | null;
                         }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
