@@ -13,6 +13,8 @@ interface Plan {
   variants: string;
   path?: string;
   token?: string;
+  /** Further request headers (e.g. `accept: application/pdf`). */
+  headers?: Record<string, string>;
   connections: number;
   durationSeconds: number;
 }
@@ -20,7 +22,10 @@ interface Plan {
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
 const variants = readFileSync(plan.variants, 'utf8').split('\n').filter(Boolean);
 let next = 0;
-const headers: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
+const headers: Record<string, string> = {
+  ...plan.headers,
+  ...(plan.token ? { authorization: `Bearer ${plan.token}` } : {}),
+};
 if (plan.method === 'POST') headers['content-type'] = 'application/json';
 
 const result = await autocannon({

@@ -18,6 +18,7 @@ export interface LoadPlan {
   variants: string[];
   path?: string;
   token?: string;
+  headers?: Record<string, string>;
   connections: number;
   durationSeconds: number;
 }

@@ -89,6 +89,24 @@ function table(header: string[], body: string[][]): string {
   ].join('\n');
 }
 
+/** Rows as the results table shows them: figure, baseline, their ratio, the target and the verdict. */
+export function resultsTable(rows: readonly ResultRow[]): string {
+  return table(
+    ['measure', 'figure', 'baseline', 'ratio', 'target', 'result'],
+    rows.map((row) => {
+      const { ratio, target, verdict } = judge(row);
+      return [
+        row.measure,
+        format(row.figure, row.unit),
+        format(row.baseline, row.unit),
+        ratio,
+        target,
+        verdict,
+      ];
+    }),
+  );
+}
+
 export function growthRows(growth: GrowthFigures[]): ResultRow[] {
   const first = growth[0];
   const last = growth.at(-1);
@@ -215,20 +233,7 @@ export function renderResults(input: {
   }
   rows.push(...growthRows(input.growth));
   const last = input.growth.at(-1);
-  const main = table(
-    ['measure', 'figure', 'baseline', 'ratio', 'target', 'result'],
-    rows.map((row) => {
-      const { ratio, target, verdict } = judge(row);
-      return [
-        row.measure,
-        format(row.figure, row.unit),
-        format(row.baseline, row.unit),
-        ratio,
-        target,
-        verdict,
-      ];
-    }),
-  );
+  const main = resultsTable(rows);
   const memory = last
     ? `\nResident memory of the all-in-one process at ${last.subjects.toLocaleString('en')} subjects, after the measurements: **${(last.residentBytes / 2 ** 20).toFixed(0)} MiB**.\n`
     : '';

@@ -94,8 +94,13 @@ export default fp(
     app.decorate('queryService', { ...queryContext, settings });
     const consumers = new Map<string, RunningConsumer>();
     app.addHook('onReady', async () => {
+      // Warmed beside the start rather than before readiness: from the TypeScript sources a
+      // thread takes seconds to load and warm (compiled, tens of milliseconds), and a PDF asked
+      // for meanwhile waits on the thread, never on the event loop.
       if (settings.reportRenderWarm ?? app.threads?.startWithService ?? false)
-        await queryContext.reportRenderer.start();
+        queryContext.reportRenderer
+          .start()
+          .catch((error: unknown) => app.log.error({ err: error }, 'report render threads did not start'));
       consumers.set(
         projectionName,
         await startConsumer({
