@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const testFiles = [
@@ -10,6 +11,9 @@ export default defineConfig({
   test: {
     globalSetup: ['packages/testing/src/global-setup.ts'],
     pool: 'forks',
+    // Vitest's default is one worker per core less one: a single worker on a two-core CI machine,
+    // idle while a test waits on PostgreSQL or a child server. Two overlap those waits.
+    maxWorkers: Number(process.env.TEST_WORKERS ?? Math.max(2, availableParallelism() - 1)),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
