@@ -29,12 +29,13 @@ export interface Actors {
 export async function actors(platform: TestPlatform, categories: string[]): Promise<Actors> {
   const admin = await platform.token('admin', { org: 'credit-office' });
   const providerCode = `dept-${Math.random().toString(36).slice(2, 9)}`;
-  await platform.request({
+  const registered = await platform.request({
     method: 'POST',
     url: '/v1/providers',
     token: admin,
     body: { code: providerCode, name: providerCode, categories },
   });
+  if (registered.statusCode !== 201) throw new Error(`registering a provider: ${registered.body}`);
   return { admin, provider: await platform.token('provider', { org: providerCode }), providerCode };
 }
 
