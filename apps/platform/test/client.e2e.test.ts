@@ -76,7 +76,9 @@ describe('the typed client against a listening server', () => {
     expect(isProblem(refused.error)).toBe(true);
     expect(refused.error).toMatchObject({ status: 403, code: 'category_not_permitted' });
 
-    const missing = await client.GET('/v1/records/{id}', { params: { path: { id: 'rec_0000000000000000' } } });
+    const missing = await client.GET('/v1/records/{id}', {
+      params: { path: { id: 'rec_0000000000000000' } },
+    });
     expect(missing.response.status).toBe(404);
     expect(missing.error?.code).toBe('not_found');
   });
