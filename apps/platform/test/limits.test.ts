@@ -93,6 +93,32 @@ describe('rate limits', () => {
         await platform.token('platform', { org: 'quiet-mall' }),
       ],
     },
+    'GET /v1/public/search': {
+      call: (token) =>
+        platform.request({ url: `/v1/public/search?q=${encodeURIComponent('淄博华润')}`, token }),
+      tokens: async () => [undefined, await platform.token('platform', { org: 'other-mall' })],
+    },
+    'GET /v1/reports/:number/verification': {
+      call: (token) =>
+        platform.request({
+          url: '/v1/reports/rpt_00000000000000000000000000/verification?code=2222-2222',
+          token,
+        }),
+      tokens: async () => [undefined, await platform.token('platform', { org: 'other-mall' })],
+    },
+    'POST /v1/screening': {
+      call: (token) =>
+        platform.request({
+          method: 'POST',
+          url: '/v1/screening',
+          token,
+          body: { items: [{ name: '淄博华润' }] },
+        }),
+      tokens: async () => [
+        await platform.token('platform', { org: 'busy-mall' }),
+        await platform.token('platform', { org: 'quiet-mall' }),
+      ],
+    },
   };
 
   for (const [route, { call, tokens }] of Object.entries(routes)) {
@@ -104,6 +130,7 @@ describe('rate limits', () => {
       expect(refusal?.json()).toMatchObject({ status: 429, code: 'rate_limited' });
       expect(Number(refusal?.headers['retry-after'])).toBeGreaterThan(0);
       expect(refusal?.headers.ratelimit).toMatch(/;r=0;t=\d+$/);
+      expect(refusal?.headers['ratelimit-policy']).toMatch(new RegExp(`;q=${perMinute};w=60$`));
       const other = await call(quiet);
       expect(other.statusCode).not.toBe(429);
       console.log(

@@ -36,6 +36,11 @@ describe('the OpenAPI document', () => {
     const push = inlineSchemaRefs(document).paths['/v1/records'].post;
     expect(push.requestBody.content['application/json'].schema.properties).toHaveProperty('subject');
     expect(push.responses['201'].content['application/json'].schema.properties).toHaveProperty('hash');
+    // 429 only where a rate limit counts calls, and there with the quota it ran out of.
+    expect(document.paths['/v1/records'].post.responses).not.toHaveProperty('429');
+    const limited = document.paths['/v1/checks'].post.responses['429'].headers;
+    for (const name of ['Retry-After', 'RateLimit', 'RateLimit-Policy'])
+      expect(limited[name], name).toMatchObject({ required: true });
     const batch = document.paths['/v1/records/batch'].post.requestBody.content;
     expect(Object.keys(batch)).toEqual(expect.arrayContaining(['application/json', 'application/x-ndjson']));
   });

@@ -100,7 +100,13 @@ const problemRules: ProblemRule[] = [
       'Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`',
     answers: (route) => route.hasBody || route.takesIdentifier,
   },
-  { status: '429', description: 'Rate limited', answers: () => true },
+  {
+    status: '429',
+    description:
+      'Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds',
+    // Only routes registered with `config.rateLimit` count calls (rate-limits.ts); others never answer 429.
+    answers: (route) => route.rateLimited,
+  },
   { status: '500', description: 'Unexpected error (details are logged, not returned)', answers: () => true },
   {
     status: '503',
@@ -194,11 +200,11 @@ function rateLimitHeaders(): Record<string, HeaderDoc> {
   return {
     'RateLimit-Policy': {
       description: 'The route\'s rate-limit class with its quota and window in seconds: `"public";q=30;w=60`',
-      schema: { type: 'string' },
+      schema: { type: 'string', pattern: '^"[a-z]+";q=[0-9]+;w=[0-9]+$' },
     },
     RateLimit: {
       description: 'What is left of the quota and the seconds until it resets: `"public";r=29;t=42`',
-      schema: { type: 'string' },
+      schema: { type: 'string', pattern: '^"[a-z]+";r=[0-9]+;t=[0-9]+$' },
     },
   };
 }
@@ -209,8 +215,11 @@ function responseHeaders(route: RouteShape, statuses: string[]): Map<string, Rec
   const add = (status: string, name: string, doc: HeaderDoc) =>
     byStatus.set(status, { ...byStatus.get(status), [name]: doc });
   for (const status of statuses) {
+    // A refusal by the limiter always states the quota it ran out of; other answers may not
+    // (a token refused before the limiter counts the call).
     if (route.rateLimited)
-      for (const [name, doc] of Object.entries(rateLimitHeaders())) add(status, name, doc);
+      for (const [name, doc] of Object.entries(rateLimitHeaders()))
+        add(status, name, status === '429' ? { ...doc, required: true } : doc);
     if (status === '429' || status === '503') add(status, 'Retry-After', retryAfter);
   }
   for (const [name, sentWith] of Object.entries(route.headers) as [RouteHeader, readonly number[]][]) {

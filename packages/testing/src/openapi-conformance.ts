@@ -20,7 +20,7 @@ interface OpenapiOperation {
 }
 
 interface OpenapiResponse {
-  headers?: Record<string, { required?: boolean } | undefined>;
+  headers?: Record<string, { required?: boolean; schema?: { pattern?: string } } | undefined>;
   content?: Record<string, { schema?: unknown } | undefined>;
 }
 
@@ -116,8 +116,11 @@ function contradictionsOf(
   }
   const problems: string[] = [];
   for (const [name, header] of Object.entries(documented.headers ?? {})) {
-    if (header?.required && headerText(response.headers[name.toLowerCase()]) === undefined)
-      problems.push(`required header ${name} is missing`);
+    const value = headerText(response.headers[name.toLowerCase()]);
+    if (header?.required && value === undefined) problems.push(`required header ${name} is missing`);
+    const pattern = header?.schema?.pattern;
+    if (value !== undefined && pattern !== undefined && !new RegExp(pattern, 'u').test(value))
+      problems.push(`header ${name} '${value}' does not match ${pattern}`);
   }
   const content = documented.content ?? {};
   const mediaType = headerText(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();

@@ -17,7 +17,10 @@ const document: OpenapiDocument = {
       get: {
         responses: {
           200: {
-            headers: { ETag: { required: true } },
+            headers: {
+              ETag: { required: true },
+              RateLimit: { schema: { pattern: '^"[a-z]+";r=[0-9]+;t=[0-9]+$' } },
+            },
             content: {
               'application/json': {
                 schema: {
@@ -69,7 +72,7 @@ describe('the OpenAPI conformance check', () => {
     ).toEqual([]);
   });
 
-  it('catches an undocumented status, content type or required header, and a body outside its schema', () => {
+  it('catches an undocumented status, content type or required header, a header out of its form, and a body outside its schema', () => {
     const [status] = checker.check(answer(409, { 'content-type': 'application/problem+json' }, {}));
     expect(status).toContain('GET /v1/things/{id} answered 409: status 409 is not documented');
     expect(checker.check(answer(200, { ...json, 'content-type': 'text/html' }, '<p>')).join()).toContain(
@@ -77,6 +80,10 @@ describe('the OpenAPI conformance check', () => {
     );
     expect(checker.check(answer(200, { 'content-type': 'application/json' }, { id: 't1' })).join()).toContain(
       'required header ETag is missing',
+    );
+    expect(checker.check(answer(200, { ...json, ratelimit: '"public";r=3;t=40' }, { id: 't1' }))).toEqual([]);
+    expect(checker.check(answer(200, { ...json, ratelimit: 'limit=3' }, { id: 't1' })).join()).toContain(
+      "header RateLimit 'limit=3' does not match",
     );
     expect(checker.check(answer(200, json, { id: 't1', extra: true })).join()).toContain(
       'must NOT have additional properties',
