@@ -2692,17 +2692,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -2772,17 +2761,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -2846,17 +2824,6 @@ export interface operations {
             /** @description Bad request (malformed JSON, bad path or query) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2983,17 +2950,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -3098,17 +3054,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -3179,17 +3124,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3314,17 +3248,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -3407,17 +3330,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3543,17 +3455,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -3641,17 +3542,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3782,17 +3672,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -3875,17 +3754,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4044,17 +3912,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -4207,17 +4064,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -4300,17 +4146,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4416,17 +4251,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -4497,17 +4321,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4608,17 +4421,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4731,17 +4533,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -4839,17 +4630,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -4902,17 +4682,6 @@ export interface operations {
             /** @description `not_found`: Not found */
             404: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4982,17 +4751,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5104,17 +4862,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -5178,17 +4925,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5265,17 +5001,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -5340,17 +5065,6 @@ export interface operations {
             /** @description `validation_failed`: Validation failed */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5461,17 +5175,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -5576,17 +5279,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -5673,17 +5365,6 @@ export interface operations {
             /** @description The body is of a media type the route does not read */
             415: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5789,13 +5470,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5907,13 +5588,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6120,13 +5801,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6213,17 +5894,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6324,17 +5994,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6447,17 +6106,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -6528,17 +6176,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6656,17 +6293,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -6758,17 +6384,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6896,17 +6511,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7028,17 +6632,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7109,17 +6702,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7218,17 +6800,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7339,17 +6910,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7439,13 +6999,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7542,17 +7102,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7600,17 +7149,6 @@ export interface operations {
             /** @description Bad request (malformed JSON, bad path or query) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7719,17 +7257,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7830,17 +7357,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7924,17 +7440,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -7998,17 +7503,6 @@ export interface operations {
             /** @description Bad request (malformed JSON, bad path or query) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8119,17 +7613,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -8200,17 +7683,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8321,17 +7793,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -8416,17 +7877,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8547,17 +7997,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -8654,17 +8093,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -8717,17 +8145,6 @@ export interface operations {
             /** @description Bad request (malformed JSON, bad path or query) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8853,17 +8270,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -8935,17 +8341,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9034,17 +8429,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9179,17 +8563,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -9290,17 +8663,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9433,13 +8795,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9580,17 +8942,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -9716,13 +9067,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9867,13 +9218,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9959,17 +9310,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10077,17 +9417,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -10188,17 +9517,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -10286,17 +9604,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -10371,17 +9678,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10506,17 +9802,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -10599,17 +9884,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10744,17 +10018,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -10877,17 +10140,6 @@ export interface operations {
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11022,17 +10274,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11112,17 +10353,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11196,17 +10426,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11331,17 +10550,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11424,17 +10632,6 @@ export interface operations {
             /** @description A path segment is longer than the router reads */
             414: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11569,17 +10766,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11708,17 +10894,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11825,17 +11000,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -11883,17 +11047,6 @@ export interface operations {
             /** @description Bad request (malformed JSON, bad path or query) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11970,17 +11123,6 @@ export interface operations {
             /** @description Not allowed for this caller */
             403: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12111,17 +11253,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Unexpected error (details are logged, not returned) */
             500: {
                 headers: {
@@ -12203,17 +11334,6 @@ export interface operations {
             /** @description The body is of a media type the route does not read */
             415: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
