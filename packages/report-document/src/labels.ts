@@ -182,6 +182,20 @@ export function fieldLabel(category: string, field: string): string {
   return byField.get(field) ?? fieldNames[field] ?? field;
 }
 
+/**
+ * A record's fields in the order its catalogue entry declares them, any others after them by
+ * name: the same record reads the same whatever order its JSON came in, which is what lets a
+ * verifier render the signed report again and compare the pages.
+ */
+export function inCatalogueOrder<T>(category: string, fields: [string, T][]): [string, T][] {
+  const declared = Object.keys(findEntry(category)?.data.shape ?? {});
+  const rank = (field: string) => {
+    const at = declared.indexOf(field);
+    return at === -1 ? declared.length : at;
+  };
+  return [...fields].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'boolean') return value ? '是' : '否';

@@ -1,7 +1,9 @@
 import { canonicalJson, verifyDetachedWith } from '@credit/crypto';
+import type { CreditReport } from '@credit/schema';
 import type { JSONWebKeySet } from 'jose';
 import { reportDigest, verificationCode } from './digest.ts';
 import { readReportPdf } from './embedded.ts';
+import { renderReportPdf } from './render.ts';
 
 /** The `typ` of a report signature (a detached JWS over the canonical report). */
 export const reportSignatureType = 'credit-report+jws';
@@ -14,7 +16,10 @@ export type OfflineVerification =
       generatedAt: string;
       digest: string;
       code: string;
-      /** Whether every page names this report and carries its code (the pages belong to the signed content). */
+      /**
+       * Whether the pages show exactly the signed content: every page's text is the text the
+       * signed report renders to, page for page (number, code and every item included).
+       */
       pagesMatch: boolean;
     }
   | { authentic: false; reason: string; reportId: string | null };
@@ -56,7 +61,16 @@ export async function verifySignedReport(
   };
 }
 
-/** A report PDF: its attached signed JSON verified, and its pages checked to name that report. */
+/** A page's text without the spacing a layout may put between its runs. */
+const squeezed = (text: string) => text.replace(/\s+/g, '');
+
+/**
+ * A report PDF: its attached signed JSON verified, and its pages compared with what that signed
+ * report renders to. The signature covers the JSON; comparing the pages' text binds what a
+ * reader sees to it, so pages drawn from other content around a genuine attachment (an item
+ * removed, an amount lowered) do not pass. The QR code is not text: it leads to the online
+ * verification, which answers from the platform's own record of the report.
+ */
 export async function verifyReportPdf(pdf: Uint8Array, jwks: JSONWebKeySet): Promise<OfflineVerification> {
   let contents: Awaited<ReturnType<typeof readReportPdf>>;
   try {
@@ -68,7 +82,18 @@ export async function verifyReportPdf(pdf: Uint8Array, jwks: JSONWebKeySet): Pro
     return { authentic: false, reason: 'the PDF carries no signed report', reportId: null };
   const result = await verifySignedReport(contents.signedJson, jwks);
   if (!result.authentic) return result;
-  const squeezed = contents.pages.map((text) => text.replace(/\s+/g, ''));
-  const pagesMatch = squeezed.every((text) => text.includes(result.reportId) && text.includes(result.code));
+  const { report } = JSON.parse(contents.signedJson) as { report: CreditReport };
+  const expected = await readReportPdf(
+    await renderReportPdf({
+      report,
+      signedJson: contents.signedJson,
+      digest: result.digest,
+      // Drawn into the QR code only, never as text: any address renders the same text.
+      verificationUrl: 'https://verification.invalid/',
+    }),
+  );
+  const pagesMatch =
+    contents.pages.length === expected.pages.length &&
+    contents.pages.every((text, index) => squeezed(text) === squeezed(expected.pages[index] ?? ''));
   return { ...result, pagesMatch };
 }

@@ -9,7 +9,14 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { verificationCode } from './digest.ts';
 import { reportFonts } from './fonts.ts';
-import { authorityFields, fieldLabel, formatValue, shanghaiDate, shanghaiTime } from './labels.ts';
+import {
+  authorityFields,
+  fieldLabel,
+  formatValue,
+  inCatalogueOrder,
+  shanghaiDate,
+  shanghaiTime,
+} from './labels.ts';
 import { subjectLabel } from './subject-label.ts';
 
 export interface ReportDocumentInput {
@@ -250,7 +257,7 @@ function writeItem(doc: PDFKit.PDFDocument, item: ReportItem, n: number) {
       }  收录时间 ${shanghaiDate(item.receivedAt)}  记录编号 ${item.recordId}（第 ${item.version} 版）`,
       { width: contentWidth },
     );
-  const details = Object.entries(item.data)
+  const details = inCatalogueOrder(item.category, Object.entries(item.data))
     .filter(([key]) => key !== authorityField)
     .map(([key, value]) => `${fieldLabel(item.category, key)}： ${formatValue(value)}`);
   for (const person of item.relatedPersons) {

@@ -154,6 +154,24 @@ describe('the credit report as a PDF', () => {
     if (!penalty) throw new Error('no penalty in the report');
     penalty.data.amount = 1;
     expect(await verifySignedReport(JSON.stringify(altered), jwks)).toMatchObject({ authentic: false });
+    // The pages drawn from the altered content around the genuine signed attachment: the number and
+    // code on every page still match, but the pages no longer show what was signed.
+    const repainted = await tools.render({
+      report: altered.report,
+      signedJson,
+      digest: reportDigest(canonicalJson(embedded.report)),
+      verificationUrl: 'http://127.0.0.1/forged',
+    });
+    expect(await tools.verify(repainted, jwks)).toMatchObject({ authentic: true, pagesMatch: false });
+    const withoutItem = structuredClone(embedded);
+    withoutItem.report.items = withoutItem.report.items.filter((i) => i !== withoutItem.report.items[0]);
+    const shortened = await tools.render({
+      report: withoutItem.report,
+      signedJson,
+      digest: reportDigest(canonicalJson(embedded.report)),
+      verificationUrl: 'http://127.0.0.1/forged',
+    });
+    expect(await tools.verify(shortened, jwks)).toMatchObject({ pagesMatch: false });
     // And online: the altered content has another digest, so another code.
     const alteredCode = verificationCode(reportDigest(canonicalJson(altered.report)));
     const online = await platform.request({

@@ -6,12 +6,13 @@ import { readJsonSource } from '../cli-support/json-source.ts';
 const usage = `npm run verify-report -- FILE.pdf [--jwks FILE|URL] [--platform URL] [--json]
 
 Checks a credit report PDF offline: the signed report it carries (credit-report.json) against
-the platform's published keys, and that every page names that report and its verification code.
+the platform's published keys, and that its pages show exactly what was signed (the report is
+rendered again from the signed JSON and each page's text compared).
 It sends nothing about the report anywhere; with --platform or a --jwks URL it fetches only the
 keys. Prints the report number, issue time, content digest and verification code, which the
 platform's public verification (GET /v1/reports/{number}/verification) confirms online.
-Exit status 0: authentic; 1: not authentic (altered, not signed by these keys, or pages that do
-not belong to the signed report); 2: cannot run.
+Exit status 0: authentic; 1: not authentic (altered, not signed by these keys, or pages that
+show something else than the signed report); 2: cannot run.
 
   --jwks FILE|URL     the platform's published keys (/.well-known/jwks.json), saved or fetched
   --platform URL      the platform to fetch the keys from (default: http://HOST:PORT)
@@ -56,7 +57,7 @@ await runCommand({
         `${authentic ? '✓' : '✗'} ${file}: ${
           authentic
             ? 'authentic'
-            : 'the attached report is signed, but the pages do not name it: they were changed or belong to another report'
+            : 'the attached report is signed, but the pages do not show what was signed: they were changed or belong to another report'
         }\n  report ${result.reportId}, issued ${result.generatedAt}, key ${result.keyId}\n  digest ${result.digest}\n  verification code ${result.code}\n`,
       );
     }
