@@ -180,11 +180,17 @@ export interface Variant {
 
 const toTraditional = Converter({ from: 'cn', to: 'tw' });
 
+/**
+ * A name with `slips` characters mistyped: the first in the trade name, the second in the
+ * industry word, as a clerk copying a name slips (never the whole trade name, which would leave
+ * nothing of the organisation to find).
+ */
 function typo(random: () => number, organisation: NamedOrganisation, slips: number): string {
   const trade = [...organisation.trade];
-  const positions = [...trade.keys()].sort(() => random() - 0.5).slice(0, slips);
-  for (const at of positions) trade[at] = pick(random, typoCharacters);
-  return `${organisation.region}${trade.join('')}${organisation.industry}${organisation.legalForm}`;
+  trade[Math.floor(random() * trade.length)] = pick(random, typoCharacters);
+  const industry = [...organisation.industry];
+  if (slips > 1) industry[Math.floor(random() * industry.length)] = pick(random, typoCharacters);
+  return `${organisation.region}${trade.join('')}${industry.join('')}${organisation.legalForm}`;
 }
 
 /** Every kind of query for each of the sampled organisations (a former name where it has one). */

@@ -25,21 +25,30 @@ export interface OrganisationMatch {
 }
 
 /**
- * An n-gram held by more names than this is too common to look a name up by (陶瓷, 科技 in
- * hundreds of thousands of names at national scale); it still counts when candidates are ranked.
+ * How many index rows a query's look-up may read: its n-grams are taken rarest first while their
+ * names add up to no more than this (two at least), so a query costs about the same at ten
+ * thousand names as at ten million, and a common word (陶瓷, 科技) never drags a hundred thousand
+ * candidates in. Every n-gram still counts when the candidates are ranked.
  */
-const commonGramNames = 5_000;
+const lookUpRows = 300;
 /** Candidates read per query before they are scored; the n-gram overlap ranks them. */
 const candidatesPerQuery = 50;
 const usccCharacters = /^[0-9A-HJ-NPQRTUWXY]{4,18}$/;
 
-/** The n-grams a query is looked up by: those not too common, else its two rarest. */
+/** The n-grams a query is looked up by: its rarest known ones, within the look-up budget. */
 function lookUpGrams(grams: string[], counts: Map<string, number>): string[] {
   const known = grams
     .filter((g) => (counts.get(g) ?? 0) > 0)
     .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0));
-  const rare = known.filter((g) => (counts.get(g) ?? 0) <= commonGramNames);
-  return rare.length > 0 ? rare : known.slice(0, 2);
+  const chosen: string[] = [];
+  let rows = 0;
+  for (const gram of known) {
+    const names = counts.get(gram) ?? 0;
+    if (chosen.length >= 2 && rows + names > lookUpRows) break;
+    chosen.push(gram);
+    rows += names;
+  }
+  return chosen;
 }
 
 function asNormalised(name: IndexedName): NormalisedName {
