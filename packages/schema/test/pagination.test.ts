@@ -23,6 +23,22 @@ describe('pagination', () => {
       expect(query.safeParse({ cursor: forged }).success).toBe(false);
   });
 
+  it('documents the form of a cursor, which every cursor it writes has', () => {
+    const query = pageQuerySchema(z.tuple([z.string(), z.number().int()]));
+    const cursor = z.toJSONSchema(query, { io: 'input' }).properties?.cursor;
+    const pattern = new RegExp(typeof cursor === 'object' ? String(cursor.pattern) : '');
+    expect(pattern.source).toMatch(/^\^djE6/);
+    for (const key of [
+      ['a', 0],
+      ['2026-12-05T16:00:00.000Z', 1],
+      ['名', 2 ** 40],
+    ] as const)
+      expect(encodeCursor(key)).toMatch(pattern);
+    // Text outside the form is refused before it is decoded, with the same message.
+    const refused = query.safeParse({ cursor: 'bm9wZQ' });
+    expect(refused.error?.issues[0]?.message).toContain('not a cursor of this list');
+  });
+
   it('keeps one row more than the limit out of the page and points past the last row kept', () => {
     expect(toPage([1, 2, 3], 3, (n) => [n])).toEqual({ items: [1, 2, 3] });
     const page = toPage([1, 2, 3, 4], 3, (n) => [n]);

@@ -53,7 +53,9 @@ export const consentGrantSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional()
-    .describe('SHA-256 of the signed consent document on file (required when a provider registers it)'),
+    .describe(
+      'SHA-256 of the signed consent document on file, hex. Required when a provider registers the consent: without it the provider is refused 422 `validation_failed` naming `evidenceHash`; a subject recording their own consent may omit it',
+    ),
 });
 export type ConsentGrant = z.infer<typeof consentGrantSchema>;
 

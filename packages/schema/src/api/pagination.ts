@@ -12,6 +12,13 @@ export type CursorValue = string | number;
 
 const cursorVersion = 'v1';
 const maxCursorLength = 512;
+/**
+ * The form every cursor of this version has: base64url whose first four characters encode
+ * `v1:` (three bytes, so they never depend on the key after them). Stated in the schema so the
+ * document says which text the server reads as a cursor.
+ */
+const cursorPattern = new RegExp(`^${Buffer.from(`${cursorVersion}:`).toString('base64url')}[A-Za-z0-9_-]+$`);
+const notACursor = 'not a cursor of this list: pass back the `next` of the previous page';
 
 /** The opaque text of a sort key; versioned so the form can change without misreading old cursors. */
 export function encodeCursor(key: readonly CursorValue[]): string {
@@ -38,14 +45,12 @@ export function cursorSchema<K extends z.ZodType<readonly CursorValue[]>>(key: K
   return z
     .string()
     .max(maxCursorLength)
+    .regex(cursorPattern, notACursor)
     .transform((text, context): z.output<K> => {
       const decoded = decodeCursor(text);
       const parsed = decoded === undefined ? undefined : key.safeParse(decoded);
       if (!parsed?.success) {
-        context.addIssue({
-          code: 'custom',
-          message: 'not a cursor of this list: pass back the `next` of the previous page',
-        });
+        context.addIssue({ code: 'custom', message: notACursor });
         return z.NEVER;
       }
       return parsed.data;

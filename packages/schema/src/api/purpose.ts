@@ -37,4 +37,6 @@ export const purposeSchema = z
  */
 export const optionalPurposeSchema = purposeText
   .optional()
-  .describe('Why you read this subject; required of government departments and the credit office');
+  .describe(
+    'Why you read this subject. Required of government departments and the credit office: without it, or blank, they are refused 422 `purpose_required`; a subject or an agency may omit it',
+  );

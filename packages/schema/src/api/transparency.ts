@@ -41,7 +41,12 @@ export const leafViewSchema = z.object({
   appendedAt: instant(),
 });
 
-export const inclusionQuerySchema = z.strictObject({ leafIndex, treeSize });
+export const inclusionQuerySchema = z.strictObject({
+  leafIndex: leafIndex.describe(
+    'The leaf to prove; must be less than `treeSize` (else 422 `validation_failed` naming `query.leafIndex`)',
+  ),
+  treeSize: treeSize.describe('The tree size of an issued checkpoint (else 404)'),
+});
 export const inclusionProofSchema = z.object({
   leafIndex: z.number().int(),
   treeSize: z.number().int(),
@@ -49,7 +54,12 @@ export const inclusionProofSchema = z.object({
   path: z.array(hex32).describe('RFC 9162 §2.1.3 inclusion path, deepest first'),
 });
 
-export const consistencyQuerySchema = z.strictObject({ first: treeSize, second: treeSize });
+export const consistencyQuerySchema = z.strictObject({
+  first: treeSize.describe(
+    'The tree size of an issued checkpoint, not larger than `second` (else 422 `validation_failed` naming `query.first`)',
+  ),
+  second: treeSize.describe('The tree size of an issued checkpoint (else 404)'),
+});
 export const consistencyProofSchema = z.object({
   first: z.number().int(),
   second: z.number().int(),

@@ -53,11 +53,15 @@ export async function batchRoutes(fastify: FastifyInstance) {
         tags: ['records'],
         summary: `Push up to ${settings.maxBatchItems} records as a JSON array or NDJSON`,
         description:
-          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges. A body refused before any item (not a JSON array) answers a plain problem.',
+          'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges. A body refused before any item (not a JSON array) answers a plain problem.\n\nThe body schemas say what an item must be to be stored, not what the request must be to be read: any JSON value is taken as an item, and one that does not fit the record schema is answered in `items[]` as its own refusal (422 with `errors`), never by refusing the batch. NDJSON (`application/x-ndjson`, also read as `application/ndjson` or `application/jsonl`) is one JSON value per line, each described by the record schema; blank lines are ignored and a line that is not JSON refuses that item only.',
         body: {
           content: {
             'application/json': { schema: z.array(recordSubmissionSchema) },
-            'application/x-ndjson': { schema: recordSubmissionSchema.describe('One record per line') },
+            'application/x-ndjson': {
+              schema: recordSubmissionSchema.describe(
+                'One line of the body: the body is such records, one JSON value per line',
+              ),
+            },
           },
         },
         response: {

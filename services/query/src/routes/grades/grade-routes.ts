@@ -16,7 +16,7 @@ export async function gradeRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/subjects/:id/grades',
     {
-      config: { auth: { roles: ['subject', 'government', 'admin'] } },
+      config: { auth: { roles: ['subject', 'government', 'admin'] }, problems: ['purpose_required'] },
       schema: {
         tags: ['reports'],
         summary: 'A subject’s grades by domain: the current ones and their history',

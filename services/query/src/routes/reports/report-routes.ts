@@ -58,7 +58,10 @@ export async function reportRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/subjects/:id/report',
     {
-      config: { auth: { roles: ['subject', 'agency', 'government', 'admin'] }, problems: ['reports_busy'] },
+      config: {
+        auth: { roles: ['subject', 'agency', 'government', 'admin'] },
+        problems: ['reports_busy', 'purpose_required'],
+      },
       schema: {
         tags: ['reports'],
         summary: 'A signed credit report on a subject, as the caller may see it',
