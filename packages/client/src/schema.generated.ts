@@ -249,6 +249,8 @@ export interface paths {
          * Push up to 10000 records as a JSON array or NDJSON
          * @description Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges. A body refused before any item (not a JSON array) answers a plain problem.
          *
+         *     The body schemas say what an item must be to be stored, not what the request must be to be read: any JSON value is taken as an item, and one that does not fit the record schema is answered in `items[]` as its own refusal (422 with `errors`), never by refusing the batch. NDJSON (`application/x-ndjson`, also read as `application/ndjson` or `application/jsonl`) is one JSON value per line, each described by the record schema; blank lines are ignored and a line that is not JSON refuses that item only.
+         *
          *     Roles: provider.
          */
         post: operations["postRecordsBatch"];
@@ -1834,7 +1836,7 @@ export interface components {
              */
             recipients: components["schemas"]["ConsentRecipient"][];
             validUntil?: components["schemas"]["Instant"];
-            /** @description SHA-256 of the signed consent document on file (required when a provider registers it) */
+            /** @description SHA-256 of the signed consent document on file, hex. Required when a provider registers the consent: without it the provider is refused 422 `validation_failed` naming `evidenceHash`; a subject recording their own consent may omit it */
             evidenceHash?: string;
         };
         ConsentRecipient: {
@@ -4956,7 +4958,9 @@ export interface operations {
     getTransparencyProofsInclusion: {
         parameters: {
             query: {
+                /** @description The leaf to prove; must be less than `treeSize` (else 422 `validation_failed` naming `query.leafIndex`) */
                 leafIndex: number;
+                /** @description The tree size of an issued checkpoint (else 404) */
                 treeSize: number;
             };
             header?: never;
@@ -5026,7 +5030,9 @@ export interface operations {
     getTransparencyProofsConsistency: {
         parameters: {
             query: {
+                /** @description The tree size of an issued checkpoint, not larger than `second` (else 422 `validation_failed` naming `query.first`) */
                 first: number;
+                /** @description The tree size of an issued checkpoint (else 404) */
                 second: number;
             };
             header?: never;
@@ -6831,7 +6837,7 @@ export interface operations {
     getSubjectsByIdReport: {
         parameters: {
             query?: {
-                /** @description Why you read this subject; required of government departments and the credit office */
+                /** @description Why you read this subject. Required of government departments and the credit office: without it, or blank, they are refused 422 `purpose_required`; a subject or an agency may omit it */
                 purpose?: string;
             };
             header?: {
@@ -6901,7 +6907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`; `purpose_required`: A purpose is required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7282,7 +7288,7 @@ export interface operations {
     getSubjectsByIdGrades: {
         parameters: {
             query?: {
-                /** @description Why you read this subject; required of government departments and the credit office */
+                /** @description Why you read this subject. Required of government departments and the credit office: without it, or blank, they are refused 422 `purpose_required`; a subject or an agency may omit it */
                 purpose?: string;
             };
             header?: never;
@@ -7348,7 +7354,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`; `purpose_required`: A purpose is required */
             422: {
                 headers: {
                     [name: string]: unknown;
