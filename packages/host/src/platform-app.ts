@@ -2,6 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { CipherStore } from '@credit/db';
 import {
   authPlugin,
+  compressionPlugin,
   corePlugin,
   createHttpApp,
   healthRoutes,
@@ -56,6 +57,8 @@ export async function buildPlatformApp(
       connectionMs: runtime.env.CONNECTION_TIMEOUT_MS,
     },
   });
+  // Before every route: the compressor attaches itself to each route as it is added.
+  await app.register(compressionPlugin);
   await app.register(corePlugin, {
     database: runtime.database,
     keyring: runtime.keyring,

@@ -6,6 +6,11 @@ export {
   selfAuthorisingRoute,
 } from './auth-plugin.ts';
 export {
+  compressibleTypes,
+  compressionThresholdBytes,
+  default as compressionPlugin,
+} from './compression.ts';
+export {
   default as corePlugin,
   type GraphqlLimits,
   type PlatformContext,

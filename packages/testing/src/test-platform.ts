@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Role } from '@credit/auth';
 import { baseEnvironmentSchema } from '@credit/config';
 import { createKeyring, generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
@@ -82,7 +83,7 @@ function checkEveryAnswer(app: FastifyInstance): void {
       url,
       statusCode: response.statusCode,
       headers: response.headers,
-      body: response.payload,
+      body: decodedBody(response),
     });
     if (contradictions.length > 0)
       throw new Error(`the answer contradicts the OpenAPI document:\n${contradictions.join('\n')}`);
@@ -93,6 +94,14 @@ function checkEveryAnswer(app: FastifyInstance): void {
     options === undefined || callback !== undefined
       ? (inject as (...args: unknown[]) => unknown)(options, callback)
       : checked(options)) as FastifyInstance['inject'];
+}
+
+/** The body as the client reads it: decoded when the answer was compressed (`Content-Encoding`). */
+function decodedBody(response: { headers: Record<string, unknown>; rawPayload: Buffer; payload: string }) {
+  const encoding = response.headers['content-encoding'];
+  if (encoding === 'gzip') return gunzipSync(response.rawPayload).toString('utf8');
+  if (encoding === 'br') return brotliDecompressSync(response.rawPayload).toString('utf8');
+  return response.payload;
 }
 
 /** A raw body as JSON, or as NDJSON lines; whatever does not parse is not a record anyway. */
