@@ -1,6 +1,6 @@
 import { createCreditClient, isProblem, ndjson } from '@credit/client';
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import { conformingFetch, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -10,6 +10,8 @@ import { platformServices } from '../src/services.ts';
  */
 let platform: TestPlatform;
 let baseUrl: string;
+// The socket's answers are checked against docs/openapi.json, as injected ones are.
+const fetch = conformingFetch();
 
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
@@ -35,13 +37,18 @@ async function registerDepartment() {
   const office = createCreditClient({
     baseUrl: `${baseUrl}/`,
     token: await platform.token('admin', { org: 'credit-office' }),
+    fetch,
   });
   const registered = await office.POST('/v1/providers', {
     body: { code, name: '淄博市行政审批服务局', categories: ['org_licence'] },
   });
   expect(registered.response.status).toBe(201);
   expect(registered.data).toMatchObject({ code, categories: ['org_licence'], status: 'active' });
-  const client = createCreditClient({ baseUrl, token: await platform.token('provider', { org: code }) });
+  const client = createCreditClient({
+    baseUrl,
+    token: await platform.token('provider', { org: code }),
+    fetch,
+  });
   return { code, client };
 }
 
@@ -97,10 +104,10 @@ describe('the typed client against a listening server', () => {
   });
 
   it('calls public routes without a token, and a refused token answers 401 as a problem', async () => {
-    const anonymous = createCreditClient({ baseUrl });
+    const anonymous = createCreditClient({ baseUrl, fetch });
     const catalogue = await anonymous.GET('/v1/catalogue');
     expect(catalogue.response.status).toBe(200);
-    const forged = createCreditClient({ baseUrl, token: 'not-a-token' });
+    const forged = createCreditClient({ baseUrl, token: 'not-a-token', fetch });
     const refused = await forged.GET('/v1/records/{id}', { params: { path: { id: 'rec_x' } } });
     expect(refused.response.status).toBe(401);
     expect(isProblem(refused.error)).toBe(true);

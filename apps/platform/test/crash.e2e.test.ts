@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatabaseHandle, openDatabase } from '@credit/db';
 import { findEntry } from '@credit/schema';
-import { provisionDatabase, uscc } from '@credit/testing';
+import { conformingFetch, provisionDatabase, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   devTokens,
@@ -12,6 +12,9 @@ import {
   type ServerProcess,
   startServer,
 } from './support/server-process.ts';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * kill -9 in the middle of a batch: the all-in-one server as a child process on PostgreSQL, a

@@ -6,9 +6,12 @@ import { join, resolve } from 'node:path';
 import { openDevIssuer } from '@credit/auth';
 import { lockPathOf } from '@credit/db';
 import { findEntry } from '@credit/schema';
-import { captureChildLogs, eventually, uscc } from '@credit/testing';
+import { captureChildLogs, conformingFetch, eventually, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLicenceProvider, type ServerProcess, startServer } from './support/server-process.ts';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * The embedded database through what a newcomer does to it: the real server on one DATA_DIR,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatabaseHandle, openDatabase } from '@credit/db';
 import { findEntry } from '@credit/schema';
-import { uscc } from '@credit/testing';
+import { conformingFetch, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   devTokens,
@@ -12,6 +12,9 @@ import {
   startServer,
 } from './support/server-process.ts';
 import { postgresBinariesPresent, startCluster, type ThrowawayCluster } from './support/throwaway-cluster.ts';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * PostgreSQL restarted under load: the all-in-one server on a cluster of the test's own, writers

@@ -8,9 +8,12 @@ import { promisify } from 'node:util';
 import { openDevIssuer } from '@credit/auth';
 import { baseEnvironmentSchema } from '@credit/config';
 import { findEntry } from '@credit/schema';
-import { captureChildLogs, provisionDatabase, sourceId, uscc } from '@credit/testing';
+import { captureChildLogs, conformingFetch, provisionDatabase, sourceId, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * The production image runs `npm run build`'s JavaScript with plain node: no TypeScript loader,

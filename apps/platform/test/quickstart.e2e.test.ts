@@ -4,8 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { captureChildLogs, citizenId, uscc } from '@credit/testing';
+import { createCreditClient } from '@credit/client';
+import { captureChildLogs, citizenId, conformingFetch, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * The quick start from a newcomer's point of view: `npm start` with nothing configured (embedded
@@ -123,23 +127,27 @@ describe('quick start', () => {
   });
 
   it('registers a provider and pushes a record over a real socket with tokens from npm run token', async () => {
-    const admin = await token(['--role', 'admin', '--org', 'credit-office']);
-    const registered = await fetch(`${baseUrl}/v1/providers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        code: 'e2e-court',
-        name: '淄博市中级人民法院',
-        categories: ['dishonest_judgement_debtor'],
-      }),
+    // Through the typed client, as the README shows an integrator: what compiles is what the
+    // document promises, and the conforming fetch checks every answer against it.
+    const office = createCreditClient({
+      baseUrl,
+      token: await token(['--role', 'admin', '--org', 'credit-office']),
+      fetch,
     });
-    expect(registered.status).toBe(201);
+    const registered = await office.POST('/v1/providers', {
+      body: { code: 'e2e-court', name: '淄博市中级人民法院', categories: ['dishonest_judgement_debtor'] },
+    });
+    expect(registered.response.status).toBe(201);
 
-    const provider = await token(['--role', 'provider', '--org', 'e2e-court']);
+    const provider = createCreditClient({
+      baseUrl,
+      token: await token(['--role', 'provider', '--org', 'e2e-court']),
+      fetch,
+    });
     const record = {
       sourceId: 'ZX-2025-0001',
       category: 'dishonest_judgement_debtor',
-      subject: { kind: 'legal_person', id: uscc(), name: '淄博某建材有限公司' },
+      subject: { kind: 'legal_person' as const, id: uscc(), name: '淄博某建材有限公司' },
       occurredAt: '2025-09-01',
       data: {
         caseNumber: '（2025）鲁03执100号',
@@ -150,28 +158,20 @@ describe('quick start', () => {
         amount: 120000,
         publishedOn: '2025-09-01',
       },
-      relatedPersons: [{ role: 'legal_representative', id: citizenId(), name: '韩梅' }],
+      relatedPersons: [{ role: 'legal_representative' as const, id: citizenId(), name: '韩梅' }],
     };
-    const pushed = await fetch(`${baseUrl}/v1/records`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json' },
-      body: JSON.stringify(record),
-    });
-    expect(pushed.status).toBe(201);
-    const receipt = (await pushed.json()) as { id: string };
+    const pushed = await provider.POST('/v1/records', { body: record });
+    expect(pushed.response.status).toBe(201);
+    const receipt = pushed.data;
     expect(receipt).toMatchObject({
       id: expect.stringMatching(/^rec_/),
       version: 1,
       linkedRecords: [{ role: 'legal_representative' }],
     });
 
-    const again = await fetch(`${baseUrl}/v1/records`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json' },
-      body: JSON.stringify(record),
-    });
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { id: string }).id).toBe(receipt.id);
+    const again = await provider.POST('/v1/records', { body: record });
+    expect(again.response.status).toBe(200);
+    expect(again.data?.id).toBe(receipt?.id);
     // The query service's read model follows the ingest feed: the pushed record reaches the
     // representative's own report (a linked record) within one second.
     const representative = record.relatedPersons[0]?.id as string;
@@ -182,19 +182,17 @@ describe('quick start', () => {
       data: { ...record.data, caseNumber: '（2025）鲁03执101号' },
     };
     const started = Date.now();
-    const pushedAgain = await fetch(`${baseUrl}/v1/records`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${provider}`, 'content-type': 'application/json' },
-      body: JSON.stringify(second),
-    });
-    const linkedId = ((await pushedAgain.json()) as { linkedRecords: { id: string }[] }).linkedRecords[0]?.id;
+    const pushedAgain = await provider.POST('/v1/records', { body: second });
+    const linkedId = pushedAgain.data?.linkedRecords?.[0]?.id;
+    const reader = createCreditClient({ baseUrl, token: subjectToken, fetch });
     let lag = Number.POSITIVE_INFINITY;
     while (Date.now() - started < 5000) {
-      const response = await fetch(`${baseUrl}/v1/subjects/${representative}/report`, {
-        headers: { authorization: `Bearer ${subjectToken}` },
+      const { data } = await reader.GET('/v1/subjects/{id}/report', {
+        params: { path: { id: representative } },
       });
-      const body = (await response.json()) as { report: { items: { recordId: string }[] } };
-      if (body.report.items.some((item) => item.recordId === linkedId)) {
+      // The route also answers a PDF; this request takes the default, JSON.
+      const items = typeof data === 'object' ? data.report.items : [];
+      if (items.some((item) => item.recordId === linkedId)) {
         lag = Date.now() - started;
         break;
       }

@@ -38,6 +38,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     childLoggerFactory: deferredChildLogger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy ?? false,
+    // Start-up work runs in plugins and onReady hooks (worker threads loading, the listing cache,
+    // consumers catching up), bounded by this. Fastify's 10 s default killed the server at start
+    // on a loaded two-core machine running from the TypeScript sources; a slow start is not a
+    // failed one, and the process manager's own health check is the judge of a hung start.
+    pluginTimeout: 120_000,
     ...(options.timeouts
       ? {
           requestTimeout: options.timeouts.requestMs,

@@ -1,5 +1,6 @@
 export { default as fc } from 'fast-check';
 export { captureChildLogs } from './capture-files.ts';
+export { conformingFetch } from './conforming-fetch.ts';
 export { type TestDatabaseSource, withDatabase } from './database-choice.ts';
 export { eventually } from './eventually.ts';
 export { citizenId, sourceId, uscc } from './fixtures.ts';

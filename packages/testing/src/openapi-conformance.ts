@@ -30,7 +30,8 @@ export interface ObservedResponse {
   url: string;
   statusCode: number;
   headers: Record<string, string | string[] | number | undefined>;
-  body: string;
+  /** undefined when the body was not read (an event stream that may never end). */
+  body: string | undefined;
 }
 
 interface Route {
@@ -124,6 +125,10 @@ function contradictionsOf(
   }
   const content = documented.content ?? {};
   const mediaType = headerText(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  if (response.body === undefined) {
+    if (mediaType && !content[mediaType]) return [...problems, `content type ${mediaType} is not documented`];
+    return problems;
+  }
   if (method === 'head' || response.body.length === 0) {
     if (method === 'head' || response.statusCode === 204 || response.statusCode === 304) return problems;
     if (Object.keys(content).length === 0) return problems;

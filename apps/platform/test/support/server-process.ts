@@ -2,8 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { openDevIssuer, type Role } from '@credit/auth';
-import { captureChildLogs } from '@credit/testing';
+import { createCreditClient } from '@credit/client';
+import { captureChildLogs, conformingFetch } from '@credit/testing';
 import { expect } from 'vitest';
+
+// Every answer these tests receive over the socket is checked against docs/openapi.json.
+const fetch = conformingFetch();
 
 /**
  * The all-in-one server as a child process on a real port: the `npm start` entry point, run by
@@ -104,14 +108,14 @@ export async function registerLicenceProvider(
   token: Awaited<ReturnType<typeof devTokens>>,
   code: string,
 ): Promise<string> {
-  const registered = await fetch(`${server.baseUrl}/v1/providers`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await token('admin', 'credit-office')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ code, name: '淄博市行政审批服务局', categories: ['org_licence'] }),
+  const office = createCreditClient({
+    baseUrl: server.baseUrl,
+    token: await token('admin', 'credit-office'),
+    fetch,
   });
-  expect(registered.status).toBe(201);
+  const registered = await office.POST('/v1/providers', {
+    body: { code, name: '淄博市行政审批服务局', categories: ['org_licence'] },
+  });
+  expect(registered.response.status).toBe(201);
   return token('provider', code);
 }
