@@ -1,4 +1,3 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { attachmentName } from './render.ts';
 
 export interface ReportPdfContents {
@@ -10,6 +9,11 @@ export interface ReportPdfContents {
 
 /** Reads what a report PDF carries: its attached signed JSON and the text of its pages. */
 export async function readReportPdf(pdf: Uint8Array): Promise<ReportPdfContents> {
+  // Loaded here, not with the package: pdf.js's Node build bundles core-js, which on Node 20
+  // replaces Array.prototype.push, JSON.parse and JSON.stringify with slower JavaScript for the
+  // whole process. The server renders reports and never reads one; only a reader (the
+  // verify-report command, the tests' PDF worker) pays for it, in its own short-lived process.
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // pdf.js may detach the buffer it is given; it gets a copy.
   const document = await getDocument({
     data: new Uint8Array(pdf),
