@@ -1,4 +1,10 @@
-import { createTestPlatform, type RequestOptions, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  type RequestOptions,
+  registerProvider,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -20,15 +26,7 @@ const info = 30;
 
 describe('client mistakes in the log', () => {
   it('logs no 4xx above info, and none with a stack', async () => {
-    const admin = await platform.token('admin', { org: 'credit-office' });
-    const registered = await platform.request({
-      method: 'POST',
-      url: '/v1/providers',
-      token: admin,
-      body: { code: 'mistakes-dept', name: 'x', categories: ['org_licence'] },
-    });
-    expect(registered.statusCode, registered.body).toBe(201);
-    const provider = await platform.token('provider', { org: 'mistakes-dept' });
+    const provider = (await registerProvider(platform, ['org_licence'], 'mistakes-dept', 'x')).token;
     const record = (extra: Partial<RequestOptions>): RequestOptions => ({
       method: 'POST',
       url: '/v1/records',

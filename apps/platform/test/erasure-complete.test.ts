@@ -1,5 +1,12 @@
 import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  citizenId,
+  createTestPlatform,
+  registerProvider,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../src/audit/verify-store.ts';
@@ -47,13 +54,7 @@ function inLogs(): string[] {
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-erase', name: '市场监管局', categories: ['administrative_penalty'] },
-  });
-  provider = await platform.token('provider', { org: 'dept-erase' });
+  provider = (await registerProvider(platform, ['administrative_penalty'], 'dept-erase', '市场监管局')).token;
 });
 afterAll(async () => platform?.close());
 

@@ -1,6 +1,6 @@
 import { canonicalJson, sha256 } from '@credit/crypto';
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import { createTestPlatform, registerProvider, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { decodeLeaf, tombstoneSignatureType, verifyInclusion } from '@credit/transparency';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,13 +73,8 @@ beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   at('2026-02-02T02:00:00Z');
   admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-erasure', name: '市场监管局', categories: ['administrative_penalty'] },
-  });
-  provider = await platform.token('provider', { org: 'dept-erasure' });
+  provider = (await registerProvider(platform, ['administrative_penalty'], 'dept-erasure', '市场监管局'))
+    .token;
   jwks = createLocalJWKSet(
     (await platform.request({ url: '/.well-known/jwks.json' })).json() as JSONWebKeySet,
   );

@@ -1,5 +1,12 @@
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  registerAgency,
+  registerProvider,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -77,14 +84,7 @@ beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   platform.setNow(new Date('2025-05-20T02:00:00Z'));
   admin = await platform.token('admin', { org: 'credit-office' });
-  const code = `dept-${Math.random().toString(36).slice(2, 9)}`;
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code, name: code, categories: ['org_registration', 'administrative_penalty'] },
-  });
-  provider = await platform.token('provider', { org: code });
+  provider = (await registerProvider(platform, ['org_registration', 'administrative_penalty'])).token;
   for (const [department, remit] of [
     ['zb-amr', ['good_credit', 'dishonesty']],
     ['zb-tax', ['dishonesty']],
@@ -98,19 +98,7 @@ beforeAll(async () => {
   }
   amr = await platform.token('government', { org: 'zb-amr' });
   tax = await platform.token('government', { org: 'zb-tax' });
-  agency = { uscc: uscc(), token: '' };
-  await platform.request({
-    method: 'POST',
-    url: '/v1/agencies',
-    token: admin,
-    body: {
-      uscc: agency.uscc,
-      name: '某信用服务有限公司',
-      licenceNumber: 'XY-1',
-      licenceValidUntil: '2030-12-31',
-    },
-  });
-  agency.token = await platform.token('agency', { org: agency.uscc });
+  agency = await registerAgency(platform);
 
   const grade = (label: string, rank: number, condition: Record<string, unknown>) =>
     platform.request({

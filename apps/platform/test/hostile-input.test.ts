@@ -1,4 +1,4 @@
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { createTestPlatform, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -9,13 +9,7 @@ let provider: string;
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'hostile-dept', name: 'x', categories: ['org_licence'] },
-  });
-  provider = await platform.token('provider', { org: 'hostile-dept' });
+  provider = (await registerProvider(platform, ['org_licence'], 'hostile-dept', 'x')).token;
 });
 afterAll(async () => platform?.close());
 

@@ -2,8 +2,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { keyFilePath, loadOrCreateKeyFile, parseKeyEnvironment, writeKeyFile } from '@credit/crypto';
 import type { CheckpointView } from '@credit/schema';
-import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  citizenId,
+  createTestPlatform,
+  recordOn,
+  registerProvider,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../src/audit/verify-store.ts';
@@ -20,18 +26,7 @@ const person = { kind: 'natural_person', id: citizenId(), name: '欧阳静' };
 const company = { kind: 'legal_person', id: uscc(), name: '淄博恒通陶瓷有限公司' };
 let companyRecord = '';
 
-function record(category: string, subject: { kind: string; id: string; name: string }, extra = {}) {
-  const entry = findEntry(category);
-  if (!entry) throw new Error(category);
-  return {
-    sourceId: sourceId('KR'),
-    category,
-    subject,
-    occurredAt: '2026-01-10',
-    data: { ...entry.sample },
-    ...extra,
-  };
-}
+const record = recordOn('2026-01-10');
 
 /** What callers read of identities: every value here is decrypted on the way out. */
 async function identityReads() {
@@ -92,13 +87,9 @@ const total = (counts: Record<string, number>) => Object.values(counts).reduce((
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-keys', name: '市场监管局', categories: ['administrative_penalty', 'exam_cheating'] },
-  });
-  const provider = await platform.token('provider', { org: 'dept-keys' });
+  const provider = (
+    await registerProvider(platform, ['administrative_penalty', 'exam_cheating'], 'dept-keys', '市场监管局')
+  ).token;
   const batch = [
     record('administrative_penalty', company, {
       relatedPersons: [

@@ -4,7 +4,15 @@ import { buildPlatformApp } from '@credit/host';
 import { createLogger } from '@credit/http';
 import { type ListingCache, listingCacheName } from '@credit/sanctions';
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  debtorRule,
+  defineRule,
+  registerProvider,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
@@ -79,24 +87,8 @@ beforeAll(async () => {
   provider = await platform.token('provider', { org: 'zb-court' });
   court = await platform.token('government', { org: 'zb-court' });
   shop = await platform.token('platform', { org: 'shop' });
-  await call('POST', '/v1/providers', admin, {
-    code: 'zb-court',
-    name: '法院',
-    categories: ['dishonest_judgement_debtor'],
-  });
-  await call('POST', '/v1/rules', admin, {
-    definition: {
-      code: 'debtors',
-      name: '失信被执行人',
-      kind: 'black',
-      domain: 'courts',
-      subjectKinds: ['legal_person'],
-      identifyingDepartment: 'zb-court',
-      condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
-      objectionWindowWorkingDays: 5,
-      linkRelatedPersons: true,
-    },
-  });
+  await registerProvider(platform, ['dishonest_judgement_debtor'], 'zb-court', '法院');
+  await defineRule(platform, admin, debtorRule({ linkRelatedPersons: true }));
   for (let i = 0; i < 12; i++) {
     const company = {
       kind: 'legal_person',

@@ -1,5 +1,14 @@
-import { findEntry } from '@credit/schema';
-import { createTestPlatform, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  debtorRule,
+  defineRule,
+  push,
+  record,
+  registerDepartment,
+  registerProvider,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -19,49 +28,16 @@ afterAll(async () => platform?.close());
 describe('lists across ingest, sanctions and query', () => {
   it('shows a published black entry in GraphQL list status and public disclosure, and its exit', async () => {
     const admin = await platform.token('admin', { org: 'credit-office' });
-    await platform.request({
-      method: 'POST',
-      url: '/v1/providers',
-      token: admin,
-      body: { code: 'zb-court', name: '法院', categories: ['dishonest_judgement_debtor'] },
-    });
-    await platform.request({
-      method: 'POST',
-      url: '/v1/departments',
-      token: admin,
-      body: { code: 'zb-court', name: '法院', remit: ['dishonesty'] },
-    });
-    await platform.request({
-      method: 'POST',
-      url: '/v1/rules',
-      token: admin,
-      body: {
-        definition: {
-          code: 'debtors',
-          name: '失信被执行人',
-          kind: 'black',
-          domain: 'courts',
-          subjectKinds: ['legal_person'],
-          identifyingDepartment: 'zb-court',
-          condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
-          objectionWindowWorkingDays: 5,
-        },
-      },
-    });
-    const provider = await platform.token('provider', { org: 'zb-court' });
-    const court = await platform.token('government', { org: 'zb-court' });
+    const provider = (await registerProvider(platform, ['dishonest_judgement_debtor'], 'zb-court', '法院'))
+      .token;
+    const court = await registerDepartment(platform, 'zb-court', ['dishonesty'], '法院');
+    await defineRule(platform, admin, debtorRule());
     const org = { kind: 'legal_person', id: uscc(), name: '淄博某商贸有限公司' };
-    const record = {
+    const basis = record('dishonest_judgement_debtor', org, {
       sourceId: 'ZX-LIST-1',
-      category: 'dishonest_judgement_debtor',
-      subject: org,
       occurredAt: '2026-05-25',
-      data: findEntry('dishonest_judgement_debtor')?.sample,
-    };
-    expect(
-      (await platform.request({ method: 'POST', url: '/v1/records', token: provider, body: record }))
-        .statusCode,
-    ).toBe(201);
+    });
+    expect((await push(platform, provider, basis)).created).toBe(true);
     await platform.drainConsumers();
 
     const [pending] = (

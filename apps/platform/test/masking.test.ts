@@ -1,5 +1,5 @@
-import { type Disclosure, findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import type { Disclosure } from '@credit/schema';
+import { citizenId, createTestPlatform, recordOn, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -19,18 +19,7 @@ let objectionId = '';
 /** The platform clock, once the entry is published. */
 const clock = new Date('2026-06-08T02:00:00Z');
 
-function record(category: string, subject: typeof person, extra: Record<string, unknown> = {}) {
-  const entry = findEntry(category);
-  if (!entry) throw new Error(category);
-  return {
-    sourceId: sourceId('MK'),
-    category,
-    subject,
-    occurredAt: '2026-05-20',
-    data: { ...entry.sample },
-    ...extra,
-  };
-}
+const record = recordOn('2026-05-20');
 
 const levels = ['full', 'partial', 'masked', 'minimal', 'hidden'] as const;
 

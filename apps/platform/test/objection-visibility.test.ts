@@ -1,5 +1,12 @@
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  registerAgency,
+  registerProvider,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyStore } from '../src/audit/verify-store.ts';
@@ -102,26 +109,8 @@ async function seen(subjectId: string, recordId: string) {
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-ov', name: '市场监管局', categories: ['administrative_penalty'] },
-  });
-  provider = await platform.token('provider', { org: 'dept-ov' });
-  const agencyUscc = uscc();
-  await platform.request({
-    method: 'POST',
-    url: '/v1/agencies',
-    token: admin,
-    body: {
-      uscc: agencyUscc,
-      name: '某信用服务有限公司',
-      licenceNumber: 'XY-1',
-      licenceValidUntil: '2030-12-31',
-    },
-  });
-  agency = { uscc: agencyUscc, token: await platform.token('agency', { org: agencyUscc }) };
+  provider = (await registerProvider(platform, ['administrative_penalty'], 'dept-ov', '市场监管局')).token;
+  agency = await registerAgency(platform);
   await platform.request({
     method: 'POST',
     url: '/v1/departments',

@@ -1,4 +1,4 @@
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { createTestPlatform, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -21,14 +21,7 @@ describe('operations', () => {
   });
 
   it('counts a refused record by its code, and request durations by route pattern', async () => {
-    const admin = await platform.token('admin', { org: 'credit-office' });
-    await platform.request({
-      method: 'POST',
-      url: '/v1/providers',
-      token: admin,
-      body: { code: 'metrics-dept', name: 'x', categories: ['org_licence'] },
-    });
-    const provider = await platform.token('provider', { org: 'metrics-dept' });
+    const provider = (await registerProvider(platform, ['org_licence'], 'metrics-dept', 'x')).token;
     await platform.request({
       method: 'POST',
       url: '/v1/records',

@@ -1,5 +1,5 @@
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, eventually, type TestPlatform, uscc } from '@credit/testing';
+import { createTestPlatform, eventually, registerProvider, type TestPlatform, uscc } from '@credit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
@@ -73,14 +73,7 @@ describe('readiness', () => {
 
   it('turns not ready while a consumer cannot apply its events, and ready again once it can', async (context) => {
     if (platform.databaseKind !== 'postgres') context.skip();
-    const admin = await platform.token('admin', { org: 'credit-office' });
-    await platform.request({
-      method: 'POST',
-      url: '/v1/providers',
-      token: admin,
-      body: { code: 'ready-dept', name: 'x', categories: ['org_licence'] },
-    });
-    const provider = await platform.token('provider', { org: 'ready-dept' });
+    const provider = (await registerProvider(platform, ['org_licence'], 'ready-dept', 'x')).token;
     // Another session holds the query projection's consumer lock, as a hung instance would.
     const holder = new pg.Client({ connectionString: platform.databaseUrl as string });
     await holder.connect();

@@ -2,7 +2,7 @@ import { ingestDefinition } from '@credit/ingest/service';
 import { queryDefinition } from '@credit/query/service';
 import { sanctionsDefinition } from '@credit/sanctions/service';
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import { createTestPlatform, registerProvider, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -25,15 +25,8 @@ beforeAll(async () => {
     },
     sanctionsDefinition,
   ]);
-  const admin = await platform.token('admin', { org: 'credit-office' });
-  const created = await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-render', name: '市场监管局', categories: ['administrative_penalty'] },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const provider = await platform.token('provider', { org: 'dept-render' });
+  const provider = (await registerProvider(platform, ['administrative_penalty'], 'dept-render', '市场监管局'))
+    .token;
   for (let i = 0; i < 3; i++) {
     const pushed = await platform.request({
       method: 'POST',

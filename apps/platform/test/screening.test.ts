@@ -1,5 +1,14 @@
 import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  citizenId,
+  createTestPlatform,
+  debtorRule,
+  defineRule,
+  registerProvider,
+  sourceId,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -63,29 +72,9 @@ beforeAll(async () => {
   court = await platform.token('provider', { org: 'zb-court' });
   courtOfficer = await platform.token('government', { org: 'zb-court' });
   shop = await platform.token('platform', { org: 'shop' });
-  await call('POST', '/v1/providers', admin, {
-    code: 'zb-scjg',
-    name: '市场监管局',
-    categories: ['org_registration', 'person_education'],
-  });
-  await call('POST', '/v1/providers', admin, {
-    code: 'zb-court',
-    name: '法院',
-    categories: ['dishonest_judgement_debtor'],
-  });
-  await call('POST', '/v1/rules', admin, {
-    definition: {
-      code: 'debtors',
-      name: '失信被执行人',
-      kind: 'black',
-      domain: 'courts',
-      subjectKinds: ['legal_person'],
-      identifyingDepartment: 'zb-court',
-      condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
-      objectionWindowWorkingDays: 5,
-      linkRelatedPersons: false,
-    },
-  });
+  await registerProvider(platform, ['org_registration', 'person_education'], 'zb-scjg', '市场监管局');
+  await registerProvider(platform, ['dishonest_judgement_debtor'], 'zb-court', '法院');
+  await defineRule(platform, admin, debtorRule({ linkRelatedPersons: false }));
   for (const organisation of [debtor, trader, renamed]) await register(organisation);
   await call('POST', '/v1/records', registry, {
     sourceId: sourceId('XL'),

@@ -1,10 +1,11 @@
 import { canonicalJson } from '@credit/crypto';
-import { findEntry } from '@credit/schema';
 import {
   citizenId,
   createTestPlatform,
   expectPaginatesToEnd,
-  sourceId,
+  recordOn,
+  registerAgency,
+  registerProvider,
   type TestPlatform,
   uscc,
 } from '@credit/testing';
@@ -62,36 +63,15 @@ async function checkpoint(): Promise<CheckpointJson> {
   return response.json();
 }
 
-function record(category: string, subject: { kind: string; id: string; name: string }) {
-  const entry = findEntry(category);
-  if (!entry) throw new Error(category);
-  return { sourceId: sourceId('TL'), category, subject, occurredAt: '2026-06-01', data: { ...entry.sample } };
-}
+const record = recordOn('2026-06-01');
 
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   admin = await platform.token('admin', { org: 'credit-office' });
-  const code = 'dept-transparency';
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code, name: code, categories: ['administrative_penalty', 'person_education', 'exam_cheating'] },
-  });
-  provider = await platform.token('provider', { org: code });
-  agency = { uscc: uscc(), token: '' };
-  await platform.request({
-    method: 'POST',
-    url: '/v1/agencies',
-    token: admin,
-    body: {
-      uscc: agency.uscc,
-      name: '某信用服务有限公司',
-      licenceNumber: 'XY-1',
-      licenceValidUntil: '2030-12-31',
-    },
-  });
-  agency.token = await platform.token('agency', { org: agency.uscc });
+  provider = (
+    await registerProvider(platform, ['administrative_penalty', 'person_education', 'exam_cheating'])
+  ).token;
+  agency = await registerAgency(platform);
   jwks = createLocalJWKSet(
     (await platform.request({ url: '/.well-known/jwks.json' })).json() as JSONWebKeySet,
   );

@@ -1,6 +1,6 @@
 import type { CheckpointView } from '@credit/schema';
 import { findEntry } from '@credit/schema';
-import { createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import { createTestPlatform, registerProvider, sourceId, type TestPlatform, uscc } from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../src/audit/findings.ts';
@@ -51,13 +51,9 @@ beforeAll(async () => {
   await seedDemo(platform.app, issuer, demoTime(platform), 16);
 
   const admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code: 'dept-read-models', name: '市场监管局', categories: ['administrative_penalty'] },
-  });
-  const provider = await platform.token('provider', { org: 'dept-read-models' });
+  const provider = (
+    await registerProvider(platform, ['administrative_penalty'], 'dept-read-models', '市场监管局')
+  ).token;
   const push = async (body: ReturnType<typeof penalty>) =>
     (await platform.request({ method: 'POST', url: '/v1/records', token: provider, body })).json()
       .id as string;

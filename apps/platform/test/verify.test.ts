@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CheckpointView } from '@credit/schema';
-import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  citizenId,
+  createTestPlatform,
+  recordOn,
+  registerProvider,
+  type TestPlatform,
+  uscc,
+} from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../src/audit/verify-store.ts';
@@ -17,11 +23,7 @@ let published: CheckpointView[];
 let jwks: JSONWebKeySet;
 const ids: { recordId: string; person: string; erased?: string } = { recordId: '', person: '' };
 
-function record(category: string, subject: { kind: string; id: string; name: string }) {
-  const entry = findEntry(category);
-  if (!entry) throw new Error(category);
-  return { sourceId: sourceId('VF'), category, subject, occurredAt: '2026-01-10', data: { ...entry.sample } };
-}
+const record = recordOn('2026-01-10');
 
 async function audit() {
   return verifyStore(platform.database, platform.runtime.keyring, { checkpoints: published, jwks });
@@ -40,17 +42,9 @@ async function behindTheBack(table: string, statement: string, params: unknown[]
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
   const admin = await platform.token('admin', { org: 'credit-office' });
-  await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: {
-      code: 'dept-verify',
-      name: '市场监管局',
-      categories: ['administrative_penalty', 'exam_cheating'],
-    },
-  });
-  const provider = await platform.token('provider', { org: 'dept-verify' });
+  const provider = (
+    await registerProvider(platform, ['administrative_penalty', 'exam_cheating'], 'dept-verify', '市场监管局')
+  ).token;
   const agency = uscc();
   await platform.request({
     method: 'POST',

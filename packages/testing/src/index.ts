@@ -25,6 +25,21 @@ export {
 } from './log-scan.ts';
 export { expectPaginatesToEnd, type PageWalk, walkPages } from './pages.ts';
 export {
+  company,
+  debtorRule,
+  defineRule,
+  person,
+  push,
+  pushBatch,
+  record,
+  recordBody,
+  recordOn,
+  registerAgency,
+  registerDepartment,
+  registerProvider,
+  type TestSubject,
+} from './set-up.ts';
+export {
   createTestPlatform,
   provisionDatabase,
   type RequestOptions,

@@ -1,6 +1,6 @@
-import { citizenId, expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import { citizenId, expectPaginatesToEnd, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 

@@ -1,6 +1,6 @@
-import { citizenId, type TestPlatform } from '@credit/testing';
+import { citizenId, recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 /**
  * The ingest essentials on whatever database the project gives this file: the `pglite-smoke`

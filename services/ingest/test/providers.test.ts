@@ -1,6 +1,6 @@
-import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import { expectPaginatesToEnd, recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let admin: string;

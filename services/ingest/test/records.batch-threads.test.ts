@@ -1,7 +1,12 @@
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import {
+  createTestPlatform,
+  pushBatch,
+  recordBody,
+  registerProvider,
+  type TestPlatform,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ingestDefinition } from '../src/service.ts';
-import { pushBatch, recordBody, registerProvider } from './helpers.ts';
 
 // Worker threads open their own connections, which embedded PGlite (one thread's memory) cannot give.
 const onPostgres = inject('testDatabase').kind === 'postgres';

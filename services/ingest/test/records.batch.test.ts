@@ -1,8 +1,7 @@
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import { createTestPlatform, recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultIngestSettings } from '../src/app.ts';
 import { ingestDefinition } from '../src/service.ts';
-import { recordBody, registerProvider } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

@@ -1,7 +1,6 @@
-import type { TestPlatform } from '@credit/testing';
-import { uscc } from '@credit/testing';
+import { pushBatch, recordBody, registerProvider, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, pushBatch, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let approvals: { code: string; token: string };

@@ -1,7 +1,7 @@
 import { readFeed } from '@credit/events';
-import { eventually, type TestPlatform } from '@credit/testing';
+import { eventually, pushBatch, recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, pushBatch, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

@@ -1,8 +1,8 @@
 import { readFeed } from '@credit/events';
 import { recordEventSchema } from '@credit/schema';
-import { citizenId, eventually, type TestPlatform } from '@credit/testing';
+import { citizenId, eventually, recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

@@ -1,7 +1,7 @@
 import { prohibitedFieldCategories } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

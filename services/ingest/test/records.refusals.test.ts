@@ -1,6 +1,6 @@
-import { citizenId, type TestPlatform, uscc } from '@credit/testing';
+import { citizenId, recordBody, registerProvider, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

@@ -1,6 +1,6 @@
-import type { TestPlatform } from '@credit/testing';
+import { recordBody, registerProvider, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPlatform, recordBody, registerProvider } from './helpers.ts';
+import { ingestPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let provider: { code: string; token: string };

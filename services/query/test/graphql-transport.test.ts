@@ -1,6 +1,6 @@
-import type { RequestOptions, TestPlatform } from '@credit/testing';
+import { company, push, type RequestOptions, record, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { company, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 
 /**
  * The GraphQL endpoint answers a request that is not a GraphQL request as a bad request, and

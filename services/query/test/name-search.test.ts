@@ -1,6 +1,6 @@
-import { type TestPlatform, uscc } from '@credit/testing';
+import { person, push, record, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 
 /**
  * Finding organisations by name through GET /v1/public/search: the variants people type

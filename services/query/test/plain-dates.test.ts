@@ -1,6 +1,6 @@
-import type { TestPlatform } from '@credit/testing';
+import { company, person, push, record, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { company, person, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 
 let platform: TestPlatform;
 let w: World;

@@ -1,8 +1,8 @@
 import { shanghaiDate } from '@credit/calendar';
 import { catalogueEntries } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { company, push, record, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { company, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 
 let platform: TestPlatform;
 let w: World;

@@ -1,6 +1,6 @@
-import { expectPaginatesToEnd, type TestPlatform, uscc } from '@credit/testing';
+import { expectPaginatesToEnd, person, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { person, queryPlatform, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 
 let platform: TestPlatform;
 let w: World;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { canonicalJson } from '@credit/crypto';
 import { reportDigest, verificationCode, verifySignedReport } from '@credit/report-document';
 import type { CreditReport } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { company, push, record, type TestPlatform } from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { company, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 import { pdfTools } from './pdf-tools.ts';
 
 let platform: TestPlatform;

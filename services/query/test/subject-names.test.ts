@@ -1,6 +1,6 @@
-import { type TestPlatform, uscc } from '@credit/testing';
+import { push, record, registerProvider, type TestPlatform, uscc } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { push, queryPlatform, record } from './helpers.ts';
+import { queryPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let admin: string;
@@ -9,23 +9,16 @@ let registry: { code: string; token: string };
 let tax: { code: string; token: string };
 let court: { code: string; token: string };
 
-async function provider(code: string, categories: string[]) {
-  const response = await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code, name: code, categories },
-  });
-  if (response.statusCode >= 300) throw new Error(response.body);
-  return { code, token: await platform.token('provider', { org: code }) };
-}
-
 beforeAll(async () => {
   platform = await queryPlatform();
   admin = await platform.token('admin', { org: 'credit-office' });
-  registry = await provider('zb-scjg', ['org_registration', 'org_licence']);
-  tax = await provider('zb-tax', ['tax_social_insurance_arrears', 'administrative_penalty']);
-  court = await provider('zb-court', ['dishonest_judgement_debtor']);
+  registry = await registerProvider(platform, ['org_registration', 'org_licence'], 'zb-scjg');
+  tax = await registerProvider(
+    platform,
+    ['tax_social_insurance_arrears', 'administrative_penalty'],
+    'zb-tax',
+  );
+  court = await registerProvider(platform, ['dishonest_judgement_debtor'], 'zb-court');
 });
 afterAll(async () => platform?.close());
 

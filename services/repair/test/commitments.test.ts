@@ -1,6 +1,6 @@
-import type { TestPlatform } from '@credit/testing';
+import { company, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
+import { type Actors, actors, record, repairPlatform } from './helpers.ts';
 
 /**
  * Credit commitments (信用承诺) across the platform: a commitment and its breach are public for

@@ -1,7 +1,7 @@
 import type { ListEntryView } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { company, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
+import { type Actors, actors, record, repairPlatform } from './helpers.ts';
 
 /**
  * The list procedure at the year end: with 2027 not in the calendar, an objection window of 10

@@ -1,6 +1,6 @@
-import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import { company, expectPaginatesToEnd, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
+import { type Actors, actors, record, repairPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let a: Actors;

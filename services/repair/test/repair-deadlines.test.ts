@@ -1,7 +1,7 @@
 import { addMonths, shanghaiDate } from '@credit/calendar';
-import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import { company, expectPaginatesToEnd, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actors, actors, company, push, record, repairPlatform } from './helpers.ts';
+import { type Actors, actors, record, repairPlatform } from './helpers.ts';
 
 /**
  * Repair deadlines (国办发〔2025〕22号 §四): acceptance within 3 working days of receipt, the result

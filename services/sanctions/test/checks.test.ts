@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@credit/crypto';
-import type { TestPlatform } from '@credit/testing';
+import { company, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckLog } from '../src/domain/check-log.ts';
-import { company, sanctionsPlatform } from './helpers.ts';
+import { sanctionsPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let department: string;

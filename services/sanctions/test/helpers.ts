@@ -1,6 +1,12 @@
 import { ingestDefinition } from '@credit/ingest/service';
-import { findEntry } from '@credit/schema';
-import { citizenId, createTestPlatform, sourceId, type TestPlatform, uscc } from '@credit/testing';
+import {
+  createTestPlatform,
+  push,
+  recordOn,
+  registerProvider,
+  type TestPlatform,
+  type TestSubject,
+} from '@credit/testing';
 import { sanctionsDefinition } from '../src/service.ts';
 
 export async function sanctionsPlatform(
@@ -20,58 +26,15 @@ export interface Actors {
 }
 
 export async function actors(platform: TestPlatform, categories: string[]): Promise<Actors> {
-  const admin = await platform.token('admin', { org: 'credit-office' });
-  const code = `dept-${Math.random().toString(36).slice(2, 9)}`;
-  const registered = await platform.request({
-    method: 'POST',
-    url: '/v1/providers',
-    token: admin,
-    body: { code, name: code, categories },
-  });
-  if (registered.statusCode !== 201) throw new Error(registered.body);
   return {
-    admin,
-    provider: await platform.token('provider', { org: code }),
+    admin: await platform.token('admin', { org: 'credit-office' }),
+    provider: (await registerProvider(platform, categories)).token,
     court: await platform.token('government', { org: 'zb-court' }),
   };
 }
 
-export async function defineRule(platform: TestPlatform, admin: string, definition: Record<string, unknown>) {
-  const response = await platform.request({
-    method: 'POST',
-    url: '/v1/rules',
-    token: admin,
-    body: { definition },
-  });
-  if (response.statusCode !== 201) throw new Error(response.body);
-  return response.json();
-}
-
-export function record(
-  category: string,
-  subject: { kind: string; id: string; name: string },
-  overrides: Record<string, unknown> = {},
-) {
-  const entry = findEntry(category);
-  if (!entry) throw new Error(category);
-  return {
-    sourceId: sourceId(category.slice(0, 5).toUpperCase()),
-    category,
-    subject,
-    occurredAt: '2026-05-20',
-    data: { ...entry.sample },
-    ...overrides,
-  };
-}
-
-export async function push(platform: TestPlatform, token: string, body: unknown) {
-  const response = await platform.request({ method: 'POST', url: '/v1/records', token, body });
-  if (response.statusCode >= 300) throw new Error(response.body);
-  return response.json() as { id: string; linkedRecords: { id: string; role: string }[] };
-}
-
-export const company = () => ({ kind: 'legal_person', id: uscc(), name: '淄博恒达建材有限公司' });
-export const person = () => ({ kind: 'natural_person', id: citizenId(), name: '刘伟' });
+/** The date the sanctions tests' clocks and objection windows are worked out from. */
+export const record = recordOn('2026-05-20');
 
 /**
  * Puts a subject on the black list the way a department does: a serious record, the notice the
@@ -80,7 +43,7 @@ export const person = () => ({ kind: 'natural_person', id: citizenId(), name: '�
 export async function listAndPublish(
   platform: TestPlatform,
   provider: string,
-  subject: { kind: string; id: string; name: string },
+  subject: TestSubject,
   passWindow: () => void,
 ) {
   const basis = record('ecommerce_fake_orders', subject);

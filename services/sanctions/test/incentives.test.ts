@@ -1,7 +1,7 @@
 import type { ListEntryView } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { company, defineRule, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actors, actors, company, defineRule, push, record, sanctionsPlatform } from './helpers.ts';
+import { type Actors, actors, record, sanctionsPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let a: Actors;

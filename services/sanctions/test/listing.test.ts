@@ -1,16 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventually, expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import {
+  company,
+  defineRule,
+  eventually,
+  expectPaginatesToEnd,
+  person,
+  type TestPlatform,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actors,
   actors,
   brushingRule,
-  company,
-  defineRule,
   listAndPublish as listAndPublishWith,
-  person,
   sanctionsPlatform,
 } from './helpers.ts';
 

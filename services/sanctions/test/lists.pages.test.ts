@@ -1,16 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
+import { company, defineRule, expectPaginatesToEnd, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Actors,
-  actors,
-  brushingRule,
-  company,
-  defineRule,
-  listAndPublish,
-  sanctionsPlatform,
-} from './helpers.ts';
+import { type Actors, actors, brushingRule, listAndPublish, sanctionsPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
 let a: Actors;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedAddress } from '@credit/outbound';
-import { eventually, type TestPlatform } from '@credit/testing';
+import { company, defineRule, eventually, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actors, brushingRule, company, defineRule, listAndPublish, sanctionsPlatform } from './helpers.ts';
+import { actors, brushingRule, listAndPublish, sanctionsPlatform } from './helpers.ts';
 
 /** A receiver on this machine that counts what reaches it and answers with `answer`. */
 class LocalReceiver {
