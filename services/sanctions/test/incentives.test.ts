@@ -1,5 +1,5 @@
 import type { ListEntryView } from '@credit/schema';
-import { company, defineRule, push, type TestPlatform } from '@credit/testing';
+import { company, debtorRule, defineRule, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actors, actors, record, sanctionsPlatform } from './helpers.ts';
 
@@ -124,15 +124,11 @@ describe('the check never grants an incentive to a subject with current dishones
         ],
       },
     });
-    await defineRule(platform, a.admin, {
-      code: 'court-debtors-black',
-      name: '失信被执行人',
-      kind: 'black',
-      domain: 'courts',
-      subjectKinds: ['legal_person'],
-      identifyingDepartment: 'zb-court',
-      condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
-    });
+    await defineRule(
+      platform,
+      a.admin,
+      debtorRule({ code: 'court-debtors-black', objectionWindowWorkingDays: 10 }),
+    );
   });
 
   it('withholds incentives while a dishonesty record the red rule does not look at is current', async () => {
