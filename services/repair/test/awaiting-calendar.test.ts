@@ -1,4 +1,4 @@
-import { company, push, type TestPlatform } from '@credit/testing';
+import { company, expectPaginatesToEnd, push, type TestPlatform } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actors, actors, record, repairPlatform } from './helpers.ts';
 
@@ -161,5 +161,24 @@ describe('a calendar year that is not loaded', () => {
       (await platform.request({ url: '/v1/objections?awaitingCalendar=true', token: a.admin })).json().items,
     ).toEqual([]);
     expect((await platform.request({ url: '/ready' })).json().checks.warnings).toEqual([]);
+  });
+
+  it('lists the covered years a page at a time, the loaded year after the package’s', async () => {
+    const whole = (await platform.request({ url: '/v1/calendar?limit=500' })).json();
+    const years = whole.items.map((item: { year: number }) => item.year);
+    expect(years.slice(-2)).toEqual([2026, 2027]);
+    expect([...years].sort((x, y) => x - y)).toEqual(years);
+    expect(whole.next).toBeUndefined();
+    await expectPaginatesToEnd(platform, {
+      url: '/v1/calendar',
+      token: '',
+      limit: 1,
+      idOf: (item: { year: number }) => String(item.year),
+      expected: years.map(String),
+      ordered: true,
+    });
+    const forged = await platform.request({ url: '/v1/calendar?cursor=bm9wZQ' });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: 'bad_request', errors: [{ path: 'query.cursor' }] });
   });
 });

@@ -51,6 +51,30 @@ describe('rules, measures and webhook deliveries, page by page', () => {
     await forgedCursor('/v1/rules', a.admin);
   });
 
+  it('walks every version of one rule, oldest first, and knows no unknown rule', async () => {
+    for (const n of [1, 2, 3, 4, 5])
+      await defineRule(platform, a.admin, { ...brushingRule, code: 'pg-versions', name: `第${n}版` });
+    const items = await expectPaginatesToEnd(platform, {
+      url: '/v1/rules/pg-versions',
+      token: a.admin,
+      limit: 2,
+      idOf: (rule: { version: number }) => String(rule.version),
+      expected: ['1', '2', '3', '4', '5'],
+      ordered: true,
+    });
+    // Only the newest version stands; the others were retired as each new one came.
+    expect(items.map((rule: { status: string }) => rule.status)).toEqual([
+      'retired',
+      'retired',
+      'retired',
+      'retired',
+      'active',
+    ]);
+    await forgedCursor('/v1/rules/pg-versions', a.admin);
+    const unknown = await platform.request({ url: '/v1/rules/pg-no-such-rule', token: a.admin });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('walks the measures catalogue by code, for anyone', async () => {
     for (const code of ['pg_measure_a', 'pg_measure_b', 'pg_measure_c']) {
       const put = await platform.request({

@@ -75,7 +75,7 @@ describe('rules as data', () => {
         .version,
     ).toBe(2);
     const versions = (await platform.request({ url: '/v1/rules/penalty-watch', token: a.admin })).json()
-      .versions;
+      .items;
     expect(versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
       [1, 'retired'],
       [2, 'active'],

@@ -30,6 +30,8 @@ const noticeView = (n: typeof notices.$inferSelect) => ({
 const bySubject = z.strictObject({ id: subjectIdSchema });
 /** Newest first by notice id, which begins with the notice's time (the key's second column). */
 const noticeQuery = pageQuerySchema(z.tuple([prefixedId('ntc')]));
+/** Covered years are listed by year. */
+const calendarQuery = pageQuerySchema(z.tuple([z.number().int()]));
 const byYear = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
 /** Subjects' and the credit office's notices, the official calendar years, and the display-expiry job on demand. */
@@ -83,9 +85,10 @@ export async function subjectRoutes(fastify: FastifyInstance) {
       schema: {
         tags: ['repair'],
         summary: 'Years the official working-day calendar covers, and those it should and does not',
+        description: 'Covered years oldest first, a page at a time; `missingYears` stands on every page.',
+        querystring: calendarQuery,
         response: {
-          200: z.object({
-            years: z.array(z.number().int()),
+          200: pageSchema(z.object({ year: z.number().int() })).extend({
             missingYears: z
               .array(z.number().int())
               .describe(
@@ -95,10 +98,21 @@ export async function subjectRoutes(fastify: FastifyInstance) {
         },
       },
     },
-    async () => ({
-      years: context.calendar.coveredYears(),
-      missingYears: context.calendar.missingYears(context.clock()),
-    }),
+    async (request) => {
+      const { cursor, limit } = request.query;
+      // The covered years are held in memory (the holiday package and the loaded years): a few dozen.
+      const years = context.calendar
+        .coveredYears()
+        .filter((year) => cursor === undefined || year > cursor[0])
+        .sort((a, b) => a - b)
+        .slice(0, limit + 1);
+      const page = toPage(years, limit, (year) => [year]);
+      return {
+        ...page,
+        items: page.items.map((year) => ({ year })),
+        missingYears: context.calendar.missingYears(context.clock()),
+      };
+    },
   );
 
   app.get(

@@ -1,6 +1,6 @@
 import type { Database, Executor } from '@credit/db';
 import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { rules } from '../db/schema.ts';
 
 export type RuleRow = typeof rules.$inferSelect;
@@ -54,6 +54,16 @@ export function createRuleRepository(db: Database) {
           ),
         )
         .orderBy(asc(rules.code), asc(rules.version))
+        .limit(limit);
+    },
+
+    /** `limit` versions of one rule after version `after`, oldest first, down the primary key. */
+    async pageVersions(code: string, after: number | undefined, limit: number): Promise<RuleRow[]> {
+      return db
+        .select()
+        .from(rules)
+        .where(and(eq(rules.code, code), after === undefined ? undefined : gt(rules.version, after)))
+        .orderBy(asc(rules.version))
         .limit(limit);
     },
 

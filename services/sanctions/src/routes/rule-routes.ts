@@ -31,6 +31,8 @@ const byMeasureCode = z.strictObject({ code: measureCodeSchema });
 /** Active rules are listed by code then version, measures by code: their keys. */
 const ruleListQuery = pageQuerySchema(z.tuple([ruleCodeSchema, z.number().int().min(1)]));
 const measureListQuery = pageQuerySchema(z.tuple([measureCodeSchema]));
+/** A rule's versions are listed by version number. */
+const ruleVersionQuery = pageQuerySchema(z.tuple([z.number().int().min(1)]));
 const dryRunBody = z.strictObject({
   definition: z.record(z.string(), z.unknown()),
   limit: z.number().int().min(1).max(1000).default(100),
@@ -134,20 +136,24 @@ export async function ruleRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin', 'government'] } },
       schema: {
         tags: ['sanctions'],
-        summary: 'Every version of a rule',
+        summary: 'Every version of a rule, oldest first',
         params: byRuleCode,
-        response: { 200: z.object({ versions: z.array(ruleSchema) }) },
+        querystring: ruleVersionQuery,
+        response: { 200: pageSchema(ruleSchema) },
       },
     },
     async (request) => {
       const { code } = request.params;
-      const versions = await app.db
-        .select()
-        .from(rules)
-        .where(eq(rules.code, code))
-        .orderBy(asc(rules.version));
-      if (versions.length === 0) throw new ProblemError('not_found', `no rule '${code}'`);
-      return { versions: versions.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
+      const { cursor, limit } = request.query;
+      const rows = await app.sanctions.store.rules.pageVersions(code, cursor?.[0], limit + 1);
+      // A rule has a first version from its creation on, so only an unknown code reads nothing.
+      if (
+        rows.length === 0 &&
+        (await app.sanctions.store.rules.pageVersions(code, undefined, 1)).length === 0
+      )
+        throw new ProblemError('not_found', `no rule '${code}'`);
+      const page = toPage(rows, limit, (row) => [row.version]);
+      return { ...page, items: page.items.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
     },
   );
 
