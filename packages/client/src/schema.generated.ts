@@ -912,7 +912,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every version of a rule
+         * Every version of a rule, oldest first
          * @description Roles: admin, government.
          */
         get: operations["getRulesByCode"];
@@ -1496,7 +1496,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Years the official working-day calendar covers, and those it should and does not */
+        /**
+         * Years the official working-day calendar covers, and those it should and does not
+         * @description Covered years oldest first, a page at a time; `missingYears` stands on every page.
+         */
         get: operations["getCalendar"];
         put?: never;
         post?: never;
@@ -7823,7 +7826,12 @@ export interface operations {
     };
     getRulesByCode: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description The rule’s code, stable across its versions */
@@ -7840,7 +7848,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        versions: components["schemas"]["Rule"][];
+                        items: components["schemas"]["Rule"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
@@ -11030,7 +11040,12 @@ export interface operations {
     };
     getCalendar: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11044,7 +11059,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        years: number[];
+                        items: {
+                            year: number;
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                         /** @description The current year, and from 1 November the next, when not covered: deadlines ending in them wait (awaiting_calendar) */
                         missingYears: number[];
                     };
