@@ -58,18 +58,12 @@ describe('rules, measures and webhook deliveries, page by page', () => {
       url: '/v1/rules/pg-versions',
       token: a.admin,
       limit: 2,
-      idOf: (rule: { version: number }) => String(rule.version),
+      idOf: (rule: { version: number; status: string }) => String(rule.version),
       expected: ['1', '2', '3', '4', '5'],
       ordered: true,
     });
     // Only the newest version stands; the others were retired as each new one came.
-    expect(items.map((rule: { status: string }) => rule.status)).toEqual([
-      'retired',
-      'retired',
-      'retired',
-      'retired',
-      'active',
-    ]);
+    expect(items.map((rule) => rule.status)).toEqual(['retired', 'retired', 'retired', 'retired', 'active']);
     await forgedCursor('/v1/rules/pg-versions', a.admin);
     const unknown = await platform.request({ url: '/v1/rules/pg-no-such-rule', token: a.admin });
     expect(unknown.statusCode).toBe(404);
