@@ -174,13 +174,20 @@ export function normaliseOrganisationName(raw: string): NormalisedName {
 }
 
 /**
- * The index terms of a name: the characters and character pairs of its core. Single characters
- * keep a name whose every pair a typo broke findable; pairs make a match specific.
+ * The index terms of a name: the character pairs of its core, adjacent and one or two apart
+ * (华润陶瓷: 华润, 润陶, 陶瓷, 华_陶, 润_瓷, 华__瓷). A slip in one character breaks the pairs it
+ * is part of but leaves its neighbours paired across it, so a one- or two-character typo still
+ * shares a specific term with the name meant, not only characters held by tens of thousands of
+ * names. `_` cannot occur in a core (punctuation is stripped), so the forms never collide. A
+ * one-character core is its own term.
  */
 export function nameGrams(name: NormalisedName): string[] {
   const chars = [...name.core];
-  const grams = new Set(chars);
+  if (chars.length === 1) return chars;
+  const grams = new Set<string>();
   for (let i = 0; i + 1 < chars.length; i++) grams.add(`${chars[i]}${chars[i + 1]}`);
+  for (let i = 0; i + 2 < chars.length; i++) grams.add(`${chars[i]}_${chars[i + 2]}`);
+  for (let i = 0; i + 3 < chars.length; i++) grams.add(`${chars[i]}__${chars[i + 3]}`);
   return [...grams];
 }
 
@@ -227,4 +234,19 @@ export function nameScore(query: NormalisedName, candidate: NormalisedName): num
   if (query.legalForm && candidate.legalForm && query.legalForm !== candidate.legalForm) score *= 0.97;
   if (query.branch !== candidate.branch) score *= query.branch && candidate.branch ? 0.85 : 0.9;
   return Math.round(score * 10_000) / 10_000;
+}
+
+/**
+ * A name as written, for comparing dress rather than substance: NFKC, upper case, no spaces or
+ * punctuation, region and legal form kept. Registered names are written in simplified
+ * characters, so a candidate's is not put through OpenCC (the query's is, by `foldName`).
+ */
+export function writtenName(raw: string): string {
+  return stripPunctuation(raw.normalize('NFKC').toUpperCase());
+}
+
+/** How alike two names are as written (`writtenName`), 0..1. */
+export function writtenSimilarity(a: string, b: string): number {
+  const longer = Math.max([...a].length, [...b].length);
+  return longer === 0 ? 1 : 1 - editDistance(a, b) / longer;
 }

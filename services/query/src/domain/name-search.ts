@@ -1,4 +1,5 @@
 import {
+  foldName,
   type LegalFormFamily,
   type NormalisedName,
   nameGrams,
@@ -6,6 +7,8 @@ import {
   normaliseIdentifier,
   normaliseOrganisationName,
   type OrganisationKind,
+  writtenName,
+  writtenSimilarity,
 } from '@credit/schema';
 import type { IndexedName, NameIndexRepository, NameProbe } from '../repositories/name-index-repository.ts';
 
@@ -25,30 +28,37 @@ export interface OrganisationMatch {
 }
 
 /**
- * How many index rows a query's look-up may read: its n-grams are taken rarest first while their
- * names add up to no more than this (two at least), so a query costs about the same at ten
- * thousand names as at ten million, and a common word (陶瓷, 科技) never drags a hundred thousand
- * candidates in. Every n-gram still counts when the candidates are ranked.
+ * How many index rows a query's look-up may read: its terms are taken rarest first while the
+ * names they hold add up to no more than this, so a query costs about the same at ten thousand
+ * names as at ten million, and a common word (陶瓷, 科技) never drags a hundred thousand
+ * candidates in. A query none of whose terms is that rare reads at most this many of the names
+ * holding its two rarest terms both. Every term still counts when the candidates are ranked.
  */
 const lookUpRows = 300;
-/** Candidates read per query before they are scored; the n-gram overlap ranks them. */
+/** Candidates read per public query before they are scored; the SQL ranking orders them. */
 const candidatesPerQuery = 50;
+/**
+ * How much a name's written form (its region and legal form as typed) weighs beside its core:
+ * only enough to order names whose cores answer the query equally well, so that of two
+ * organisations a typo leaves indistinguishable, the one written as the query was comes first.
+ */
+const writtenWeight = 0.001;
 const usccCharacters = /^[0-9A-HJ-NPQRTUWXY]{4,18}$/;
 
-/** The n-grams a query is looked up by: its rarest known ones, within the look-up budget. */
-function lookUpGrams(grams: string[], counts: Map<string, number>): string[] {
+/** The terms a query is looked up by: its rarest known ones within the budget, else the two rarest together. */
+function lookUpGrams(grams: string[], counts: Map<string, number>): { anyOf: string[]; allOf: string[] } {
   const known = grams
     .filter((g) => (counts.get(g) ?? 0) > 0)
-    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0));
-  const chosen: string[] = [];
+    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0) || (a < b ? -1 : 1));
+  const anyOf: string[] = [];
   let rows = 0;
   for (const gram of known) {
     const names = counts.get(gram) ?? 0;
-    if (chosen.length >= 2 && rows + names > lookUpRows) break;
-    chosen.push(gram);
+    if (rows + names > lookUpRows) break;
+    anyOf.push(gram);
     rows += names;
   }
-  return chosen;
+  return { anyOf, allOf: anyOf.length === 0 ? known.slice(0, 2) : [] };
 }
 
 function asNormalised(name: IndexedName): NormalisedName {
@@ -61,13 +71,34 @@ function asNormalised(name: IndexedName): NormalisedName {
   };
 }
 
+/** A query as the look-up and the scoring read it. */
+interface Query {
+  normalised: NormalisedName;
+  written: string;
+}
+
+function queryOf(text: string): Query {
+  return { normalised: normaliseOrganisationName(text), written: writtenName(foldName(text)) };
+}
+
+/**
+ * nameScore, with the written form deciding between names that answer equally well; the same
+ * name once normalised scores 1 whatever its dress.
+ */
+function matchScore(query: Query, name: IndexedName): number {
+  const core = nameScore(query.normalised, asNormalised(name));
+  if (core === 1) return 1;
+  const written = writtenSimilarity(query.written, writtenName(name.name));
+  return Math.round((core * (1 - writtenWeight) + written * writtenWeight) * 1_000_000) / 1_000_000;
+}
+
 /** A subject's names as a match: current name first, former names oldest registration first. */
-function matchOf(names: IndexedName[], query: NormalisedName): OrganisationMatch {
+function matchOf(names: IndexedName[], query: Query): OrganisationMatch {
   const current = names.find((n) => n.isCurrent) ?? (names[0] as IndexedName);
   let best = current;
   let bestScore = -1;
   for (const name of names) {
-    const score = nameScore(query, asNormalised(name));
+    const score = matchScore(query, name);
     if (score > bestScore || (score === bestScore && name.isCurrent)) {
       best = name;
       bestScore = score;
@@ -84,7 +115,7 @@ function matchOf(names: IndexedName[], query: NormalisedName): OrganisationMatch
       .map((n) => n.name),
     score: bestScore,
     matchedName: best.name,
-    matchedBy: best.nameKey === query.key ? 'exact_name' : 'fuzzy_name',
+    matchedBy: best.nameKey === query.normalised.key ? 'exact_name' : 'fuzzy_name',
   };
 }
 
@@ -104,30 +135,34 @@ export function byRank(a: OrganisationMatch, b: OrganisationMatch): number {
 
 /**
  * Finds organisations for many names at once, each answer ranked best first: the names are
- * normalised as the index was (normaliseOrganisationName), looked up by their rarer n-grams and
+ * normalised as the index was (normaliseOrganisationName), looked up by their rarer terms and
  * their normalised key in one statement, and every name (current and former) of each candidate
- * scored by nameScore. Persons are not in the index, so none can be found.
+ * scored by nameScore, its written form breaking ties. `perName` candidates are scored per name.
+ * Persons are not in the index, so none can be found.
  */
 export async function findOrganisations(
   index: NameIndexRepository,
   names: readonly string[],
+  perName = candidatesPerQuery,
 ): Promise<OrganisationMatch[][]> {
-  const queries = names.map((name) => normaliseOrganisationName(name));
-  const grams = queries.map((q) => nameGrams(q));
+  const queries = names.map(queryOf);
+  const grams = queries.map((q) => nameGrams(q.normalised));
   const counts = await index.gramCounts([...new Set(grams.flat())]);
   const probes: NameProbe[] = queries.map((q, i) => ({
-    key: q.key,
+    key: q.normalised.key,
+    length: [...q.normalised.core].length,
+    regions: q.normalised.regions,
     grams: grams[i] as string[],
-    lookUp: lookUpGrams(grams[i] as string[], counts),
+    ...lookUpGrams(grams[i] as string[], counts),
   }));
-  const found = await index.candidates(probes, candidatesPerQuery);
+  const found = await index.candidates(probes, perName, lookUpRows);
   const keys = new Map(found.flat().map((k) => [k.toString('hex'), k]));
   const names_ = bySubject(await index.namesOf([...keys.values()]));
   return found.map((subjects, i) =>
     subjects
       .map((key) => names_.get(key.toString('hex')))
       .filter((n): n is IndexedName[] => n !== undefined && n.length > 0)
-      .map((n) => matchOf(n, queries[i] as NormalisedName))
+      .map((n) => matchOf(n, queries[i] as Query))
       .sort(byRank),
   );
 }
@@ -143,7 +178,7 @@ export async function findByUsccPrefix(
   const keys = await index.byUsccPrefix(prefix, limit);
   const names = bySubject(await index.namesOf(keys));
   return [...names.values()].map((n) => {
-    const match = matchOf(n, normaliseOrganisationName(query));
+    const match = matchOf(n, queryOf(query));
     const exact = match.uscc === prefix;
     return {
       ...match,

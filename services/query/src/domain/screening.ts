@@ -79,9 +79,11 @@ export async function screen(
   now: Date,
 ): Promise<ScreeningResult> {
   const { items, threshold, limit } = request;
+  // A few more candidates than are answered, so that the SQL ranking's ties are settled by nameScore.
   const byName = await findOrganisations(
     context.nameIndex,
     items.map((item) => item.name),
+    Math.max(20, limit * 4),
   );
   const idKeys = items.map((item) => (item.id ? context.subjectKeyOf(item.id) : null));
   const idNames = new Map<string, IndexedName[]>();

@@ -17,11 +17,18 @@ export interface IndexedName {
   registeredAt: Date | null;
 }
 
-/** One name lookup: the normalised key, the n-grams to score by and those to look up by. */
+/**
+ * One name look-up: its normalised key, core length and regions, the terms it is ranked by, and
+ * those it is looked up by: names holding any of `anyOf`, or (when none is rare enough) all of
+ * `allOf`.
+ */
 export interface NameProbe {
   key: string;
+  length: number;
+  regions: string[];
   grams: string[];
-  lookUp: string[];
+  anyOf: string[];
+  allOf: string[];
 }
 
 interface NameRowText {
@@ -78,30 +85,49 @@ export function createNameIndexRepository(db: Database) {
     },
 
     /**
-     * The subjects each probe finds, most shared n-grams first, `perProbe` at most: one statement
-     * for any number of probes (a screening call's thousand names), each probe's candidates read
-     * down the n-gram and name-key indexes.
+     * The subjects each probe finds, best first, `perProbe` at most: one statement for any number
+     * of probes (a screening call's thousand names), each probe reading down the term and
+     * name-key indexes the names holding one of its rare terms (`anyOf`, chosen so they add up to
+     * a bounded number) or, when it has none, at most `allOfRows` names holding all of `allOf`.
+     * They are ranked by the terms they share with the probe, then by how near their core's
+     * length is to the probe's, then by a shared region, so that the cut keeps the names
+     * nameScore will rank first.
      */
-    async candidates(probes: NameProbe[], perProbe: number, executor: Executor = db): Promise<Buffer[][]> {
+    async candidates(
+      probes: NameProbe[],
+      perProbe: number,
+      allOfRows: number,
+      executor: Executor = db,
+    ): Promise<Buffer[][]> {
       const found: Buffer[][] = probes.map(() => []);
       if (probes.length === 0) return found;
       const rows = resultRows<{ i: number | string; subject_key: Buffer | Uint8Array }>(
         await executor.execute(sql`
           WITH q AS (
-            SELECT (t.n - 1)::int AS i, t.item->>'key' AS key,
+            SELECT (t.n - 1)::int AS i, t.item->>'key' AS key, (t.item->>'length')::int AS length,
+              ARRAY(SELECT jsonb_array_elements_text(t.item->'regions')) AS regions,
               ARRAY(SELECT jsonb_array_elements_text(t.item->'grams')) AS grams,
-              ARRAY(SELECT jsonb_array_elements_text(t.item->'lookUp')) AS look_up
+              ARRAY(SELECT jsonb_array_elements_text(t.item->'anyOf')) AS any_of,
+              ARRAY(SELECT jsonb_array_elements_text(t.item->'allOf')) AS all_of
             FROM jsonb_array_elements(${JSON.stringify(probes)}::jsonb) WITH ORDINALITY AS t(item, n)
           )
           SELECT q.i, c.subject_key FROM q CROSS JOIN LATERAL (
-            SELECT n.subject_key, max(n.shared) AS shared FROM (
-              SELECT o.subject_key, (SELECT count(*) FROM unnest(o.grams) g WHERE g = ANY(q.grams)) AS shared
-              FROM query.organisation_names o
+            SELECT n.subject_key,
+              max((SELECT count(*) FROM unnest(n.grams) g WHERE g = ANY(q.grams)) * 1000
+                - least(abs(char_length(n.core) - q.length), 99) * 10
+                + (n.regions && q.regions)::int) AS rank
+            FROM (
+              SELECT o.subject_key, o.grams, o.core, o.regions FROM query.organisation_names o
               WHERE (o.registered_at IS NOT NULL OR o.is_current)
-                AND (o.grams && q.look_up OR o.name_key = q.key)
+                AND (o.grams && q.any_of OR o.name_key = q.key)
+              UNION ALL
+              (SELECT o.subject_key, o.grams, o.core, o.regions FROM query.organisation_names o
+              WHERE cardinality(q.all_of) > 0 AND (o.registered_at IS NOT NULL OR o.is_current)
+                AND o.grams @> q.all_of
+              LIMIT ${allOfRows})
             ) n
             GROUP BY n.subject_key
-            ORDER BY shared DESC, n.subject_key
+            ORDER BY rank DESC, n.subject_key
             LIMIT ${perProbe}
           ) c`),
       );
