@@ -27,6 +27,11 @@ beforeAll(async () => {
 });
 afterAll(async () => platform?.close());
 
+interface AuthorisationPage {
+  edges: { cursor: string; node: { id: string } }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 async function graphql(query: string, token?: string, variables: Record<string, unknown> = {}) {
   const response = await platform.request({
     method: 'POST',
@@ -129,6 +134,54 @@ describe('GraphQL', () => {
     expect(new Set(seen).size).toBe(5);
   });
 
+  it('pages a subject’s authorisations newest first, to the end, like the REST list', async () => {
+    const subject = person();
+    await push(platform, w.provider.token, record('person_education', subject));
+    await platform.drainConsumers();
+    const own = await platform.token('subject', { subject: subject.id });
+    const granted: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await platform.request({
+        method: 'POST',
+        url: '/v1/authorisations',
+        token: own,
+        body: {
+          agency: w.agency.uscc,
+          purpose: 'employment',
+          expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      granted.push(response.json().id);
+    }
+    const rest = (await platform.request({ url: '/v1/authorisations?limit=500', token: own })).json();
+    expect([...rest.items.map((a: { id: string }) => a.id)].sort()).toEqual([...granted].sort());
+    const walked: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const answer = await graphql(
+        'query ($after: String) { me { authorisations(first: 2, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } }',
+        own,
+        { after },
+      );
+      expect(answer.errors).toBeUndefined();
+      const me = answer.data?.me as { authorisations: AuthorisationPage } | undefined;
+      const connection = me?.authorisations ?? {
+        edges: [],
+        pageInfo: { hasNextPage: false, endCursor: null },
+      };
+      expect(connection.edges.length).toBeLessThanOrEqual(2);
+      walked.push(...connection.edges.map((edge) => edge.node.id));
+      after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+      pages += 1;
+    } while (after !== null && pages < 10);
+    expect(pages).toBe(3);
+    expect(walked).toEqual(rest.items.map((a: { id: string }) => a.id));
+    const forged = await graphql('{ me { authorisations(after: "bm9wZQ") { edges { cursor } } } }', own);
+    expect(forged.errors?.[0]?.extensions.code).toBe('bad_request');
+  });
+
   it('carries the REST codes in extensions.code', async () => {
     const subject = person();
     const codeOf = (result: Awaited<ReturnType<typeof graphql>>) => result.errors?.[0]?.extensions.code;
@@ -147,7 +200,7 @@ describe('GraphQL', () => {
     expect(codeOf(await graphql('{ nonsense }', government))).toBe('bad_request');
     const own = await platform.token('subject', { subject: subject.id });
     const foreign = await graphql(
-      `query ($id: ID!) { subject(id: $id, purpose: "x") { authorisations { id } } }`,
+      `query ($id: ID!) { subject(id: $id, purpose: "x") { authorisations { edges { node { id } } } } }`,
       government,
       { id: subject.id },
     );
@@ -155,7 +208,12 @@ describe('GraphQL', () => {
       foreign.errors?.some((e) => e.extensions.code === 'forbidden' || e.extensions.code === 'not_found'),
     ).toBe(true);
     expect(
-      (await graphql('{ me { kind authorisations { id } accessLog { chainValid } } }', own)).errors,
+      (
+        await graphql(
+          '{ me { kind authorisations { edges { node { id } } } accessLog { chainValid } } }',
+          own,
+        )
+      ).errors,
     ).toBeUndefined();
   });
 

@@ -2,10 +2,18 @@ import type { Principal } from '@credit/auth';
 import { ProblemError } from '@credit/errors';
 import { retryAfterSeconds, toProblem } from '@credit/http';
 import { reportSignatureType, verificationCode } from '@credit/report-document';
-import { discloseIdentity, type ReportItem, type SubjectKind } from '@credit/schema';
+import {
+  decodeCursor,
+  discloseIdentity,
+  encodeCursor as encodeSharedCursor,
+  maxPageLimit,
+  type ReportItem,
+  type SubjectKind,
+} from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { type DocumentNode, GraphQLError, type GraphQLResolveInfo, GraphQLScalarType } from 'graphql';
 import mercurius, { type MercuriusContext, type MercuriusOptions } from 'mercurius';
+import { z } from 'zod';
 import { entriesInForce } from '../consumers/sanctions-projection.ts';
 import {
   identityReaderOf,
@@ -59,6 +67,8 @@ interface PageParams {
   first?: number | null;
   after?: string | null;
 }
+
+const authorisationCursor = z.tuple([z.iso.datetime(), z.string()]);
 
 const jsonScalar = new GraphQLScalarType({
   name: 'JSON',
@@ -247,11 +257,26 @@ export async function graphqlPlugin(app: FastifyInstance) {
         },
         grades: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) =>
           readGrades(context, requirePrincipal(ctx), node.ref, node.request, 'graphql', ctx.now),
-        authorisations: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) => {
+        authorisations: async (
+          node: SubjectNode,
+          args: { first?: number | null; after?: string | null },
+          ctx: QueryContextValue,
+        ) => {
           selfOrAdmin(ctx, node, false);
-          return (await context.authorisations.listForSubject(node.ref.key)).map((row) =>
-            toAuthorisationView(row, ctx.now),
-          );
+          const first = Math.min(Math.max(args.first ?? 50, 1), maxPageLimit);
+          // The REST list's cursor (grant time, then id), read by keyset down the same index.
+          const after = args.after ? authorisationCursor.safeParse(decodeCursor(args.after)) : undefined;
+          if (after && !after.success)
+            throw new ProblemError('bad_request', 'not a cursor of this connection');
+          const rows = await context.authorisations.pageForSubject(node.ref.key, after?.data, first + 1);
+          const page = rows.slice(0, first);
+          const cursorOf = (row: (typeof rows)[number]) =>
+            encodeSharedCursor([row.grantedAt.toISOString(), row.authorisationId]);
+          const last = page.at(-1);
+          return {
+            edges: page.map((row) => ({ cursor: cursorOf(row), node: toAuthorisationView(row, ctx.now) })),
+            pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursorOf(last) : null },
+          };
         },
         accessLog: async (
           node: SubjectNode,

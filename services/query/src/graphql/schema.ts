@@ -23,8 +23,8 @@ export const schema = /* GraphQL */ `
     audience: String!
     "Records the caller may see, newest first, optionally one catalogue class. Reading them is logged and uses one use of an agency's authorisation."
     records(class: String, first: Int = 50, after: String): RecordConnection!
-    "The subject's authorisations of agencies (the subject only)."
-    authorisations: [Authorisation!]
+    "The subject's authorisations of agencies, newest first (the subject only)."
+    authorisations(first: Int = 50, after: String): AuthorisationConnection
     "The signed credit report on this subject as the caller may see it, the same as REST's GET /v1/subjects/{id}/report: numbered, registered for verification, logged with its digest, and one use of an agency's authorisation."
     report: SignedReport!
     "Who read this file (the subject and the credit office)."
@@ -161,6 +161,16 @@ export const schema = /* GraphQL */ `
     origin: String!
     grantedAt: String!
     revokedAt: String
+  }
+
+  type AuthorisationEdge {
+    cursor: String!
+    node: Authorisation!
+  }
+
+  type AuthorisationConnection {
+    edges: [AuthorisationEdge!]!
+    pageInfo: PageInfo!
   }
 
   type AccessedRecord {

@@ -89,14 +89,6 @@ export function createAuthorisationRepository(db: Database) {
       return row;
     },
 
-    async listForSubject(subjectKey: Buffer): Promise<AuthorisationRow[]> {
-      return db
-        .select()
-        .from(authorisations)
-        .where(eq(authorisations.subjectKey, subjectKey))
-        .orderBy(desc(authorisations.grantedAt));
-    },
-
     /**
      * A subject's authorisations newest first, `limit` of them after the key `before` (grant
      * time, then id: ids recorded from an identity provider do not begin with their time), read
