@@ -1682,6 +1682,8 @@ export interface components {
                 detail?: string;
                 errors?: {
                     path: string;
+                    /** @description With `format=shuanggongshi-…`: the national data item the field was read from (e.g. 统一社会信用代码) */
+                    item?: string;
                     code: string;
                     message: string;
                 }[];
@@ -2132,6 +2134,132 @@ export interface components {
             effect: "deny" | "restrict" | "inspect" | "priority";
             legalBasis: string;
             implementingDepartment: string;
+        };
+        /** @description 行政许可信息（双公示）: one row of the national data items, pushed as org_licence with `format=shuanggongshi-licence`. Headers departments’ exports use for the same items (行政相对人代码_1（统一社会信用代码）, 罚款金额（万元）, full-width brackets, …) are read as these items; a date is YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD; 行政相对人类别 is 法人及非法人组织, 个体工商户 or 自然人. */
+        NationalLicenceItems: {
+            /** @description Not a national item: the department’s own record id, when it has one; otherwise derived from the decision document’s number and the subject’s identifier */
+            sourceId?: components["schemas"]["SourceId"];
+            /** @description → subject.name. */
+            "\u884C\u653F\u76F8\u5BF9\u4EBA\u540D\u79F0": string | number;
+            /** @description → subject.kind. */
+            "\u884C\u653F\u76F8\u5BF9\u4EBA\u7C7B\u522B": string | number;
+            /** @description → subject.id. */
+            "\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u5DE5\u5546\u6CE8\u518C\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u7EC4\u7EC7\u673A\u6784\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u7A0E\u52A1\u767B\u8BB0\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u4E8B\u4E1A\u5355\u4F4D\u8BC1\u4E66\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u793E\u4F1A\u7EC4\u7EC7\u767B\u8BB0\u8BC1\u53F7"?: string | number;
+            /** @description → subject.id. */
+            "\u8BC1\u4EF6\u7C7B\u578B"?: string | number;
+            /** @description → subject.id. */
+            "\u8BC1\u4EF6\u53F7\u7801"?: string | number;
+            /** @description Read, kept nowhere: licences name no related persons in the catalogue. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA"?: string | number;
+            /** @description Read, kept nowhere: licences name no related persons in the catalogue. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA\u8BC1\u4EF6\u7C7B\u578B"?: string | number;
+            /** @description Read, kept nowhere: licences name no related persons in the catalogue. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA\u8BC1\u4EF6\u53F7\u7801"?: string | number;
+            /** @description → data.licenceName. the licence’s name when 许可证书名称 is empty. */
+            "\u884C\u653F\u8BB8\u53EF\u51B3\u5B9A\u6587\u4E66\u540D\u79F0"?: string | number;
+            /** @description → data.licenceNumber. */
+            "\u884C\u653F\u8BB8\u53EF\u51B3\u5B9A\u6587\u4E66\u53F7": string | number;
+            /** @description → data.licenceType. */
+            "\u8BB8\u53EF\u7C7B\u522B": string | number;
+            /** @description → data.licenceName. */
+            "\u8BB8\u53EF\u8BC1\u4E66\u540D\u79F0"?: string | number;
+            /** @description → data.certificateNumber. */
+            "\u8BB8\u53EF\u7F16\u53F7"?: string | number;
+            /** @description → data.content. */
+            "\u8BB8\u53EF\u5185\u5BB9"?: string | number;
+            /** @description → data.decidedOn. */
+            "\u8BB8\u53EF\u51B3\u5B9A\u65E5\u671F": string | number;
+            /** @description → data.validFrom. */
+            "\u6709\u6548\u671F\u81EA"?: string | number;
+            /** @description → data.validUntil. */
+            "\u6709\u6548\u671F\u81F3"?: string | number;
+            /** @description Read, kept nowhere: a licence is shown while it is valid (until 有效期至). */
+            "\u516C\u793A\u622A\u6B62\u671F"?: string | number;
+            /** @description → data.issuingAuthority. */
+            "\u8BB8\u53EF\u673A\u5173": string | number;
+            /** @description → data.authorityUscc. */
+            "\u8BB8\u53EF\u673A\u5173\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: the department pushing the record is its source: its provider code is recorded with it. */
+            "\u6570\u636E\u6765\u6E90\u5355\u4F4D"?: string | number;
+            /** @description Read, kept nowhere: the department pushing the record is its source: its provider code is recorded with it. */
+            "\u6570\u636E\u6765\u6E90\u5355\u4F4D\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: free text the catalogue has no field for. */
+            "\u5907\u6CE8"?: string | number;
+        };
+        /** @description 行政处罚信息（双公示）: one row of the national data items, pushed as administrative_penalty with `format=shuanggongshi-penalty`. Headers departments’ exports use for the same items (行政相对人代码_1（统一社会信用代码）, 罚款金额（万元）, full-width brackets, …) are read as these items; a date is YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD; 行政相对人类别 is 法人及非法人组织, 个体工商户 or 自然人. */
+        NationalPenaltyItems: {
+            /** @description Not a national item: the department’s own record id, when it has one; otherwise derived from the decision document’s number and the subject’s identifier */
+            sourceId?: components["schemas"]["SourceId"];
+            /** @description → subject.name. */
+            "\u884C\u653F\u76F8\u5BF9\u4EBA\u540D\u79F0": string | number;
+            /** @description → subject.kind. */
+            "\u884C\u653F\u76F8\u5BF9\u4EBA\u7C7B\u522B": string | number;
+            /** @description → subject.id. */
+            "\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u5DE5\u5546\u6CE8\u518C\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u7EC4\u7EC7\u673A\u6784\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u7A0E\u52A1\u767B\u8BB0\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u4E8B\u4E1A\u5355\u4F4D\u8BC1\u4E66\u53F7"?: string | number;
+            /** @description Read, kept nowhere: superseded by the 统一社会信用代码, which identifies the subject here. */
+            "\u793E\u4F1A\u7EC4\u7EC7\u767B\u8BB0\u8BC1\u53F7"?: string | number;
+            /** @description → subject.id. */
+            "\u8BC1\u4EF6\u7C7B\u578B"?: string | number;
+            /** @description → subject.id. */
+            "\u8BC1\u4EF6\u53F7\u7801"?: string | number;
+            /** @description → relatedPersons.0.name. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA"?: string | number;
+            /** @description → relatedPersons.0.id. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA\u8BC1\u4EF6\u7C7B\u578B"?: string | number;
+            /** @description → relatedPersons.0.id. */
+            "\u6CD5\u5B9A\u4EE3\u8868\u4EBA\u8BC1\u4EF6\u53F7\u7801"?: string | number;
+            /** @description → data.documentNumber. */
+            "\u884C\u653F\u5904\u7F5A\u51B3\u5B9A\u4E66\u6587\u53F7": string | number;
+            /** @description → data.violation. */
+            "\u8FDD\u6CD5\u884C\u4E3A\u7C7B\u578B": string | number;
+            /** @description → data.facts. */
+            "\u8FDD\u6CD5\u4E8B\u5B9E": string | number;
+            /** @description → data.legalBasis. */
+            "\u5904\u7F5A\u4F9D\u636E": string | number;
+            /** @description → data.penaltyKinds. */
+            "\u5904\u7F5A\u7C7B\u522B": string | number;
+            /** @description → data.content. */
+            "\u5904\u7F5A\u5185\u5BB9"?: string | number;
+            /** @description → data.amount. In 万元 (a header 罚款金额（元） gives it in 元). */
+            "\u7F5A\u6B3E\u91D1\u989D"?: string | number;
+            /** @description → data.confiscatedYuan. In 万元 (a header 罚款金额（元） gives it in 元). */
+            "\u6CA1\u6536\u8FDD\u6CD5\u6240\u5F97\u3001\u6CA1\u6536\u975E\u6CD5\u8D22\u7269\u7684\u91D1\u989D"?: string | number;
+            /** @description → data.licencesAffected. */
+            "\u6682\u6263\u6216\u540A\u9500\u8BC1\u7167\u540D\u79F0\u53CA\u7F16\u53F7"?: string | number;
+            /** @description → data.decidedOn. */
+            "\u5904\u7F5A\u51B3\u5B9A\u65E5\u671F": string | number;
+            /** @description Read, kept nowhere: how long a penalty is shown follows the catalogue’s display rules (severity, repair). */
+            "\u5904\u7F5A\u6709\u6548\u671F"?: string | number;
+            /** @description Read, kept nowhere: how long a penalty is shown follows the catalogue’s display rules (severity, repair). */
+            "\u516C\u793A\u622A\u6B62\u671F"?: string | number;
+            /** @description → data.authority. */
+            "\u5904\u7F5A\u673A\u5173": string | number;
+            /** @description → data.authorityUscc. */
+            "\u5904\u7F5A\u673A\u5173\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: the department pushing the record is its source: its provider code is recorded with it. */
+            "\u6570\u636E\u6765\u6E90\u5355\u4F4D"?: string | number;
+            /** @description Read, kept nowhere: the department pushing the record is its source: its provider code is recorded with it. */
+            "\u6570\u636E\u6765\u6E90\u5355\u4F4D\u7EDF\u4E00\u793E\u4F1A\u4FE1\u7528\u4EE3\u7801"?: string | number;
+            /** @description Read, kept nowhere: free text the catalogue has no field for. */
+            "\u5907\u6CE8"?: string | number;
         };
         Notice: {
             id: string;
@@ -4181,15 +4309,18 @@ export interface operations {
     };
     postRecordsBatch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The items are rows of the national 双公示 data items instead of records: `shuanggongshi-penalty` (行政处罚, pushed as administrative_penalty) or `shuanggongshi-licence` (行政许可, pushed as org_licence). Each row is converted to a record (subject kind from 行政相对人类别, dates to YYYY-MM-DD, amounts from 万元 to 元, sourceId from the decision document number and the subject) and checked like any other; refusals name the national item in `errors[].item` beside our field in `path` */
+                format?: "shuanggongshi-penalty" | "shuanggongshi-licence";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RecordSubmission"][];
-                "application/x-ndjson": components["schemas"]["RecordSubmission"];
+                "application/json": (components["schemas"]["RecordSubmission"] | components["schemas"]["NationalPenaltyItems"] | components["schemas"]["NationalLicenceItems"])[];
+                "application/x-ndjson": components["schemas"]["RecordSubmission"] | components["schemas"]["NationalPenaltyItems"] | components["schemas"]["NationalLicenceItems"];
             };
         };
         responses: {

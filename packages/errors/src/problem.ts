@@ -4,6 +4,8 @@ import { type ErrorCode, errorCatalogue, refusalPrecedence, statusOf } from './c
 export interface FieldError {
   /** JSON path of the offending field, e.g. `data.penalty.amount` or `relatedPersons.0.id`. */
   path: string;
+  /** The national data item (双公示) the field was read from, when the record came in a national format. */
+  item?: string;
   code: ErrorCode;
   message: string;
 }

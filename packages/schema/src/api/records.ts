@@ -137,7 +137,21 @@ export const batchItemResultSchema = z.object({
     .object({
       code: z.string(),
       detail: z.string().optional(),
-      errors: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
+      errors: z
+        .array(
+          z.object({
+            path: z.string(),
+            item: z
+              .string()
+              .optional()
+              .describe(
+                'With `format=shuanggongshi-…`: the national data item the field was read from (e.g. 统一社会信用代码)',
+              ),
+            code: z.string(),
+            message: z.string(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 });

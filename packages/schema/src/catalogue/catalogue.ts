@@ -9,7 +9,7 @@ import { severityRules } from './rules.ts';
 import { type CatalogueClassCode, type CatalogueEntry, catalogueClasses, severityNames } from './types.ts';
 
 /** Bump when entries change meaning; the fingerprint below changes with any schema edit anyway. */
-export const catalogueVersion = '2026.11.0';
+export const catalogueVersion = '2026.12.0';
 
 export const catalogueEntries: readonly CatalogueEntry[] = [
   ...organisationBasicEntries,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntry, organisations, persons } from './define.ts';
-import { amountYuan, authorityName, documentNumber, isoDate, text } from './fields.ts';
+import { amountYuan, authorityName, documentNumber, isoDate, optionalUscc, text } from './fields.ts';
 
 const seeds004 = 'seeds/004: 法人和非法人组织信用档案的基本信息';
 const seeds004Person = 'seeds/004: 自然人信用档案的基本信息';
@@ -50,8 +50,10 @@ export const organisationBasicEntries = [
       licenceName: text(200),
       licenceNumber: documentNumber(),
       licenceType: z.enum(['approval', 'permit', 'qualification', 'certificate', 'registration', 'other']),
+      certificateNumber: text(100).optional().describe('许可编号: the certificate number, when it differs'),
       content: text(2000).optional(),
       issuingAuthority: authorityName(),
+      authorityUscc: optionalUscc().optional(),
       decidedOn: isoDate(),
       validFrom: isoDate(),
       validUntil: isoDate().optional(),

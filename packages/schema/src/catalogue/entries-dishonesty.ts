@@ -170,8 +170,10 @@ export const dishonestyEntries = [
       facts: text(4000).describe('违法事实'),
       legalBasis: text(1000).describe('处罚依据'),
       penaltyKinds: z.array(z.enum(penaltyKinds)).min(1),
+      content: text(2000).optional().describe('处罚内容'),
       amount: amountYuan().optional().describe('罚款金额 (元)'),
       confiscatedYuan: amountYuan().optional(),
+      licencesAffected: text(500).optional().describe('暂扣或吊销证照名称及编号'),
       performedOn: isoDate().optional().describe('履行完毕日期'),
     },
     sample: {

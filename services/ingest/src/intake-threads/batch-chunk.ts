@@ -1,5 +1,11 @@
-import { makeProblem } from '@credit/errors';
-import type { BatchResult } from '@credit/schema';
+import { type FieldError, makeProblem, problemFromFieldErrors } from '@credit/errors';
+import {
+  type BatchResult,
+  fromNationalItems,
+  type NationalFormat,
+  nameItem,
+  nationalPresets,
+} from '@credit/schema';
 import { parseItem, type RawBatchItem } from '../domain/batch-item.ts';
 import type { PreparedRecord } from '../domain/prepared-record.ts';
 import type { IntakeProvider, ItemResult, RecordIntake, Refusal } from '../domain/record-intake.ts';
@@ -14,6 +20,8 @@ export interface BatchChunk {
   provider: IntakeProvider;
   items: RawBatchItem[];
   nowMs: number;
+  /** The items are rows of national data items in this format, converted to records here. */
+  format?: NationalFormat;
 }
 
 export type BatchItemAnswer = BatchResult['items'][number];
@@ -53,6 +61,7 @@ export async function answerChunk(
   const now = new Date(chunk.nowMs);
   const pending: PreparedRecord[] = [];
   const refusals: Refusal[] = [];
+  const provenances = new Map<number, Record<string, string>>();
   for (const raw of chunk.items) {
     const item = parseItem(raw);
     if ('error' in item) {
@@ -64,10 +73,65 @@ export async function answerChunk(
       });
       continue;
     }
-    const prepared = intake.prepare(item.value, chunk.provider, item.index, now);
+    let value = item.value;
+    if (chunk.format) {
+      const national = nationalRecord(chunk.format, item.index, value, now);
+      if ('refusal' in national) {
+        refusals.push(national.refusal);
+        continue;
+      }
+      provenances.set(item.index, national.provenance);
+      value = national.record;
+    }
+    const prepared = intake.prepare(value, chunk.provider, item.index, now);
     if (prepared.ok) pending.push(prepared.item);
     else refusals.push(prepared.refusal);
   }
   const written = await intake.write(chunk.provider.code, pending, refusals, now);
-  return written.map((result) => toBatchItem(result, checkpointEveryMs));
+  const answers = written.map((result) => toBatchItem(result, checkpointEveryMs));
+  const { format } = chunk;
+  if (!format) return answers;
+  // The platform's own refusals name the national item each field was read from.
+  for (const answer of answers) {
+    const errors = answer.problem?.errors;
+    if (!errors || !answer.problem) continue;
+    const provenance = provenances.get(answer.index);
+    answer.problem.errors = errors.map((error) => nameItem(format, error, provenance));
+  }
+  return answers;
+}
+
+/** One item of a national-format batch as a record, or its refusal naming the national items. */
+function nationalRecord(
+  format: NationalFormat,
+  index: number,
+  value: unknown,
+  now: Date,
+): { record: unknown; provenance: Record<string, string> } | { refusal: Refusal } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      refusal: {
+        index,
+        sourceId: null,
+        category: nationalPresets[format].category,
+        problem: problemFromFieldErrors([
+          {
+            path: '',
+            code: 'validation_failed',
+            message: `an item of ${format} is an object of national data items`,
+          },
+        ]),
+      },
+    };
+  }
+  const converted = fromNationalItems(format, value as Record<string, unknown>, now);
+  if (converted.ok) return { record: converted.record, provenance: converted.provenance };
+  return {
+    refusal: {
+      index,
+      sourceId: converted.sourceId,
+      category: nationalPresets[format].category,
+      problem: problemFromFieldErrors(converted.errors as FieldError[]),
+    },
+  };
 }

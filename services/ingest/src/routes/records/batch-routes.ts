@@ -1,10 +1,13 @@
 import type { Readable } from 'node:stream';
 import { ProblemError } from '@credit/errors';
-import { problemResponse, type ZodTypeProvider } from '@credit/http';
+import { problemResponse, type ZodTypeProvider, zodValidatorCompiler } from '@credit/http';
 import {
   type BatchResult,
   batchResultSchema,
   batchStoppedSchema,
+  nationalFormats,
+  nationalLicenceItemSchema,
+  nationalPenaltyItemSchema,
   recordSubmissionSchema,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +20,17 @@ import { activeProvider } from './provider-guard.ts';
 
 const ndjsonTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 const batchTypes = ['application/json', ...ndjsonTypes];
+
+const batchQuery = z.strictObject({
+  format: z
+    .enum(nationalFormats)
+    .optional()
+    .describe(
+      'The items are rows of the national 双公示 data items instead of records: `shuanggongshi-penalty` (行政处罚, pushed as administrative_penalty) or `shuanggongshi-licence` (行政许可, pushed as org_licence). Each row is converted to a record (subject kind from 行政相对人类别, dates to YYYY-MM-DD, amounts from 万元 to 元, sourceId from the decision document number and the subject) and checked like any other; refusals name the national item in `errors[].item` beside our field in `path`',
+    ),
+});
+
+const batchItem = z.union([recordSubmissionSchema, nationalPenaltyItemSchema, nationalLicenceItemSchema]);
 
 function summarise(items: BatchResult['items']): BatchResult {
   return {
@@ -48,18 +62,20 @@ export async function batchRoutes(fastify: FastifyInstance) {
     {
       config: { auth: { roles: ['provider'] } },
       // The body is a stream consumed by the handler; the schema below documents it.
-      validatorCompiler: () => (value: unknown) => ({ value }),
+      validatorCompiler: (route) =>
+        route.httpPart === 'body' ? (value: unknown) => ({ value }) : zodValidatorCompiler(route),
       schema: {
         tags: ['records'],
         summary: `Push up to ${settings.maxBatchItems} records as a JSON array or NDJSON`,
         description:
           'Each item is validated and answered on its own (`items[].status` as if pushed alone: 201, 200, 403, 409, 422). Accepted items are committed in chunks of one transaction each, several of which may be written at once: a failure leaves every chunk whole or absent, never part of one. A body that cannot be read to its end (malformed JSON array, too many items, too many bytes) answers 400 or 413 with the results of the items before that point in `items`; those are committed, and resubmitting converges. A body refused before any item (not a JSON array) answers a plain problem.\n\nThe body schemas say what an item must be to be stored, not what the request must be to be read: any JSON value is taken as an item, and one that does not fit the record schema is answered in `items[]` as its own refusal (422 with `errors`), never by refusing the batch. NDJSON (`application/x-ndjson`, also read as `application/ndjson` or `application/jsonl`) is one JSON value per line, each described by the record schema; blank lines are ignored and a line that is not JSON refuses that item only.',
+        querystring: batchQuery,
         body: {
           content: {
-            'application/json': { schema: z.array(recordSubmissionSchema) },
+            'application/json': { schema: z.array(batchItem) },
             'application/x-ndjson': {
-              schema: recordSubmissionSchema.describe(
-                'One line of the body: the body is such records, one JSON value per line',
+              schema: batchItem.describe(
+                'One line of the body: the body is such records (or rows of national items), one JSON value per line',
               ),
             },
           },
@@ -79,6 +95,7 @@ export async function batchRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const provider = await activeProvider(app, request);
+      const { format } = request.query;
       const declaredLength = Number(request.headers['content-length'] ?? 0);
       if (declaredLength > bodyLimit) {
         throw new ProblemError('payload_too_large', `a batch body is limited to ${bodyLimit} bytes`);
@@ -107,7 +124,12 @@ export async function batchRoutes(fastify: FastifyInstance) {
       let pending: RawBatchItem[] = [];
       const dispatch = async () => {
         if (pending.length === 0) return;
-        const chunk = { provider: batchProvider, items: pending, nowMs: app.clock().getTime() };
+        const chunk = {
+          provider: batchProvider,
+          items: pending,
+          nowMs: app.clock().getTime(),
+          ...(format ? { format } : {}),
+        };
         pending = [];
         const answered = batches.run(chunk);
         // Settled by settleOldest in order; this only keeps an early failure from being unhandled.
