@@ -509,6 +509,8 @@ export interface paths {
         /**
          * Publicly disclosed information about an organisation (双公示)
          * @description Rate-limited per client (RATE_LIMIT_PUBLIC_PER_MINUTE, 60 a minute by default); beyond it 429 with Retry-After.
+         *
+         *     With `Accept: application/pdf` the disclosed items come as a signed report a person can hand on (公示信用报告, audience `public`): the same A4 Chinese document as the subject’s own report, with its number, verification code and QR code on every page and the signed JSON attached, verifiable at GET /v1/reports/{number}/verification and offline (`npm run verify-report`). It holds what this answer’s `items` hold; list entries and registration are not part of a report.
          */
         get: operations["getPublicSubjectsByUscc"];
         put?: never;
@@ -1867,7 +1869,7 @@ export interface components {
             issuer: string;
             generatedAt: components["schemas"]["Instant"];
             /** @enum {string} */
-            audience: "self" | "agency" | "government";
+            audience: "self" | "agency" | "government" | "public";
             requester: {
                 role: string;
                 org: string | null;
@@ -5545,7 +5547,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description What is publicly disclosed (JSON), or with `Accept: application/pdf` the same items as a signed report PDF */
             200: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
@@ -5556,6 +5558,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicDisclosure"];
+                    "application/pdf": string;
                 };
             };
             /** @description Bad request (malformed JSON, bad path or query) */
@@ -5638,7 +5641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            /** @description Temporarily unavailable; retry after the Retry-After delay; `reports_busy`: Every report renderer is busy and the queue is full; retry after the Retry-After delay */
             503: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */

@@ -44,12 +44,14 @@ const audienceNames: Record<CreditReport['audience'], string> = {
   self: '本人查询',
   agency: '信用服务机构授权查询',
   government: '政府部门依职责查询',
+  public: '公示信息（社会公众查询）',
 };
 const requesterNames: Record<string, string> = {
   subject: '信息主体本人',
   agency: '信用服务机构',
   government: '政府部门',
   admin: '信用主管部门',
+  public: '社会公众',
 };
 const purposeNames: Record<string, string> = {
   loan: '贷款',

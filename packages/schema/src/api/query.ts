@@ -110,7 +110,8 @@ export const departmentSchema = z.object({
   updatedAt: instant(),
 });
 
-export const reportAudiences = ['self', 'agency', 'government'] as const;
+/** `public`: the public disclosure of an organisation as a document (公示信用报告), anyone's to ask for. */
+export const reportAudiences = ['self', 'agency', 'government', 'public'] as const;
 
 export const reportItemSchema = z.object({
   recordId: z.string(),

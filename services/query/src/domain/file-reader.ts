@@ -118,7 +118,7 @@ export async function readFiles(
           };
       const grades = gradesView(gradesBySubject.get(hex), viewer, now);
       const report = assembleReport(viewer, subject, identity, items, grades, now);
-      const issued = issue ? await registerIssue(tx, context.signer.kid, subject, report) : undefined;
+      const issued = issue ? await registerIssue(tx, context.signer.kid, subject.key, report) : undefined;
       if (isLogged(viewer)) {
         await context.accessLog.append(tx, {
           subjectKey: subject.key,
@@ -145,17 +145,17 @@ export async function readFiles(
  * issued, the subject as the public may see it named, and the digest of its content (never the
  * content itself).
  */
-async function registerIssue(
+export async function registerIssue(
   tx: Executor,
   keyId: string,
-  subject: SubjectRef,
+  subjectKey: Buffer,
   report: CreditReport,
 ): Promise<IssuedReport> {
   const canonical = canonicalJson(report);
   const digest = reportDigest(canonical);
   await tx.insert(issuedReports).values({
     reportId: report.reportId,
-    subjectKey: subject.key,
+    subjectKey,
     issuedAt: new Date(report.generatedAt),
     audience: report.audience,
     recipientRole: report.requester.role,

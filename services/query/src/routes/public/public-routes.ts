@@ -1,14 +1,29 @@
+import { newId, platformIssuer } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
-import { publicDisclosureSchema, type ReportItem, usccSchema } from '@credit/schema';
+import { reportSignatureType } from '@credit/report-document';
+import {
+  type CreditReport,
+  catalogueVersion,
+  publicDisclosureSchema,
+  type ReportItem,
+  usccSchema,
+} from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { entriesInForce } from '../../consumers/sanctions-projection.ts';
 import { publiclyDisclosed } from '../../domain/access-policy.ts';
 import { redactGated } from '../../domain/consent-scope.ts';
+import { registerIssue } from '../../domain/file-reader.ts';
 import { itemOf } from '../../domain/report-builder.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { openSubject, type RecordRow } from '../../repositories/read-model-repository.ts';
+import {
+  assertRendererFree,
+  reportDocumentResponse,
+  sendReportDocument,
+  wantsPdf,
+} from '../reports/report-document.ts';
 
 const byUscc = z.strictObject({ uscc: usccSchema });
 
@@ -35,18 +50,26 @@ export async function publicRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/public/subjects/:uscc',
     {
-      config: { auth: 'public', rateLimit: publicLimit },
+      config: { auth: 'public', rateLimit: publicLimit, problems: ['reports_busy'] },
       schema: {
         tags: ['public'],
         summary: 'Publicly disclosed information about an organisation (双公示)',
         description:
-          'Rate-limited per client (RATE_LIMIT_PUBLIC_PER_MINUTE, 60 a minute by default); beyond it 429 with Retry-After.',
+          'Rate-limited per client (RATE_LIMIT_PUBLIC_PER_MINUTE, 60 a minute by default); beyond it 429 with Retry-After.\n\nWith `Accept: application/pdf` the disclosed items come as a signed report a person can hand on (公示信用报告, audience `public`): the same A4 Chinese document as the subject’s own report, with its number, verification code and QR code on every page and the signed JSON attached, verifiable at GET /v1/reports/{number}/verification and offline (`npm run verify-report`). It holds what this answer’s `items` hold; list entries and registration are not part of a report.',
         params: byUscc,
-        response: { 200: publicDisclosureSchema },
+        response: {
+          200: reportDocumentResponse(
+            publicDisclosureSchema,
+            'What is publicly disclosed (JSON), or with `Accept: application/pdf` the same items as a signed report PDF',
+          ),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { uscc } = request.params;
+      const pdf = wantsPdf(request.headers.accept);
+      if (pdf) assertRendererFree(app);
+      reply.header('vary', 'Accept');
       const key = subjectKey(app.keyring, 'legal_person', uscc);
       const subject = await readModel.subject(key);
       if (!subject || subject.kind === 'natural_person')
@@ -54,11 +77,33 @@ export async function publicRoutes(fastify: FastifyInstance) {
       const now = app.clock();
       const disclosed = (await readModel.recordsOf(key)).filter((row) => publiclyDisclosed(row, now));
       const registration = disclosed.find((row) => row.category === 'org_registration');
+      const name = openSubject(app.keyring, subject).name;
+      if (pdf) {
+        const report: CreditReport = {
+          reportId: newId('rpt', now.getTime()),
+          issuer: platformIssuer,
+          generatedAt: now.toISOString(),
+          audience: 'public',
+          requester: { role: 'public', org: null },
+          purpose: null,
+          authorisationId: null,
+          subject: { kind: subject.kind as CreditReport['subject']['kind'], id: uscc, name },
+          catalogueVersion,
+          items: disclosed.map((row) => publicItem(row, now)),
+          grades: { current: [], history: [] },
+        };
+        // Numbered like every report, so its recipient can check it; public reads are not
+        // logged to the subject (anyone may read them), but the issued document is recorded.
+        const issued = await registerIssue(app.db, app.signer.kid, key, report);
+        const signature = await app.signer.signDetached(issued.canonical, reportSignatureType);
+        const signedJson = `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}`;
+        return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
+      }
       return {
         subject: {
           uscc,
           kind: subject.kind as 'legal_person',
-          name: openSubject(app.keyring, subject).name,
+          name,
         },
         registration: registration?.data ?? null,
         items: disclosed.map((row) => publicItem(row, now)),

@@ -27,9 +27,12 @@ export function wantsPdf(accept: string | undefined): boolean {
 }
 
 /** A report route's 200: the signed JSON, or the same report as a PDF. */
-export function reportDocumentResponse(json: z.ZodType) {
+export function reportDocumentResponse(
+  json: z.ZodType,
+  description = 'The signed report (JSON), or with `Accept: application/pdf` the same report as a PDF',
+) {
   return {
-    description: 'The signed report (JSON), or with `Accept: application/pdf` the same report as a PDF',
+    description,
     content: {
       'application/json': { schema: json },
       [pdfType]: { schema: { type: 'string', format: 'binary' } },
