@@ -1,10 +1,10 @@
 import { canonicalJson } from '@credit/crypto';
 import { reportDigest, verificationCode } from '@credit/report-document';
 import type { CreditReport } from '@credit/schema';
-import type { TestPlatform } from '@credit/testing';
+import { company, person, push, record, type TestPlatform } from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { company, person, push, queryPlatform, record, type World, world } from './helpers.ts';
+import { queryPlatform, type World, world } from './helpers.ts';
 import { pdfTools } from './pdf-tools.ts';
 
 /**
