@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { usccSchema } from '../identifiers/identifier-schemas.ts';
 import { organisationKinds } from '../identifiers/subject.ts';
+import { cursorSchema, pageSchema } from './pagination.ts';
 import { listKindSchema } from './sanctions.ts';
 
 /** The longest name or code a search takes: registered names run to a few dozen characters. */
@@ -24,11 +25,8 @@ export const publicSearchQuerySchema = z.strictObject({
       'An organisation’s name or former name (曾用名), in any form (full-width, traditional characters, with or without region or legal form), or the start of its USCC: 2 to 199 characters, else 422',
     ),
   limit: z.coerce.number().int().min(1).max(50).default(10).describe('Items per page (1–50, default 10)'),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .describe('Opaque: the `next` of the previous page; omit for the first page'),
+  /** A page ends at a rank: the score and USCC of its last item. */
+  cursor: cursorSchema(z.tuple([z.number(), usccSchema])).optional(),
 });
 
 export const publicSearchItemSchema = z.object({
@@ -41,10 +39,7 @@ export const publicSearchItemSchema = z.object({
   disclosure: z.string().describe('Its public disclosure page'),
 });
 
-export const publicSearchPageSchema = z.object({
-  items: z.array(publicSearchItemSchema),
-  next: z.string().nullable().describe('Pass as `cursor` for the next page; null at the end'),
-});
+export const publicSearchPageSchema = pageSchema(publicSearchItemSchema);
 
 export const screeningRequestSchema = z.strictObject({
   items: z

@@ -1,7 +1,6 @@
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
 import {
-  decodeCursor,
   encodeCursor,
   publicSearchPageSchema,
   publicSearchQuerySchema,
@@ -31,23 +30,6 @@ function searchTextOf(raw: string): string {
   throw new ProblemError('validation_failed', 'the query must be 2 to 199 characters', {
     errors: zodIssuesToErrors(parsed.error.issues, 'query.q'),
   });
-}
-
-/** A page ends at a rank: the score and USCC of its last item, in the shared cursor form. */
-function encodeRank(match: OrganisationMatch): string {
-  return encodeCursor([match.score, match.uscc]);
-}
-
-function decodeRank(cursor: string): { score: number; uscc: string } {
-  const [score, uscc] = decodeCursor(cursor) ?? [];
-  if (typeof score === 'number' && typeof uscc === 'string') return { score, uscc };
-  throw new ProblemError(
-    'validation_failed',
-    'not a cursor of this search: pass back the `next` of the previous page',
-    {
-      errors: [{ path: 'query.cursor', code: 'validation_failed', message: 'not a cursor of this search' }],
-    },
-  );
 }
 
 function rankedAfter(match: OrganisationMatch, after: { score: number; uscc: string }): boolean {
@@ -92,7 +74,7 @@ export async function searchRoutes(fastify: FastifyInstance) {
     async (request) => {
       const { q: raw, limit, cursor } = request.query;
       const q = searchTextOf(raw);
-      const after = cursor === undefined ? undefined : decodeRank(cursor);
+      const after = cursor === undefined ? undefined : { score: cursor[0], uscc: cursor[1] };
       const [byName] = await findOrganisations(nameIndex, [q]);
       const ranked = distinct([
         ...(await findByUsccPrefix(nameIndex, q, usccPrefixMatches)),
@@ -112,7 +94,7 @@ export async function searchRoutes(fastify: FastifyInstance) {
           matchedName: m.matchedName,
           disclosure: `/v1/public/subjects/${m.uscc}`,
         })),
-        next: ranked.length > limit && last ? encodeRank(last) : null,
+        ...(ranked.length > limit && last ? { next: encodeCursor([last.score, last.uscc]) } : {}),
       };
     },
   );
