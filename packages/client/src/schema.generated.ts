@@ -5700,8 +5700,8 @@ export interface operations {
                             /** @description Its public disclosure page */
                             disclosure: string;
                         }[];
-                        /** @description Pass as `cursor` for the next page; null at the end */
-                        next: string | null;
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
                     };
                 };
             };
