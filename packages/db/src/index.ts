@@ -22,4 +22,13 @@ export {
   readMigrations,
 } from './migrate.ts';
 export { inTransaction } from './transaction.ts';
-export { asBuffer, bytea, type Database, type Executor, resultRows, xid8 } from './types.ts';
+export {
+  asBuffer,
+  bytea,
+  type Database,
+  defineJobRuns,
+  type Executor,
+  instant,
+  resultRows,
+  xid8,
+} from './types.ts';

@@ -1,4 +1,11 @@
-import { customType, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import {
+  customType,
+  type PgDatabase,
+  type PgQueryResultHKT,
+  pgSchema,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 /**
  * The drizzle handle every repository takes. node-postgres and PGlite produce different result
@@ -30,4 +37,18 @@ export function resultRows<T>(result: unknown): T[] {
 /** A bytea from a raw query, as a Buffer on either driver. */
 export function asBuffer(value: Buffer | Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/** An instant: `timestamptz`, read and written as a Date (stored in UTC). */
+export const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * When each of a service's scheduled jobs last ran, in the service's own schema: the same shape
+ * in every service that runs jobs (migrations/<service>/…job_runs).
+ */
+export function defineJobRuns(schemaName: string) {
+  return pgSchema(schemaName).table('job_runs', {
+    job: text('job').primaryKey(),
+    lastRunAt: instant('last_run_at').notNull(),
+  });
 }

@@ -1,21 +1,10 @@
-import { bytea } from '@credit/db';
+import { bytea, instant } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import {
-  bigint,
-  boolean,
-  date,
-  integer,
-  jsonb,
-  pgSchema,
-  smallint,
-  text,
-  timestamp,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, integer, jsonb, pgSchema, smallint, text } from 'drizzle-orm/pg-core';
 
 /** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
 export const ingestSchemaName = 'ingest';
 const ingest = pgSchema(ingestSchemaName);
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const providers = ingest.table('providers', {
   code: text('code').primaryKey(),

@@ -1,12 +1,11 @@
-import { bytea } from '@credit/db';
+import { bytea, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { ListKind } from '@credit/schema';
-import { bigint, boolean, date, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
 export const querySchemaName = 'query';
 const query = pgSchema(querySchemaName);
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const subjects = defineSubjectIdentities(querySchemaName);
 

@@ -1,11 +1,10 @@
-import { bytea } from '@credit/db';
+import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox } from '@credit/events';
-import { boolean, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgSchema, text } from 'drizzle-orm/pg-core';
 
 /** The repair service owns the `repair` schema (migrations/repair). */
 export const repairSchemaName = 'repair';
 const repair = pgSchema(repairSchemaName);
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const records = repair.table('records', {
   subjectKey: bytea('subject_key').notNull(),
@@ -150,9 +149,6 @@ export const notices = repair.table('notices', {
   createdAt: instant('created_at').notNull(),
 });
 
-export const jobRuns = repair.table('job_runs', {
-  job: text('job').primaryKey(),
-  lastRunAt: instant('last_run_at').notNull(),
-});
+export const jobRuns = defineJobRuns(repairSchemaName);
 
 export const repairOutbox = defineOutbox(repairSchemaName);

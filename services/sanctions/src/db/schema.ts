@@ -1,12 +1,11 @@
-import { bytea } from '@credit/db';
+import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { ListKind, RelatedPersonRef } from '@credit/schema';
-import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
 
 /** The sanctions service owns the `sanctions` schema (migrations/sanctions). */
 export const sanctionsSchemaName = 'sanctions';
 const sanctions = pgSchema(sanctionsSchemaName);
-const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const records = sanctions.table('records', {
   subjectKey: bytea('subject_key').notNull(),
@@ -157,10 +156,7 @@ export const webhookDeliveries = sanctions.table('webhook_deliveries', {
   deliveredAt: instant('delivered_at'),
 });
 
-export const jobRuns = sanctions.table('job_runs', {
-  job: text('job').primaryKey(),
-  lastRunAt: instant('last_run_at').notNull(),
-});
+export const jobRuns = defineJobRuns(sanctionsSchemaName);
 
 export const sanctionsOutbox = defineOutbox(sanctionsSchemaName);
 
