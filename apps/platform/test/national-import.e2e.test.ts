@@ -1,8 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { nationalSourceId } from '@credit/schema';
 import { citizenId, createTestPlatform, type TestPlatform, uscc } from '@credit/testing';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformServices } from '../src/services.ts';
 
@@ -13,13 +17,17 @@ import { platformServices } from '../src/services.ts';
  * the query API with the national values converted (万元 to 元, national date forms to dates).
  */
 
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../../..');
 const providerCode = 'zb-ee-national';
 let platform: TestPlatform;
+let baseUrl: string;
 let token: string;
 let dir: string;
 
 beforeAll(async () => {
   platform = await createTestPlatform(platformServices);
+  baseUrl = await platform.app.listen({ port: 0, host: '127.0.0.1' });
   dir = await mkdtemp(join(tmpdir(), 'credit-national-'));
   const admin = await platform.token('admin', { org: 'credit-office' });
   const registered = await platform.request({
@@ -296,5 +304,159 @@ describe('POST /v1/records/batch?format=shuanggongshi-…', () => {
     });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().errors[0]).toMatchObject({ path: 'query.format' });
+  });
+});
+
+/** `npm run import -- --preset …` against the test server; answers its JSON summary and stderr. */
+async function importWithPreset(preset: string, file: string, extra: string[] = []) {
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'apps/platform/src/cli/import.ts',
+      '--provider',
+      providerCode,
+      '--preset',
+      preset,
+      '--file',
+      file,
+      '--url',
+      baseUrl,
+      '--token',
+      token,
+      '--batch',
+      '3',
+      ...extra,
+    ],
+    { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+  );
+  return { summary: JSON.parse(stdout.trim().split('\n').at(-1) as string), stderr };
+}
+
+const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const csv = (rows: Record<string, string>[]) => {
+  const headers = Object.keys(rows[0] as Record<string, string>);
+  return [headers, ...rows.map((row) => headers.map((h) => row[h] ?? ''))]
+    .map((cells) => cells.map(csvCell).join(','))
+    .join('\r\n');
+};
+
+/** The refusal report's lines after its header, as objects. */
+async function refusals(file: string): Promise<{ row: string; item: string; field: string; code: string }[]> {
+  const [header, ...lines] = (await readFile(`${file}.refusals.csv`, 'utf8')).trim().split('\n');
+  expect(header).toBe('row,sourceId,item,field,code,message');
+  return lines.map((line) => {
+    const [row, , item, field, code] = line.split(',');
+    return { row: row as string, item: item as string, field: field as string, code: code as string };
+  });
+}
+
+/** The penalty the query API shows the public for an organisation's row. */
+async function publicPenalty(row: Record<string, string>) {
+  await platform.drainConsumers();
+  const page = await disclosed(row['行政相对人代码_1（统一社会信用代码）'] as string);
+  return page.items.find(
+    (i) => i.category === 'administrative_penalty' && i.data.documentNumber === row.行政处罚决定书文号,
+  );
+}
+
+describe('npm run import -- --preset', () => {
+  it('imports a UTF-8 CSV with a BOM, reports refusals by national item, and adds nothing when run again', async () => {
+    const rows = [
+      penaltyRow(),
+      penaltyRow({ '罚款金额（万元）': '1.5' }),
+      penaltyRow({ '行政相对人代码_1（统一社会信用代码）': badUscc() }),
+      penaltyRow({ 处罚决定日期: '2026.13.01' }),
+      personPenaltyRow(),
+    ];
+    const file = join(dir, '行政处罚-utf8.csv');
+    await writeFile(file, `\uFEFF${csv(rows)}`);
+    const { summary, stderr } = await importWithPreset('shuanggongshi-penalty', file);
+    expect(summary).toMatchObject({ category: 'administrative_penalty', rows: 5, created: 3, refused: 2 });
+    expect(stderr).toContain('national items read but kept nowhere: 处罚有效期');
+    expect(await refusals(file)).toEqual([
+      { row: '3', item: '统一社会信用代码', field: 'subject.id', code: 'invalid_identifier' },
+      { row: '4', item: '处罚决定日期', field: 'data.decidedOn', code: 'validation_failed' },
+    ]);
+    expect(await publicPenalty(rows[1] as Record<string, string>)).toMatchObject({
+      occurredAt: '2026-03-18',
+      data: { amount: 15_000, confiscatedYuan: 1, penaltyKinds: ['fine', 'confiscation'] },
+    });
+
+    // From scratch (no state file), the same rows name the same records.
+    const again = await importWithPreset('shuanggongshi-penalty', file, ['--restart']);
+    expect(again.summary).toMatchObject({ rows: 5, created: 0, unchanged: 3, refused: 2 });
+  });
+
+  it('detects a GBK CSV of licences, headed with the older numbered names', async () => {
+    const good = licenceRow({ 许可类别: '登记', 有效期至: '2030/12/31' });
+    const rows = [good, licenceRow({ 许可类别: '临时' })].map(
+      ({ 统一社会信用代码: code, ...rest }) =>
+        ({ '行政相对人代码_1(统一社会信用代码)': code, ...rest }) as Record<string, string>,
+    );
+    const file = join(dir, '行政许可-gbk.csv');
+    await writeFile(file, iconv.encode(csv(rows), 'gbk'));
+    const { summary } = await importWithPreset('shuanggongshi-licence', file);
+    expect(summary).toMatchObject({ category: 'org_licence', rows: 2, created: 1, refused: 1 });
+    expect(await refusals(file)).toEqual([
+      { row: '2', item: '许可类别', field: 'data.licenceType', code: 'validation_failed' },
+    ]);
+    await platform.drainConsumers();
+    const page = await disclosed(good.统一社会信用代码 as string);
+    expect(page.subject.name).toBe(good.行政相对人名称);
+    expect(page.items.find((i) => i.category === 'org_licence')).toMatchObject({
+      data: {
+        licenceName: '食品经营许可证',
+        licenceType: 'registration',
+        validUntil: '2030-12-31',
+        certificateNumber: good.许可编号,
+      },
+    });
+  });
+
+  it('reads an XLSX workbook with date and number cells', async () => {
+    const rows = [penaltyRow(), penaltyRow({ 处罚类别: '罚款、警告' }), penaltyRow({ 违法事实: '' })];
+    const headers = Object.keys(rows[0] as Record<string, string>);
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('行政处罚');
+    sheet.addRow(headers);
+    for (const row of rows)
+      sheet.addRow(
+        headers.map((h) => {
+          const value = row[h] ?? '';
+          // As departments' spreadsheets hold them: dates as date cells, amounts as numbers.
+          if (h === '处罚决定日期') return new Date(Date.UTC(2026, 2, 18));
+          if (h === '罚款金额（万元）') return 0.35;
+          return value;
+        }),
+      );
+    const file = join(dir, '行政处罚.xlsx');
+    await workbook.xlsx.writeFile(file);
+
+    const { summary } = await importWithPreset('shuanggongshi-penalty', file);
+    expect(summary).toMatchObject({ rows: 3, created: 2, refused: 1 });
+    expect(await refusals(file)).toEqual([
+      { row: '3', item: '违法事实', field: 'data.facts', code: 'validation_failed' },
+    ]);
+    expect(await publicPenalty(rows[1] as Record<string, string>)).toMatchObject({
+      occurredAt: '2026-03-18',
+      data: { decidedOn: '2026-03-18', amount: 3500, penaltyKinds: ['fine', 'warning'] },
+    });
+  });
+
+  it('reads JSON Lines of national items', async () => {
+    const rows = [penaltyRow({ 处罚决定日期: '20260401' }), penaltyRow({ 行政相对人类别: '' })];
+    const file = join(dir, '行政处罚.jsonl');
+    await writeFile(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const { summary } = await importWithPreset('shuanggongshi-penalty', file);
+    expect(summary).toMatchObject({ rows: 2, created: 1, refused: 1 });
+    expect(await refusals(file)).toEqual([
+      { row: '2', item: '行政相对人类别', field: 'subject.kind', code: 'validation_failed' },
+    ]);
+    expect(await publicPenalty(rows[0] as Record<string, string>)).toMatchObject({
+      occurredAt: '2026-04-01',
+      data: { amount: 205_000 },
+    });
   });
 });

@@ -7,8 +7,9 @@ import type { SourceRow } from '../import/sources.ts';
 
 const usage = `npm run import -- --provider CODE --category ENTRY --file FILE [--mapping FILE]
   [--encoding auto|utf8|gbk] [--url URL] [--token TOKEN] [--batch N] [--restart]
+npm run import -- --provider CODE --preset shuanggongshi-penalty|shuanggongshi-licence --file FILE [...]
 
-Streams a department's CSV (UTF-8 or GBK) or NDJSON file to the platform's batch API
+Streams a department's CSV (UTF-8 or GBK), NDJSON or (with --preset) XLSX file to the platform's batch API
 (POST /v1/records/batch) with a progress line (rows/s, how far through the file the rows the
 platform has answered reach, ETA), a refusal report (FILE.refusals.csv: row, sourceId, field,
 code, message) and a state file (FILE.import-state.json), so an interrupted import resumes
@@ -16,7 +17,11 @@ where it stopped; pushes are idempotent, so nothing is ever duplicated.
 
   --provider CODE     the providing department's registered code
   --category ENTRY    the catalogue entry of every row (GET /v1/catalogue)
-  --file FILE         .csv, or .ndjson/.jsonl with one record (or one row of columns) a line
+  --preset FORMAT     instead of --category and --mapping: the file is a 双公示 table in the
+                      national data items (行政处罚 or 行政许可), headed as the standard names
+                      them; the platform converts each row (POST /v1/records/batch?format=…)
+  --file FILE         .csv, or .ndjson/.jsonl with one record (or one row of columns) a line,
+                      or with --preset .xlsx (its first worksheet, headers in the first row)
   --mapping FILE      JSON {"column header": "field"}: sourceId, subjectKind, subjectId,
                       subjectName, occurredAt, data.<field>
   --encoding E        auto (default: UTF-8 if the start decodes as UTF-8, else GBK), utf8, gbk
@@ -64,6 +69,7 @@ await runCommand({
   options: {
     provider: { type: 'string' },
     category: { type: 'string' },
+    preset: { type: 'string' },
     file: { type: 'string' },
     mapping: { type: 'string' },
     encoding: { type: 'string', default: 'auto' },
@@ -75,23 +81,36 @@ await runCommand({
   async run(values) {
     const { openDevIssuer } = await import('@credit/auth');
     const { baseEnvironmentSchema, localUrlOf, parseEnvironment } = await import('@credit/config');
-    const { findEntry } = await import('@credit/schema');
+    const { findEntry, isNationalFormat, matchNationalHeader, nationalPresets } = await import(
+      '@credit/schema'
+    );
     const { createCreditClient, ndjson: asNdjson } = await import('@credit/client');
     const { rowMapper } = await import('../import/row-mapping.ts');
-    const { csvRows, detectEncoding, ndjsonRows } = await import('../import/sources.ts');
+    const { csvRows, detectEncoding, ndjsonRows, xlsxRows } = await import('../import/sources.ts');
     const { CsvError } = await import('csv-parse');
 
     const file = values.file ?? fail('--file is required');
     const provider = values.provider ?? fail('--provider is required');
+    const format =
+      values.preset === undefined || isNationalFormat(values.preset)
+        ? values.preset
+        : fail(`--preset must be shuanggongshi-penalty or shuanggongshi-licence; got '${values.preset}'`);
+    const preset = format ? nationalPresets[format] : undefined;
+    if (preset && values.mapping) fail('--preset maps the national items itself: leave out --mapping');
+    if (preset && values.category && values.category !== preset.category)
+      fail(`--preset ${preset.format} pushes ${preset.category}: leave out --category`);
     const entry =
-      findEntry(values.category ?? '') ??
+      findEntry(preset?.category ?? values.category ?? '') ??
       fail(`--category must be a catalogue entry (GET /v1/catalogue); got '${values.category ?? ''}'`);
     const batchSize = Number(values.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
       fail('--batch must be between 1 and 10000');
     const ndjson = file.endsWith('.ndjson') || file.endsWith('.jsonl');
+    const xlsx = file.toLowerCase().endsWith('.xlsx');
+    if (xlsx && !preset)
+      fail('an .xlsx file is read with --preset; save it as CSV to import it with a mapping');
     const encoding =
-      values.encoding === 'auto' ? (ndjson ? 'utf8' : await detectEncoding(file)) : values.encoding;
+      values.encoding === 'auto' ? (ndjson || xlsx ? 'utf8' : await detectEncoding(file)) : values.encoding;
     if (encoding !== 'utf8' && encoding !== 'gbk') fail('--encoding must be auto, utf8 or gbk');
     const mapping = values.mapping ? await readMapping(values.mapping) : {};
 
@@ -115,7 +134,7 @@ await runCommand({
     const statePath = `${file}.import-state.json`;
     const reportPath = `${file}.refusals.csv`;
     const info = await stat(file);
-    const fingerprint = `${info.size}:${info.mtimeMs}:${entry.code}:${provider}`;
+    const fingerprint = `${info.size}:${info.mtimeMs}:${preset?.format ?? entry.code}:${provider}`;
     let state: ImportState = { fingerprint, doneRows: 0, doneBytes: 0 };
     if (!values.restart) {
       try {
@@ -126,7 +145,8 @@ await runCommand({
       }
     }
     const resuming = state.doneRows > 0;
-    if (!resuming) await writeFile(reportPath, 'row,sourceId,field,code,message\n');
+    // A preset's refusals also name the national item (column) the field was read from.
+    if (!resuming) await writeFile(reportPath, `row,sourceId,${preset ? 'item,' : ''}field,code,message\n`);
 
     async function saveState(): Promise<void> {
       await writeFile(`${statePath}.tmp`, JSON.stringify(state));
@@ -158,6 +178,8 @@ await runCommand({
       try {
         return await client.POST('/v1/records/batch', {
           ...asNdjson,
+          ...(format ? { params: { query: { format } } } : {}),
+          // Rows as read: the platform checks each item (with a preset, a row of national items).
           body: batch.map((p) => p.record as Schemas['RecordSubmission']),
         });
       } catch (error) {
@@ -216,15 +238,56 @@ await runCommand({
               ];
           for (const error of errors)
             lines.push(
-              [pending.row, pending.sourceId, error.path, error.code, error.message].map(csvCell).join(','),
+              [
+                pending.row,
+                item.sourceId ?? pending.sourceId,
+                ...(preset ? [(error as { item?: string }).item ?? ''] : []),
+                error.path,
+                error.code,
+                error.message,
+              ]
+                .map(csvCell)
+                .join(','),
             );
         }
       }
       if (lines.length > 0) await appendFile(reportPath, `${lines.join('\n')}\n`);
     }
 
-    const rows: AsyncGenerator<SourceRow> = ndjson ? ndjsonRows(file) : csvRows(file, encoding);
+    const rows: AsyncGenerator<SourceRow> = ndjson
+      ? ndjsonRows(file)
+      : xlsx
+        ? xlsxRows(file)
+        : csvRows(file, encoding);
     const mapper = rowMapper(entry, mapping);
+    /** With a preset, a row as the platform reads it: the national items only (and a sourceId). */
+    const nationalRow = (fields: Record<string, string>): Record<string, unknown> =>
+      Object.fromEntries(
+        Object.entries(fields).filter(
+          ([header]) => header === 'sourceId' || (format && matchNationalHeader(format, header)),
+        ),
+      );
+    function warnHeaders(headers: string[]): void {
+      if (!format) {
+        const unmapped = mapper.unmapped(headers);
+        if (unmapped.length > 0)
+          process.stderr.write(
+            `import: columns not mapped to ${entry.code} are ignored: ${unmapped.join(', ')}\n`,
+          );
+        return;
+      }
+      const unknown = headers.filter((h) => h !== 'sourceId' && !matchNationalHeader(format, h));
+      if (unknown.length > 0)
+        process.stderr.write(
+          `import: columns that are no ${format} item are ignored: ${unknown.join(', ')}\n`,
+        );
+      const keptNowhere = headers
+        .map((h) => matchNationalHeader(format, h)?.item)
+        .filter((item) => item && item.target === null)
+        .map((item) => `${item?.name} (${item?.why})`);
+      if (keptNowhere.length > 0)
+        process.stderr.write(`import: national items read but kept nowhere: ${keptNowhere.join('; ')}\n`);
+    }
     let warnedHeaders = false;
     let batch: Pending[] = [];
     const timer = interactive ? setInterval(() => progress(), 250) : undefined;
@@ -257,16 +320,14 @@ await runCommand({
         }
         if (source.fields && !warnedHeaders) {
           warnedHeaders = true;
-          const unmapped = mapper.unmapped(Object.keys(source.fields));
-          if (unmapped.length > 0)
-            process.stderr.write(
-              `import: columns not mapped to ${entry.code} are ignored: ${unmapped.join(', ')}\n`,
-            );
+          warnHeaders(Object.keys(source.fields));
         }
-        const converted = source.record ?? mapper.toRecord(source.fields ?? {});
+        const converted =
+          source.record ?? (format ? nationalRow(source.fields ?? {}) : mapper.toRecord(source.fields ?? {}));
         batch.push({
           row: source.row,
           end: source.end,
+          // With a preset the platform derives it and answers it with each item.
           sourceId: typeof converted.sourceId === 'string' ? converted.sourceId : null,
           record: converted,
         });
@@ -289,7 +350,7 @@ await runCommand({
     }
     progress(true);
     process.stdout.write(
-      `${JSON.stringify({ file, category: entry.code, url: baseUrl, ...totals, resumed: resuming, report: reportPath, seconds: Math.round((Date.now() - started) / 100) / 10 })}\n`,
+      `${JSON.stringify({ file, category: entry.code, ...(format ? { preset: format } : {}), url: baseUrl, ...totals, resumed: resuming, report: reportPath, seconds: Math.round((Date.now() - started) / 100) / 10 })}\n`,
     );
     return 0;
   },

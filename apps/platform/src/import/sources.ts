@@ -122,3 +122,66 @@ export async function* ndjsonRows(path: string): AsyncGenerator<SourceRow> {
     if (parsed) yield parsed;
   }
 }
+
+/** A cell's value as text: dates as the calendar date they show, formulas as their result. */
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) {
+    // Spreadsheet dates carry no zone: the reader gives the day shown at 00:00 UTC.
+    return value.toISOString().slice(0, 10);
+  }
+  if (typeof value === 'object') {
+    const cell = value as {
+      richText?: { text: string }[];
+      text?: unknown;
+      result?: unknown;
+      error?: string;
+    };
+    if (cell.richText) return cell.richText.map((part) => part.text).join('');
+    if ('result' in cell) return cellText(cell.result);
+    if ('text' in cell) return cellText(cell.text);
+    if (cell.error) return '';
+  }
+  return String(value);
+}
+
+/**
+ * The first worksheet of an XLSX workbook, read as a stream (the workbook is never held whole):
+ * its first row is the header, each later row a row of fields. Where a row ends is counted in
+ * the compressed file read so far, which the reader reads ahead of the rows it yields.
+ */
+export async function* xlsxRows(path: string): AsyncGenerator<SourceRow> {
+  const { default: ExcelJS } = await import('exceljs');
+  const raw = { bytes: 0 };
+  const input = createReadStream(path).pipe(byteCounter(raw));
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+  });
+  let row = 0;
+  try {
+    for await (const worksheet of workbook) {
+      let headers: string[] | undefined;
+      for await (const sheetRow of worksheet as AsyncIterable<{ values: unknown }>) {
+        // `values` is 1-based: index 0 is always empty.
+        const cells = (Array.isArray(sheetRow.values) ? sheetRow.values.slice(1) : []).map(cellText);
+        if (!headers) {
+          headers = cells.map((cell) => cell.trim());
+          continue;
+        }
+        if (cells.every((cell) => cell.trim() === '')) continue;
+        const fields: Record<string, string> = {};
+        headers.forEach((header, i) => {
+          if (header !== '') fields[header] = cells[i] ?? '';
+        });
+        yield { row: ++row, fields, end: raw.bytes };
+      }
+      // Only the first worksheet holds the table.
+      break;
+    }
+  } finally {
+    input.destroy();
+  }
+}
