@@ -1,6 +1,7 @@
 import { findEntry } from '@credit/schema';
 import {
   createTestPlatform,
+  expectPaginatesToEnd,
   registerAgency,
   registerProvider,
   sourceId,
@@ -155,12 +156,32 @@ describe('grades are readable and withdrawn when their rules stop holding', () =
       { domain: 'food_drug', year: 2026, grade: '失信', ruleCode: 'food-grade-20', department: 'zb-amr' },
     ]);
     expect(
-      own.history.map((h: { change: string; year: number; grade: string }) => [h.change, h.year, h.grade]),
+      own.items.map((h: { change: string; year: number; grade: string }) => [h.change, h.year, h.grade]),
     ).toEqual([
       ['assigned', 2025, '守信'],
       ['assigned', 2026, '守信'],
       ['assigned', 2026, '失信'],
     ]);
+    expect(own).not.toHaveProperty('next');
+    // The history a page at a time, oldest first, to its end; the subject's own reads are not logged.
+    // One evaluation can be assigned twice (守信, then 失信 the same year): a change is all of these.
+    const idOf = (h: { change: string; evaluationId: string; grade: string; at: string }) =>
+      `${h.at}:${h.change}:${h.evaluationId}:${h.grade}`;
+    const ownToken = await platform.token('subject', { subject: org.id });
+    await expectPaginatesToEnd(platform, {
+      url: `/v1/subjects/${org.id}/grades`,
+      token: ownToken,
+      limit: 2,
+      idOf,
+      expected: own.items.map(idOf),
+      ordered: true,
+    });
+    const forged = await platform.request({
+      url: `/v1/subjects/${org.id}/grades?cursor=bm9wZQ`,
+      token: ownToken,
+    });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json()).toMatchObject({ code: 'bad_request', errors: [{ path: 'query.cursor' }] });
     expect(await checkGrades()).toEqual([{ domain: 'food_drug', year: 2026, grade: '失信' }]);
 
     // A department with good_credit in its remit reads them (logged), one without sees none.
@@ -170,12 +191,12 @@ describe('grades are readable and withdrawn when their rules stop holding', () =
     });
     expect(current(byAmr.json())).toEqual([[2026, '失信']]);
     // Others see the last 12 months of the history only.
-    expect(byAmr.json().history.map((h: { year: number; grade: string }) => [h.year, h.grade])).toEqual([
+    expect(byAmr.json().items.map((h: { year: number; grade: string }) => [h.year, h.grade])).toEqual([
       [2026, '守信'],
       [2026, '失信'],
     ]);
     const byTax = await platform.request({ url: `/v1/subjects/${org.id}/grades?purpose=x`, token: tax });
-    expect(byTax.json()).toEqual({ current: [], history: [] });
+    expect(byTax.json()).toEqual({ current: [], items: [] });
     const log = (
       await platform.request({
         url: `/v1/subjects/${org.id}/access-log`,
@@ -216,7 +237,7 @@ describe('grades are readable and withdrawn when their rules stop holding', () =
     await withdraw(registration);
     const own = await ownGrades();
     expect(own.current).toEqual([]);
-    expect(own.history.at(-1)).toMatchObject({ change: 'withdrawn', year: 2026, grade: '守信' });
+    expect(own.items.at(-1)).toMatchObject({ change: 'withdrawn', year: 2026, grade: '守信' });
     expect(await checkGrades()).toEqual([]);
     const report = await platform.request({
       url: `/v1/subjects/${org.id}/report`,

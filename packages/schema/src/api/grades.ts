@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instant } from './common.ts';
+import { pageSchema } from './pagination.ts';
 
 /** A subject's grade (信用评价等级) in one domain and year, as a grade rule assigned it. */
 export const gradeSchema = z.object({
@@ -38,6 +39,19 @@ export const subjectGradesSchema = z
   })
   .describe('Domain grades by grade rules (the subject sees all; others as their footing allows)');
 export type SubjectGrades = z.infer<typeof subjectGradesSchema>;
+
+/**
+ * The grades route's answer: the current grades (one per domain, so few) on every page beside a
+ * page of the history, oldest first, which grows with every year graded.
+ */
+export const subjectGradesPageSchema = pageSchema(gradeChangeSchema)
+  .extend({
+    current: subjectGradesSchema.shape.current,
+  })
+  .describe(
+    'Current domain grades, and the history a page at a time in `items` (the subject sees all; others as their footing allows)',
+  );
+export type SubjectGradesPage = z.infer<typeof subjectGradesPageSchema>;
 
 /** What the check API says of a subject's grades: the current one per domain. */
 export const checkGradeSchema = gradeSchema.pick({ domain: true, year: true, grade: true });

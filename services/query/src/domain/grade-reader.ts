@@ -1,10 +1,10 @@
 import type { Principal } from '@credit/auth';
-import { inTransaction } from '@credit/db';
+import { type Executor, inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import type { SubjectGrades } from '@credit/schema';
-import { isLogged, purposeOf, resolveViewer, type ViewerRequest } from './access-policy.ts';
+import type { SubjectGrades, SubjectGradesPage } from '@credit/schema';
+import { isLogged, purposeOf, resolveViewer, type Viewer, type ViewerRequest } from './access-policy.ts';
 import type { FileReaderContext } from './file-reader.ts';
-import { gradeRowsOf, gradesView } from './grades.ts';
+import { gradeRowsOf, gradesPage, gradesView } from './grades.ts';
 import { requesterRole } from './report-builder.ts';
 import type { SubjectRef } from './subject-key.ts';
 
@@ -22,6 +22,35 @@ export async function readGrades(
   channel: 'rest' | 'graphql',
   now: Date,
 ): Promise<SubjectGrades> {
+  return withGradeReader(context, principal, subject, request, channel, now, async (tx, viewer) => {
+    const rows = await gradeRowsOf(tx, [subject.key]);
+    return gradesView(rows.get(subject.key.toString('hex')), viewer, now);
+  });
+}
+
+/** `readGrades` with the history a page at a time (REST): each page is a read, logged as one. */
+export async function readGradesPage(
+  context: FileReaderContext,
+  principal: Principal,
+  subject: SubjectRef,
+  request: ViewerRequest,
+  now: Date,
+  page: { after: readonly [at: string, feedSeq: number] | undefined; limit: number },
+): Promise<SubjectGradesPage> {
+  return withGradeReader(context, principal, subject, request, 'rest', now, (tx, viewer) =>
+    gradesPage(tx, subject.key, viewer, now, page),
+  );
+}
+
+async function withGradeReader<T>(
+  context: FileReaderContext,
+  principal: Principal,
+  subject: SubjectRef,
+  request: ViewerRequest,
+  channel: 'rest' | 'graphql',
+  now: Date,
+  read: (tx: Executor, viewer: Viewer) => Promise<T>,
+): Promise<T> {
   return inTransaction(context.db, async (tx) => {
     const viewer = await resolveViewer(context, tx, principal, subject, request, now);
     if (viewer.audience === 'agency')
@@ -29,7 +58,6 @@ export async function readGrades(
         'forbidden',
         'agencies read grades in the credit report, which uses the subject’s authorisation',
       );
-    const rows = await gradeRowsOf(tx, [subject.key]);
     if (isLogged(viewer)) {
       await context.accessLog.append(tx, {
         subjectKey: subject.key,
@@ -45,6 +73,6 @@ export async function readGrades(
         records: [],
       });
     }
-    return gradesView(rows.get(subject.key.toString('hex')), viewer, now);
+    return read(tx, viewer);
   });
 }

@@ -1,7 +1,14 @@
 import { addMonths, shanghaiYear } from '@credit/calendar';
 import type { Executor } from '@credit/db';
-import { findEntry, type GradeChange, type SubjectGrades } from '@credit/schema';
-import { asc, inArray } from 'drizzle-orm';
+import {
+  findEntry,
+  type Grade,
+  type GradeChange,
+  type SubjectGrades,
+  type SubjectGradesPage,
+  toPage,
+} from '@credit/schema';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { gradeChanges, grades } from '../db/schema.ts';
 import type { Viewer } from './access-policy.ts';
 
@@ -74,35 +81,77 @@ function changeView(row: GradeChangeRow): GradeChange {
 }
 
 /**
- * A subject's grades as `viewer` may see them. Current: per domain, the grade of the newest
- * graded year, if that is this year or the last (an annual grade stands until the next year's is
- * given) and it was not withdrawn (a withdrawal leaves the domain ungraded, it does not bring an
- * older year's grade back).
+ * Per domain, the grade of the newest graded year, if that is this year or the last (an annual
+ * grade stands until the next year's is given) and it was not withdrawn (a withdrawal leaves the
+ * domain ungraded, it does not bring an older year's grade back).
  */
-export function gradesView(rows: GradeRows | undefined, viewer: Viewer, now: Date): SubjectGrades {
-  if (!rows || !gradesVisibleTo(viewer)) return { current: [], history: [] };
+function currentGrades(states: readonly GradeRow[], now: Date): Grade[] {
   const year = shanghaiYear(now);
   const newest = new Map<string, GradeRow>();
-  for (const row of rows.states) {
+  for (const row of states) {
     const held = newest.get(row.domain);
     if (!held || held.year < row.year) newest.set(row.domain, row);
   }
-  const standing = [...newest.values()].filter((row) => row.status === 'assigned' && row.year >= year - 1);
-  const since = addMonths(now, -gradeDisplayMonths);
+  return [...newest.values()]
+    .filter((row) => row.status === 'assigned' && row.year >= year - 1)
+    .sort((a, b) => (a.domain < b.domain ? -1 : 1))
+    .map((row) => ({
+      evaluationId: row.evaluationId,
+      domain: row.domain,
+      year: row.year,
+      grade: row.grade,
+      ruleCode: row.ruleCode,
+      department: row.department,
+      assignedAt: row.updatedAt.toISOString(),
+    }));
+}
+
+/** From when `viewer` sees the history: the subject all of it, others the display period. */
+function historySince(viewer: Viewer, now: Date): Date | undefined {
+  return viewer.audience === 'self' ? undefined : addMonths(now, -gradeDisplayMonths);
+}
+
+/** A subject's grades as `viewer` may see them, the whole history (the credit report, GraphQL). */
+export function gradesView(rows: GradeRows | undefined, viewer: Viewer, now: Date): SubjectGrades {
+  if (!rows || !gradesVisibleTo(viewer)) return { current: [], history: [] };
+  const since = historySince(viewer, now);
   return {
-    current: standing
-      .sort((a, b) => (a.domain < b.domain ? -1 : 1))
-      .map((row) => ({
-        evaluationId: row.evaluationId,
-        domain: row.domain,
-        year: row.year,
-        grade: row.grade,
-        ruleCode: row.ruleCode,
-        department: row.department,
-        assignedAt: row.updatedAt.toISOString(),
-      })),
+    current: currentGrades(rows.states, now),
     history: rows.changes
-      .filter((row) => viewer.audience === 'self' || row.at.getTime() >= since.getTime())
+      .filter((row) => since === undefined || row.at.getTime() >= since.getTime())
       .map(changeView),
   };
+}
+
+/**
+ * The current grades and one page of the history as `viewer` may see them, the history read by
+ * keyset (time, then feed order) down grade_changes_subject_pages_idx, oldest first.
+ */
+export async function gradesPage(
+  executor: Executor,
+  subjectKey: Buffer,
+  viewer: Viewer,
+  now: Date,
+  page: { after: readonly [at: string, feedSeq: number] | undefined; limit: number },
+): Promise<SubjectGradesPage> {
+  if (!gradesVisibleTo(viewer)) return { current: [], items: [] };
+  const states = await executor.select().from(grades).where(eq(grades.subjectKey, subjectKey));
+  const since = historySince(viewer, now);
+  const rows = await executor
+    .select()
+    .from(gradeChanges)
+    .where(
+      and(
+        eq(gradeChanges.subjectKey, subjectKey),
+        since === undefined ? undefined : gte(gradeChanges.at, since),
+        page.after
+          ? sql`(${gradeChanges.at}, ${gradeChanges.feedSeq}) > (${page.after[0]}::timestamptz, ${page.after[1]})`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(gradeChanges.at), asc(gradeChanges.feedSeq))
+    .limit(page.limit + 1);
+  // `at` is written from a JavaScript Date (milliseconds), so its ISO text is the exact key.
+  const history = toPage(rows, page.limit, (row) => [row.at.toISOString(), row.feedSeq]);
+  return { current: currentGrades(states, now), ...history, items: history.items.map(changeView) };
 }
