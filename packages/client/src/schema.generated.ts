@@ -825,8 +825,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A subject’s grades by domain: the current ones and their history
-         * @description Grades assigned by grade rules (e.g. food and drug 示范守信 / 守信 / 失信 / 严重失信), kept from the sanctions feed. The subject sees the whole history; a government department (stating a `purpose`, with good_credit in its remit) and the credit office see the current grades and the changes of the last 12 months, and their read is logged. Agencies read grades in the credit report.
+         * A subject’s grades by domain: the current ones, and their history a page at a time
+         * @description Grades assigned by grade rules (e.g. food and drug 示范守信 / 守信 / 失信 / 严重失信), kept from the sanctions feed. The subject sees the whole history; a government department (stating a `purpose`, with good_credit in its remit) and the credit office see the current grades and the changes of the last 12 months, and their read is logged (each page). The history is in `items`, oldest first; `current` stands on every page. Agencies read grades in the credit report.
          *
          *     Roles: subject, government, admin.
          */
@@ -2718,6 +2718,14 @@ export interface components {
             current: components["schemas"]["Grade"][];
             /** @description Oldest first; others than the subject see changes of the last 12 months only */
             history: components["schemas"]["GradeChange"][];
+        };
+        /** @description Current domain grades, and the history a page at a time in `items` (the subject sees all; others as their footing allows) */
+        SubjectGradesPage: {
+            items: components["schemas"]["GradeChange"][];
+            /** @description Pass as `cursor` to read the next page; absent on the last page */
+            next?: string;
+            /** @description Per domain, the grade of the newest graded year if it is this year or the last and was not withdrawn */
+            current: components["schemas"]["Grade"][];
         };
         /**
          * Format: subject-id
@@ -7427,6 +7435,10 @@ export interface operations {
             query?: {
                 /** @description Why you read this subject. Required of government departments and the credit office: without it, or blank, they are refused 422 `purpose_required`; a subject or an agency may omit it */
                 purpose?: string;
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -7443,7 +7455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubjectGrades"];
+                    "application/json": components["schemas"]["SubjectGradesPage"];
                 };
             };
             /** @description Bad request (malformed JSON, bad path or query) */
