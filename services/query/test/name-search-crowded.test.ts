@@ -31,6 +31,8 @@ function crowd(): { kind: string; id: string; name: string }[] {
   return names;
 }
 
+const crowded = crowd();
+
 async function search(q: string) {
   const response = await platform.request({ url: `/v1/public/search?q=${encodeURIComponent(q)}&limit=5` });
   expect(response.statusCode, response.body).toBe(200);
@@ -40,7 +42,7 @@ async function search(q: string) {
 beforeAll(async () => {
   platform = await queryPlatform({ publicRateLimit: 1000 });
   w = await world(platform, ['org_registration']);
-  const subjects = [...crowd(), target, longer];
+  const subjects = [...crowded, target, longer];
   for (let start = 0; start < subjects.length; start += 1_000) {
     const response = await pushBatch(
       platform,
@@ -88,5 +90,44 @@ describe('typos among many similar names', () => {
     expect(items.map((i) => i.ref)).toEqual(typos.map((_, i) => String(i)));
     expect(items.map((i) => i.candidates[0]?.id)).toEqual(typos.map(([, , meant]) => meant.id));
     expect(items.every((i) => i.candidates[0]?.matchedBy === 'fuzzy_name')).toBe(true);
+  });
+
+  it('screens 1,000 names in one call with a bounded number of look-ups, each answered in order and logged', async () => {
+    const kinds = ['exact name', 'typo', 'unknown', 'id'] as const;
+    const items = Array.from({ length: 1_000 }, (_, i) => {
+      const kind = kinds[i % 4] as (typeof kinds)[number];
+      const subject = crowded[i] as { id: string; name: string };
+      if (kind === 'exact name') return { kind, ref: `r${i}`, name: subject.name, expected: subject.id };
+      if (kind === 'typo') return { kind, ref: `r${i}`, name: '淄博华闰陶瓷有限公司', expected: target.id };
+      if (kind === 'unknown')
+        return { kind, ref: `r${i}`, name: '完全不存在的某某名称有限公司', expected: null };
+      return { kind, ref: `r${i}`, name: subject.name, id: subject.id, expected: subject.id };
+    });
+    const token = await platform.token('platform', { org: 'bulk-shop' });
+    const statements: string[] = [];
+    const stop = platform.database.onStatement((text) => statements.push(text));
+    const response = await platform.request({
+      method: 'POST',
+      url: '/v1/screening',
+      token,
+      body: { items: items.map(({ ref, name, id }) => ({ ref, name, ...(id ? { id } : {}) })) },
+    });
+    stop();
+    expect(response.statusCode, response.body).toBe(200);
+    const answers = (
+      response.json() as { items: { ref: string; candidates: { id: string; matchedBy: string }[] }[] }
+    ).items;
+    expect(answers.map((a) => a.ref)).toEqual(items.map((i) => i.ref));
+    expect(answers.map((a) => a.candidates[0]?.id ?? null)).toEqual(items.map((i) => i.expected));
+    const matchedBy = { 'exact name': 'exact_name', typo: 'fuzzy_name', unknown: undefined, id: 'exact_id' };
+    expect(answers.map((a) => a.candidates[0]?.matchedBy)).toEqual(items.map((i) => matchedBy[i.kind]));
+    // The thousand names are looked up together: a few statements over the name index, not one a name.
+    expect(statements.filter((text) => /organisation_names/.test(text)).length).toBeLessThanOrEqual(3);
+    expect(statements.filter((text) => /name_gram_counts/.test(text))).toHaveLength(1);
+    const returned = new Set(answers.flatMap((a) => a.candidates.map((c) => c.id)));
+    const logged = await platform.database.query<{ n: string }>(
+      "SELECT count(*) AS n FROM query.access_log WHERE org = 'bulk-shop'",
+    );
+    expect(Number(logged[0]?.n)).toBe(returned.size);
   });
 });

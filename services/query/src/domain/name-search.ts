@@ -147,17 +147,19 @@ export async function findOrganisations(
 ): Promise<OrganisationMatch[][]> {
   const queries = names.map(queryOf);
   const grams = queries.map((q) => nameGrams(q.normalised));
-  const counts = await index.gramCounts([...new Set(grams.flat())]);
-  const probes: NameProbe[] = queries.map((q, i) => ({
-    key: q.normalised.key,
-    length: [...q.normalised.core].length,
-    regions: q.normalised.regions,
-    grams: grams[i] as string[],
-    ...lookUpGrams(grams[i] as string[], counts),
-  }));
-  const found = await index.candidates(probes, perName, lookUpRows);
-  const keys = new Map(found.flat().map((k) => [k.toString('hex'), k]));
-  const names_ = bySubject(await index.namesOf([...keys.values()]));
+  const { found, names_ } = await index.reading(async (tx) => {
+    const counts = await index.gramCounts([...new Set(grams.flat())], tx);
+    const probes: NameProbe[] = queries.map((q, i) => ({
+      key: q.normalised.key,
+      length: [...q.normalised.core].length,
+      regions: q.normalised.regions,
+      grams: grams[i] as string[],
+      ...lookUpGrams(grams[i] as string[], counts),
+    }));
+    const found = await index.candidates(probes, perName, lookUpRows, tx);
+    const keys = new Map(found.flat().map((k) => [k.toString('hex'), k]));
+    return { found, names_: bySubject(await index.namesOf([...keys.values()], tx)) };
+  });
   return found.map((subjects, i) =>
     subjects
       .map((key) => names_.get(key.toString('hex')))

@@ -1,4 +1,4 @@
-import { asBuffer, type Database, type Executor, resultRows } from '@credit/db';
+import { asBuffer, type Database, type Executor, inTransaction, resultRows } from '@credit/db';
 import type { OrganisationKind } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 
@@ -73,6 +73,19 @@ function indexedName(row: NameRowText): IndexedName {
  */
 export function createNameIndexRepository(db: Database) {
   return {
+    /**
+     * Runs a look-up's reads in one transaction without JIT compilation. The planner prices a
+     * look-up by its worst case (every probe's terms held by thousands of names), which passes
+     * jit_above_cost, and compiling the statement took ~1 s where running it takes a few
+     * milliseconds: measured at 200,000 names, 1,035 ms of JIT before 17 ms of execution.
+     */
+    async reading<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+      return inTransaction(db, async (tx) => {
+        await tx.execute(sql`SET LOCAL jit = off`);
+        return work(tx);
+      });
+    },
+
     /** How many indexed names hold each of these n-grams (absent: none). */
     async gramCounts(grams: string[], executor: Executor = db): Promise<Map<string, number>> {
       if (grams.length === 0) return new Map();
