@@ -43,6 +43,8 @@ const candidatesPerQuery = 50;
  * organisations a typo leaves indistinguishable, the one written as the query was comes first.
  */
 const writtenWeight = 0.001;
+/** Names looked up per statement; a screening call's slices run at once, on as many connections. */
+const namesPerStatement = 250;
 const usccCharacters = /^[0-9A-HJ-NPQRTUWXY]{4,18}$/;
 
 /** The terms a query is looked up by: its rarest known ones within the budget, else the two rarest together. */
@@ -145,6 +147,19 @@ export async function findOrganisations(
   names: readonly string[],
   perName = candidatesPerQuery,
 ): Promise<OrganisationMatch[][]> {
+  // A screening call's thousand names are looked up in slices on their own connections at once:
+  // each slice is one statement, and the statements run side by side on the database's cores.
+  const slices: (readonly string[])[] = [];
+  for (let start = 0; start < names.length; start += namesPerStatement)
+    slices.push(names.slice(start, start + namesPerStatement));
+  return (await Promise.all(slices.map((slice) => findSlice(index, slice, perName)))).flat();
+}
+
+async function findSlice(
+  index: NameIndexRepository,
+  names: readonly string[],
+  perName: number,
+): Promise<OrganisationMatch[][]> {
   const queries = names.map(queryOf);
   const grams = queries.map((q) => nameGrams(q.normalised));
   const { found, names_ } = await index.reading(async (tx) => {
@@ -153,7 +168,6 @@ export async function findOrganisations(
       key: q.normalised.key,
       length: [...q.normalised.core].length,
       regions: q.normalised.regions,
-      grams: grams[i] as string[],
       ...lookUpGrams(grams[i] as string[], counts),
     }));
     const found = await index.candidates(probes, perName, lookUpRows, tx);
