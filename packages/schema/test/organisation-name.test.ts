@@ -59,7 +59,7 @@ describe('organisation name normalisation', () => {
     );
   });
 
-  it('indexes the characters and character pairs of the core only', () => {
-    expect(nameGrams(registered).sort()).toEqual(['华', '华润', '润', '润陶', '瓷', '陶', '陶瓷'].sort());
+  it('indexes character pairs of the core only, adjacent and one or two characters apart', () => {
+    expect(nameGrams(registered).sort()).toEqual(['华润', '润陶', '陶瓷', '华_陶', '润_瓷', '华__瓷'].sort());
   });
 });
