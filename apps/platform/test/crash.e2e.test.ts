@@ -240,6 +240,8 @@ describe.skipIf(!onPostgres)('kill -9 in the middle of a batch', () => {
     expect(Number(head?.tree_size)).toBe(Number(head?.leaves));
 
     // Through the API: the records on both sides of the kill read back whole, one version each.
+    // (Once in CI the restarted server was gone by here; if it is again, its own words say why.)
+    expect(server.alive(), `the restarted server exited:\n${server.output().slice(-4000)}`).toBe(true);
     const around = [0, acknowledged - 1, acknowledged, acknowledged + 1, total - 1];
     for (const index of around) {
       const view = await fetch(
