@@ -1,7 +1,6 @@
 import { newId, platformIssuer } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
-import { reportSignatureType } from '@credit/report-document';
 import {
   type CreditReport,
   catalogueVersion,
@@ -22,6 +21,7 @@ import {
   assertRendererFree,
   reportDocumentResponse,
   sendReportDocument,
+  signIssuedReport,
   wantsPdf,
 } from '../reports/report-document.ts';
 
@@ -95,8 +95,7 @@ export async function publicRoutes(fastify: FastifyInstance) {
         // Numbered like every report, so its recipient can check it; public reads are not
         // logged to the subject (anyone may read them), but the issued document is recorded.
         const issued = await registerIssue(app.db, app.signer.kid, key, report);
-        const signature = await app.signer.signDetached(issued.canonical, reportSignatureType);
-        const signedJson = `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}`;
+        const { signedJson } = await signIssuedReport(app, issued);
         return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
       }
       return {

@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import { verificationCode } from '@credit/report-document';
+import { reportSignatureType, verificationCode } from '@credit/report-document';
 import type { CreditReport } from '@credit/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -38,6 +38,15 @@ export function reportDocumentResponse(
       [pdfType]: { schema: { type: 'string', format: 'binary' } },
     },
   };
+}
+
+/**
+ * Signs an issued report: the detached signature, and the signed report as the JSON answer and the
+ * PDF's attachment carry it. The canonical text is JSON of the report already, sent as signed.
+ */
+export async function signIssuedReport(app: FastifyInstance, issued: { canonical: string }) {
+  const signature = await app.signer.signDetached(issued.canonical, reportSignatureType);
+  return { signature, signedJson: `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}` };
 }
 
 /** Where a report's QR code leads: its public verification, with its code. */

@@ -28,6 +28,7 @@ import {
   assertRendererFree,
   reportDocumentResponse,
   sendReportDocument,
+  signIssuedReport,
   wantsPdf,
 } from './report-document.ts';
 
@@ -95,9 +96,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
         app.clock(),
       );
       if (!issued) throw new Error('a REST report is always issued');
-      const signature = await app.signer.signDetached(issued.canonical, reportSignatureType);
-      // The canonical text is JSON of the report already: it is sent as it was signed.
-      const signedJson = `{"report":${issued.canonical},"signature":${JSON.stringify(signature)}}`;
+      const { signature, signedJson } = await signIssuedReport(app, issued);
       reply.header('vary', 'Accept');
       if (pdf) return sendReportDocument(app, request, reply, { report, signedJson, digest: issued.digest });
       return withJson({ report, signature }, signedJson);
