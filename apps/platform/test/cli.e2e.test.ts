@@ -68,6 +68,22 @@ describe('the command-line tools', () => {
     expect(run.stdout).toBe('');
   }, 60_000);
 
+  it('says in words that a named file is not there or is a folder, without the system call', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'credit-cli-'));
+    try {
+      const [missing, folder] = await Promise.all([
+        cli('verify-report.ts', [join(dir, 'report.pdf'), '--jwks', join(dir, 'jwks.json')]),
+        cli('verify-report.ts', [dir, '--jwks', join(dir, 'jwks.json')]),
+      ]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe(`verify-report: ${join(dir, 'report.pdf')}: no such file\n`);
+      expect(folder.code).toBe(2);
+      expect(folder.stderr).toBe(`verify-report: ${dir}: is a folder, not a file\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('finds the platform where HOST and PORT put it, and says at once that nothing answers there', async () => {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), 'credit-cli-'));

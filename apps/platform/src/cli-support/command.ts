@@ -27,6 +27,35 @@ function isExplained(error: unknown): error is Error {
   return explained.has(error.name) || typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
+/** The words a person needs for the file failures they can fix; the system's text otherwise. */
+const fileFailures: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'not readable or writable by this user',
+  EPERM: 'not permitted for this user',
+};
+
+function explanationOf(error: Error): string {
+  const { code, path } = error as NodeJS.ErrnoException;
+  const words = code === undefined ? undefined : fileFailures[code];
+  return words !== undefined && path !== undefined ? `${path}: ${words}` : error.message;
+}
+
+/**
+ * Reads a file the person named. Node leaves the path out of some failures (reading a folder
+ * is `EISDIR: illegal operation on a directory, read`), so it is put back for the message.
+ */
+export async function readNamedFile(path: string): Promise<Buffer> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException;
+    if (typeof failure.syscall === 'string' && failure.path === undefined) failure.path = path;
+    throw failure;
+  }
+}
+
 export interface Command<O extends Options> {
   /** The npm script (`verify`): how messages begin and usage is shown. */
   name: string;
@@ -74,7 +103,7 @@ export async function runCommand<O extends Options>(command: Command<O>): Promis
     process.exitCode = (await command.run(values, positionals)) ?? 0;
   } catch (error) {
     if (!isExplained(error)) throw error;
-    process.stderr.write(`${command.name}: ${error.message}\n`);
+    process.stderr.write(`${command.name}: ${explanationOf(error)}\n`);
     process.exitCode = 2;
   }
 }

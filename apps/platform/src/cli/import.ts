@@ -1,6 +1,6 @@
 import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Schemas } from '@credit/client';
-import { CommandError, runCommand } from '../cli-support/command.ts';
+import { CommandError, readNamedFile, runCommand } from '../cli-support/command.ts';
 import { describeError, networkFailureOf, unreachable } from '../cli-support/platform-client.ts';
 import type { ColumnMapping } from '../import/row-mapping.ts';
 import type { SourceRow } from '../import/sources.ts';
@@ -357,7 +357,7 @@ await runCommand({
 });
 
 async function readMapping(path: string): Promise<ColumnMapping> {
-  const text = await readFile(path, 'utf8');
+  const text = (await readNamedFile(path)).toString('utf8');
   try {
     return JSON.parse(text) as ColumnMapping;
   } catch (error) {

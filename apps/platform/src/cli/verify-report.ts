@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
-import { CommandError, runCommand } from '../cli-support/command.ts';
+import { CommandError, readNamedFile, runCommand } from '../cli-support/command.ts';
 import { readJsonSource } from '../cli-support/json-source.ts';
 
 const usage = `npm run verify-report -- FILE.pdf [--jwks FILE|URL] [--platform URL] [--json]
@@ -39,7 +38,7 @@ await runCommand({
     if (!file || extra.length > 0)
       throw new CommandError('name one report PDF: npm run verify-report -- FILE.pdf');
     const { verifyReportPdf } = await import('@credit/report-document');
-    const pdf = await readFile(file);
+    const pdf = await readNamedFile(file);
     let jwksSource = values.jwks;
     if (!jwksSource) {
       const platform = values.platform ?? (await defaultPlatform());
