@@ -34,6 +34,7 @@ export * from './identifiers/subject-key.ts';
 export * from './identifiers/uscc.ts';
 export * from './names/organisation-name.ts';
 export * from './national/convert.ts';
+export * from './national/export.ts';
 export * from './national/items.ts';
 export * from './national/schemas.ts';
 export * from './validation/json-hazards.ts';
