@@ -47,6 +47,11 @@ const distribution: Record<string, string | 'reference'> = {
   'query.grade_changes': 'subject_key',
   'query.recipient_notices': 'org',
   'query.events': 'subject_key',
+  // The exchange log is read by position ranges, the ledger by receiver (docs/exchange.md).
+  'query.exchange_log': 'position',
+  'query.exchange_receivers': 'reference',
+  'query.exchange_batches': 'receiver_id',
+  'query.exchange_refusals': 'receiver_id',
   'sanctions.event_cursors': 'reference',
   'sanctions.records': 'subject_key',
   'sanctions.subjects': 'subject_key',

@@ -31,6 +31,7 @@ export { default as openapiPlugin, problemResponse, type RouteHeader } from './o
 export { operationsRoutes } from './operations-routes.ts';
 export { installProblemHandlers, retryAfterSeconds, sendProblem, toProblem } from './problem-handler.ts';
 export { default as rateLimitPlugin, type RateLimitClass, type RateLimitSettings } from './rate-limits.ts';
+export { vetReceiverUrl } from './receiver-vetting.ts';
 export { requireSelfOr, requireSubject, tokenSubject } from './subject-ref.ts';
 export type { ZodTypeProvider } from './type-provider.ts';
 export {

@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    exchangeBatches: new Counter({
+      name: 'exchange_batch_attempts_total',
+      help: 'Attempts at sending exchange batches to upper platforms by outcome (acknowledged, failing)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -45,6 +45,8 @@ export interface OutboundPost {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Read up to this many bytes of the answer's body (an acknowledgement); unset or 0 discards it. */
+  answerLimit?: number;
 }
 
 export interface OutboundGuardOptions {
@@ -88,8 +90,12 @@ export class OutboundGuard {
     return { url, address: first.address, family: first.family, allowedByName };
   }
 
-  /** POSTs a body; resolves with the receiver's status (a 3xx included), rejects on refusal or network failure. */
-  async post(target: string | URL, call: OutboundPost): Promise<{ status: number }> {
+  /**
+   * POSTs a body; resolves with the receiver's status (a 3xx included) and, when asked, the first
+   * `answerLimit` bytes of its answer; rejects on refusal, network failure or the time-out (which
+   * covers reading the answer).
+   */
+  async post(target: string | URL, call: OutboundPost): Promise<{ status: number; answer?: string }> {
     const vetted = await this.vet(target);
     const pinned: LookupFunction = (_hostname, options, callback) => {
       // Node asks for every address when it may race IPv4 and IPv6 (autoSelectFamily).
@@ -108,8 +114,22 @@ export class OutboundGuard {
           signal: AbortSignal.timeout(call.timeoutMs),
         },
         (response) => {
-          response.resume();
-          resolve({ status: response.statusCode ?? 0 });
+          const status = response.statusCode ?? 0;
+          const limit = call.answerLimit ?? 0;
+          if (limit <= 0) {
+            response.resume();
+            resolve({ status });
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (size >= limit) return;
+            chunks.push(chunk.subarray(0, limit - size));
+            size += Math.min(chunk.length, limit - size);
+          });
+          response.on('end', () => resolve({ status, answer: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
         },
       );
       request.on('error', reject);

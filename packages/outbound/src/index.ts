@@ -11,3 +11,11 @@ export {
   resolveWithSystem,
   type VettedTarget,
 } from './guard.ts';
+export {
+  postSigned,
+  retryDelay,
+  type SignedPost,
+  type SignedPostOutcome,
+  signDelivery,
+  verifyDeliverySignature,
+} from './signed-delivery.ts';

@@ -1,6 +1,7 @@
 export * from './api/common.ts';
 export * from './api/components.ts';
 export * from './api/consents.ts';
+export * from './api/exchange.ts';
 export * from './api/grades.ts';
 export * from './api/pagination.ts';
 export * from './api/providers.ts';

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { receiverRoutes } from './exchange/routes/receiver-routes.ts';
 import { graphqlPlugin } from './graphql/graphql-plugin.ts';
 import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
@@ -17,6 +18,7 @@ export const defaultQuerySettings: QuerySettings = {
   feedIdleMs: 500,
   followSanctions: true,
   reportRenderQueue: 8,
+  exchange: { pollMs: 1000, batchSize: 100, retryBaseMs: 10_000, timeoutMs: 10_000, leaseMs: 60_000 },
 };
 
 /**
@@ -25,7 +27,11 @@ export const defaultQuerySettings: QuerySettings = {
  * is built from the ingest feed only.
  */
 export default async function queryService(app: FastifyInstance, settings: Partial<QuerySettings> = {}) {
-  const resolved = { ...defaultQuerySettings, ...settings };
+  const resolved = {
+    ...defaultQuerySettings,
+    ...settings,
+    exchange: { ...defaultQuerySettings.exchange, ...settings.exchange },
+  };
   await app.register(queryContext, resolved);
   await app.register(publicRoutes);
   await app.register(searchRoutes);
@@ -35,6 +41,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(reportRoutes);
   await app.register(gradeRoutes);
   await app.register(noticeRoutes);
+  await app.register(receiverRoutes);
   await app.register(graphqlPlugin);
 }
 

@@ -226,3 +226,70 @@ export const nameGramCounts = query.table('name_gram_counts', {
   gram: text('gram').primaryKey(),
   names: bigint('names', { mode: 'number' }).notNull(),
 });
+
+/**
+ * The exchange log (migrations/query/0017_exchange.sql): every public change the upper platforms
+ * receive, in one order. Positions are taken under one lock by the transactions that append, so
+ * they commit in order and a reader past position p never misses a later-committed smaller one.
+ */
+export const exchangeLog = query.table('exchange_log', {
+  position: bigint('position', { mode: 'number' }).notNull(),
+  itemId: text('item_id').notNull(),
+  subjectKey: bytea('subject_key').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  refKind: text('ref_kind').$type<'record' | 'list_entry'>().notNull(),
+  refId: text('ref_id').notNull(),
+  refVersion: integer('ref_version').notNull(),
+  operation: text('operation').$type<'upsert' | 'delete'>().notNull(),
+  /** The feed event type the change comes from (record.created, list.entry.exited, …). */
+  cause: text('cause').notNull(),
+  preset: text('preset').notNull(),
+  /** What the national row is built from, without the subject's identity (null for a deletion). */
+  content: jsonb('content').$type<Record<string, unknown> | null>(),
+  sourceEventId: uuid('source_event_id').notNull(),
+  createdAt: instant('created_at').notNull(),
+});
+
+export const exchangeReceivers = query.table('exchange_receivers', {
+  receiverId: text('receiver_id').notNull(),
+  name: text('name').notNull(),
+  url: text('url').notNull(),
+  format: text('format').notNull(),
+  secret: text('secret').notNull(),
+  enabled: boolean('enabled').notNull(),
+  /** The last log position the receiver acknowledged (or a replay moved it back to). */
+  cursor: bigint('cursor', { mode: 'number' }).notNull(),
+  /** The highest position it ever acknowledged: batches at or below it are replays. */
+  highWater: bigint('high_water', { mode: 'number' }).notNull(),
+  nextBatchNo: bigint('next_batch_no', { mode: 'number' }).notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const exchangeBatches = query.table('exchange_batches', {
+  receiverId: text('receiver_id').notNull(),
+  batchNo: bigint('batch_no', { mode: 'number' }).notNull(),
+  batchId: text('batch_id').notNull(),
+  firstPosition: bigint('first_position', { mode: 'number' }).notNull(),
+  lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+  itemCount: integer('item_count').notNull(),
+  replay: boolean('replay').notNull(),
+  status: text('status').$type<'open' | 'acknowledged' | 'superseded'>().notNull(),
+  attempts: integer('attempts').notNull(),
+  nextAttemptAt: instant('next_attempt_at').notNull(),
+  lastStatus: integer('last_status'),
+  lastError: text('last_error'),
+  refusedCount: integer('refused_count').notNull(),
+  createdAt: instant('created_at').notNull(),
+  lastAttemptAt: instant('last_attempt_at'),
+  acknowledgedAt: instant('acknowledged_at'),
+});
+
+export const exchangeRefusals = query.table('exchange_refusals', {
+  receiverId: text('receiver_id').notNull(),
+  batchNo: bigint('batch_no', { mode: 'number' }).notNull(),
+  position: bigint('position', { mode: 'number' }).notNull(),
+  itemId: text('item_id').notNull(),
+  code: text('code'),
+  reason: text('reason').notNull(),
+});

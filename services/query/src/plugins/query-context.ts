@@ -21,6 +21,9 @@ import {
 } from '../consumers/sanctions-projection.ts';
 import { querySchemaName } from '../db/schema.ts';
 import type { FileReaderContext } from '../domain/file-reader.ts';
+import type { ExchangeSettings } from '../exchange/domain/exchange-sender.ts';
+import { createExchangeSender, startExchangeConsumers } from '../exchange/exchange-worker.ts';
+import { createExchangeRepository } from '../exchange/repositories/exchange-repository.ts';
 import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
 import { createAuthorisationRepository } from '../repositories/authorisation-repository.ts';
 import { createNameIndexRepository } from '../repositories/name-index-repository.ts';
@@ -48,6 +51,8 @@ export interface QuerySettings {
    * applications never render a PDF; there the threads start at the first one).
    */
   reportRenderWarm?: boolean | undefined;
+  /** The delivery ledger's sender (docs/exchange.md). */
+  exchange: ExchangeSettings;
 }
 
 function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
@@ -61,10 +66,25 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     authorisations: createAuthorisationRepository(app.db),
     accessLog: createAccessLogRepository(app.db),
   };
+  const exchange = createExchangeRepository(app.db);
+  const exchangeSender = createExchangeSender(
+    app,
+    {
+      exchange,
+      readModel: context.readModel,
+      keyring: app.keyring,
+      outbound: app.outbound,
+      clock: app.clock,
+      onOutcome: (outcome) => app.metrics.exchangeBatches.inc({ outcome }),
+    },
+    settings.exchange,
+  );
   const renderThreads = settings.reportRenderThreads ?? Math.max(1, app.threads?.count ?? 1);
   return {
     ...context,
     nameIndex: createNameIndexRepository(app.db),
+    exchange,
+    exchangeSender,
     reportRenderer: new ReportRenderPool({
       threads: renderThreads,
       queueLimit: settings.reportRenderQueue,
@@ -168,9 +188,16 @@ export default fp(
           apply: applyRepairEvents,
         }),
       );
+      for (const [name, consumer] of await startExchangeConsumers(app, {
+        idleMs: settings.feedIdleMs,
+        followSanctions: settings.followSanctions,
+      }))
+        consumers.set(name, consumer);
       for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
+      queryContext.exchangeSender.start();
     });
     app.addHook('onClose', async () => {
+      await queryContext.exchangeSender.stop();
       for (const [name, consumer] of consumers) {
         app.consumers.delete(name);
         await consumer.stop();

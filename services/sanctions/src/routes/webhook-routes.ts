@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProblemError } from '@credit/errors';
-import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
-import { OutboundRefusal } from '@credit/outbound';
+import { principalOf, requireSubject, vetReceiverUrl, type ZodTypeProvider } from '@credit/http';
 import {
   instant,
   pageQuerySchema,
@@ -35,17 +34,6 @@ const deliverySchema = z.object({
   deliveredAt: z.string().nullable(),
 });
 
-/** Refuses a receiver the platform must not call, before anything is stored. */
-async function vetReceiver(app: FastifyInstance, url: string): Promise<void> {
-  try {
-    await app.outbound.vet(url);
-  } catch (error) {
-    if (!(error instanceof OutboundRefusal)) throw error;
-    const code = error.reason === 'unresolvable' ? 'receiver_unresolvable' : 'receiver_not_allowed';
-    throw new ProblemError(code, error.message, { errors: [{ path: 'url', code, message: error.message }] });
-  }
-}
-
 /** What a platform follows and where: watched merchants, its webhook, and the deliveries' fate. */
 export async function webhookRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -71,7 +59,7 @@ export async function webhookRoutes(fastify: FastifyInstance) {
     async (request) => {
       const { url } = request.body;
       const platform = platformOf(request);
-      await vetReceiver(app, url);
+      await vetReceiverUrl(app.outbound, url);
       const secret = randomBytes(32).toString('base64url');
       const now = app.clock();
       await app.db

@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { idFromDigest, sha256 } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
-import { type OutboundGuard, OutboundRefusal } from '@credit/outbound';
+import { type OutboundGuard, postSigned, retryDelay } from '@credit/outbound';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
 
@@ -54,17 +53,6 @@ export interface SenderSettings {
   timeoutMs: number;
   /** How long a claimed delivery is reserved for the instance that claimed it. */
   leaseMs: number;
-}
-
-/** `X-Credit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. */
-export function signDelivery(secret: string, timestamp: number, body: string): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `t=${timestamp},v1=${mac}`;
-}
-
-function backoff(attempt: number, settings: SenderSettings): number {
-  const delay = Math.min(settings.retryBaseMs * 2 ** Math.max(attempt - 1, 0), 3_600_000);
-  return delay + Math.floor(Math.random() * delay * 0.2);
 }
 
 /**
@@ -126,26 +114,18 @@ export async function sendDueDeliveries(
       if (!hook) {
         error = 'the platform has no webhook';
       } else {
-        const body = JSON.stringify(delivery.payload);
-        const timestamp = Math.floor(now().getTime() / 1000);
-        try {
-          ({ status } = await outbound.post(hook.url, {
-            headers: {
-              'content-type': 'application/json',
-              'x-credit-event-id': delivery.eventId,
-              'x-credit-delivery-id': delivery.deliveryId,
-              'x-credit-attempt': String(attempt),
-              'x-credit-signature': signDelivery(hook.secret, timestamp, body),
-            },
-            body,
-            timeoutMs: settings.timeoutMs,
-          }));
-        } catch (caught) {
-          // The reason, never the message: it can name the receiver's host.
-          if (caught instanceof OutboundRefusal) error = `receiver refused: ${caught.reason}`;
-          else if (caught instanceof Error) error = (caught as NodeJS.ErrnoException).code ?? caught.name;
-          else error = 'request failed';
-        }
+        ({ status, error } = await postSigned(outbound, {
+          url: hook.url,
+          secret: hook.secret,
+          headers: {
+            'x-credit-event-id': delivery.eventId,
+            'x-credit-delivery-id': delivery.deliveryId,
+            'x-credit-attempt': String(attempt),
+          },
+          body: JSON.stringify(delivery.payload),
+          timeoutMs: settings.timeoutMs,
+          now: now(),
+        }));
       }
       const delivered = status !== null && status >= 200 && status < 300;
       const dead = !delivered && attempt >= settings.maxAttempts;
@@ -157,7 +137,8 @@ export async function sendDueDeliveries(
           lastStatus: status,
           lastError: delivered ? null : (error ?? `HTTP ${status}`),
           deliveredAt: delivered ? now() : null,
-          nextAttemptAt: delivered || dead ? now() : new Date(now().getTime() + backoff(attempt, settings)),
+          nextAttemptAt:
+            delivered || dead ? now() : new Date(now().getTime() + retryDelay(attempt, settings.retryBaseMs)),
         })
         .where(eq(webhookDeliveries.deliveryId, delivery.deliveryId));
     }),
