@@ -21,6 +21,28 @@ export const baseEnvironmentSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    // Streaming replicas of DATABASE_URL for reads that tolerate a little lag (public disclosure,
+    // listing status and changes, search): comma-separated URLs; unset, the primary reads all.
+    DATABASE_REPLICA_URLS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const urls = (value ?? '')
+          .split(',')
+          .map((url) => url.trim())
+          .filter((url) => url !== '');
+        for (const url of urls) {
+          if (!z.url({ protocol: /^postgres(ql)?$/ }).safeParse(url).success) {
+            ctx.addIssue({ code: 'custom', message: 'each replica must be a postgres:// URL' });
+            return z.NEVER;
+          }
+        }
+        return urls;
+      }),
+    // A replica that lags the primary by more than this is skipped until it catches up.
+    REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(5_000),
+    // How long a read with a consistency token waits for a replica to have its write, before the primary answers.
+    REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(500),
     DATA_DIR: z.string().default('./data'),
     // CPU-heavy work (batch intake) runs on this many worker threads, each with its own
     // connections; 0 keeps it in the request's thread. One per core, at most four, by default.
@@ -106,6 +128,14 @@ export const baseEnvironmentSchema = z
         path: ['ENCRYPTION_KEYS'],
         message:
           'set BLIND_INDEX_KEY and ENCRYPTION_KEYS together, or neither (keys are then generated under DATA_DIR)',
+      });
+    }
+    if (env.DATABASE_REPLICA_URLS.length > 0 && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_REPLICA_URLS'],
+        message:
+          'replicas follow a PostgreSQL primary: set DATABASE_URL too (the embedded database has none)',
       });
     }
   });

@@ -21,6 +21,17 @@ export {
   pendingMigrations,
   readMigrations,
 } from './migrate.ts';
+export {
+  formatLsn,
+  openReplicaSet,
+  parseLsn,
+  ReplicaNotInRecoveryError,
+  type ReplicaSet,
+  type ReplicaSetOptions,
+  type ReplicaState,
+  serverOf,
+  type WalPosition,
+} from './replicas.ts';
 export { inTransaction } from './transaction.ts';
 export {
   asBuffer,

@@ -8,6 +8,10 @@ export const errorCatalogue = {
   bad_request: { status: 400, title: 'Bad request' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   query_too_complex: { status: 400, title: 'The GraphQL operation asks for too much at once' },
+  invalid_consistency_token: {
+    status: 400,
+    title: 'The Consistency-Token header is not a token this platform issued',
+  },
   // 401
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_token: { status: 401, title: 'Invalid token' },

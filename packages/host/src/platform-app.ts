@@ -61,6 +61,7 @@ export async function buildPlatformApp(
   await app.register(compressionPlugin);
   await app.register(corePlugin, {
     database: runtime.database,
+    replicas: runtime.replicas,
     keyring: runtime.keyring,
     signer: runtime.signer,
     clock: options.clock ?? (() => new Date()),

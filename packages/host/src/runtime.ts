@@ -20,7 +20,15 @@ import {
   parseKeyEnvironment,
   signerFromJwk,
 } from '@credit/crypto';
-import { type DatabaseHandle, type DatabaseTarget, migrate, openDatabase } from '@credit/db';
+import {
+  type DatabaseHandle,
+  type DatabaseTarget,
+  migrate,
+  openDatabase,
+  openReplicaSet,
+  type ReplicaSet,
+  serverOf,
+} from '@credit/db';
 import type { ThreadBootstrap } from '@credit/http';
 
 /** Where `migrations/` lives: the repository root, two levels above this package's source. */
@@ -35,6 +43,8 @@ export interface RuntimeLogger {
 export interface Runtime {
   env: BaseEnvironment;
   database: DatabaseHandle;
+  /** Streaming replicas for lag-tolerant reads (DATABASE_REPLICA_URLS); null: the primary reads all. */
+  replicas: ReplicaSet | null;
   keyring: Keyring;
   /** The platform's signing key: reports, authorisation tokens. */
   signer: PlatformSigner;
@@ -49,6 +59,8 @@ export interface Runtime {
 
 export interface RuntimeOverrides {
   database?: DatabaseTarget;
+  /** Instead of DATABASE_REPLICA_URLS. */
+  replicaUrls?: readonly string[];
   keyMaterial?: KeyMaterial;
   migrationsDir?: string;
 }
@@ -101,9 +113,20 @@ export async function openRuntime(
     : await loadOrCreateSigner(join(env.DATA_DIR, 'keys', 'platform-signing.json'));
   const target = overrides.database ?? databaseTargetOf(env);
   const database = await openDatabase(target);
+  let replicas: ReplicaSet | null = null;
   try {
     const { applied } = await migrate(database, migrationsDir, migrationFolders);
     if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+    const replicaUrls = overrides.replicaUrls ?? env.DATABASE_REPLICA_URLS;
+    if (replicaUrls.length > 0 && target.kind === 'postgres') {
+      replicas = await openReplicaSet(database, {
+        urls: replicaUrls,
+        maxLagMs: env.REPLICA_MAX_LAG_MS,
+        waitMs: env.REPLICA_WAIT_MS,
+        poolSize: env.DATABASE_POOL_SIZE,
+      });
+      logger.info({ replicas: replicaUrls.map(serverOf) }, 'lag-tolerant reads go to replicas');
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -111,6 +134,7 @@ export async function openRuntime(
   return {
     env,
     database,
+    replicas,
     keyring,
     signer,
     verifier,
@@ -126,6 +150,9 @@ export async function openRuntime(
             startWithService: env.NODE_ENV !== 'test',
           }
         : undefined,
-    close: () => database.close(),
+    async close() {
+      await replicas?.close();
+      await database.close();
+    },
   };
 }

@@ -1,9 +1,10 @@
 import type { KeyMaterial, Keyring, PlatformSigner } from '@credit/crypto';
-import type { Database, DatabaseHandle, DatabaseTarget } from '@credit/db';
+import type { Database, DatabaseHandle, DatabaseTarget, ReplicaSet } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { OutboundGuard } from '@credit/outbound';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { issueConsistencyTokens } from './consistency.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { attachRouteHook } from './route-hooks.ts';
 
@@ -26,6 +27,8 @@ export interface ThreadBootstrap {
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */
 export interface PlatformContext {
   database: DatabaseHandle;
+  /** Streaming replicas for lag-tolerant reads (DATABASE_REPLICA_URLS); absent: the primary reads. */
+  replicas?: ReplicaSet | null;
   keyring: Keyring;
   signer: PlatformSigner;
   /** The current time; tests replace it (the clock is a true boundary). */
@@ -65,6 +68,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: DatabaseHandle;
     db: Database;
+    /** Read replicas; null when reads all go to the primary. See `lagTolerantDb`. */
+    replicas: ReplicaSet | null;
     keyring: Keyring;
     signer: PlatformSigner;
     clock: () => Date;
@@ -112,6 +117,17 @@ async function corePlugin(app: FastifyInstance, context: PlatformContext) {
       'last',
     );
   });
+  app.decorate('replicas', context.replicas ?? null);
+  if (context.replicas) {
+    const replicas = context.replicas;
+    issueConsistencyTokens(app, replicas);
+    app.metricRefreshers.push(async () => {
+      for (const state of replicas.states()) {
+        app.metrics.replicaLag.set({ replica: state.name }, state.lagMs / 1000);
+        app.metrics.replicaHealthy.set({ replica: state.name }, state.healthy ? 1 : 0);
+      }
+    });
+  }
   app.decorate('clock', context.clock);
   app.decorate('migrationsDir', context.migrationsDir);
   app.decorate('threads', context.threads);

@@ -11,6 +11,12 @@ export {
   default as compressionPlugin,
 } from './compression.ts';
 export {
+  consistencyHeader,
+  consistencyHeaders,
+  encodeConsistencyToken,
+  readLagTolerant,
+} from './consistency.ts';
+export {
   default as corePlugin,
   type GraphqlLimits,
   type PlatformContext,

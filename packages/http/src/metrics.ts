@@ -49,6 +49,24 @@ export function createMetrics() {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    replicaLag: new Gauge({
+      name: 'database_replica_replay_lag_seconds',
+      help: 'How long ago the primary had written past what each read replica has replayed (DATABASE_REPLICA_URLS)',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
+    replicaHealthy: new Gauge({
+      name: 'database_replica_healthy',
+      help: '1 when a read replica answered its last probe and is in recovery, else 0',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+    }),
+    replicaReads: new Counter({
+      name: 'database_lag_tolerant_reads_total',
+      help: 'Lag-tolerant reads by the server that served them (a replica, or primary when none was current enough)',
+      labelNames: ['served_by'] as const,
+      registers: [registry],
+    }),
     webhookDeliveries: new Counter({
       name: 'webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome (delivered, failing, dead)',

@@ -37,17 +37,52 @@ async function asPostgres(tool: string, args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function startCluster(): Promise<ThrowawayCluster> {
-  const dir = await mkdtemp(join(tmpdir(), 'credit-pgcluster-'));
+async function ownedDirectory(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: group } = await run('id', ['-g', 'postgres']);
     await chown(dir, Number(stdout.trim()), Number(group.trim()));
   }
+  return dir;
+}
+
+export async function startCluster(): Promise<ThrowawayCluster> {
+  const dir = await ownedDirectory('credit-pgcluster-');
   const data = join(dir, 'data');
+  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  return runCluster(dir, data);
+}
+
+/**
+ * A streaming replica of `primary` (`pg_basebackup -R`: a hot standby that follows it), on a
+ * port of its own. initdb's default access rules already let 127.0.0.1 replicate.
+ */
+export async function startReplica(primary: ThrowawayCluster): Promise<ThrowawayCluster> {
+  const dir = await ownedDirectory('credit-pgreplica-');
+  const data = join(dir, 'data');
+  const source = new URL(primary.url);
+  await asPostgres('pg_basebackup', [
+    '-h',
+    source.hostname,
+    '-p',
+    source.port,
+    '-U',
+    'postgres',
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+    '--checkpoint=fast',
+    '--no-sync',
+  ]);
+  return runCluster(dir, data);
+}
+
+async function runCluster(dir: string, data: string): Promise<ThrowawayCluster> {
   const logFile = join(dir, 'server.log');
   const port = await freePort();
-  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`;
   const start = async () => {
     await asPostgres('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '30', 'start']);

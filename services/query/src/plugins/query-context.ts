@@ -1,3 +1,4 @@
+import type { Database } from '@credit/db';
 import { type RunningConsumer, startConsumer } from '@credit/events';
 import { ReportRenderPool } from '@credit/report-document';
 import { gradeEventTypes, ingestEventTypes, recordErasedType } from '@credit/schema';
@@ -79,10 +80,20 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     },
     settings.exchange,
   );
+  // The same index on the primary or a read replica (lag-tolerant public search).
+  const nameIndexes = new WeakMap<Database, ReturnType<typeof createNameIndexRepository>>();
+  const nameIndexOn = (db: Database) => {
+    const known = nameIndexes.get(db);
+    if (known) return known;
+    const index = createNameIndexRepository(db);
+    nameIndexes.set(db, index);
+    return index;
+  };
   const renderThreads = settings.reportRenderThreads ?? Math.max(1, app.threads?.count ?? 1);
   return {
     ...context,
-    nameIndex: createNameIndexRepository(app.db),
+    nameIndex: nameIndexOn(app.db),
+    nameIndexOn,
     exchange,
     exchangeSender,
     reportRenderer: new ReportRenderPool({

@@ -1,6 +1,12 @@
 import { ProblemError } from '@credit/errors';
 import { feedStart } from '@credit/events';
-import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
+import {
+  consistencyHeaders,
+  principalOf,
+  readLagTolerant,
+  requireSubject,
+  type ZodTypeProvider,
+} from '@credit/http';
 import {
   discloseIdentifier,
   encodeCursor,
@@ -38,22 +44,25 @@ export async function listingRoutes(fastify: FastifyInstance) {
     principalOf(request).roles.includes('admin') ? { as: 'official' } : { as: 'platform' };
 
   const cache = app.sanctions.listing;
-  async function statuses(subjects: SubjectRef[], reader: IdentityReader): Promise<ListingStatus[]> {
+  async function statuses(
+    request: FastifyRequest,
+    subjects: SubjectRef[],
+    reader: IdentityReader,
+  ): Promise<ListingStatus[]> {
     const now = app.clock();
     const allMeasures = cache.measures();
-    const verdicts = await withoutIncentivesForDishonest(
-      app.db,
-      app.sanctions,
-      subjects.map((subject) => {
-        const entries = standing(cache.entriesOf(subject.key), now);
-        return {
-          subject,
-          subjectKey: subject.key,
-          entries,
-          applied: triggeredMeasures(entries, allMeasures, platformActions),
-        };
-      }),
-      now,
+    const standingVerdicts = subjects.map((subject) => {
+      const entries = standing(cache.entriesOf(subject.key), now);
+      return {
+        subject,
+        subjectKey: subject.key,
+        entries,
+        applied: triggeredMeasures(entries, allMeasures, platformActions),
+      };
+    });
+    // Entries come from memory; only a subject an incentive would reward is read (dishonesty since).
+    const verdicts = await readLagTolerant(app, request, (db) =>
+      withoutIncentivesForDishonest(db, app.sanctions, standingVerdicts, now),
     );
     return verdicts.map(({ subject, entries: inForce, applied }) => {
       const person = subject.scheme === 'citizen_id';
@@ -88,19 +97,25 @@ export async function listingRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/listing-status/:subjectId',
     {
-      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
+      config: {
+        auth: { roles: ['platform', 'admin'] },
+        rateLimit: app.rateLimitFor('listing'),
+        problems: ['invalid_consistency_token'],
+      },
       schema: {
         tags: ['listing'],
         summary: 'A merchant’s red/black/watch status',
         description:
           'A merchant who is a person is answered with a masked identity number (370***********123X); the credit office sees it whole.',
         params: bySubject,
+        headers: consistencyHeaders,
         response: { 200: listingStatusSchema },
       },
     },
     async (request) => {
       const { subjectId } = request.params;
       const [status] = await statuses(
+        request,
         [requireSubject(app.keyring, subjectId, 'subjectId')],
         readerOf(request),
       );
@@ -111,13 +126,18 @@ export async function listingRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/listing-status',
     {
-      config: { auth: { roles: ['platform', 'admin'] }, rateLimit: app.rateLimitFor('listing') },
+      config: {
+        auth: { roles: ['platform', 'admin'] },
+        rateLimit: app.rateLimitFor('listing'),
+        problems: ['invalid_consistency_token'],
+      },
       schema: {
         tags: ['listing'],
         summary: `Status of up to ${app.sanctions.settings.maxBatchSubjects} merchants at once`,
         description:
           'In the order asked. Merchants who are persons are answered with masked identity numbers (370***********123X).',
         body: listingStatusBatchSchema,
+        headers: consistencyHeaders,
         response: { 200: z.object({ items: z.array(listingStatusSchema) }) },
       },
     },
@@ -128,6 +148,7 @@ export async function listingRoutes(fastify: FastifyInstance) {
         throw new ProblemError('batch_too_large', `at most ${limit} subjects at once`);
       return {
         items: await statuses(
+          request,
           subjects.map((id, index) => requireSubject(app.keyring, id, `subjects.${index}`)),
           readerOf(request),
         ),
@@ -138,13 +159,14 @@ export async function listingRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/listing-changes',
     {
-      config: { auth: { roles: ['platform'] } },
+      config: { auth: { roles: ['platform'] }, problems: ['invalid_consistency_token'] },
       schema: {
         tags: ['listing'],
         summary: 'Listing changes of the merchants this platform watches, in order, by cursor',
         description:
           'A feed, gap-free: a change appears once every transaction that started before it has ended. Every page answers `next`, the position to resume from, also when it holds no change yet; a page that is not full means the platform has read everything written so far.',
         querystring: changesQuery,
+        headers: consistencyHeaders,
         response: { 200: pageSchema(listingChangeSchema).extend({ next: z.string() }) },
       },
     },
@@ -152,7 +174,8 @@ export async function listingRoutes(fastify: FastifyInstance) {
       const { cursor, limit } = request.query;
       const after = cursor ? { txId: cursor[0], seq: cursor[1] } : feedStart;
       const platform = principalOf(request).org ?? '';
-      const result = await app.db.execute(sql`
+      const result = await readLagTolerant(app, request, (db) =>
+        db.execute(sql`
         SELECT e.tx_id::text AS tx_id, e.seq, e.event_id, e.type, e.payload, e.created_at
         FROM sanctions.events e
         JOIN sanctions.watches w ON w.subject_key = e.subject_key AND w.platform = ${platform}
@@ -160,7 +183,8 @@ export async function listingRoutes(fastify: FastifyInstance) {
           AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
           AND e.type IN ('list.entry.published', 'list.entry.exited')
         ORDER BY e.tx_id, e.seq
-        LIMIT ${limit}`);
+        LIMIT ${limit}`),
+      );
       const rows = ((result as unknown as { rows?: unknown[] }).rows ?? result) as {
         tx_id: string;
         seq: string | number;

@@ -1,6 +1,7 @@
 import { newId, platformIssuer } from '@credit/crypto';
+import type { Database } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import type { ZodTypeProvider } from '@credit/http';
+import { consistencyHeaders, readLagTolerant, type ZodTypeProvider } from '@credit/http';
 import {
   type CreditReport,
   catalogueVersion,
@@ -50,13 +51,18 @@ export async function publicRoutes(fastify: FastifyInstance) {
   app.get(
     '/v1/public/subjects/:uscc',
     {
-      config: { auth: 'public', rateLimit: publicLimit, problems: ['reports_busy'] },
+      config: {
+        auth: 'public',
+        rateLimit: publicLimit,
+        problems: ['reports_busy', 'invalid_consistency_token'],
+      },
       schema: {
         tags: ['public'],
         summary: 'Publicly disclosed information about an organisation (双公示)',
         description:
           'Rate-limited per client (RATE_LIMIT_PUBLIC_PER_MINUTE, 60 a minute by default); beyond it 429 with Retry-After.\n\nWith `Accept: application/pdf` the disclosed items come as a signed report a person can hand on (公示信用报告, audience `public`): the same A4 Chinese document as the subject’s own report, with its number, verification code and QR code on every page and the signed JSON attached, verifiable at GET /v1/reports/{number}/verification and offline (`npm run verify-report`). It holds what this answer’s `items` hold; list entries and registration are not part of a report.',
         params: byUscc,
+        headers: consistencyHeaders,
         response: {
           200: reportDocumentResponse(
             publicDisclosureSchema,
@@ -71,11 +77,19 @@ export async function publicRoutes(fastify: FastifyInstance) {
       if (pdf) assertRendererFree(app);
       reply.header('vary', 'Accept');
       const key = subjectKey(app.keyring, 'legal_person', uscc);
-      const subject = await readModel.subject(key);
-      if (!subject || subject.kind === 'natural_person')
-        throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
       const now = app.clock();
-      const disclosed = (await readModel.recordsOf(key)).filter((row) => publiclyDisclosed(row, now));
+      const read = async (db: Database) => {
+        const subject = await readModel.subject(key, db);
+        if (!subject || subject.kind === 'natural_person') return undefined;
+        const rows = await readModel.recordsOf(key, db);
+        const entries = pdf ? undefined : (await entriesInForce(db, [key], now)).get(key.toString('hex'));
+        return { subject, rows, entries: entries ?? [] };
+      };
+      // A report is numbered and recorded as it is issued: the primary reads what it signs.
+      const found = pdf ? await read(app.db) : await readLagTolerant(app, request, read);
+      if (!found) throw new ProblemError('not_found', 'no publicly disclosed organisation has this code');
+      const { subject } = found;
+      const disclosed = found.rows.filter((row) => publiclyDisclosed(row, now));
       const registration = disclosed.find((row) => row.category === 'org_registration');
       const name = openSubject(app.keyring, subject).name;
       if (pdf) {
@@ -107,7 +121,7 @@ export async function publicRoutes(fastify: FastifyInstance) {
         registration: registration?.data ?? null,
         items: disclosed.map((row) => publicItem(row, now)),
         // Published red and black entries are public for organisations; watch lists are not.
-        listEntries: ((await entriesInForce(app.db, [key], now)).get(key.toString('hex')) ?? [])
+        listEntries: found.entries
           .filter((e) => e.listKind !== 'watch')
           .map((e) => ({
             id: e.entryId,

@@ -1,5 +1,5 @@
 import { ProblemError } from '@credit/errors';
-import type { ZodTypeProvider } from '@credit/http';
+import { consistencyHeaders, readLagTolerant, type ZodTypeProvider } from '@credit/http';
 import {
   encodeCursor,
   publicSearchPageSchema,
@@ -53,14 +53,14 @@ function distinct(matches: OrganisationMatch[]): OrganisationMatch[] {
  */
 export async function searchRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { nameIndex, settings } = app.queryService;
+  const { settings } = app.queryService;
   app.get(
     '/v1/public/search',
     {
       config: {
         auth: 'public',
         rateLimit: app.rateLimitFor('public', settings.publicRateLimit),
-        problems: ['validation_failed'],
+        problems: ['validation_failed', 'invalid_consistency_token'],
       },
       schema: {
         tags: ['public'],
@@ -68,6 +68,7 @@ export async function searchRoutes(fastify: FastifyInstance) {
         description:
           'Names are compared after normalisation (full-width forms, traditional characters, brackets and punctuation, legal-form suffixes as equivalent, region prefixes weighing less, branches beside their parent), so typos and variants are found. Ranked by score, then USCC; page with `next`. Persons are never found by name. Rate-limited with public disclosure (RATE_LIMIT_PUBLIC_PER_MINUTE).',
         querystring: publicSearchQuerySchema,
+        headers: consistencyHeaders,
         response: { 200: publicSearchPageSchema },
       },
     },
@@ -75,11 +76,12 @@ export async function searchRoutes(fastify: FastifyInstance) {
       const { q: raw, limit, cursor } = request.query;
       const q = searchTextOf(raw);
       const after = cursor === undefined ? undefined : { score: cursor[0], uscc: cursor[1] };
-      const [byName] = await findOrganisations(nameIndex, [q]);
-      const ranked = distinct([
-        ...(await findByUsccPrefix(nameIndex, q, usccPrefixMatches)),
-        ...(byName ?? []),
-      ])
+      const found = await readLagTolerant(app, request, async (db) => {
+        const nameIndex = app.queryService.nameIndexOn(db);
+        const [byName] = await findOrganisations(nameIndex, [q]);
+        return [...(await findByUsccPrefix(nameIndex, q, usccPrefixMatches)), ...(byName ?? [])];
+      });
+      const ranked = distinct(found)
         .filter((m) => m.score >= publicMinScore)
         .filter((m) => !after || rankedAfter(m, after));
       const page = ranked.slice(0, limit);
