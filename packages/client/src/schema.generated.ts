@@ -5658,7 +5658,10 @@ export interface operations {
     getPublicSubjectsByUscc: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
             path: {
                 /** @description Unified social credit code (GB 32100-2015) */
                 uscc: string;
@@ -5681,7 +5684,7 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description Bad request (malformed JSON, bad path or query) */
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
             400: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
@@ -5788,7 +5791,10 @@ export interface operations {
                 /** @description Opaque: the `next` of the previous page; omit for the first page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5825,7 +5831,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request (malformed JSON, bad path or query) */
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
             400: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
@@ -10098,7 +10104,10 @@ export interface operations {
     getListingStatusBySubjectId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
             path: {
                 /** @description Citizen identity number or USCC */
                 subjectId: string;
@@ -10120,7 +10129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListingStatus"];
                 };
             };
-            /** @description Bad request (malformed JSON, bad path or query) */
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
             400: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
@@ -10246,7 +10255,10 @@ export interface operations {
     postListingStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10271,7 +10283,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request (malformed JSON, bad path or query) */
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
             400: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
@@ -10402,7 +10414,10 @@ export interface operations {
                 /** @description Opaque: the `next` of the previous page; omit for the first page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10420,7 +10435,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request (malformed JSON, bad path or query) */
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
             400: {
                 headers: {
                     [name: string]: unknown;
