@@ -11,7 +11,7 @@ import {
   repairEventSchemas,
   subjectIdentities,
 } from '@credit/schema';
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { exchangeLog, subjects } from '../../db/schema.ts';
 
 export const exchangeIngestName = 'query-exchange-records';
@@ -145,6 +145,20 @@ export async function applyIngestChanges(tx: Executor, events: FeedEvent[]): Pro
     .map((e) => recordEventSchema.parse(e.payload))
     .filter((v) => v.erased !== true);
   if (versions.length > 0) await upsertSubjectIdentities(tx, subjects, subjectIdentities(versions));
+  // Erased content leaves the log too: a batch cut or replayed later carries the item without it.
+  for (const event of events.filter((e) => e.type === recordErasedType)) {
+    const erased = recordErasedSchema.parse(event.payload);
+    await tx
+      .update(exchangeLog)
+      .set({ content: null })
+      .where(
+        and(
+          eq(exchangeLog.subjectKey, event.subjectKey),
+          eq(exchangeLog.refId, erased.recordId),
+          inArray(exchangeLog.refVersion, erased.versions),
+        ),
+      );
+  }
   await appendChanges(
     tx,
     events,

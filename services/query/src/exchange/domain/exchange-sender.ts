@@ -49,6 +49,8 @@ interface BatchItem {
   id: string;
   version: number;
   row: Record<string, string> | null;
+  /** Set on an upsert whose content was lawfully erased since: nothing of it may travel. */
+  erased?: true;
 }
 
 /** The body a batch travels as (docs/exchange.md): stable across attempts, the same items each time. */
@@ -119,6 +121,7 @@ async function batchDocument(
       id: entry.refId,
       version: entry.refVersion,
       row: subject ? rowOf(entry, subject) : null,
+      ...(entry.operation === 'upsert' && entry.content === null ? { erased: true as const } : {}),
     });
   }
   return {
