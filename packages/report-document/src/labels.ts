@@ -10,9 +10,18 @@ const shanghaiClock = new Intl.DateTimeFormat('sv-SE', {
   hourCycle: 'h23',
 });
 
+const formatted = new Map<string, string>();
+
 /** An instant on the Beijing wall clock to the minute: 2026-12-05 16:41. */
 export function shanghaiTime(instant: string): string {
-  return shanghaiClock.format(new Date(instant));
+  // Reports repeat instants (receipt times of a batch, display periods): Intl formatting is slow.
+  let text = formatted.get(instant);
+  if (text === undefined) {
+    text = shanghaiClock.format(new Date(instant));
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(instant, text);
+  }
+  return text;
 }
 
 /** A plain date as it is; an instant as its Beijing date. */

@@ -17,6 +17,7 @@ import {
   shanghaiDate,
   shanghaiTime,
 } from './labels.ts';
+import { deflateStreamsAt } from './stream-compression.ts';
 import { subjectLabel } from './subject-label.ts';
 
 export interface ReportDocumentInput {
@@ -36,6 +37,8 @@ const page = { width: 595.28, height: 841.89 };
 const margin = { left: 50, right: 50, top: 72, bottom: 100 };
 const contentWidth = page.width - margin.left - margin.right;
 const qrSize = 62;
+/** zlib level of the PDF's streams (stream-compression.ts says why not the default). */
+const streamCompressionLevel = 3;
 const ink = '#1a1a1a';
 const muted = '#555555';
 const accent = '#a4262c';
@@ -93,22 +96,33 @@ export function itemMarks(item: ReportItem): string[] {
   return marks;
 }
 
-function qrModules(url: string): { size: number; runs: [number, number, number][] } {
+/** A length as pdfkit writes it into a content stream (six decimals at most). */
+const pdfNumber = (n: number) => String(Math.round(n * 1e6) / 1e6);
+
+/**
+ * The QR code as the content-stream path pdfkit's `rect` calls would write, dark modules merged
+ * into horizontal runs: built once per document and repeated on every page, rather than written
+ * module by module on each page.
+ */
+function qrPath(url: string, x: number, y: number): string {
   const { modules } = QRCode.create(url, { errorCorrectionLevel: 'M' });
-  // Dark modules merged into horizontal runs: far fewer path operations on every page.
-  const runs: [number, number, number][] = [];
+  const cell = qrSize / modules.size;
+  const runs: string[] = [];
   for (let row = 0; row < modules.size; row++) {
     let start = -1;
     for (let col = 0; col <= modules.size; col++) {
       const dark = col < modules.size && modules.get(row, col) === 1;
       if (dark && start < 0) start = col;
       if (!dark && start >= 0) {
-        runs.push([row, start, col - start]);
+        const length = col - start;
+        runs.push(
+          `${pdfNumber(x + start * cell)} ${pdfNumber(y + row * cell)} ${pdfNumber(length * cell + 0.05)} ${pdfNumber(cell + 0.05)} re`,
+        );
         start = -1;
       }
     }
   }
-  return { size: modules.size, runs };
+  return runs.join('\n');
 }
 
 /**
@@ -134,7 +148,11 @@ export async function renderReportPdf(input: ReportDocumentInput): Promise<Buffe
     },
     lang: 'zh-CN',
     displayTitle: true,
+    // The first page is added once the streams' compression is set, so it is compressed the same way.
+    autoFirstPage: false,
   });
+  deflateStreamsAt(doc, streamCompressionLevel);
+  doc.addPage();
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const finished = new Promise<Buffer>((resolve, reject) => {
@@ -308,8 +326,9 @@ function writeClosing(doc: PDFKit.PDFDocument) {
 }
 
 function writePageFurniture(doc: PDFKit.PDFDocument, report: CreditReport, code: string, url: string) {
-  const qr = qrModules(url);
-  const cell = qrSize / qr.size;
+  const footY = page.height - 30 - qrSize;
+  const qrX = page.width - margin.right - qrSize;
+  const qr = qrPath(url, qrX, footY);
   const range = doc.bufferedPageRange();
   const headerLine = `报告编号 ${report.reportId}　出具时间 ${shanghaiTime(report.generatedAt)}　信息主体 ${subjectLabel(report.subject)}`;
   for (let index = range.start; index < range.start + range.count; index++) {
@@ -328,12 +347,7 @@ function writePageFurniture(doc: PDFKit.PDFDocument, report: CreditReport, code:
       .lineWidth(0.4)
       .strokeColor('#bbbbbb')
       .stroke();
-    const footY = page.height - 30 - qrSize;
-    const qrX = page.width - margin.right - qrSize;
-    doc.save().fillColor('#000000');
-    for (const [row, col, length] of qr.runs)
-      doc.rect(qrX + col * cell, footY + row * cell, length * cell + 0.05, cell + 0.05);
-    doc.fill().restore();
+    doc.save().fillColor('#000000').addContent(qr).fill().restore();
     doc
       .font('medium')
       .fontSize(9)
