@@ -16,7 +16,7 @@ import {
 import { isZodSchema } from './zod-compiler.ts';
 
 /** Headers a route sets itself, which the document names with what they mean. */
-export type RouteHeader = 'location' | 'etag';
+export type RouteHeader = 'location' | 'etag' | 'accept-ranges' | 'content-range';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -186,6 +186,16 @@ const routeHeaderDocs: Record<RouteHeader, Omit<HeaderDoc, 'required'> & { name:
     name: 'ETag',
     description: 'The version of what was answered (for If-Match / If-None-Match)',
     schema: { type: 'string' },
+  },
+  'accept-ranges': {
+    name: 'Accept-Ranges',
+    description: 'The resource is readable in byte ranges (`Range: bytes=…`)',
+    schema: { type: 'string', pattern: '^bytes$' },
+  },
+  'content-range': {
+    name: 'Content-Range',
+    description: 'The bytes this partial answer holds, of the whole (RFC 9110 §14.4)',
+    schema: { type: 'string', pattern: '^bytes ([0-9]+-[0-9]+|\\*)/[0-9]+$' },
   },
 };
 

@@ -4,6 +4,7 @@ import { graphqlPlugin } from './graphql/graphql-plugin.ts';
 import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
 import { gradeRoutes } from './routes/grades/grade-routes.ts';
+import { openDataRoutes } from './routes/open-data/open-data-routes.ts';
 import { publicRoutes } from './routes/public/public-routes.ts';
 import { searchRoutes } from './routes/public/search-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
@@ -19,6 +20,7 @@ export const defaultQuerySettings: QuerySettings = {
   followSanctions: true,
   reportRenderQueue: 8,
   exchange: { pollMs: 1000, batchSize: 100, retryBaseMs: 10_000, timeoutMs: 10_000, leaseMs: 60_000 },
+  openDataEveryMs: 900_000,
 };
 
 /**
@@ -35,6 +37,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(queryContext, resolved);
   await app.register(publicRoutes);
   await app.register(searchRoutes);
+  await app.register(openDataRoutes);
   await app.register(screeningRoutes);
   await app.register(authorisationRoutes);
   await app.register(registryRoutes);

@@ -27,6 +27,8 @@ export interface RouteWorld {
   openapi: OpenApiDocument;
   /** The tree size of a signed checkpoint, for the transparency routes. */
   checkpointSize: number;
+  /** A day open data was cut for, for the open-data routes. */
+  openDataDay: string;
 }
 
 export interface OpenApiOperation {
@@ -96,7 +98,10 @@ export async function buildRouteWorld(env: Record<string, string> = {}): Promise
     token: admin,
   });
   if (checkpoint.statusCode >= 300) throw new Error(`checkpoint: ${checkpoint.body}`);
+  const cut = await platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin });
+  if (cut.statusCode >= 300) throw new Error(`open-data cut: ${cut.body}`);
   return {
+    openDataDay: (cut.json() as { manifest: { day: string } }).manifest.day,
     checkpointSize: (checkpoint.json() as { treeSize: number }).treeSize,
     platform,
     tokens,
@@ -132,6 +137,10 @@ function parameterValue(world: RouteWorld, route: RouteAccess, name: string): st
       return String(world.checkpointSize);
     case 'leafIndex':
       return '0';
+    case 'day':
+      return world.openDataDay;
+    case 'name':
+      return `${world.openDataDay}-full.jsonl`;
     case 'sourceId':
       return 'DEMO-org_registration-0-0';
     case 'code':

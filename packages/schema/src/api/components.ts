@@ -3,6 +3,7 @@ import { citizenIdSchema, subjectIdSchema, usccSchema } from '../identifiers/ide
 import * as common from './common.ts';
 import * as consents from './consents.ts';
 import * as grades from './grades.ts';
+import * as openData from './open-data.ts';
 import * as providers from './providers.ts';
 import * as query from './query.ts';
 import * as records from './records.ts';
@@ -24,7 +25,18 @@ export function nameComponent(schema: z.ZodType, id: string): void {
  * by several routes is written once and generated clients get one type for it. Names follow the
  * exports: renaming an export renames the component.
  */
-for (const module of [common, consents, grades, providers, query, records, repair, sanctions, transparency]) {
+for (const module of [
+  common,
+  consents,
+  grades,
+  openData,
+  providers,
+  query,
+  records,
+  repair,
+  sanctions,
+  transparency,
+]) {
   for (const [name, value] of Object.entries(module)) {
     if (!name.endsWith('Schema') || !(value instanceof z.ZodType)) continue;
     const base = name.slice(0, -'Schema'.length);

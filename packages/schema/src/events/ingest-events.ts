@@ -173,3 +173,19 @@ export function erasuresIn(
     .filter((e) => e.type === recordErasedType)
     .map((e) => ({ ...recordErasedSchema.parse(e.payload), subjectKey: e.subjectKey }));
 }
+
+/**
+ * The transparency log was checkpointed. Appended in the checkpoint's own transaction, so it
+ * follows on the feed every record event whose leaf the checkpoint covers: a follower that has
+ * applied it has applied them (open data cites the newest one in its manifests).
+ */
+export const checkpointIssuedType = 'transparency.checkpoint_issued';
+export const checkpointIssuedSchema = z.object({
+  treeSize: z.number().int().positive(),
+  rootHash: z.string(),
+  issuedAt: z.string(),
+  /** The signed checkpoint text and its detached signature, as GET /v1/transparency/checkpoints/{treeSize} serves them. */
+  body: z.string(),
+  signature: z.string(),
+});
+export type CheckpointIssued = z.infer<typeof checkpointIssuedSchema>;

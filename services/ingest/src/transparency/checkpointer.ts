@@ -1,5 +1,7 @@
 import type { PlatformSigner } from '@credit/crypto';
 import { type Database, type Executor, inTransaction } from '@credit/db';
+import { appendEvents } from '@credit/events';
+import { type CheckpointIssued, checkpointIssuedType } from '@credit/schema';
 import {
   accessValueHash,
   type CheckpointBody,
@@ -12,7 +14,14 @@ import {
   updateMap,
 } from '@credit/transparency';
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { accessHeads, logCheckpoints, logLeaves, logSubjectLeaves } from '../db/schema.ts';
+import {
+  accessHeads,
+  ingestOutbox,
+  ingestSchemaName,
+  logCheckpoints,
+  logLeaves,
+  logSubjectLeaves,
+} from '../db/schema.ts';
 import { readHead } from './log-store.ts';
 import { mapNodeReader, writeMapNodes } from './map-store.ts';
 
@@ -141,6 +150,29 @@ export async function issueCheckpoint(
       signature: await signer.signDetached(text, checkpointSignatureType),
     };
     await tx.insert(logCheckpoints).values(row);
+    // Followers that cut snapshots of what they applied (open data) cite the checkpoint: the
+    // event follows on the feed every record event whose leaf it covers. It concerns no subject.
+    const announced: CheckpointIssued = {
+      treeSize: row.treeSize,
+      rootHash: body.rootHash,
+      issuedAt: body.issuedAt,
+      body: text,
+      signature: row.signature,
+    };
+    await appendEvents(
+      tx,
+      ingestOutbox,
+      ingestSchemaName,
+      [
+        {
+          type: checkpointIssuedType,
+          subjectKey: Buffer.alloc(0),
+          aggregateId: `checkpoint-${row.treeSize}`,
+          payload: announced,
+        },
+      ],
+      now,
+    );
     return row;
   });
 }

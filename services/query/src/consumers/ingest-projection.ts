@@ -2,6 +2,8 @@ import { parseOccurrence } from '@credit/calendar';
 import { bulkUpsert, type Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
+  checkpointIssuedSchema,
+  checkpointIssuedType,
   consentGrantedSchema,
   consentGrantedType,
   consentRevokedSchema,
@@ -13,7 +15,7 @@ import {
   subjectIdentities,
 } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { consents, records, subjects } from '../db/schema.ts';
+import { checkpointsSeen, consents, records, subjects } from '../db/schema.ts';
 
 export const projectionName = 'query-records';
 
@@ -23,6 +25,7 @@ export const projectionName = 'query-records';
  * are harmless. A batch is applied with two multi-row upserts.
  */
 export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
+  await applyCheckpoints(tx, events);
   await applyConsents(tx, events);
   await applyErasures(tx, events);
   const ordered = latestRecordEvents(standingVersionPayloads(events));
@@ -52,6 +55,21 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
     newer: 't.version < excluded.version',
   });
   await applyWaitingMarks(tx, ordered);
+}
+
+/**
+ * Checkpoints of the transparency log, kept in the transaction that applies the record events
+ * before them on the feed: a snapshot holding a checkpoint holds every record version it covers.
+ */
+async function applyCheckpoints(tx: Executor, events: FeedEvent[]): Promise<void> {
+  const seen = events
+    .filter((e) => e.type === checkpointIssuedType)
+    .map((e) => checkpointIssuedSchema.parse(e.payload));
+  if (seen.length === 0) return;
+  await tx
+    .insert(checkpointsSeen)
+    .values(seen.map((c) => ({ ...c, issuedAt: new Date(c.issuedAt) })))
+    .onConflictDoNothing();
 }
 
 /**

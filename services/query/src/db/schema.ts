@@ -1,4 +1,4 @@
-import { bytea, instant } from '@credit/db';
+import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { ListKind } from '@credit/schema';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
@@ -292,4 +292,51 @@ export const exchangeRefusals = query.table('exchange_refusals', {
   itemId: text('item_id').notNull(),
   code: text('code'),
   reason: text('reason').notNull(),
+});
+
+export const jobRuns = defineJobRuns(querySchemaName);
+
+/** Transparency checkpoints the ingest feed announced (migrations/query/0018_open_data.sql). */
+export const checkpointsSeen = query.table('checkpoints_seen', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  rootHash: text('root_hash').notNull(),
+  issuedAt: instant('issued_at').notNull(),
+  body: text('body').notNull(),
+  signature: text('signature').notNull(),
+});
+
+/** Each day's open-data cut and its signed manifest. */
+export const openDataCuts = query.table('open_data_cuts', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  previousDay: date('previous_day', { mode: 'string' }),
+  cutAt: instant('cut_at').notNull(),
+  manifest: text('manifest').notNull(),
+  signature: text('signature').notNull(),
+});
+
+export const openDataFiles = query.table('open_data_files', {
+  day: date('day', { mode: 'string' }).notNull(),
+  name: text('name').notNull(),
+  kind: text('kind').$type<'full' | 'increment'>().notNull(),
+  format: text('format').$type<'csv' | 'jsonl'>().notNull(),
+  preset: text('preset'),
+  bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  sha256: text('sha256').notNull(),
+  records: bigint('records', { mode: 'number' }).notNull(),
+  chunkBytes: integer('chunk_bytes').notNull(),
+});
+
+export const openDataChunks = query.table('open_data_chunks', {
+  day: date('day', { mode: 'string' }).notNull(),
+  name: text('name').notNull(),
+  chunkNo: integer('chunk_no').notNull(),
+  content: bytea('content').notNull(),
+});
+
+/** What the newest cut published, item by item (its increment's baseline). */
+export const openDataPublished = query.table('open_data_published', {
+  subjectKey: bytea('subject_key').notNull(),
+  itemId: text('item_id').notNull(),
+  preset: text('preset').notNull(),
+  digest: bytea('digest').notNull(),
 });

@@ -22,12 +22,14 @@ import {
 } from '../consumers/sanctions-projection.ts';
 import { querySchemaName } from '../db/schema.ts';
 import type { FileReaderContext } from '../domain/file-reader.ts';
+import { cutOpenData, type OpenDataOptions } from '../domain/open-data.ts';
 import type { ExchangeSettings } from '../exchange/domain/exchange-sender.ts';
 import { createExchangeSender, startExchangeConsumers } from '../exchange/exchange-worker.ts';
 import { createExchangeRepository } from '../exchange/repositories/exchange-repository.ts';
 import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
 import { createAuthorisationRepository } from '../repositories/authorisation-repository.ts';
 import { createNameIndexRepository } from '../repositories/name-index-repository.ts';
+import { createOpenDataRepository } from '../repositories/open-data-repository.ts';
 import { createReadModelRepository } from '../repositories/read-model-repository.ts';
 import { createRegistryRepository } from '../repositories/registry-repository.ts';
 
@@ -54,6 +56,13 @@ export interface QuerySettings {
   reportRenderWarm?: boolean | undefined;
   /** The delivery ledger's sender (docs/exchange.md). */
   exchange: ExchangeSettings;
+  /**
+   * How often the open-data job looks whether today (Asia/Shanghai) is cut yet, and cuts it when
+   * not; 0 turns the job off (tests cut with POST /v1/open-data/cuts).
+   */
+  openDataEveryMs: number;
+  /** Batch, chunk and retention sizes of open-data cuts. */
+  openData?: OpenDataOptions | undefined;
 }
 
 function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
@@ -96,6 +105,7 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     nameIndexOn,
     exchange,
     exchangeSender,
+    openData: createOpenDataRepository(app.db),
     reportRenderer: new ReportRenderPool({
       threads: renderThreads,
       queueLimit: settings.reportRenderQueue,
@@ -124,7 +134,21 @@ export default fp(
     const queryContext = createQueryContext(app, settings);
     app.decorate('queryService', { ...queryContext, settings });
     const consumers = new Map<string, RunningConsumer>();
+    let openDataTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
+      if (settings.openDataEveryMs > 0) {
+        openDataTimer = setInterval(() => {
+          const now = app.clock();
+          cutOpenData(app.queryService, now, settings.openData)
+            .then((cut) => {
+              if (cut.created) app.log.info({ day: cut.day }, 'open data cut');
+            })
+            .catch((error: unknown) =>
+              app.log.warn({ errorName: (error as Error).name }, 'open-data cut failed; will retry'),
+            );
+        }, settings.openDataEveryMs);
+        openDataTimer.unref();
+      }
       // Warmed beside the start rather than before readiness: from the TypeScript sources a
       // thread takes seconds to load and warm (compiled, tens of milliseconds), and a PDF asked
       // for meanwhile waits on the thread, never on the event loop.
@@ -209,6 +233,7 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       await queryContext.exchangeSender.stop();
+      if (openDataTimer) clearInterval(openDataTimer);
       for (const [name, consumer] of consumers) {
         app.consumers.delete(name);
         await consumer.stop();

@@ -1,0 +1,228 @@
+import { type Database, type Executor, resultRows } from '@credit/db';
+import { severityRules } from '@credit/schema';
+import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { checkpointsSeen, jobRuns, openDataChunks, openDataCuts, openDataFiles } from '../db/schema.ts';
+
+/** One public item as a cut reads it: a record or a list entry, its subject's sealed identity, and what the last cut published of it. */
+export interface PublicItemRow {
+  subject_key: Buffer;
+  item_id: string;
+  source: 'record' | 'entry';
+  version: number | null;
+  category: string | null;
+  occurred_on: string | null;
+  occurred_at: Date | string | null;
+  display_until: Date | string | null;
+  provider_code: string | null;
+  data: Record<string, unknown> | null;
+  list_kind: string | null;
+  domain: string | null;
+  valid_from: Date | string | null;
+  valid_until: Date | string | null;
+  measures: string[] | null;
+  subject_kind: string | null;
+  key_id: string | null;
+  identifier_cipher: Buffer | Uint8Array | null;
+  name_cipher: Buffer | Uint8Array | null;
+  published_digest: Buffer | Uint8Array | null;
+}
+
+export interface ItemKey {
+  subjectKey: Buffer;
+  itemId: string;
+}
+
+const publishedSeverities = Object.entries(severityRules)
+  .filter(([, rule]) => rule.published)
+  .map(([severity]) => severity);
+
+/**
+ * `publiclyDisclosed` of domain/access-policy.ts as SQL, over `query.records` aliased `r`: active,
+ * not repaired, within its display period, not withheld after an upheld objection, public, of a
+ * published severity. Both must say the same; the open-data test compares the mirror with what
+ * the disclosure route answers.
+ */
+function recordDisclosed(now: Date): SQL {
+  return sql`r.status = 'active' AND r.repaired_at IS NULL
+    AND (r.display_until IS NULL OR r.display_until > ${now})
+    AND NOT (r.withheld_since IS NOT NULL AND r.received_at < r.withheld_since)
+    AND r.publicity = 'public'
+    AND (r.severity IS NULL OR r.severity IN (${sql.join(
+      publishedSeverities.map((s) => sql`${s}`),
+      sql`, `,
+    )}))`;
+}
+
+/** `entriesInForce` of the disclosure route, red and black lists only (watch lists are not public), over `e`. */
+function entryDisclosed(now: Date): SQL {
+  return sql`e.status = 'published' AND (e.valid_until IS NULL OR e.valid_until > ${now}) AND e.list_kind <> 'watch'`;
+}
+
+function after(alias: string, id: string, key: ItemKey | undefined): SQL {
+  return key
+    ? sql`(${sql.raw(`${alias}.subject_key`)}, ${sql.raw(`${alias}.${id}`)}) > (${key.subjectKey}, ${key.itemId})`
+    : sql`TRUE`;
+}
+
+/** The open-data files and what a cut reads; every method takes the cut's transaction. */
+export function createOpenDataRepository(db: Database) {
+  return {
+    /**
+     * The next `limit` public items after `key`, in (subject, item) order: records and list
+     * entries by keyset on their primary keys, with their subjects' identities and the digest
+     * the last cut published of each (null when it published none).
+     */
+    async publicItems(tx: Executor, key: ItemKey | undefined, now: Date, limit: number) {
+      return resultRows<PublicItemRow>(
+        await tx.execute(sql`
+          SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
+                 p.digest AS published_digest
+          FROM (
+            (SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
+                    r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
+                    NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
+                    NULL::timestamptz AS valid_until, NULL::text[] AS measures
+             FROM query.records r
+             WHERE ${after('r', 'record_id', key)} AND ${recordDisclosed(now)}
+             ORDER BY r.subject_key, r.record_id LIMIT ${limit})
+            UNION ALL
+            (SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                    e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
+             FROM query.list_entries e
+             WHERE ${after('e', 'entry_id', key)} AND ${entryDisclosed(now)}
+             ORDER BY e.subject_key, e.entry_id LIMIT ${limit})
+            ORDER BY subject_key, item_id LIMIT ${limit}
+          ) u
+          LEFT JOIN query.subjects s ON s.subject_key = u.subject_key
+          LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id
+          ORDER BY u.subject_key, u.item_id`),
+      );
+    },
+
+    /** The next `limit` items the last cut published that are no longer public (the increment's deletions). */
+    async withdrawnItems(tx: Executor, key: ItemKey | undefined, now: Date, limit: number) {
+      return resultRows<{ subject_key: Buffer; item_id: string; preset: string }>(
+        await tx.execute(sql`
+          SELECT p.subject_key, p.item_id, p.preset FROM query.open_data_published p
+          WHERE ${after('p', 'item_id', key)}
+            AND NOT EXISTS (SELECT 1 FROM query.records r
+              WHERE r.subject_key = p.subject_key AND r.record_id = p.item_id AND ${recordDisclosed(now)}
+                AND EXISTS (SELECT 1 FROM query.subjects s WHERE s.subject_key = r.subject_key AND s.kind <> 'natural_person'))
+            AND NOT EXISTS (SELECT 1 FROM query.list_entries e
+              WHERE e.subject_key = p.subject_key AND e.entry_id = p.item_id AND ${entryDisclosed(now)}
+                AND EXISTS (SELECT 1 FROM query.subjects s WHERE s.subject_key = e.subject_key AND s.kind <> 'natural_person'))
+          ORDER BY p.subject_key, p.item_id LIMIT ${limit}`),
+      );
+    },
+
+    async publish(
+      tx: Executor,
+      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
+    ): Promise<void> {
+      if (rows.length === 0) return;
+      await tx.execute(sql`
+        INSERT INTO query.open_data_published (subject_key, item_id, preset, digest)
+        SELECT decode(x.k, 'hex'), x.i, x.p, decode(x.d, 'hex')
+        FROM json_to_recordset(${JSON.stringify(
+          rows.map((r) => ({
+            k: r.subjectKey.toString('hex'),
+            i: r.itemId,
+            p: r.preset,
+            d: r.digest.toString('hex'),
+          })),
+        )}::json) AS x(k text, i text, p text, d text)
+        ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest`);
+    },
+
+    async unpublish(tx: Executor, keys: readonly ItemKey[]): Promise<void> {
+      if (keys.length === 0) return;
+      await tx.execute(sql`
+        DELETE FROM query.open_data_published p
+        USING json_to_recordset(${JSON.stringify(
+          keys.map((k) => ({ k: k.subjectKey.toString('hex'), i: k.itemId })),
+        )}::json) AS x(k text, i text)
+        WHERE p.subject_key = decode(x.k, 'hex') AND p.item_id = x.i`);
+    },
+
+    async storeChunks(
+      tx: Executor,
+      chunks: readonly { day: string; name: string; chunkNo: number; content: Buffer }[],
+    ): Promise<void> {
+      if (chunks.length === 0) return;
+      await tx.insert(openDataChunks).values([...chunks]);
+    },
+
+    async storeCut(
+      tx: Executor,
+      cut: typeof openDataCuts.$inferInsert,
+      files: (typeof openDataFiles.$inferInsert)[],
+    ): Promise<void> {
+      await tx.insert(openDataCuts).values(cut);
+      if (files.length > 0) await tx.insert(openDataFiles).values(files);
+      await tx
+        .insert(jobRuns)
+        .values({ job: 'open-data', lastRunAt: cut.cutAt })
+        .onConflictDoUpdate({ target: jobRuns.job, set: { lastRunAt: cut.cutAt } });
+    },
+
+    /** The newest checkpoint the read model has applied, in the caller's snapshot. */
+    async newestCheckpoint(tx: Executor) {
+      const [row] = await tx.select().from(checkpointsSeen).orderBy(desc(checkpointsSeen.treeSize)).limit(1);
+      return row;
+    },
+
+    async cut(day: string, executor: Executor = db) {
+      const [row] = await executor.select().from(openDataCuts).where(eq(openDataCuts.day, day));
+      return row;
+    },
+
+    async newestCut(executor: Executor = db) {
+      const [row] = await executor.select().from(openDataCuts).orderBy(desc(openDataCuts.day)).limit(1);
+      return row;
+    },
+
+    /** Cuts newest first, after the cursor's day. */
+    async cutPage(before: string | undefined, limit: number) {
+      return db
+        .select({ day: openDataCuts.day, previousDay: openDataCuts.previousDay, cutAt: openDataCuts.cutAt })
+        .from(openDataCuts)
+        .where(before ? lt(openDataCuts.day, before) : undefined)
+        .orderBy(desc(openDataCuts.day))
+        .limit(limit);
+    },
+
+    async file(day: string, name: string) {
+      const [row] = await db
+        .select()
+        .from(openDataFiles)
+        .where(and(eq(openDataFiles.day, day), eq(openDataFiles.name, name)));
+      return row;
+    },
+
+    /** Chunks `from`..`to` (inclusive) of a file, in order. */
+    async chunks(day: string, name: string, from: number, to: number) {
+      return db
+        .select({ chunkNo: openDataChunks.chunkNo, content: openDataChunks.content })
+        .from(openDataChunks)
+        .where(
+          and(
+            eq(openDataChunks.day, day),
+            eq(openDataChunks.name, name),
+            gte(openDataChunks.chunkNo, from),
+            lte(openDataChunks.chunkNo, to),
+          ),
+        )
+        .orderBy(asc(openDataChunks.chunkNo));
+    },
+
+    /** Drops the files of days before `day` of the given kind (their manifests stay). */
+    async pruneFiles(tx: Executor, kind: 'full' | 'increment', before: string): Promise<void> {
+      await tx.execute(sql`
+        DELETE FROM query.open_data_chunks c USING query.open_data_files f
+        WHERE c.day = f.day AND c.name = f.name AND f.kind = ${kind} AND f.day < ${before}`);
+      await tx.delete(openDataFiles).where(and(eq(openDataFiles.kind, kind), lt(openDataFiles.day, before)));
+    },
+  };
+}
+
+export type OpenDataRepository = ReturnType<typeof createOpenDataRepository>;
