@@ -541,6 +541,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/open-data/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The days open data was cut for, newest first
+         * @description A mirror starts from the newest day whose full files are still kept and applies each later day’s increments in order (`previousDay` chains them). Rate-limited like public disclosure.
+         */
+        get: operations["getOpenDataDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/open-data/days/{day}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day’s signed manifest: its files, their sizes, SHA-256 and record counts, and the checkpoint they were cut at
+         * @description The signature is a detached JWS over the canonical JSON of `manifest` (keys sorted, no spaces), made with the keys at /.well-known/jwks.json like signed reports.
+         */
+        get: operations["getOpenDataDaysByDayManifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/open-data/days/{day}/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One file of a day’s cut, streamed; `Range: bytes=…` answers 206 with those bytes
+         * @description Files never change once cut: the ETag is the SHA-256 the manifest gives. One byte range a request (`bytes=a-b`, `bytes=a-`, `bytes=-n`); other Range forms are answered with the whole file. Kept 2 days (full files) and 31 days (increments).
+         */
+        get: operations["getOpenDataDaysByDayFilesByName"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/open-data/cuts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cut today’s open data now (the platform also cuts once a day on its own)
+         * @description Answers 201 with the new cut’s signed manifest, or 200 with today’s when it was cut already.
+         *
+         *     Roles: admin.
+         */
+        post: operations["postOpenDataCuts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/screening": {
         parameters: {
             query?: never;
@@ -2432,6 +2514,51 @@ export interface components {
         OccurredAt: string;
         /** @description When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC */
         OccurredAtView: string | components["schemas"]["Instant"];
+        OpenDataDay: {
+            /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+            day: string;
+            previousDay: string | null;
+            cutAt: string;
+            /** @description Where its signed manifest is read */
+            manifest: string;
+        };
+        OpenDataFile: {
+            /** @description Read at GET /v1/open-data/days/{day}/files/{name} */
+            name: string;
+            /**
+             * @description `full`: everything public at the cut; `increment`: what changed since the previous cut (upserts and deletions)
+             * @enum {string}
+             */
+            kind: "full" | "increment";
+            /**
+             * @description `csv`: UTF-8 with a BOM, one preset a file; `jsonl`: every preset
+             * @enum {string}
+             */
+            format: "csv" | "jsonl";
+            /** @description The item set of a CSV file’s rows; null for JSON Lines */
+            preset: ("shuanggongshi-penalty" | "shuanggongshi-licence" | "platform-record" | "platform-list-entry") | null;
+            bytes: number;
+            sha256: string;
+            /** @description Rows (upserts and deletions) the file holds, headers aside */
+            records: number;
+        };
+        OpenDataManifest: {
+            /** @constant */
+            format: "credit-platform/open-data/v1";
+            /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+            day: string;
+            /** @description The instant the cut was made: files hold what public disclosure showed then */
+            cutAt: string;
+            /** @description The cut this day’s increments apply to; null for the first cut (its increments start from nothing) */
+            previousDay: string | null;
+            /** @description The newest transparency-log checkpoint the read model had applied at the cut: every record version in the files up to it is in the log (GET /v1/transparency/checkpoints/{treeSize}) */
+            checkpoint: {
+                treeSize: number;
+                rootHash: string;
+                issuedAt: string;
+            } | null;
+            files: components["schemas"]["OpenDataFile"][];
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             type: string;
@@ -2811,6 +2938,11 @@ export interface components {
         };
         /** @description The rule’s code, stable across its versions */
         RuleCode: string;
+        SignedOpenDataManifest: {
+            manifest: components["schemas"]["OpenDataManifest"];
+            /** @description Detached compact JWS (ES256, typ open-data-manifest+jws) over the canonical JSON of `manifest`, verifiable with /.well-known/jwks.json */
+            signature: string;
+        };
         SignedReport: {
             report: components["schemas"]["CreditReport"];
             /** @description Detached compact JWS (ES256) over the canonical JSON of `report`; keys at /.well-known/jwks.json */
@@ -5892,6 +6024,450 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
                     RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenDataDays: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OpenDataDay"][];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenDataDaysByDayManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOpenDataManifest"];
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenDataDaysByDayFilesByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+                day: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description The version of what was answered (for If-Match / If-None-Match) */
+                    ETag: string;
+                    /** @description The resource is readable in byte ranges (`Range: bytes=…`) */
+                    "Accept-Ranges": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/jsonl": string;
+                };
+            };
+            /** @description The bytes asked for */
+            206: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description The version of what was answered (for If-Match / If-None-Match) */
+                    ETag: string;
+                    /** @description The resource is readable in byte ranges (`Range: bytes=…`) */
+                    "Accept-Ranges": string;
+                    /** @description The bytes this partial answer holds, of the whole (RFC 9110 §14.4) */
+                    "Content-Range": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/jsonl": string;
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `range_not_satisfiable`: Range not satisfiable */
+            416: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOpenDataCuts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOpenDataManifest"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOpenDataManifest"];
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After": string;
                     [name: string]: unknown;
