@@ -330,6 +330,33 @@ describe('the delivery ledger to the provincial platform', () => {
     expect(beyond.statusCode).toBe(422);
   });
 
+  it('signs with the new secret once it is changed: the receiver refuses the old signature until it has it', async () => {
+    const rotated = `rotated-${'s'.repeat(40)}`;
+    const patched = await platform.request({
+      method: 'PATCH',
+      url: `/v1/exchange/receivers/${receiverId}`,
+      token: admin,
+      body: { secret: rotated },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const provider = await registerProvider(platform, ['org_licence']);
+    await push(platform, provider.token, record('org_licence', company('淄博丁机械有限公司')));
+    await platform.drainConsumers();
+    const refusedBefore = upper.badSignatures;
+    const [open] = await eventually(
+      async () => {
+        advance();
+        return ledger();
+      },
+      (batches) => batches[0]?.status === 'open' && batches[0].lastStatus === 401,
+    );
+    expect(open).toMatchObject({ status: 'open', lastStatus: 401, lastError: 'HTTP 401' });
+    expect(upper.badSignatures).toBeGreaterThan(refusedBefore);
+    upper.secret = rotated;
+    await settled();
+    expect((await ledger())[0]).toMatchObject({ status: 'acknowledged', lastStatus: 200 });
+  });
+
   it('refuses a receiver inside the network unless the operator allowed its host', async () => {
     for (const url of [
       'https://127.0.0.1/x',
