@@ -1,6 +1,6 @@
 import { idFromDigest, newId, sha256 } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
-import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm';
 import { exchangeBatches, exchangeLog, exchangeReceivers, exchangeRefusals } from '../../db/schema.ts';
 
 export type ReceiverRow = typeof exchangeReceivers.$inferSelect;
@@ -218,6 +218,20 @@ export function createExchangeRepository(db: Database) {
         .select()
         .from(exchangeLog)
         .where(and(gte(exchangeLog.position, first), lte(exchangeLog.position, last)))
+        .orderBy(asc(exchangeLog.position));
+    },
+
+    /** The log rows of several batches' ranges in one statement (one index range each). */
+    async logRanges(ranges: { first: number; last: number }[]): Promise<LogRow[]> {
+      if (ranges.length === 0) return [];
+      return db
+        .select()
+        .from(exchangeLog)
+        .where(
+          or(
+            ...ranges.map((r) => and(gte(exchangeLog.position, r.first), lte(exchangeLog.position, r.last))),
+          ),
+        )
         .orderBy(asc(exchangeLog.position));
     },
 

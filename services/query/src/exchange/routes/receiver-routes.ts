@@ -250,13 +250,14 @@ export async function receiverRoutes(fastify: FastifyInstance) {
         id,
         page.items.map((b) => b.batchNo),
       );
-      const items = await Promise.all(
-        page.items.map(async (batch) =>
-          deliveryView(
-            batch,
-            await exchange.logRange(batch.firstPosition, batch.lastPosition),
-            refusals.filter((r) => r.batchNo === batch.batchNo),
-          ),
+      const entries = await exchange.logRanges(
+        page.items.map((b) => ({ first: b.firstPosition, last: b.lastPosition })),
+      );
+      const items = page.items.map((batch) =>
+        deliveryView(
+          batch,
+          entries.filter((e) => e.position >= batch.firstPosition && e.position <= batch.lastPosition),
+          refusals.filter((r) => r.batchNo === batch.batchNo),
         ),
       );
       return { ...page, items };
