@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { shanghaiDate } from '@credit/calendar';
 import { verifyDeliverySignature } from '@credit/outbound';
+import { displayUntil, findEntry } from '@credit/schema';
 import {
   company,
   createTestPlatform,
@@ -164,6 +166,8 @@ async function ledger() {
     items: {
       itemId: string;
       position: number;
+      operation: string;
+      cause: string;
       outcome: string;
       refusal: { code: string; reason: string } | null;
       id: string;
@@ -338,6 +342,37 @@ describe('the delivery ledger to the provincial platform', () => {
       body: { position: head + 2 },
     });
     expect(beyond.statusCode).toBe(422);
+  });
+
+  it('takes a record off the receiver when its display period ends, and never sends one already over', async () => {
+    const provider = await registerProvider(platform, ['administrative_penalty']);
+    const entry = findEntry('administrative_penalty');
+    if (!entry) throw new Error('no administrative_penalty entry');
+    const occurredOn = shanghaiDate(new Date(now.getTime() - 360 * 86_400_000));
+    const until = displayUntil(entry, new Date(`${occurredOn}T00:00:00+08:00`), {}, 'general');
+    expect(until && until > now).toBe(true);
+    const ending = await push(
+      platform,
+      provider.token,
+      record('administrative_penalty', company('淄博戊纺织有限公司'), { occurredAt: occurredOn }),
+    );
+    const over = await push(
+      platform,
+      provider.token,
+      record('administrative_penalty', company('淄博己纺织有限公司'), { occurredAt: '2024-01-10' }),
+    );
+    await settled();
+    now = new Date((until as Date).getTime() + 86_400_000);
+    platform.setNow(now);
+    const expiry = await platform.request({ method: 'POST', url: '/v1/expiry-runs', token: admin });
+    expect(expiry.statusCode, expiry.body).toBe(200);
+    await settled();
+    const sent = (await ledger()).flatMap((b) => b.items).sort((a, b) => a.position - b.position);
+    expect(sent.filter((i) => i.id === ending.id).map((i) => [i.operation, i.cause])).toEqual([
+      ['upsert', 'record.created'],
+      ['delete', 'record.display_ended'],
+    ]);
+    expect(sent.some((i) => i.id === over.id)).toBe(false);
   });
 
   it('signs with the new secret once it is changed: the receiver refuses the old signature until it has it', async () => {

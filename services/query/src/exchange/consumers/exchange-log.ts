@@ -178,7 +178,9 @@ export async function applyIngestChanges(tx: Executor, events: FeedEvent[]): Pro
         version.status === 'active' &&
         version.erased !== true &&
         version.publicity === 'public' &&
-        isOrganisation(version.subject.kind);
+        isOrganisation(version.subject.kind) &&
+        // A version whose display period was over when it was written is not shown, so not sent.
+        (version.displayUntil === null || new Date(version.displayUntil) > event.createdAt);
       if (!shown) return deletion(event, version.recordId, last, 'record', version.version);
       const preset: ExportPreset = exportPresetOf(version.category);
       return {
