@@ -1,4 +1,4 @@
-import { findEntry } from '@credit/schema';
+import { findEntry, optionLabel } from '@credit/schema';
 
 const shanghaiClock = new Intl.DateTimeFormat('sv-SE', {
   timeZone: 'Asia/Shanghai',
@@ -205,10 +205,15 @@ export function inCatalogueOrder<T>(category: string, fields: [string, T][]): [s
   return [...fields].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function formatValue(value: unknown): string {
+/**
+ * A `data` value as a reader reads it: a value of one of the catalogue's closed sets as its
+ * Chinese label (有履行能力而拒不履行…, never `refusing_to_perform_with_ability`), lists joined.
+ */
+export function formatValue(category: string, field: string, value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'boolean') return value ? '是' : '否';
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.map(formatValue).join('、');
+  if (typeof value === 'string') return optionLabel(category, field, value) ?? value;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return value.map((v) => formatValue(category, field, v)).join('、');
   return JSON.stringify(value);
 }

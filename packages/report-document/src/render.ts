@@ -279,7 +279,7 @@ function writeItem(doc: PDFKit.PDFDocument, item: ReportItem, n: number) {
     );
   const details = inCatalogueOrder(item.category, Object.entries(item.data))
     .filter(([key]) => key !== authorityField)
-    .map(([key, value]) => `${fieldLabel(item.category, key)}： ${formatValue(value)}`);
+    .map(([key, value]) => `${fieldLabel(item.category, key)}： ${formatValue(item.category, key, value)}`);
   for (const person of item.relatedPersons) {
     const who = [person.name, person.id].filter((part) => part.length > 0).join(' ');
     details.push(`${roleNames[person.role] ?? person.role}：${who || '（不予公开）'}`);

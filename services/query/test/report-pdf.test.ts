@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '@credit/crypto';
 import { reportDigest, verificationCode, verifySignedReport } from '@credit/report-document';
-import type { CreditReport } from '@credit/schema';
+import { type CreditReport, optionLabel } from '@credit/schema';
 import { company, push, record, type TestPlatform } from '@credit/testing';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,23 @@ describe('the credit report as a PDF', () => {
     const { reportId: _a, generatedAt: _b, ...jsonRest } = json.report;
     const { reportId: _c, generatedAt: _d, ...pdfRest } = report;
     expect(pdfRest).toEqual(jsonRest);
+  });
+
+  it('prints the catalogue’s Chinese label of each coded value, never the code', () => {
+    const text = squeeze(pages.join('\n'));
+    const coded: [string, string][] = [];
+    for (const item of embedded.report.items)
+      for (const [field, value] of Object.entries(item.data))
+        for (const one of Array.isArray(value) ? value : [value]) {
+          const label = typeof one === 'string' ? optionLabel(item.category, field, one) : undefined;
+          if (label) coded.push([one as string, label]);
+        }
+    // The registration's status, the penalty's kinds, the honour's kind and level.
+    expect(coded.length).toBeGreaterThanOrEqual(4);
+    for (const [code, label] of coded) {
+      expect(text).toContain(squeeze(label));
+      expect(text).not.toContain(code);
+    }
   });
 
   it('carries a QR code on its page that leads to an authentic verification', async () => {

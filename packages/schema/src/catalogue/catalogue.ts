@@ -5,6 +5,7 @@ import { prohibitedFieldCategories } from '../fields/prohibited.ts';
 import { organisationBasicEntries, personBasicEntries } from './entries-basic.ts';
 import { dishonestyEntries } from './entries-dishonesty.ts';
 import { ecommerceEntries, goodCreditEntries, penaltyDisclosureEntries } from './entries-ecommerce-good.ts';
+import { optionLabelOf } from './fields.ts';
 import { severityRules } from './rules.ts';
 import { type CatalogueClassCode, type CatalogueEntry, catalogueClasses, severityNames } from './types.ts';
 
@@ -27,6 +28,15 @@ export const catalogueCodes = catalogueEntries.map((e) => e.code);
 
 export function findEntry(code: string): CatalogueEntry | undefined {
   return byCode.get(code);
+}
+
+/**
+ * The Chinese label of a value a record's `data` field holds from one of the catalogue's closed
+ * sets (arrearsKind `tax` → 税款), or undefined for a field or value with none.
+ */
+export function optionLabel(category: string, field: string, value: string): string | undefined {
+  const shape = findEntry(category)?.data.shape as Record<string, z.ZodType> | undefined;
+  return optionLabelOf(shape?.[field], value);
 }
 
 export function entriesOfClass(classCode: CatalogueClassCode): CatalogueEntry[] {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { organisationKinds, type SubjectKind } from '../identifiers/subject.ts';
-import type { CatalogueEntry, SeverityRule } from './types.ts';
+import { labelledEnum } from './fields.ts';
+import { type CatalogueEntry, type SeverityRule, severityNames } from './types.ts';
 
 export const organisations: readonly SubjectKind[] = organisationKinds;
 export const persons: readonly SubjectKind[] = ['natural_person'];
@@ -20,8 +21,9 @@ export function defineEntry(input: EntryInput): CatalogueEntry {
   const severityField =
     input.severity && input.severity.allowed.length > 1
       ? {
-          severity: z
-            .enum(input.severity.allowed as [string, ...string[]])
+          severity: labelledEnum(
+            Object.fromEntries(input.severity.allowed.map((severity) => [severity, severityNames[severity]])),
+          )
             .optional()
             .describe(`Severity of this case; defaults to ${input.severity.default}`),
         }

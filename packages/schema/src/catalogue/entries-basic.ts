@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { defineEntry, organisations, persons } from './define.ts';
-import { amountYuan, authorityName, documentNumber, isoDate, optionalUscc, text } from './fields.ts';
+import {
+  amountYuan,
+  authorityName,
+  documentNumber,
+  isoDate,
+  labelledEnum,
+  optionalUscc,
+  text,
+} from './fields.ts';
 
 const seeds004 = 'seeds/004: 法人和非法人组织信用档案的基本信息';
 const seeds004Person = 'seeds/004: 自然人信用档案的基本信息';
@@ -21,7 +29,12 @@ export const organisationBasicEntries = [
       legalRepresentative: text(100).describe('法定代表人或者负责人'),
       registrationAuthority: authorityName(),
       registeredOn: isoDate().describe('成立/登记日期'),
-      status: z.enum(['active', 'revoked', 'deregistered', 'moved_out']).describe('登记状态'),
+      status: labelledEnum({
+        active: '存续',
+        revoked: '吊销',
+        deregistered: '注销',
+        moved_out: '迁出',
+      }).describe('登记状态'),
       address: text(300).optional(),
       businessScope: text(4000).optional(),
       registeredCapitalYuan: amountYuan().optional(),
@@ -49,7 +62,14 @@ export const organisationBasicEntries = [
     data: {
       licenceName: text(200),
       licenceNumber: documentNumber(),
-      licenceType: z.enum(['approval', 'permit', 'qualification', 'certificate', 'registration', 'other']),
+      licenceType: labelledEnum({
+        approval: '特许',
+        permit: '普通',
+        qualification: '认可',
+        certificate: '核准',
+        registration: '登记',
+        other: '其他',
+      }),
       certificateNumber: text(100).optional().describe('许可编号: the certificate number, when it differs'),
       content: text(2000).optional(),
       issuingAuthority: authorityName(),
@@ -80,7 +100,12 @@ export const organisationBasicEntries = [
     displayUntilField: 'validUntil',
     basis: `${seeds004} 3`,
     data: {
-      certificationKind: z.enum(['product', 'service', 'management_system', 'accreditation']),
+      certificationKind: labelledEnum({
+        product: '产品认证',
+        service: '服务认证',
+        management_system: '管理体系认证',
+        accreditation: '认可',
+      }),
       standard: text(200).describe('e.g. GB/T 19001-2016'),
       certificateNumber: documentNumber(),
       certificationBody: authorityName(),
@@ -113,7 +138,10 @@ export const organisationBasicEntries = [
       collateral: text(1000),
       registeredOn: isoDate(),
       registrationAuthority: authorityName(),
-      status: z.enum(['valid', 'cancelled']),
+      status: labelledEnum({
+        valid: '有效',
+        cancelled: '已注销',
+      }),
     },
     sample: {
       registrationNumber: 'DY3703032024000321',
@@ -141,7 +169,10 @@ export const organisationBasicEntries = [
       pledgee: text(200),
       pledgedEquityAmountYuan: amountYuan(),
       registeredOn: isoDate(),
-      status: z.enum(['valid', 'cancelled']),
+      status: labelledEnum({
+        valid: '有效',
+        cancelled: '已注销',
+      }),
     },
     sample: {
       registrationNumber: 'GQ3703032024000045',
@@ -164,11 +195,18 @@ export const organisationBasicEntries = [
     basis: `${seeds004} 4`,
     data: {
       registrationNumber: documentNumber(),
-      rightKind: z.enum(['patent', 'trademark', 'copyright']),
+      rightKind: labelledEnum({
+        patent: '专利',
+        trademark: '商标',
+        copyright: '著作权',
+      }),
       rightNumber: text(100),
       pledgee: text(200),
       registeredOn: isoDate(),
-      status: z.enum(['valid', 'cancelled']),
+      status: labelledEnum({
+        valid: '有效',
+        cancelled: '已注销',
+      }),
     },
     sample: {
       registrationNumber: 'ZL2024370000123',
@@ -274,15 +312,15 @@ export const personBasicEntries = [
     displayMonths: null,
     basis: `${seeds004Person} 2`,
     data: {
-      level: z.enum([
-        'junior_secondary',
-        'senior_secondary',
-        'vocational',
-        'associate',
-        'bachelor',
-        'master',
-        'doctorate',
-      ]),
+      level: labelledEnum({
+        junior_secondary: '初中',
+        senior_secondary: '高中',
+        vocational: '中等职业教育',
+        associate: '大学专科',
+        bachelor: '大学本科',
+        master: '硕士研究生',
+        doctorate: '博士研究生',
+      }),
       institution: text(200),
       major: text(200).optional(),
       graduatedOn: isoDate(),
@@ -306,7 +344,12 @@ export const personBasicEntries = [
     displayMonths: null,
     basis: `${seeds004Person} 2`,
     data: {
-      status: z.enum(['unmarried', 'married', 'divorced', 'widowed']),
+      status: labelledEnum({
+        unmarried: '未婚',
+        married: '已婚',
+        divorced: '离婚',
+        widowed: '丧偶',
+      }),
       registeredOn: isoDate().optional(),
       registrationAuthority: authorityName().optional(),
     },
@@ -326,7 +369,10 @@ export const personBasicEntries = [
     data: {
       qualification: text(200),
       certificateNumber: text(100),
-      kind: z.enum(['vocational_qualification', 'practice_licence']),
+      kind: labelledEnum({
+        vocational_qualification: '职业资格',
+        practice_licence: '执业资格',
+      }),
       issuingAuthority: authorityName(),
       issuedOn: isoDate(),
       validUntil: isoDate().optional(),

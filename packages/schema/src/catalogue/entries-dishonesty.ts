@@ -5,8 +5,9 @@ import {
   authorityName,
   documentNumber,
   isoDate,
+  labelledEnum,
   optionalUscc,
-  penaltyKinds,
+  penaltyKindLabels,
   text,
 } from './fields.ts';
 
@@ -39,7 +40,10 @@ export const dishonestyEntries = [
     basis: orgItem(1),
     data: {
       ...decision,
-      arrearsKind: z.enum(['tax', 'social_insurance']),
+      arrearsKind: labelledEnum({
+        tax: '税款',
+        social_insurance: '社会保险费',
+      }),
       amount: amountYuan().describe('欠缴金额 (元)'),
       periodFrom: isoDate(),
       periodTo: isoDate(),
@@ -74,14 +78,14 @@ export const dishonestyEntries = [
       court: authorityName(),
       basisDocument: text(200).describe('执行依据文号'),
       obligation: text(2000).describe('生效法律文书确定的义务'),
-      dishonestBehaviour: z.enum([
-        'evading_enforcement_by_false_litigation',
-        'obstructing_enforcement',
-        'violating_property_report',
-        'violating_consumption_restriction',
-        'refusing_to_perform_with_ability',
-        'other',
-      ]),
+      dishonestBehaviour: labelledEnum({
+        evading_enforcement_by_false_litigation: '以虚假诉讼、虚假仲裁或者以隐匿、转移财产等方法规避执行',
+        obstructing_enforcement: '以暴力、威胁等方法妨碍、抗拒执行',
+        violating_property_report: '违反财产报告制度',
+        violating_consumption_restriction: '违反限制消费令',
+        refusing_to_perform_with_ability: '有履行能力而拒不履行生效法律文书确定义务',
+        other: '其他',
+      }),
       amount: amountYuan().optional(),
       publishedOn: isoDate(),
     },
@@ -139,7 +143,10 @@ export const dishonestyEntries = [
     data: {
       ...decision,
       matter: text(500).describe('涉及的行政管理事项'),
-      kind: z.enum(['false_materials', 'commitment_breach']),
+      kind: labelledEnum({
+        false_materials: '提供虚假材料',
+        commitment_breach: '违反告知承诺',
+      }),
       facts: text(4000),
     },
     sample: {
@@ -169,7 +176,7 @@ export const dishonestyEntries = [
       violation: text(1000).describe('违法行为类型'),
       facts: text(4000).describe('违法事实'),
       legalBasis: text(1000).describe('处罚依据'),
-      penaltyKinds: z.array(z.enum(penaltyKinds)).min(1),
+      penaltyKinds: z.array(labelledEnum(penaltyKindLabels)).min(1),
       content: text(2000).optional().describe('处罚内容'),
       amount: amountYuan().optional().describe('罚款金额 (元)'),
       confiscatedYuan: amountYuan().optional(),
@@ -202,7 +209,14 @@ export const dishonestyEntries = [
     basis: `${orgItem(5)}; ${sharedWithPersons}`,
     data: {
       ...decision,
-      measure: z.enum(['fine_surcharge', 'deduction', 'auction', 'demolition', 'restoration', 'other']),
+      measure: labelledEnum({
+        fine_surcharge: '加处罚款或者滞纳金',
+        deduction: '划拨存款、汇款',
+        auction: '拍卖或者依法处理查封、扣押的财物',
+        demolition: '强制拆除',
+        restoration: '排除妨碍、恢复原状',
+        other: '其他',
+      }),
       obligation: text(2000),
       amount: amountYuan().optional(),
     },
@@ -229,15 +243,20 @@ export const dishonestyEntries = [
     basis: orgItem(6),
     data: {
       ...decision,
-      domain: z.enum([
-        'product_quality',
-        'work_safety',
-        'food_drug_safety',
-        'environmental_pollution',
-        'other',
-      ]),
+      domain: labelledEnum({
+        product_quality: '产品质量',
+        work_safety: '安全生产',
+        food_drug_safety: '食品药品安全',
+        environmental_pollution: '环境污染',
+        other: '其他',
+      }),
       accidentOn: isoDate(),
-      grade: z.enum(['ordinary', 'major', 'serious', 'especially_serious']).describe('事故等级'),
+      grade: labelledEnum({
+        ordinary: '一般事故',
+        major: '较大事故',
+        serious: '重大事故',
+        especially_serious: '特别重大事故',
+      }).describe('事故等级'),
       casualties: z.number().int().nonnegative().optional(),
       handling: text(2000).describe('监管部门处理情况'),
     },
@@ -266,15 +285,18 @@ export const dishonestyEntries = [
     basis: orgItem(7),
     data: {
       ...decision,
-      listKind: z.enum(['abnormal_operation', 'serious_violation']),
-      reason: z.enum([
-        'annual_report_not_filed',
-        'information_concealed',
-        'unreachable_at_address',
-        'instant_information_not_disclosed',
-        'serious_violation',
-        'other',
-      ]),
+      listKind: labelledEnum({
+        abnormal_operation: '经营异常名录',
+        serious_violation: '严重违法失信名单',
+      }),
+      reason: labelledEnum({
+        annual_report_not_filed: '未按规定期限公示年度报告',
+        information_concealed: '公示信息隐瞒真实情况、弄虚作假',
+        unreachable_at_address: '通过登记的住所或者经营场所无法联系',
+        instant_information_not_disclosed: '未按规定公示即时信息',
+        serious_violation: '严重违法失信行为',
+        other: '其他',
+      }),
       removedOn: isoDate().optional(),
     },
     sample: {
@@ -329,12 +351,12 @@ export const dishonestyEntries = [
     basis: orgItem(9),
     data: {
       ...decision,
-      inspectionKind: z.enum([
-        'random_inspection',
-        'product_sampling',
-        'special_inspection',
-        'annual_inspection',
-      ]),
+      inspectionKind: labelledEnum({
+        random_inspection: '随机抽查',
+        product_sampling: '产品质量抽检',
+        special_inspection: '专项检查',
+        annual_inspection: '年度检验',
+      }),
       item: text(500),
       result: text(1000),
       rectifiedOn: isoDate().optional(),
@@ -365,13 +387,13 @@ export const dishonestyEntries = [
       ...decision,
       projectName: text(300),
       projectCode: text(100).optional(),
-      violation: z.enum([
-        'collusive_bidding',
-        'false_bid_materials',
-        'contract_breach',
-        'refusing_award',
-        'other',
-      ]),
+      violation: labelledEnum({
+        collusive_bidding: '串通投标',
+        false_bid_materials: '弄虚作假骗取中标',
+        contract_breach: '不履行合同义务',
+        refusing_award: '无正当理由放弃中标',
+        other: '其他',
+      }),
       facts: text(4000),
       amount: amountYuan().optional(),
     },
@@ -494,7 +516,10 @@ export const dishonestyEntries = [
     basis: personItem(3),
     data: {
       ...decision,
-      context: z.enum(['academic_research', 'title_evaluation']),
+      context: labelledEnum({
+        academic_research: '学术研究',
+        title_evaluation: '职称评审',
+      }),
       facts: text(4000),
       handling: text(1000),
     },
@@ -522,7 +547,12 @@ export const dishonestyEntries = [
       ...decision,
       companyName: text(200),
       companyUscc: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/),
-      roleInCompany: z.enum(['legal_representative', 'principal', 'financial_officer', 'other_key_manager']),
+      roleInCompany: labelledEnum({
+        legal_representative: '法定代表人',
+        principal: '主要负责人',
+        financial_officer: '财务负责人',
+        other_key_manager: '其他主要管理人员',
+      }),
       facts: text(4000),
     },
     sample: {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { defineEntry, everyone, organisations } from './define.ts';
-import { amountYuan, authorityName, documentNumber, isoDate, optionalUscc, text } from './fields.ts';
+import {
+  amountYuan,
+  authorityName,
+  documentNumber,
+  isoDate,
+  labelledEnum,
+  optionalUscc,
+  text,
+} from './fields.ts';
 
 const ecommerceSellers = ['legal_person', 'unincorporated_org', 'natural_person'] as const;
 const seeds000 = 'seeds/000 and seeds/003: 电子商务领域诚信建设 (失信行为信息纳入信用档案)';
@@ -102,7 +110,12 @@ export const ecommerceEntries = [
     basis: seeds000,
     data: {
       ...ecommerceCase,
-      practice: z.enum(['fictitious_original_price', 'false_discount', 'hidden_charges', 'other']),
+      practice: labelledEnum({
+        fictitious_original_price: '虚构原价',
+        false_discount: '虚假优惠折价',
+        hidden_charges: '隐瞒价外收费',
+        other: '其他',
+      }),
     },
     sample: { ...ecommerceSample, facts: '虚构原价后标示“五折”', practice: 'fictitious_original_price' },
   }),
@@ -135,16 +148,21 @@ export const goodCreditEntries = [
     basis: 'seeds/001, seeds/004: 道德模范、劳动模范、诚信之星、优秀志愿者等',
     data: {
       title: text(200).describe('荣誉称号'),
-      kind: z.enum([
-        'moral_model',
-        'labour_model',
-        'integrity_star',
-        'volunteer',
-        'advanced_individual',
-        'advanced_organisation',
-        'other',
-      ]),
-      level: z.enum(['national', 'provincial', 'municipal', 'county']),
+      kind: labelledEnum({
+        moral_model: '道德模范',
+        labour_model: '劳动模范',
+        integrity_star: '诚信之星',
+        volunteer: '优秀志愿者',
+        advanced_individual: '先进个人',
+        advanced_organisation: '先进集体',
+        other: '其他',
+      }),
+      level: labelledEnum({
+        national: '国家级',
+        provincial: '省级',
+        municipal: '市级',
+        county: '县级',
+      }),
       grantedBy: authorityName(),
       grantedOn: isoDate(),
       documentNumber: documentNumber().optional(),
@@ -169,13 +187,13 @@ export const goodCreditEntries = [
     displayUntilField: 'validUntil',
     basis: 'SPEC: credit commitments (信用承诺, a standard public format); seeds/004 电子商务信用承诺制度',
     data: {
-      commitmentKind: z.enum([
-        'notification_commitment',
-        'application_commitment',
-        'industry_self_discipline',
-        'repair_commitment',
-        'ecommerce_commitment',
-      ]),
+      commitmentKind: labelledEnum({
+        notification_commitment: '告知承诺',
+        application_commitment: '主动申请承诺',
+        industry_self_discipline: '行业自律承诺',
+        repair_commitment: '信用修复承诺',
+        ecommerce_commitment: '电子商务经营者承诺',
+      }),
       matter: text(500),
       content: text(4000),
       acceptedBy: authorityName(),
@@ -202,15 +220,15 @@ export const goodCreditEntries = [
     displayMonths: 12,
     basis: 'seeds/002: 食品药品 严重失信 / 失信 / 守信 / 示范守信 分级',
     data: {
-      industry: z.enum([
-        'food_drug',
-        'tax',
-        'customs',
-        'environmental',
-        'construction',
-        'transport',
-        'other',
-      ]),
+      industry: labelledEnum({
+        food_drug: '食品药品',
+        tax: '税务',
+        customs: '海关',
+        environmental: '生态环境',
+        construction: '建筑工程',
+        transport: '交通运输',
+        other: '其他',
+      }),
       grade: text(50).describe('e.g. 示范守信, 守信, 失信, 严重失信, or A/B/C/D for tax'),
       evaluationYear: z.number().int().min(2000).max(2100),
       evaluatedBy: authorityName(),
@@ -243,7 +261,10 @@ export const penaltyDisclosureEntries = [
       authority: authorityName(),
       decidedOn: isoDate(),
       violation: text(1000),
-      penaltyKind: z.enum(['warning', 'fine']),
+      penaltyKind: labelledEnum({
+        warning: '警告',
+        fine: '罚款',
+      }),
       amount: amountYuan().optional(),
     },
     sample: {

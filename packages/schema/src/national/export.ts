@@ -1,6 +1,6 @@
 import { shanghaiDate } from '@credit/calendar';
 import { findEntry } from '../catalogue/catalogue.ts';
-import type { penaltyKinds } from '../catalogue/fields.ts';
+import { penaltyKindLabels, type penaltyKinds } from '../catalogue/fields.ts';
 import type { SubjectKind } from '../identifiers/subject.ts';
 import { type NationalFormat, nationalPresets } from './items.ts';
 
@@ -121,19 +121,7 @@ export function exportPresetOf(category: string): ExportPreset {
   return 'platform-record';
 }
 
-const penaltyKindNames: Record<(typeof penaltyKinds)[number], string> = {
-  warning: '警告',
-  circulated_criticism: '通报批评',
-  fine: '罚款',
-  confiscation: '没收违法所得、没收非法财物',
-  suspension: '暂扣许可证件',
-  licence_downgrade: '降低资质等级',
-  licence_revocation: '吊销许可证件',
-  production_restriction: '限制开展生产经营活动',
-  business_closure: '责令关闭',
-  detention: '行政拘留',
-  other: '其他',
-};
+const penaltyKindNames: Record<(typeof penaltyKinds)[number], string> = penaltyKindLabels;
 
 const licenceTypeNames: Record<string, string> = {
   permit: '普通',
