@@ -23,14 +23,19 @@ export async function bulkInsert<T extends PgTable>(
   executor: Executor,
   table: T,
   rows: readonly T['$inferInsert'][],
-  options: { onConflictDoNothing?: boolean; returning?: readonly (keyof T['$inferSelect'] & string)[] } = {},
+  options: {
+    onConflictDoNothing?: boolean;
+    returning?: readonly (keyof T['$inferSelect'] & string)[];
+    /** Rows from which binary COPY is used (default 32); 1 for rows each large enough (file chunks). */
+    copyFrom?: number;
+  } = {},
 ): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const target = qualifiedName(table);
   const transaction = transactionClientOf(executor);
   if (
     transaction &&
-    rows.length >= copyThreshold &&
+    rows.length >= (options.copyFrom ?? copyThreshold) &&
     !options.onConflictDoNothing &&
     !options.returning?.length
   ) {

@@ -49,9 +49,13 @@ const bom = '\uFEFF';
 const incrementOpColumn = '操作';
 
 /** A cell as CSV writes it: quoted when it must be; a leading = + - @ is guarded (OWASP CSV injection), the JSON Lines keep it as is. */
+const formulaStart = new Set(['=', '+', '-', '@', '\t', '\r']);
+const needsQuotes = /[",\r\n]/;
+
 function csvCell(value: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+  if (value === '') return value;
+  const guarded = formulaStart.has(value.charAt(0)) ? `'${value}` : value;
+  return needsQuotes.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 
 function csvLine(cells: readonly string[]): string {
@@ -63,8 +67,9 @@ type FileMeta = OpenDataManifest['files'][number];
 /** One file being written: hashed and counted as it goes, handed out in whole chunks. */
 class FileSink {
   private readonly hash = createHash('sha256');
-  private parts: Buffer[] = [];
-  private pending = 0;
+  /** Text written since the last `take`, encoded and hashed there in one piece. */
+  private texts: string[] = [];
+  private rest: Buffer = Buffer.alloc(0);
   private nextChunk = 0;
   bytes = 0;
   records = 0;
@@ -78,28 +83,28 @@ class FileSink {
   ) {}
 
   write(text: string, isRecord = true): void {
-    const buffer = Buffer.from(text, 'utf8');
-    this.hash.update(buffer);
-    this.parts.push(buffer);
-    this.pending += buffer.length;
-    this.bytes += buffer.length;
+    this.texts.push(text);
     if (isRecord) this.records += 1;
   }
 
   /** Whole chunks written so far (and with `final`, the rest). */
   take(final: boolean): { chunkNo: number; content: Buffer }[] {
-    if (this.pending < this.chunkBytes && !(final && this.pending > 0)) return [];
-    const all = Buffer.concat(this.parts, this.pending);
+    if (this.texts.length > 0) {
+      const encoded = Buffer.from(this.texts.join(''), 'utf8');
+      this.texts = [];
+      this.hash.update(encoded);
+      this.bytes += encoded.length;
+      this.rest = this.rest.length > 0 ? Buffer.concat([this.rest, encoded]) : encoded;
+    }
     const chunks: { chunkNo: number; content: Buffer }[] = [];
     let offset = 0;
-    while (all.length - offset >= this.chunkBytes || (final && offset < all.length)) {
-      const end = Math.min(offset + this.chunkBytes, all.length);
-      chunks.push({ chunkNo: this.nextChunk++, content: all.subarray(offset, end) });
+    while (this.rest.length - offset >= this.chunkBytes || (final && offset < this.rest.length)) {
+      const end = Math.min(offset + this.chunkBytes, this.rest.length);
+      chunks.push({ chunkNo: this.nextChunk++, content: this.rest.subarray(offset, end) });
       offset = end;
     }
-    const rest = all.subarray(offset);
-    this.parts = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.pending = rest.length;
+    // The remainder is copied so the chunks handed out do not keep the whole buffer alive.
+    this.rest = offset === 0 ? this.rest : Buffer.from(this.rest.subarray(offset));
     return chunks;
   }
 
@@ -122,8 +127,13 @@ class CutFiles {
   private readonly csv = new Map<string, FileSink>();
   private readonly jsonl = new Map<string, FileSink>();
 
-  constructor(day: string, chunkBytes: number) {
-    for (const kind of ['full', 'increment'] as const) {
+  /** The first cut has no increment: a mirror starts from its full files. */
+  constructor(
+    day: string,
+    chunkBytes: number,
+    private readonly increments: boolean,
+  ) {
+    for (const kind of increments ? (['full', 'increment'] as const) : (['full'] as const)) {
       for (const preset of exportPresets) {
         const sink = new FileSink(`${day}-${kind}-${preset}.csv`, kind, 'csv', preset, chunkBytes);
         const header =
@@ -145,6 +155,7 @@ class CutFiles {
   }
 
   upsert(item: NationalExportRow): void {
+    if (!this.increments) return;
     const id = item.row[exportIdItem] ?? '';
     this.csv.get(`increment/${item.preset}`)?.write(csvLine(['upsert', ...Object.values(item.row)]));
     this.jsonl
@@ -153,6 +164,7 @@ class CutFiles {
   }
 
   delete(preset: ExportPreset, id: string): void {
+    if (!this.increments) return;
     const columns = exportColumns[preset];
     this.csv
       .get(`increment/${preset}`)
@@ -239,7 +251,7 @@ export async function cutOpenData(
     if (previous && previous.day > day)
       throw new Error(`open data was cut for ${previous.day}, after ${day}`);
     const checkpoint = await openData.newestCheckpoint(tx);
-    const files = new CutFiles(day, settings.chunkBytes);
+    const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
     const open = identityOpener(context.keyring);
     const flush = async (final: boolean) =>
       openData.storeChunks(
@@ -247,49 +259,79 @@ export async function cutOpenData(
         files.sinks.flatMap((sink) => sink.take(final).map((c) => ({ day, name: sink.name, ...c }))),
       );
 
-    // Everything public: the full files; what differs from the previous cut: the increment.
+    type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
+    const batchSize = settings.batchSize;
+    // What was published in (from, upTo] and is not shown now: the increment's deletions.
+    const sweep = async (from: ItemKey | undefined, upTo: ItemKey | undefined, shown: string[]) => {
+      let cursor = from;
+      for (;;) {
+        const rows = await openData.unshownItems(tx, cursor, upTo, shown, batchSize);
+        if (rows.length === 0) return;
+        for (const row of rows) files.delete(row.preset as ExportPreset, row.item_id);
+        const keys = rows.map((r) => ({ subjectKey: asBuffer(r.subject_key), itemId: r.item_id }));
+        await openData.unpublish(tx, keys);
+        cursor = keys[keys.length - 1];
+        if (rows.length < batchSize) return;
+      }
+    };
+    const quiet = <T>(promise: Promise<T>): Promise<T> => {
+      // Awaited later; a failure meanwhile (the transaction aborted) must not go unhandled.
+      promise.catch(() => undefined);
+      return promise;
+    };
+
+    // Everything public, in key order: the full files; what differs from the previous cut: the
+    // increment. The next batch is read, and the last one written, while this one is turned
+    // into rows: the statements queue on the transaction's connection, the work overlaps.
     let key: ItemKey | undefined;
+    let reading = quiet(openData.publicItems(tx, undefined, now, batchSize));
+    let writing: Promise<void> = Promise.resolve();
     for (;;) {
-      const rows = await openData.publicItems(tx, key, now, settings.batchSize);
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1] as PublicItemRow;
-      key = { subjectKey: asBuffer(last.subject_key), itemId: last.item_id };
-      const changed: { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[] = [];
+      const rows = await reading;
+      const from = key;
+      const last = rows[rows.length - 1];
+      if (last) key = { subjectKey: asBuffer(last.subject_key), itemId: last.item_id };
+      const more = rows.length === batchSize;
+      if (more) reading = quiet(openData.publicItems(tx, key, now, batchSize));
+      const shown: string[] = [];
+      const fresh: Published[] = [];
+      const changed: Published[] = [];
       for (const row of rows) {
         if (row.subject_kind === null || row.subject_kind === 'natural_person') continue;
-        const identity = open(row);
-        const item = exportedRow(row, { kind: row.subject_kind as SubjectKind, ...identity });
+        const item = exportedRow(row, { kind: row.subject_kind as SubjectKind, ...open(row) });
         files.full(item);
+        shown.push(row.item_id);
         const digest = createHash('sha256')
           .update(`${item.preset}\u0000${Object.values(item.row).join('\u0000')}`)
           .digest()
           .subarray(0, 16);
-        if (row.published_digest && asBuffer(row.published_digest).equals(digest)) continue;
+        const before = row.published_digest ? asBuffer(row.published_digest) : null;
+        if (before?.equals(digest)) continue;
         files.upsert(item);
-        changed.push({
+        const published = {
           subjectKey: asBuffer(row.subject_key),
           itemId: row.item_id,
           preset: item.preset,
           digest,
-        });
+        };
+        (before ? changed : fresh).push(published);
       }
-      await openData.publish(tx, changed);
-      await flush(false);
-      if (rows.length < settings.batchSize) break;
+      const chunks = files.sinks.flatMap((sink) =>
+        sink.take(false).map((c) => ({ day, name: sink.name, ...c })),
+      );
+      const upTo = more ? key : undefined;
+      await writing;
+      writing = quiet(
+        (async () => {
+          await openData.publishNew(tx, fresh);
+          await openData.publishChanged(tx, changed);
+          await openData.storeChunks(tx, chunks);
+          await sweep(from, upTo, shown);
+        })(),
+      );
+      if (!more) break;
     }
-
-    // What the previous cut published and disclosure no longer shows: deletions.
-    let gone: ItemKey | undefined;
-    for (;;) {
-      const rows = await openData.withdrawnItems(tx, gone, now, settings.batchSize);
-      if (rows.length === 0) break;
-      const keys = rows.map((r) => ({ subjectKey: asBuffer(r.subject_key), itemId: r.item_id }));
-      for (const row of rows) files.delete(row.preset as ExportPreset, row.item_id);
-      await openData.unpublish(tx, keys);
-      gone = keys[keys.length - 1];
-      await flush(false);
-      if (rows.length < settings.batchSize) break;
-    }
+    await writing;
     await flush(true);
 
     const manifest: OpenDataManifest = {

@@ -1,7 +1,14 @@
-import { type Database, type Executor, resultRows } from '@credit/db';
+import { bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
 import { severityRules } from '@credit/schema';
 import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
-import { checkpointsSeen, jobRuns, openDataChunks, openDataCuts, openDataFiles } from '../db/schema.ts';
+import {
+  checkpointsSeen,
+  jobRuns,
+  openDataChunks,
+  openDataCuts,
+  openDataFiles,
+  openDataPublished,
+} from '../db/schema.ts';
 
 /** One public item as a cut reads it: a record or a list entry, its subject's sealed identity, and what the last cut published of it. */
 export interface PublicItemRow {
@@ -58,7 +65,7 @@ function entryDisclosed(now: Date): SQL {
   return sql`e.status = 'published' AND (e.valid_until IS NULL OR e.valid_until > ${now}) AND e.list_kind <> 'watch'`;
 }
 
-function after(alias: string, id: string, key: ItemKey | undefined): SQL {
+function afterKey(alias: string, id: string, key: ItemKey | undefined): SQL {
   return key
     ? sql`(${sql.raw(`${alias}.subject_key`)}, ${sql.raw(`${alias}.${id}`)}) > (${key.subjectKey}, ${key.itemId})`
     : sql`TRUE`;
@@ -76,46 +83,63 @@ export function createOpenDataRepository(db: Database) {
       return resultRows<PublicItemRow>(
         await tx.execute(sql`
           SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
-                 p.digest AS published_digest
+                 (SELECT p.digest FROM query.open_data_published p
+                  WHERE p.subject_key = u.subject_key AND p.item_id = u.item_id) AS published_digest
           FROM (
             (SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
                     r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
                     NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
                     NULL::timestamptz AS valid_until, NULL::text[] AS measures
              FROM query.records r
-             WHERE ${after('r', 'record_id', key)} AND ${recordDisclosed(now)}
+             WHERE ${afterKey('r', 'record_id', key)} AND ${recordDisclosed(now)}
              ORDER BY r.subject_key, r.record_id LIMIT ${limit})
             UNION ALL
             (SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                     e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
              FROM query.list_entries e
-             WHERE ${after('e', 'entry_id', key)} AND ${entryDisclosed(now)}
+             WHERE ${afterKey('e', 'entry_id', key)} AND ${entryDisclosed(now)}
              ORDER BY e.subject_key, e.entry_id LIMIT ${limit})
             ORDER BY subject_key, item_id LIMIT ${limit}
           ) u
-          LEFT JOIN query.subjects s ON s.subject_key = u.subject_key
-          LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id
+          -- Looked up row by row by primary key (a batch is small; a hash join would scan the table each batch).
+          LEFT JOIN LATERAL (SELECT s.kind, s.key_id, s.identifier_cipher, s.name_cipher FROM query.subjects s
+                             WHERE s.subject_key = u.subject_key) s ON TRUE
           ORDER BY u.subject_key, u.item_id`),
       );
     },
 
-    /** The next `limit` items the last cut published that are no longer public (the increment's deletions). */
-    async withdrawnItems(tx: Executor, key: ItemKey | undefined, now: Date, limit: number) {
+    /**
+     * Items the last cut published in the key range (after, upTo] (to the end without `upTo`)
+     * that are not among `shown`, the items of that range public now: the increment's deletions.
+     * A range scan of the published baseline, as long as the batch that covered the range.
+     */
+    async unshownItems(
+      tx: Executor,
+      after: ItemKey | undefined,
+      upTo: ItemKey | undefined,
+      shown: readonly string[],
+      limit: number,
+    ) {
       return resultRows<{ subject_key: Buffer; item_id: string; preset: string }>(
         await tx.execute(sql`
           SELECT p.subject_key, p.item_id, p.preset FROM query.open_data_published p
-          WHERE ${after('p', 'item_id', key)}
-            AND NOT EXISTS (SELECT 1 FROM query.records r
-              WHERE r.subject_key = p.subject_key AND r.record_id = p.item_id AND ${recordDisclosed(now)}
-                AND EXISTS (SELECT 1 FROM query.subjects s WHERE s.subject_key = r.subject_key AND s.kind <> 'natural_person'))
-            AND NOT EXISTS (SELECT 1 FROM query.list_entries e
-              WHERE e.subject_key = p.subject_key AND e.entry_id = p.item_id AND ${entryDisclosed(now)}
-                AND EXISTS (SELECT 1 FROM query.subjects s WHERE s.subject_key = e.subject_key AND s.kind <> 'natural_person'))
+          WHERE ${afterKey('p', 'item_id', after)}
+            AND ${upTo ? sql`(p.subject_key, p.item_id) <= (${upTo.subjectKey}, ${upTo.itemId})` : sql`TRUE`}
+            AND NOT (p.item_id = ANY (SELECT json_array_elements_text(${JSON.stringify(shown)}::json)))
           ORDER BY p.subject_key, p.item_id LIMIT ${limit}`),
       );
     },
 
-    async publish(
+    /** Items published for the first time (binary COPY). */
+    async publishNew(
+      tx: Executor,
+      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
+    ): Promise<void> {
+      await bulkInsert(tx, openDataPublished, rows);
+    },
+
+    /** Items whose row changed since the last cut. */
+    async publishChanged(
       tx: Executor,
       rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
     ): Promise<void> {
@@ -148,8 +172,8 @@ export function createOpenDataRepository(db: Database) {
       tx: Executor,
       chunks: readonly { day: string; name: string; chunkNo: number; content: Buffer }[],
     ): Promise<void> {
-      if (chunks.length === 0) return;
-      await tx.insert(openDataChunks).values([...chunks]);
+      // A chunk is a megabyte: binary COPY sends it as it is, where a parameter would be hex text.
+      await bulkInsert(tx, openDataChunks, chunks, { copyFrom: 1 });
     },
 
     async storeCut(

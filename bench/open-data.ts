@@ -1,0 +1,229 @@
+/**
+ * `npm run bench:open-data`: producing a day's open-data files (#20 point 2) of BENCH_OPEN_DATA_RECORDS
+ * public records (default 1,000,000) through the all-in-one server's own job (POST
+ * /v1/open-data/cuts), beside `COPY (…) TO STDOUT` of the same rows in the same run, and the
+ * server's resident memory while it cuts, above its idle. Not part of `npm test`. Writes its
+ * section of bench/RESULTS.md (between its own markers).
+ *
+ * The world is the bench's usual one (bench/world.ts: 1 subject in 5 a person, ~10 records
+ * each); enough subjects are loaded for the target count of records public disclosure shows. The
+ * cut measured is a first cut: its increment holds every item too, and every item is written to
+ * the published baseline, so it is the heaviest cut there is.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { baseEnvironmentSchema } from '@credit/config';
+import { generateKeyMaterial } from '@credit/crypto';
+import { migrationFoldersOf, openRuntime } from '@credit/host';
+import { createLogger } from '@credit/http';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { platformServices } from '../apps/platform/src/services.ts';
+import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
+import { machineDescription, type ResultRow, resultsTable } from './results.ts';
+import { loadMeasures, loadWorld, worldCategories, worldProvider } from './world.ts';
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const targetRecords = Number(process.env.BENCH_OPEN_DATA_RECORDS ?? 1_000_000);
+const resultsPath = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
+const sectionStart = '<!-- bench:open-data -->';
+const sectionEnd = '<!-- /bench:open-data -->';
+
+/** The rows public disclosure shows, as the cut reads them (its predicate in open-data-repository.ts). */
+const publicRows = `
+  SELECT r.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher
+  FROM query.records r JOIN query.subjects s ON s.subject_key = r.subject_key
+  WHERE r.status = 'active' AND r.repaired_at IS NULL
+    AND (r.display_until IS NULL OR r.display_until > now())
+    AND NOT (r.withheld_since IS NOT NULL AND r.received_at < r.withheld_since)
+    AND r.publicity = 'public' AND (r.severity IS NULL OR r.severity <> 'minor')
+    AND s.kind <> 'natural_person'
+  ORDER BY r.subject_key, r.record_id`;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function publicCount(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM (${publicRows}) x`);
+  return Number(rows[0].n);
+}
+
+/** COPY of the same rows to the client, bytes counted and dropped. */
+async function copyOut(client: pg.ClientBase): Promise<{ seconds: number; bytes: number }> {
+  const started = process.hrtime.bigint();
+  let bytes = 0;
+  await pipeline(
+    client.query(copyTo(`COPY (${publicRows}) TO STDOUT`)),
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
+}
+
+async function main() {
+  const database = `credit_opendata_${randomBytes(4).toString('hex')}`;
+  const workDir = `/tmp/${database}`;
+  await mkdir(join(workDir, 'data'), { recursive: true });
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = withDatabase(adminUrl, database);
+  const loaders: pg.Client[] = [];
+  let platform: ReturnType<typeof startScript> | undefined;
+  try {
+    const material = generateKeyMaterial();
+    const platformEnv = {
+      DATABASE_URL: url,
+      DATA_DIR: join(workDir, 'data'),
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: process.env.BENCH_PORT ?? '3967',
+      DATABASE_POOL_SIZE: '10',
+      BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
+      ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    };
+    const base = `http://127.0.0.1:${platformEnv.PORT}`;
+    const runtime = await openRuntime(
+      baseEnvironmentSchema.parse(platformEnv),
+      migrationFoldersOf(platformServices),
+      createLogger('warn'),
+      { keyMaterial: material },
+    );
+    const { keyring, devIssuer } = runtime;
+    await runtime.close();
+    if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
+    for (let i = 0; i < 3; i++) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('SET synchronous_commit = off');
+      loaders.push(client);
+    }
+    const [setup] = loaders as [pg.Client];
+    await setup.query(
+      `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
+       VALUES ($1, $1, $2, 'active', 1, now(), now())`,
+      [worldProvider, worldCategories],
+    );
+    await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+    const machine = await machineDescription(setup);
+
+    // A first slice tells how many records a subject gives public disclosure; then the rest.
+    const context = { keyring, measures: await loadMeasures(setup), now: new Date() };
+    const probe = 10_000;
+    await loadWorld(loaders, context, 0, probe);
+    const perSubject = (await publicCount(setup)) / probe;
+    const subjects = Math.ceil(targetRecords / perSubject);
+    await loadWorld(loaders, context, probe, subjects, {
+      progress: (done) => {
+        if (done % 100_000 === 0) process.stdout.write(`  world ${probe + done} / ${subjects}\n`);
+      },
+    });
+    await setup.query('VACUUM (ANALYZE)');
+    await setup.query('CHECKPOINT');
+    const records = await publicCount(setup);
+    process.stdout.write(`world: ${subjects} subjects, ${records} public records\n`);
+
+    // COPY first, so both read warm pages; then the cut, in the server, as its job runs.
+    const copy = await copyOut(setup);
+    process.stdout.write(`COPY TO: ${copy.seconds.toFixed(1)} s, ${(copy.bytes / 2 ** 20).toFixed(0)} MiB\n`);
+
+    platform = startScript(
+      'apps/platform/src/server.ts',
+      platformEnv,
+      [],
+      (process.env.BENCH_PLATFORM_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    );
+    await waitForHttp(`${base}/ready`, platform);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const pid = platform.pid as number;
+    const idle = await residentBytes(pid);
+    let peak = idle;
+    const sampler = setInterval(() => {
+      residentBytes(pid)
+        .then((rss) => {
+          peak = Math.max(peak, rss);
+        })
+        .catch(() => undefined);
+    }, 100);
+    const token = await devIssuer.sign({ roles: ['admin'], org: 'credit-office', ttlSeconds: 86_400 });
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${base}/v1/open-data/cuts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const cutSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    clearInterval(sampler);
+    if (response.status !== 201) throw new Error(`cut: ${response.status} ${await response.text()}`);
+    const { manifest } = (await response.json()) as {
+      manifest: { files: { name: string; kind: string; format: string; bytes: number; records: number }[] };
+    };
+    const full = manifest.files.filter((f) => f.kind === 'full');
+    const fullRows = full.filter((f) => f.format === 'jsonl').reduce((n, f) => n + f.records, 0);
+    const fullBytes = full.reduce((n, f) => n + f.bytes, 0);
+    const cutRate = fullRows / cutSeconds;
+    const copyRate = records / copy.seconds;
+    const ratio = cutRate / copyRate;
+    const above = (peak - idle) / 2 ** 20;
+    process.stdout.write(
+      `cut: ${cutSeconds.toFixed(1)} s, ${fullRows} items (${(fullBytes / 2 ** 20).toFixed(0)} MiB of full files), ${(ratio * 100).toFixed(0)} % of COPY; RSS +${above.toFixed(0)} MiB over idle ${(idle / 2 ** 20).toFixed(0)} MiB\n`,
+    );
+
+    const rows: ResultRow[] = [
+      {
+        measure: `open-data full cut, ${records.toLocaleString('en')} public records (vs COPY TO of the same rows)`,
+        figure: cutRate,
+        baseline: copyRate,
+        unit: 'records/s',
+        ratio: 'figure',
+        target: { min: 0.3 },
+      },
+      {
+        measure: 'open-data cut, resident memory above idle (baseline: idle)',
+        figure: above,
+        baseline: idle / 2 ** 20,
+        unit: 'MiB',
+        target: { maxValue: 100 },
+      },
+    ];
+    const section = [
+      sectionStart,
+      `### Open data (npm run bench:open-data), ${new Date().toISOString().slice(0, 10)}`,
+      '',
+      `${machine}. ${records.toLocaleString('en')} public records of ${subjects.toLocaleString('en')} subjects; the cut is a first cut (its increment and the published baseline hold every item too): ${cutSeconds.toFixed(1)} s for ${(fullBytes / 2 ** 20).toFixed(0)} MiB of full files (CSV and JSON Lines) and as much again of increment, beside COPY TO of the same rows in ${copy.seconds.toFixed(1)} s (${(copy.bytes / 2 ** 20).toFixed(0)} MiB).`,
+      '',
+      resultsTable(rows),
+      sectionEnd,
+    ].join('\n');
+    const existing = await readFile(resultsPath, 'utf8').catch(() => '');
+    const startAt = existing.indexOf(sectionStart);
+    const endAt = existing.indexOf(sectionEnd);
+    const next =
+      startAt >= 0 && endAt > startAt
+        ? `${existing.slice(0, startAt)}${section}${existing.slice(endAt + sectionEnd.length)}`
+        : `${existing.trimEnd()}\n\n${section}\n`;
+    await writeFile(resultsPath, next);
+    process.stdout.write(`${section}\n`);
+  } finally {
+    if (platform) await stop(platform);
+    for (const client of loaders) await client.end();
+    if (process.env.BENCH_KEEP) process.stdout.write(`kept database ${database}\n`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
