@@ -188,7 +188,7 @@ describe('credit repair (信用修复)', () => {
     expect((await apply(debtor)).json()).toMatchObject({ status: 422, code: 'not_repairable' });
   });
 
-  it('when approved, hides the record from the public and agencies, keeps it for the subject, exits lists and tells earlier recipients', async () => {
+  it('when approved, hides the record from the public and agencies, keeps it for the subject, exits lists and tells earlier recipients of JSON and PDF reports alike', async () => {
     at('2026-01-05T02:00:00Z');
     const org = company();
     const { recordId, entryId } = await listed(org, '2025-01-02');
@@ -219,6 +219,36 @@ describe('credit repair (信用修复)', () => {
         .json()
         .items.map((p: { recordId: string }) => p.recordId),
     ).toContain(recordId);
+    // Another agency receives the report as a PDF, which is logged as issued to it the same way.
+    const pdfAgency = { uscc: company().id, token: '' };
+    const registered = await platform.request({
+      method: 'POST',
+      url: '/v1/agencies',
+      token: a.admin,
+      body: {
+        uscc: pdfAgency.uscc,
+        name: '另一征信有限公司',
+        licenceNumber: 'ZX-002',
+        licenceValidUntil: '2030-12-31',
+      },
+    });
+    expect(registered.statusCode, registered.body).toBe(201);
+    pdfAgency.token = await platform.token('agency', { org: pdfAgency.uscc });
+    const pdfGranted = await platform.request({
+      method: 'POST',
+      url: '/v1/authorisations',
+      token: own,
+      body: { agency: pdfAgency.uscc, purpose: 'loan', expiresAt: '2026-06-01T00:00:00Z' },
+    });
+    expect(pdfGranted.statusCode, pdfGranted.body).toBe(201);
+    const pdfGrant = pdfGranted.json();
+    const pdf = await platform.request({
+      url: `/v1/subjects/${org.id}/report`,
+      token: pdfAgency.token,
+      headers: { 'x-credit-authorisation': pdfGrant.token, accept: 'application/pdf' },
+    });
+    expect(pdf.statusCode, pdf.body.slice(0, 300)).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
 
     // Serious: repairable one year after the fact (2026-01-02).
     const applied = await platform.request({
@@ -279,6 +309,9 @@ describe('credit repair (信用修复)', () => {
     ]);
     const told = (await platform.request({ url: '/v1/notifications', token: agency.token })).json().items;
     expect(told).toEqual([expect.objectContaining({ kind: 'record_repaired', recordId })]);
+    const toldPdf = (await platform.request({ url: '/v1/notifications', token: pdfAgency.token })).json()
+      .items;
+    expect(toldPdf).toEqual([expect.objectContaining({ kind: 'record_repaired', recordId })]);
   });
 });
 
