@@ -182,6 +182,51 @@ describe('GraphQL', () => {
     expect(forged.errors?.[0]?.extensions.code).toBe('bad_request');
   });
 
+  it('pages a subject’s access log in entry order, to the end, with the REST list’s opaque cursors', async () => {
+    const org = company();
+    await push(platform, w.provider.token, record('org_licence', org));
+    await platform.drainConsumers();
+    const government = await platform.token('government', { org: 'zb-dev' });
+    // Three logged reads by a department.
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await graphql(recordsQuery, government, { id: org.id, purpose: '核查' })).errors,
+      ).toBeUndefined();
+    const own = await platform.token('subject', { subject: org.id });
+    const firstRest = (
+      await platform.request({ url: `/v1/subjects/${org.id}/access-log?limit=2`, token: own })
+    ).json();
+    const rest = (await platform.request({ url: `/v1/subjects/${org.id}/access-log`, token: own })).json();
+    expect(rest.items).toHaveLength(3);
+    type LogPage = {
+      edges: { cursor: string; node: { entryNo: number } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      chainValid: boolean;
+    };
+    const walked: number[] = [];
+    const cursors: (string | null)[] = [];
+    let after: string | null = null;
+    do {
+      const answer = await graphql(
+        'query ($after: String) { me { accessLog(first: 2, after: $after) { edges { cursor node { entryNo } } pageInfo { hasNextPage endCursor } chainValid } } }',
+        own,
+        { after },
+      );
+      expect(answer.errors).toBeUndefined();
+      const log = (answer.data?.me as { accessLog: LogPage }).accessLog;
+      expect(log.chainValid).toBe(true);
+      walked.push(...log.edges.map((edge) => edge.node.entryNo));
+      after = log.pageInfo.hasNextPage ? log.pageInfo.endCursor : null;
+      cursors.push(after);
+    } while (after !== null && cursors.length < 5);
+    expect(walked).toEqual(rest.items.map((entry: { entryNo: number }) => entry.entryNo));
+    // The first page's cursor is REST's `next` for the same page, not an entry number.
+    expect(cursors).toEqual([firstRest.next, null]);
+    expect(cursors[0]).not.toMatch(/^\d+$/);
+    const forged = await graphql('{ me { accessLog(after: "2") { edges { cursor } } } }', own);
+    expect(forged.errors?.[0]?.extensions.code).toBe('bad_request');
+  });
+
   it('carries the REST codes in extensions.code', async () => {
     const subject = person();
     const codeOf = (result: Awaited<ReturnType<typeof graphql>>) => result.errors?.[0]?.extensions.code;

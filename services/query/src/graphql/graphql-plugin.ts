@@ -69,6 +69,7 @@ interface PageParams {
 }
 
 const authorisationCursor = z.tuple([z.iso.datetime(), z.string()]);
+const accessLogCursor = z.tuple([z.number().int().min(0)]);
 
 const jsonScalar = new GraphQLScalarType({
   name: 'JSON',
@@ -280,15 +281,22 @@ export async function graphqlPlugin(app: FastifyInstance) {
         },
         accessLog: async (
           node: SubjectNode,
-          args: { first?: number; after?: string },
+          args: { first?: number | null; after?: string | null },
           ctx: QueryContextValue,
         ) => {
           selfOrAdmin(ctx, node, true);
-          const limit = Math.min(Math.max(args.first ?? 50, 1), 500);
-          const rows = await context.accessLog.page(node.ref.key, Number(args.after ?? 0) || 0, limit);
+          const first = Math.min(Math.max(args.first ?? 50, 1), maxPageLimit);
+          // The REST log's cursor (the last entry number read), in entry order.
+          const after = args.after ? accessLogCursor.safeParse(decodeCursor(args.after)) : undefined;
+          if (after && !after.success)
+            throw new ProblemError('bad_request', 'not a cursor of this connection');
+          const rows = await context.accessLog.page(node.ref.key, after?.data[0] ?? 0, first + 1);
+          const page = rows.slice(0, first);
+          const cursorOf = (row: (typeof rows)[number]) => encodeSharedCursor([row.entryNo]);
+          const last = page.at(-1);
           return {
-            items: rows.map(accessLogView),
-            nextCursor: rows.length === limit ? String(rows.at(-1)?.entryNo) : null,
+            edges: page.map((row) => ({ cursor: cursorOf(row), node: accessLogView(row) })),
+            pageInfo: { hasNextPage: rows.length > first, endCursor: last ? cursorOf(last) : null },
             chainValid: await context.accessLog.verify(node.ref.key),
           };
         },

@@ -192,9 +192,15 @@ export const schema = /* GraphQL */ `
     hash: String!
   }
 
+  type AccessLogEdge {
+    cursor: String!
+    node: AccessLogEntry!
+  }
+
   type AccessLogConnection {
-    items: [AccessLogEntry!]!
-    nextCursor: String
+    edges: [AccessLogEdge!]!
+    pageInfo: PageInfo!
+    "Whether the subject's whole log chain is intact (no entry altered, removed or reordered)."
     chainValid: Boolean!
   }
 `;
