@@ -213,7 +213,8 @@ describe('GraphQL', () => {
         { after },
       );
       expect(answer.errors).toBeUndefined();
-      const log = (answer.data?.me as { accessLog: LogPage }).accessLog;
+      const log = (answer.data?.me as { accessLog: LogPage } | undefined)?.accessLog;
+      if (!log) throw new Error('no access log in the answer');
       expect(log.chainValid).toBe(true);
       walked.push(...log.edges.map((edge) => edge.node.entryNo));
       after = log.pageInfo.hasNextPage ? log.pageInfo.endCursor : null;
