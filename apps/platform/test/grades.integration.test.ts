@@ -218,17 +218,42 @@ describe('grades are readable and withdrawn when their rules stop holding', () =
     expect(report.statusCode, report.body).toBe(200);
     expect(current(report.json().report.grades)).toEqual([[2026, '失信']]);
 
-    const graphql = await platform.request({
-      method: 'POST',
-      url: '/graphql',
-      token: await platform.token('subject', { subject: org.id }),
-      body: { query: '{ me { grades { current { domain year grade } history { change year grade } } } }' },
-    });
-    expect(graphql.json().errors).toBeUndefined();
-    expect(graphql.json().data.me.grades.current).toEqual([
-      { domain: 'food_drug', year: 2026, grade: '失信' },
+    // GraphQL pages the history as a connection, with the REST list's cursors.
+    const graphqlPage = async (after: string | null) => {
+      const answer = await platform.request({
+        method: 'POST',
+        url: '/graphql',
+        token: ownToken,
+        body: {
+          query:
+            'query ($after: String) { me { grades(first: 2, after: $after) { current { domain year grade } history { edges { cursor node { change year grade } } pageInfo { hasNextPage endCursor } } } } }',
+          variables: { after },
+        },
+      });
+      expect(answer.json().errors).toBeUndefined();
+      return answer.json().data.me.grades;
+    };
+    const firstPage = await graphqlPage(null);
+    expect(firstPage.current).toEqual([{ domain: 'food_drug', year: 2026, grade: '失信' }]);
+    const restFirst = (
+      await platform.request({ url: `/v1/subjects/${org.id}/grades?limit=2`, token: ownToken })
+    ).json();
+    expect(firstPage.history.pageInfo).toEqual({ hasNextPage: true, endCursor: restFirst.next });
+    const secondPage = await graphqlPage(firstPage.history.pageInfo.endCursor);
+    expect(secondPage.history.pageInfo).toEqual({ hasNextPage: false, endCursor: expect.any(String) });
+    expect(
+      [...firstPage.history.edges, ...secondPage.history.edges].map(
+        (e: { node: { change: string; year: number; grade: string } }) => [
+          e.node.change,
+          e.node.year,
+          e.node.grade,
+        ],
+      ),
+    ).toEqual([
+      ['assigned', 2025, '守信'],
+      ['assigned', 2026, '守信'],
+      ['assigned', 2026, '失信'],
     ]);
-    expect(graphql.json().data.me.grades.history).toHaveLength(3);
   });
 
   it('withdraws the grade when no grade rule holds any more, without bringing last year’s back', async () => {

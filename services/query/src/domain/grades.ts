@@ -1,12 +1,12 @@
 import { addMonths, shanghaiYear } from '@credit/calendar';
 import type { Executor } from '@credit/db';
 import {
+  encodeCursor,
   findEntry,
   type Grade,
   type GradeChange,
   type SubjectGrades,
   type SubjectGradesPage,
-  toPage,
 } from '@credit/schema';
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { gradeChanges, grades } from '../db/schema.ts';
@@ -134,7 +134,27 @@ export async function gradesPage(
   now: Date,
   page: { after: readonly [at: string, feedSeq: number] | undefined; limit: number },
 ): Promise<SubjectGradesPage> {
-  if (!gradesVisibleTo(viewer)) return { current: [], items: [] };
+  const { current, changes, more } = await gradeHistoryPage(executor, subjectKey, viewer, now, page);
+  const last = changes.at(-1);
+  return {
+    current,
+    items: changes.map((change) => change.view),
+    ...(more && last ? { next: encodeCursor(last.key) } : {}),
+  };
+}
+
+/**
+ * The current grades and a page of the history, oldest first, each change with its key (the
+ * REST cursor's tuple: when, then its place in the feed) and whether more follow.
+ */
+export async function gradeHistoryPage(
+  executor: Executor,
+  subjectKey: Buffer,
+  viewer: Viewer,
+  now: Date,
+  page: { after: readonly [at: string, feedSeq: number] | undefined; limit: number },
+) {
+  if (!gradesVisibleTo(viewer)) return { current: [], changes: [], more: false };
   const states = await executor.select().from(grades).where(eq(grades.subjectKey, subjectKey));
   const since = historySince(viewer, now);
   const rows = await executor
@@ -151,7 +171,13 @@ export async function gradesPage(
     )
     .orderBy(asc(gradeChanges.at), asc(gradeChanges.feedSeq))
     .limit(page.limit + 1);
-  // `at` is written from a JavaScript Date (milliseconds), so its ISO text is the exact key.
-  const history = toPage(rows, page.limit, (row) => [row.at.toISOString(), row.feedSeq]);
-  return { current: currentGrades(states, now), ...history, items: history.items.map(changeView) };
+  return {
+    current: currentGrades(states, now),
+    // `at` is written from a JavaScript Date (milliseconds), so its ISO text is the exact key.
+    changes: rows.slice(0, page.limit).map((row) => ({
+      key: [row.at.toISOString(), row.feedSeq] as const,
+      view: changeView(row),
+    })),
+    more: rows.length > page.limit,
+  };
 }

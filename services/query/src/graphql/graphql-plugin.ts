@@ -23,7 +23,7 @@ import {
   type ViewerRequest,
 } from '../domain/access-policy.ts';
 import { readFile, readFiles } from '../domain/file-reader.ts';
-import { readGrades } from '../domain/grade-reader.ts';
+import { readGradeHistory } from '../domain/grade-reader.ts';
 import { requireSubject, resolveSubject, type SubjectRef } from '../domain/subject-key.ts';
 import { accessLogView } from '../repositories/access-log-repository.ts';
 import { toAuthorisationView } from '../repositories/authorisation-repository.ts';
@@ -70,6 +70,7 @@ interface PageParams {
 
 const authorisationCursor = z.tuple([z.iso.datetime(), z.string()]);
 const accessLogCursor = z.tuple([z.number().int().min(0)]);
+const gradeHistoryCursor = z.tuple([z.iso.datetime(), z.number().int().min(0)]);
 
 const jsonScalar = new GraphQLScalarType({
   name: 'JSON',
@@ -256,8 +257,33 @@ export async function graphqlPlugin(app: FastifyInstance) {
             signature: await app.signer.signDetached(issued.canonical, reportSignatureType),
           };
         },
-        grades: async (node: SubjectNode, _args: unknown, ctx: QueryContextValue) =>
-          readGrades(context, requirePrincipal(ctx), node.ref, node.request, 'graphql', ctx.now),
+        grades: async (
+          node: SubjectNode,
+          args: { first?: number | null; after?: string | null },
+          ctx: QueryContextValue,
+        ) => {
+          const first = Math.min(Math.max(args.first ?? 50, 1), maxPageLimit);
+          // The REST grades' cursor (when, then place in the feed), oldest first.
+          const after = args.after ? gradeHistoryCursor.safeParse(decodeCursor(args.after)) : undefined;
+          if (after && !after.success)
+            throw new ProblemError('bad_request', 'not a cursor of this connection');
+          const { current, changes, more } = await readGradeHistory(
+            context,
+            requirePrincipal(ctx),
+            node.ref,
+            node.request,
+            ctx.now,
+            { after: after?.data, limit: first },
+          );
+          const last = changes.at(-1);
+          return {
+            current,
+            history: {
+              edges: changes.map((change) => ({ cursor: encodeSharedCursor(change.key), node: change.view })),
+              pageInfo: { hasNextPage: more, endCursor: last ? encodeSharedCursor(last.key) : null },
+            },
+          };
+        },
         authorisations: async (
           node: SubjectNode,
           args: { first?: number | null; after?: string | null },

@@ -32,7 +32,7 @@ export const schema = /* GraphQL */ `
     "Red, black and watch lists in force (published and within validity)."
     listStatus: ListStatus!
     "Grades by domain (the subject, departments within their remit and the credit office; agencies read them in the credit report). Reads by others than the subject are logged."
-    grades: Grades
+    grades(first: Int = 50, after: String): Grades
   }
 
   type SignedReport {
@@ -51,8 +51,18 @@ export const schema = /* GraphQL */ `
   type Grades {
     "Per domain, the grade of the newest graded year if it is this year or the last and was not withdrawn."
     current: [Grade!]!
-    "Assignments and withdrawals, oldest first (others than the subject: the last 12 months)."
-    history: [GradeChange!]!
+    "Assignments and withdrawals, oldest first (others than the subject: the last 12 months), a page at a time (grades' first and after)."
+    history: GradeChangeConnection!
+  }
+
+  type GradeChangeEdge {
+    cursor: String!
+    node: GradeChange!
+  }
+
+  type GradeChangeConnection {
+    edges: [GradeChangeEdge!]!
+    pageInfo: PageInfo!
   }
 
   type Grade {
