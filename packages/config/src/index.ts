@@ -8,6 +8,11 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** `postgres://u@a:1,b:2/db` as `postgres://u@a:1/db`, for checking the rest of the URL. */
+function firstServerOnly(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)([^,/?#]*)(?:,[^/?#]*)?/, '$1$2');
+}
+
 /**
  * Environment shared by every service and the all-in-one server. Services extend it with their
  * own variables; each process parses its environment once at boot and stops on a bad value
@@ -19,7 +24,16 @@ export const baseEnvironmentSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    // One server, or the servers of an HA group libpq's way (postgres://u@db1:5432,db2:5432/credit):
+    // the platform then connects to whichever is the primary (docs/operations.md).
+    DATABASE_URL: optionalText.pipe(
+      z
+        .string()
+        .refine((url) => z.url({ protocol: /^postgres(ql)?$/ }).safeParse(firstServerOnly(url)).success, {
+          message: 'a postgres:// URL, with one server or several as host:port,host:port',
+        })
+        .optional(),
+    ),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     // Streaming replicas of DATABASE_URL for reads that tolerate a little lag (public disclosure,
     // listing status and changes, search): comma-separated URLs; unset, the primary reads all.

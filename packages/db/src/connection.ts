@@ -4,6 +4,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { type DataDirectoryLock, lockDataDirectory } from './data-directory-lock.ts';
+import { PrimaryFinder, parseDatabaseHosts, primaryFollowingClient } from './primary-hosts.ts';
 import { registerPool } from './transaction.ts';
 import type { Database } from './types.ts';
 
@@ -65,8 +66,14 @@ function statementListeners() {
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   const statements = statementListeners();
   if (target.kind === 'postgres') {
+    // Several servers in the URL (an HA group): connect to whichever is the primary now.
+    const hosts = parseDatabaseHosts(target.url);
+    const Client =
+      hosts && hosts.servers.length > 1 ? primaryFollowingClient(new PrimaryFinder(hosts)) : pg.Client;
+    const connectionString = hosts?.singleHostUrl ?? target.url;
     const pool = new pg.Pool({
-      connectionString: target.url,
+      Client,
+      connectionString,
       max: target.poolSize ?? 10,
       application_name: target.applicationName ?? 'credit-platform',
       // Every session works in UTC; legal deadlines are computed in Asia/Shanghai by the calendar module.
@@ -116,7 +123,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
           client.release();
         }
       },
-      listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
+      listen: (channel, onNotify) => listenOnPostgres(connectionString, Client, channel, onNotify),
       async ping() {
         try {
           await pool.query('select 1');
@@ -198,6 +205,7 @@ function assertChannel(channel: string): void {
 
 async function listenOnPostgres(
   url: string,
+  Client: typeof pg.Client,
   channel: string,
   onNotify: () => void,
 ): Promise<() => Promise<void>> {
@@ -212,7 +220,7 @@ async function listenOnPostgres(
   };
   const connect = async (): Promise<void> => {
     retry = undefined;
-    const next = new pg.Client({
+    const next = new Client({
       connectionString: url,
       application_name: 'credit-platform-listener',
       connectionTimeoutMillis: 10_000,

@@ -22,6 +22,14 @@ export {
   readMigrations,
 } from './migrate.ts';
 export {
+  type DatabaseHosts,
+  NoPrimaryError,
+  PrimaryFinder,
+  parseDatabaseHosts,
+  primaryFollowingClient,
+  type ServerAddress,
+} from './primary-hosts.ts';
+export {
   formatLsn,
   openReplicaSet,
   parseLsn,

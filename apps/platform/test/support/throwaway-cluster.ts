@@ -24,6 +24,15 @@ export interface ThrowawayCluster {
   /** `pg_ctl stop -m fast`: open sessions are terminated, committed work is kept. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * The machine's death: SIGKILL to the postmaster and every backend at once (its process
+   * group), no shutdown checkpoint, connections dropped without a word.
+   */
+  kill(): Promise<void>;
+  /** `pg_ctl promote`: a standby becomes a primary (what an HA manager does at a failover). */
+  promote(): Promise<void>;
+  /** Runs SQL as the superuser on this cluster (settings, checks). */
+  sql(text: string): Promise<string>;
   /** Stops the cluster whatever its state and removes its files. */
   destroy(): Promise<void>;
   log(): Promise<string>;
@@ -93,6 +102,28 @@ async function runCluster(dir: string, data: string): Promise<ThrowawayCluster> 
     start,
     async stop() {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
+    },
+    async kill() {
+      const pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      // pg_ctl starts the postmaster in a session of its own: its group is the whole server.
+      process.kill(-pid, 'SIGKILL');
+    },
+    async promote() {
+      await asPostgres('pg_ctl', ['-D', data, '-w', '-t', '30', 'promote']);
+    },
+    async sql(text) {
+      return asPostgres('psql', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-Atc',
+        text,
+      ]);
     },
     async destroy() {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
