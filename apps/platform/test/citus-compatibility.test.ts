@@ -52,6 +52,14 @@ const distribution: Record<string, string | 'reference'> = {
   'query.exchange_receivers': 'reference',
   'query.exchange_batches': 'receiver_id',
   'query.exchange_refusals': 'receiver_id',
+  // Open data (docs/open-data.md): a day's files and their chunks live together, the published
+  // baseline beside the read model it mirrors.
+  'query.job_runs': 'reference',
+  'query.checkpoints_seen': 'reference',
+  'query.open_data_cuts': 'reference',
+  'query.open_data_files': 'day',
+  'query.open_data_chunks': 'day',
+  'query.open_data_published': 'subject_key',
   'sanctions.event_cursors': 'reference',
   'sanctions.records': 'subject_key',
   'sanctions.subjects': 'subject_key',
