@@ -333,4 +333,14 @@ describe('open data', () => {
     expect(days.items.map((d: { day: string }) => d.day)).toEqual(['2026-05-21', '2026-05-13']);
     expect(days.next).toBeDefined();
   });
+
+  it('refuses a day that is not on the calendar as a bad path parameter, not a database error', async () => {
+    for (const day of ['2026-02-30', '0117-20-87', '0000-01-01']) {
+      for (const url of [`/v1/open-data/days/${day}/manifest`, `/v1/open-data/days/${day}/files/x.jsonl`]) {
+        const answer = await platform.request({ url });
+        expect(answer.statusCode, url).toBe(400);
+        expect(answer.json().code, url).toBe('bad_request');
+      }
+    }
+  });
 });

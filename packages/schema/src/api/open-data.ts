@@ -5,9 +5,10 @@ import { exportPresets } from '../national/export.ts';
 export const openDataManifestFormat = 'credit-platform/open-data/v1';
 export const openDataSignatureType = 'open-data-manifest+jws';
 
-const plainDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
+// A day that exists (2026-02-30 does not) in years PostgreSQL's date holds (it has no year 0).
+const plainDay = z.iso
+  .date()
+  .regex(/^[1-9]/)
   .describe('A day in Asia/Shanghai (YYYY-MM-DD)');
 
 export const openDataFileSchema = z.object({
