@@ -2516,8 +2516,8 @@ export interface components {
         OccurredAtView: string | components["schemas"]["Instant"];
         OpenDataDay: {
             /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
-            day: string;
-            previousDay: string | null;
+            day: string & (unknown & unknown);
+            previousDay: (string & (unknown & unknown)) | null;
             cutAt: string;
             /** @description Where its signed manifest is read */
             manifest: string;
@@ -2546,11 +2546,11 @@ export interface components {
             /** @constant */
             format: "credit-platform/open-data/v1";
             /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
-            day: string;
+            day: string & (unknown & unknown);
             /** @description The instant the cut was made: files hold what public disclosure showed then */
             cutAt: string;
             /** @description The cut this day’s increments apply to; null for the first cut (its increments start from nothing) */
-            previousDay: string | null;
+            previousDay: (string & (unknown & unknown)) | null;
             /** @description The newest transparency-log checkpoint the read model had applied at the cut: every record version in the files up to it is in the log (GET /v1/transparency/checkpoints/{treeSize}) */
             checkpoint: {
                 treeSize: number;
@@ -6129,7 +6129,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
-                day: string;
+                day: string & (unknown & unknown);
             };
             cookie?: never;
         };
@@ -6238,7 +6238,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
-                day: string;
+                day: string & (unknown & unknown);
                 name: string;
             };
             cookie?: never;
