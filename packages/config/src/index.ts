@@ -8,9 +8,12 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-/** `postgres://u@a:1,b:2/db` as `postgres://u@a:1/db`, for checking the rest of the URL. */
-function firstServerOnly(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)([^,/?#]*)(?:,[^/?#]*)?/, '$1$2');
+/** `postgres://u@a:1,b:2/db` as `postgres://u@a:1/db` and `postgres://u@b:2/db`: each must be a URL. */
+function oneUrlPerServer(url: string): string[] {
+  const match = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)([^/?#]*)(.*)$/.exec(url);
+  if (!match) return [url];
+  const [, head, servers = '', tail] = match;
+  return servers.split(',').map((server) => `${head}${server}${tail}`);
 }
 
 /**
@@ -29,9 +32,15 @@ export const baseEnvironmentSchema = z
     DATABASE_URL: optionalText.pipe(
       z
         .string()
-        .refine((url) => z.url({ protocol: /^postgres(ql)?$/ }).safeParse(firstServerOnly(url)).success, {
-          message: 'a postgres:// URL, with one server or several as host:port,host:port',
-        })
+        .refine(
+          (url) =>
+            oneUrlPerServer(url).every(
+              (one) => z.url({ protocol: /^postgres(ql)?$/, hostname: /./ }).safeParse(one).success,
+            ),
+          {
+            message: 'a postgres:// URL, with one server or several as host:port,host:port',
+          },
+        )
         .optional(),
     ),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

@@ -19,3 +19,17 @@ describe('OUTBOUND_ALLOWED_HOSTS', () => {
     );
   });
 });
+
+describe('DATABASE_URL', () => {
+  it('takes one server or the servers of an HA group, and refuses a group with a bad member at boot', () => {
+    for (const url of [
+      'postgres://u@db:5432/credit',
+      'postgres://u:p@db1:5432,db2:5433/credit?sslmode=require',
+    ])
+      expect(parseEnvironment(baseEnvironmentSchema, { DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    for (const url of ['postgres://u@a:1,b:notaport/db', 'postgres://u@a:1,/db', 'http://db/credit'])
+      expect(() => parseEnvironment(baseEnvironmentSchema, { DATABASE_URL: url }), url).toThrow(
+        ConfigurationError,
+      );
+  });
+});
