@@ -15,16 +15,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { baseEnvironmentSchema } from '@credit/config';
 import { generateKeyMaterial } from '@credit/crypto';
-import { migrationFoldersOf, openRuntime } from '@credit/host';
-import { createLogger } from '@credit/http';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { platformServices } from '../apps/platform/src/services.ts';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, type ResultRow, resultsTable } from './results.ts';
-import { loadMeasures, loadWorld, worldCategories, worldProvider } from './world.ts';
+import { loadMeasures, loadWorld } from './world.ts';
+import { prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const targetRecords = Number(process.env.BENCH_OPEN_DATA_RECORDS ?? 1_000_000);
@@ -93,28 +90,7 @@ async function main() {
       ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
-    const runtime = await openRuntime(
-      baseEnvironmentSchema.parse(platformEnv),
-      migrationFoldersOf(platformServices),
-      createLogger('warn'),
-      { keyMaterial: material },
-    );
-    const { keyring, devIssuer } = runtime;
-    await runtime.close();
-    if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
-    for (let i = 0; i < 3; i++) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query('SET synchronous_commit = off');
-      loaders.push(client);
-    }
-    const [setup] = loaders as [pg.Client];
-    await setup.query(
-      `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
-       VALUES ($1, $1, $2, 'active', 1, now(), now())`,
-      [worldProvider, worldCategories],
-    );
-    await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+    const { keyring, devIssuer, setup } = await prepareWorldDatabase(url, platformEnv, material, loaders);
     const machine = await machineDescription(setup);
 
     // A first slice tells how many records a subject gives public disclosure; then the rest.

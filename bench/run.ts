@@ -10,18 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { baseEnvironmentSchema } from '@credit/config';
 import { generateKeyMaterial } from '@credit/crypto';
-import { migrationFoldersOf, openRuntime } from '@credit/host';
-import { createLogger } from '@credit/http';
 import pg from 'pg';
-import { platformServices } from '../apps/platform/src/services.ts';
 import { measureCacheFootprint } from './cache-footprint.ts';
 import { runIngestBench } from './ingest-phase.ts';
 import { type LoadResult, loadTest, medianBy, serverTimes, type Timings } from './measure.ts';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
 import { type GrowthFigures, machineDescription, type ResultRow, writeResultsFile } from './results.ts';
-import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
+import { loadMeasures, loadWorld, worldSubject } from './world.ts';
+import { prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
@@ -163,31 +160,7 @@ async function main() {
           .join('\n'),
         { mode: 0o600 },
       );
-    // Migrates, and creates the development issuer and signing key the platform process will use.
-    const runtime = await openRuntime(
-      baseEnvironmentSchema.parse(platformEnv),
-      migrationFoldersOf(platformServices),
-      createLogger('warn'),
-      { keyMaterial: material },
-    );
-    const { keyring, devIssuer } = runtime;
-    await runtime.close();
-    if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
-
-    for (let i = 0; i < 3; i++) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query('SET synchronous_commit = off');
-      loaders.push(client);
-    }
-    const [setup] = loaders as [pg.Client];
-    await setup.query(
-      `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
-       VALUES ($1, $1, $2, 'active', 1, now(), now())`,
-      [worldProvider, worldCategories],
-    );
-    // The daily pass already ran today, as on a live platform; it is not what is measured.
-    await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+    const { keyring, devIssuer, setup } = await prepareWorldDatabase(url, platformEnv, material, loaders);
     const context = { keyring, measures: await loadMeasures(setup), now: new Date() };
     const reportSubject = worldSubject(0, reportRecords);
     const special = new Map([[0, reportSubject]]);

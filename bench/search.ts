@@ -16,20 +16,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { baseEnvironmentSchema } from '@credit/config';
 import { generateKeyMaterial } from '@credit/crypto';
 import { inTransaction, openDatabase } from '@credit/db';
-import { migrationFoldersOf, openRuntime } from '@credit/host';
-import { createLogger } from '@credit/http';
 import { generateCitizenId, seededRandom } from '@credit/schema';
 import pg from 'pg';
-import { platformServices } from '../apps/platform/src/services.ts';
 import { upsertOrganisationNames } from '../services/query/src/consumers/organisation-names.ts';
 import { type LoadResult, loadTest, serverTimes } from './measure.ts';
 import { type NamedOrganisation, nameRowOf, nameWorld, type Variant, variantsOf } from './name-world.ts';
 import { startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, notesMarker, type ResultRow, resultsTable } from './results.ts';
-import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
+import { loadMeasures, loadWorld, worldSubject } from './world.ts';
+import { prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const organisationCount = Number(process.env.BENCH_SEARCH_ORGS ?? 1_000_000);
@@ -213,28 +210,7 @@ async function main() {
       ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
-    const runtime = await openRuntime(
-      baseEnvironmentSchema.parse(platformEnv),
-      migrationFoldersOf(platformServices),
-      createLogger('warn'),
-      { keyMaterial: material },
-    );
-    const { keyring, devIssuer } = runtime;
-    await runtime.close();
-    if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
-    for (let i = 0; i < 3; i++) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query('SET synchronous_commit = off');
-      loaders.push(client);
-    }
-    const [setup] = loaders as [pg.Client];
-    await setup.query(
-      `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
-       VALUES ($1, $1, $2, 'active', 1, now(), now())`,
-      [worldProvider, worldCategories],
-    );
-    await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+    const { keyring, devIssuer, setup } = await prepareWorldDatabase(url, platformEnv, material, loaders);
     const machine = await machineDescription(setup);
 
     // A small world of records for the report, its first subject holding 500 of them.

@@ -83,6 +83,8 @@ export interface ReplicaSet {
   markDown(replica: string): void;
   /** Where the primary's WAL ends now: the token of a write whose transaction has committed. */
   primaryPosition(): Promise<WalPosition>;
+  /** Whether the primary has written up to `position`: from the last probe, else asked. */
+  primaryReached(position: WalPosition): Promise<boolean>;
   states(): ReplicaState[];
   close(): Promise<void>;
 }
@@ -95,6 +97,10 @@ class PrimaryHistory {
     this.samples.push({ at, position });
     const horizon = at - 60_000;
     while (this.samples.length > 2 && (this.samples[0] as { at: number }).at < horizon) this.samples.shift();
+  }
+
+  latest(): WalPosition | undefined {
+    return this.samples.at(-1)?.position;
   }
 
   /** Milliseconds since the primary first wrote beyond `replayed`; 0 when it has not. */
@@ -169,9 +175,7 @@ export async function openReplicaSet(
   async function probe(): Promise<void> {
     const started = Date.now();
     try {
-      const [row] = await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      const position = row ? parseLsn(row.lsn) : undefined;
-      if (position !== undefined) history.add(started, position);
+      history.add(started, await primaryPosition());
     } catch {
       // The primary's absence shows elsewhere (/ready); lags keep their last value.
     }
@@ -197,6 +201,13 @@ export async function openReplicaSet(
         }
       }),
     );
+  }
+
+  async function primaryPosition(): Promise<WalPosition> {
+    const [row] = await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const position = row ? parseLsn(row.lsn) : undefined;
+    if (position === undefined) throw new Error('the primary answered no WAL position');
+    return position;
   }
 
   await probe();
@@ -250,11 +261,11 @@ export async function openReplicaSet(
       }
       return { db: fallback, replica: null };
     },
-    async primaryPosition() {
-      const [row] = await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      const position = row ? parseLsn(row.lsn) : undefined;
-      if (position === undefined) throw new Error('the primary answered no WAL position');
-      return position;
+    primaryPosition,
+    async primaryReached(position) {
+      const seen = history.latest();
+      if (seen !== undefined && position <= seen) return true;
+      return position <= (await primaryPosition());
     },
     markDown(name) {
       for (const replica of replicas) if (replica.name === name) replica.healthy = false;

@@ -52,7 +52,7 @@ async function requestedPosition(
   if (match[1] !== replicas.systemIdentifier)
     throw invalid('this consistency token was issued by another database cluster');
   const position = BigInt(`0x${match[2]}`);
-  if (position > (await replicas.primaryPosition()))
+  if (!(await replicas.primaryReached(position)))
     throw invalid('this consistency token names a write the primary has not made');
   return position;
 }

@@ -1,0 +1,44 @@
+import { baseEnvironmentSchema } from '@credit/config';
+import type { KeyMaterial } from '@credit/crypto';
+import { migrationFoldersOf, openRuntime } from '@credit/host';
+import { createLogger } from '@credit/http';
+import pg from 'pg';
+import { platformServices } from '../apps/platform/src/services.ts';
+import { worldCategories, worldProvider } from './world.ts';
+
+/**
+ * What every bench starts from: the database migrated (which also creates the development issuer
+ * and signing key the platform process will use), `loaders` connections opened into the caller's
+ * array (it closes them, also on failure), the world's provider registered, and today's daily
+ * pass already run, as on a live platform (it is not what is measured).
+ */
+export async function prepareWorldDatabase(
+  url: string,
+  platformEnv: Record<string, string>,
+  material: KeyMaterial,
+  loaders: pg.Client[],
+) {
+  const runtime = await openRuntime(
+    baseEnvironmentSchema.parse(platformEnv),
+    migrationFoldersOf(platformServices),
+    createLogger('warn'),
+    { keyMaterial: material },
+  );
+  const { keyring, devIssuer } = runtime;
+  await runtime.close();
+  if (!devIssuer) throw new Error('the bench signs its tokens with the development issuer');
+  for (let i = 0; i < 3; i++) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('SET synchronous_commit = off');
+    loaders.push(client);
+  }
+  const [setup] = loaders as [pg.Client];
+  await setup.query(
+    `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
+     VALUES ($1, $1, $2, 'active', 1, now(), now())`,
+    [worldProvider, worldCategories],
+  );
+  await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
+  return { keyring, devIssuer, setup };
+}
