@@ -112,4 +112,15 @@ describe('the demo after its first start', () => {
     expect(contradicted?.idConflict).not.toBeNull();
     expect(unknown?.candidates).toEqual([]);
   });
+
+  it('lists today’s open-data files as soon as it has started, the published black-list entry in them', async () => {
+    const days = (await platform.request({ url: '/v1/open-data/days' })).json();
+    expect(days.items.map((d: { day: string }) => d.day)).toEqual(['2026-11-16']);
+    const { manifest } = (await platform.request({ url: '/v1/open-data/days/2026-11-16/manifest' })).json();
+    const full = manifest.files.find((f: { name: string }) => f.name === '2026-11-16-full.jsonl');
+    expect(full.records).toBeGreaterThan(20);
+    const entry = examples.find((e) => /published black-list entry/.test(e.title))?.path.split('/')[3];
+    const lines = (await platform.request({ url: `/v1/open-data/days/2026-11-16/files/${full.name}` })).body;
+    expect(lines).toContain(`"id":"${entry}"`);
+  });
 });

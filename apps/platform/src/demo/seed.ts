@@ -290,6 +290,12 @@ export async function seedDemo(
     if (open.statusCode >= 400 && open.statusCode !== 409) throw new Error(`demo objection: ${open.body}`);
   }
 
+  // Today's open-data files, cut once everything above has reached the read model: the job would
+  // otherwise cut only when its timer first looks, and the open-data routes list no day until then.
+  await drain();
+  const openData = (await call('POST', '/v1/open-data/cuts', admin)) as { manifest: { day: string } };
+  const openDataDay = openData.manifest.day;
+
   const government = await token(['government'], 'zb-fgw');
   const agency = await token(['agency'], agencyUscc);
   const examples: ExampleCall[] = [
@@ -437,6 +443,18 @@ export async function seedDemo(
         query:
           '{ me { kind name listStatus { red black watch } records(first: 5) { totalCount edges { node { category status } } } } }',
       },
+    },
+    {
+      title: 'Open data: the days cut (public)',
+      method: 'GET',
+      path: '/v1/open-data/days',
+      headers: {},
+    },
+    {
+      title: 'Open data: a day’s signed manifest (file names, sizes, SHA-256, record counts)',
+      method: 'GET',
+      path: `/v1/open-data/days/${openDataDay}/manifest`,
+      headers: {},
     },
     {
       title: 'Open objections the credit office follows',
