@@ -28,6 +28,10 @@ const distribution: Record<string, string | 'reference'> = {
   'ingest.access_heads': 'subject_key',
   'ingest.erasure_orders': 'subject_key',
   'ingest.tombstones': 'subject_key',
+  'ingest.intermediaries': 'subject_key',
+  // An agency's practitioners and declarations live beside it.
+  'ingest.practitioners': 'agency_key',
+  'ingest.declarations': 'agency_key',
   'query.event_cursors': 'reference',
   'query.subjects': 'subject_key',
   'query.records': 'subject_key',

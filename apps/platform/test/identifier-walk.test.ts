@@ -198,6 +198,10 @@ function bodyFor(operation: string): unknown {
       return { reason: '走查' };
     case 'POST /v1/screening':
       return { items: [{ name: '走查陶瓷有限公司', id: world.organisation.id }], purpose: '行政许可审查' };
+    case 'POST /v1/intermediaries':
+      return { subject: { id: uscc(), name: '走查会计师事务所' }, industry: 'audit' };
+    case 'POST /v1/intermediaries/{uscc}/practitioners':
+      return { person: { id: citizenId(), name: '走查' }, responsible: true };
     case 'POST /v1/listing-status':
     case 'POST /v1/watches':
       return { subjects: [world.organisation.id] };

@@ -6,7 +6,9 @@ import {
   citizenId,
   createTestPlatform,
   recordOn,
+  registerIntermediary,
   registerProvider,
+  registerSupervisor,
   type TestPlatform,
   uscc,
 } from '@credit/testing';
@@ -25,6 +27,7 @@ let path: string;
 const person = { kind: 'natural_person', id: citizenId(), name: '欧阳静' };
 const company = { kind: 'legal_person', id: uscc(), name: '淄博恒通陶瓷有限公司' };
 let companyRecord = '';
+let intermediary = '';
 
 const record = recordOn('2026-01-10');
 
@@ -42,7 +45,9 @@ async function identityReads() {
   ).json().report;
   const view = (await platform.request({ url: `/v1/records/${companyRecord}`, token: provider })).json();
   const disclosure = (await platform.request({ url: `/v1/public/subjects/${company.id}` })).json();
+  const agency = (await platform.request({ url: `/v1/intermediaries/${intermediary}`, token: admin })).json();
   return {
+    practitioners: agency.practitioners,
     person: personReport.subject,
     personItems: personReport.items.length,
     company: companyReport.subject,
@@ -136,6 +141,18 @@ beforeAll(async () => {
   expect(old.statusCode, old.body).toBe(201);
   const erasure = await platform.request({ method: 'POST', url: '/v1/erasure-runs', token: admin });
   expect(erasure.json()).toMatchObject({ retentionExpired: 1 });
+  // Practitioners' names are kept encrypted beside their agency (migrations/ingest/0009).
+  const supervisor = await registerSupervisor(platform, ['audit']);
+  intermediary = (await registerIntermediary(platform, supervisor.token, 'audit')).uscc;
+  for (const name of ['钱进', '周全']) {
+    const linked = await platform.request({
+      method: 'POST',
+      url: `/v1/intermediaries/${intermediary}/practitioners`,
+      token: supervisor.token,
+      body: { person: { id: citizenId(), name }, responsible: name === '钱进' },
+    });
+    expect(linked.statusCode, linked.body).toBe(201);
+  }
 });
 afterAll(async () => platform?.close());
 

@@ -36,7 +36,9 @@ export {
   recordOn,
   registerAgency,
   registerDepartment,
+  registerIntermediary,
   registerProvider,
+  registerSupervisor,
   type TestSubject,
 } from './set-up.ts';
 export {

@@ -106,6 +106,47 @@ export async function registerProvider(
   return { code, token: await platform.token('provider', { org: code }) };
 }
 
+/**
+ * Registers a department supervising intermediary industries (seeds/003), which may also push
+ * `categories`, and answers a provider token for it.
+ */
+export async function registerSupervisor(
+  platform: TestPlatform,
+  industries: string[],
+  categories: string[] = ['org_other_basic'],
+  code = `sup-${Math.random().toString(36).slice(2, 9)}`,
+): Promise<{ code: string; token: string }> {
+  const response = await platform.request({
+    method: 'POST',
+    url: '/v1/providers',
+    token: await adminToken(platform),
+    body: { code, name: `主管部门 ${code}`, categories, industries },
+  });
+  if (response.statusCode !== 201) throw new Error(`registering a supervisor: ${response.body}`);
+  return { code, token: await platform.token('provider', { org: code }) };
+}
+
+/**
+ * Registers a fresh intermediary of `industry` by its supervising department (`token`) and
+ * answers its USCC, name and a `subject` token speaking for it.
+ */
+export async function registerIntermediary(
+  platform: TestPlatform,
+  token: string,
+  industry: string,
+  name = '淄博某会计师事务所有限公司',
+): Promise<{ uscc: string; name: string; token: string }> {
+  const id = uscc();
+  const response = await platform.request({
+    method: 'POST',
+    url: '/v1/intermediaries',
+    token,
+    body: { subject: { id, name }, industry },
+  });
+  if (response.statusCode !== 201) throw new Error(`registering an intermediary: ${response.body}`);
+  return { uscc: id, name, token: await platform.token('subject', { subject: id }) };
+}
+
 /** Registers a licensed credit agency and answers its USCC and an agency token. */
 export async function registerAgency(platform: TestPlatform): Promise<{ uscc: string; token: string }> {
   const agencyUscc = uscc();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intermediaryIndustrySchema } from '../intermediaries/industries.ts';
 import { instant } from './common.ts';
 
 export const providerCodeSchema = z
@@ -14,11 +15,19 @@ export const providerRegistrationSchema = z.strictObject({
     .min(1)
     .max(200)
     .describe('Catalogue entry codes it may push'),
+  industries: z
+    .array(intermediaryIndustrySchema)
+    .max(6)
+    .default([])
+    .describe(
+      'Intermediary industries it supervises (行业主管部门, seeds/003): it registers their agencies and reviews their declarations',
+    ),
 });
 
 export const providerUpdateSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   categories: z.array(z.string().min(1).max(64)).min(1).max(200).optional(),
+  industries: z.array(intermediaryIndustrySchema).max(6).optional(),
   status: z.enum(['active', 'suspended']).optional(),
 });
 
@@ -26,6 +35,7 @@ export const providerSchema = z.object({
   code: providerCodeSchema,
   name: z.string(),
   categories: z.array(z.string()),
+  industries: z.array(intermediaryIndustrySchema),
   status: z.enum(['active', 'suspended']),
   createdAt: instant(),
   updatedAt: instant(),

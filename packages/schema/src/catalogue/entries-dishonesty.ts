@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intermediaryIndustrySchema } from '../intermediaries/industries.ts';
 import { defineEntry, everyone, fixedSeverity, organisations, persons } from './define.ts';
 import {
   amountYuan,
@@ -156,6 +157,34 @@ export const dishonestyEntries = [
       matter: '建筑业企业资质申请',
       kind: 'false_materials',
       facts: '申报材料中提供的技术负责人社保证明系伪造',
+    },
+  }),
+  defineEntry({
+    code: 'intermediary_false_declaration',
+    zh: '涉审中介机构虚假申报信息',
+    en: 'False declaration by an intermediary in administrative approval',
+    classCode: 'dishonesty',
+    subjectKinds: everyone,
+    publicity: 'public',
+    severity: fixedSeverity('serious'),
+    repairable: true,
+    displayMonths: null,
+    allowsRelatedPersons: true,
+    basis:
+      'seeds/003 三(二) 提供虚假的资信证明…记入该中介机构及其相关人员的信用记录; 四(三) 严重违约失信…公开曝光',
+    data: {
+      ...decision,
+      declarationId: text(64).describe('The declaration found false (dcl_…)'),
+      industry: intermediaryIndustrySchema,
+      facts: text(4000),
+    },
+    sample: {
+      documentNumber: '淄财监〔2026〕7号',
+      authority: '淄博市财政局',
+      decidedOn: '2026-03-02',
+      declarationId: 'dcl_0123456789abcdef',
+      industry: 'audit',
+      facts: '申报的历史业绩中三项审计业务经核实并不存在',
     },
   }),
   defineEntry({

@@ -1,5 +1,6 @@
 import { bytea, instant } from '@credit/db';
 import { defineOutbox } from '@credit/events';
+import type { DeclarationSubmission, IntermediaryIndustry } from '@credit/schema';
 import { bigint, boolean, date, integer, jsonb, pgSchema, smallint, text } from 'drizzle-orm/pg-core';
 
 /** The ingest service owns the `ingest` schema (migrations/ingest); no other service reads it. */
@@ -10,6 +11,7 @@ export const providers = ingest.table('providers', {
   code: text('code').primaryKey(),
   name: text('name').notNull(),
   categories: text('categories').array().notNull(),
+  industries: text('industries').array().$type<IntermediaryIndustry[]>().notNull().default([]),
   status: text('status').$type<'active' | 'suspended'>().notNull(),
   revision: integer('revision').notNull(),
   createdAt: instant('created_at').notNull(),
@@ -21,6 +23,7 @@ export const providerRevisions = ingest.table('provider_revisions', {
   revision: integer('revision').notNull(),
   name: text('name').notNull(),
   categories: text('categories').array().notNull(),
+  industries: text('industries').array().notNull().default([]),
   status: text('status').notNull(),
   changedBy: text('changed_by').notNull(),
   changedAt: instant('changed_at').notNull(),
@@ -125,6 +128,57 @@ export const intakeOutcomes = ingest.table('intake_outcomes', {
 });
 
 export const ingestOutbox = defineOutbox(ingestSchemaName);
+
+/** Intermediaries in administrative approval (migrations/ingest/0009): agencies, practitioners, declarations. */
+export const intermediaries = ingest.table('intermediaries', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  industry: text('industry').$type<IntermediaryIndustry>().notNull(),
+  department: text('department').notNull(),
+  registeredAt: instant('registered_at').notNull(),
+});
+
+export interface StoredQualification {
+  name: string;
+  number: string;
+  issuedBy?: string | undefined;
+  level?: string | undefined;
+  validUntil?: string | undefined;
+}
+
+export const practitioners = ingest.table('practitioners', {
+  agencyKey: bytea('agency_key').notNull(),
+  practitionerId: text('practitioner_id').notNull(),
+  personKey: bytea('person_key').notNull(),
+  nameCipher: bytea('name_cipher').notNull(),
+  keyId: text('key_id').notNull(),
+  qualifications: jsonb('qualifications').$type<StoredQualification[]>().notNull(),
+  responsible: boolean('responsible').notNull(),
+  department: text('department').notNull(),
+  linkedAt: instant('linked_at').notNull(),
+});
+
+export interface StoredCommitment {
+  title: string;
+  clauses: { code: string; text: string }[];
+  signatory: string;
+  signedOn: string;
+}
+
+export const declarations = ingest.table('declarations', {
+  agencyKey: bytea('agency_key').notNull(),
+  declarationId: text('declaration_id').notNull(),
+  industry: text('industry').$type<IntermediaryIndustry>().notNull(),
+  status: text('status').$type<'submitted' | 'accepted' | 'returned' | 'found_false'>().notNull(),
+  content: jsonb('content').$type<DeclarationSubmission['content']>().notNull(),
+  commitment: jsonb('commitment').$type<StoredCommitment>().notNull(),
+  submittedAt: instant('submitted_at').notNull(),
+  reviewedAt: instant('reviewed_at'),
+  reviewedBy: text('reviewed_by'),
+  reasons: text('reasons'),
+  recordIds: text('record_ids').array().notNull().default([]),
+});
 
 /** The transparency log (migrations/ingest/0002): see services/ingest/src/transparency. */
 export const logHead = ingest.table('log_head', {

@@ -1,6 +1,12 @@
 import { type CipherStore, type Executor, resultRows } from '@credit/db';
 import { and, asc, gt, ne, or, sql } from 'drizzle-orm';
-import { ingestOutbox, recordVersions, type StoredRelatedPerson, subjects } from '../db/schema.ts';
+import {
+  ingestOutbox,
+  practitioners,
+  recordVersions,
+  type StoredRelatedPerson,
+  subjects,
+} from '../db/schema.ts';
 
 /**
  * Where the ingest service keeps identity ciphertexts, for key rotation: the subjects' identity
@@ -249,4 +255,67 @@ const eventsStore: CipherStore = {
   },
 };
 
-export const ingestCipherStores: readonly CipherStore[] = [subjectsStore, versionsStore, eventsStore];
+/** Practitioners' names (migrations/ingest/0009), bound to the person's key. */
+const practitionersStore: CipherStore = {
+  table: 'ingest.practitioners',
+  countByKey: (executor) =>
+    countKeyIds(executor, sql`SELECT key_id, count(*) AS n FROM ingest.practitioners GROUP BY key_id`),
+  async rewrapBatch(tx, target, rewrap, cursor, limit) {
+    const after = cursor ? (JSON.parse(cursor) as [string, string]) : undefined;
+    const p = practitioners;
+    const rows = await tx
+      .select()
+      .from(p)
+      .where(
+        and(
+          ne(p.keyId, target),
+          after
+            ? sql`(${p.agencyKey}, ${p.practitionerId}) > (decode(${after[0]}, 'hex'), ${after[1]})`
+            : undefined,
+        ),
+      )
+      .orderBy(asc(p.agencyKey), asc(p.practitionerId))
+      .limit(limit);
+    const updates: [agency: string, id: string, cipher: string, old: string][] = [];
+    let failed = 0;
+    for (const row of rows) {
+      const cipher = rewrap({
+        keyId: row.keyId,
+        ciphertext: row.nameCipher,
+        field: 'name',
+        subjectKey: row.personKey,
+      });
+      if (cipher)
+        updates.push([row.agencyKey.toString('hex'), row.practitionerId, cipher.toString('hex'), row.keyId]);
+      else failed++;
+    }
+    const done = updates.length
+      ? resultRows(
+          await tx.execute(sql`
+            UPDATE ingest.practitioners AS p SET name_cipher = decode(u.c, 'hex'), key_id = ${target}
+            FROM unnest(${sql.param(updates.map((u) => u[0]))}::text[],
+                        ${sql.param(updates.map((u) => u[1]))}::text[],
+                        ${sql.param(updates.map((u) => u[2]))}::text[],
+                        ${sql.param(updates.map((u) => u[3]))}::text[]) AS u(a, i, c, o)
+            WHERE p.agency_key = decode(u.a, 'hex') AND p.practitioner_id = u.i AND p.key_id = u.o
+            RETURNING 1`),
+        )
+      : [];
+    const last = rows.at(-1);
+    return {
+      cursor:
+        rows.length < limit || !last
+          ? undefined
+          : JSON.stringify([last.agencyKey.toString('hex'), last.practitionerId]),
+      rewrapped: done.length,
+      failed,
+    };
+  },
+};
+
+export const ingestCipherStores: readonly CipherStore[] = [
+  subjectsStore,
+  versionsStore,
+  eventsStore,
+  practitionersStore,
+];

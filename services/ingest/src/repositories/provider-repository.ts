@@ -1,6 +1,6 @@
 import type { Database, Executor } from '@credit/db';
 import { inTransaction, pgErrorCode, pgErrorCodes } from '@credit/db';
-import type { Provider } from '@credit/schema';
+import type { IntermediaryIndustry, Provider } from '@credit/schema';
 import { asc, eq, gt } from 'drizzle-orm';
 import { providerRevisions, providers } from '../db/schema.ts';
 
@@ -11,6 +11,7 @@ function toProvider(row: ProviderRow): Provider {
     code: row.code,
     name: row.name,
     categories: row.categories,
+    industries: row.industries,
     status: row.status,
     revision: row.revision,
     createdAt: row.createdAt.toISOString(),
@@ -26,6 +27,7 @@ export function createProviderRepository(db: Database) {
       revision: row.revision,
       name: row.name,
       categories: row.categories,
+      industries: row.industries,
       status: row.status,
       changedBy,
       changedAt: row.updatedAt,
@@ -34,7 +36,7 @@ export function createProviderRepository(db: Database) {
 
   return {
     async register(
-      input: { code: string; name: string; categories: string[] },
+      input: { code: string; name: string; categories: string[]; industries?: IntermediaryIndustry[] },
       changedBy: string,
       now: Date,
     ): Promise<{ created: true; provider: Provider } | { created: false; existing: Provider }> {
@@ -45,6 +47,7 @@ export function createProviderRepository(db: Database) {
             .values({
               ...input,
               categories: [...new Set(input.categories)].sort(),
+              industries: [...new Set(input.industries ?? [])].sort(),
               status: 'active',
               revision: 1,
               createdAt: now,
@@ -80,7 +83,12 @@ export function createProviderRepository(db: Database) {
 
     async update(
       code: string,
-      patch: { name?: string; categories?: string[]; status?: 'active' | 'suspended' },
+      patch: {
+        name?: string;
+        categories?: string[];
+        industries?: IntermediaryIndustry[];
+        status?: 'active' | 'suspended';
+      },
       changedBy: string,
       now: Date,
     ): Promise<Provider | undefined> {
@@ -90,12 +98,14 @@ export function createProviderRepository(db: Database) {
         const next = {
           name: patch.name ?? current.name,
           categories: patch.categories ? [...new Set(patch.categories)].sort() : current.categories,
+          industries: patch.industries ? [...new Set(patch.industries)].sort() : current.industries,
           status: patch.status ?? current.status,
         };
         const unchanged =
           next.name === current.name &&
           next.status === current.status &&
-          next.categories.join(',') === current.categories.join(',');
+          next.categories.join(',') === current.categories.join(',') &&
+          next.industries.join(',') === current.industries.join(',');
         if (unchanged) return toProvider(current);
         const [row] = await tx
           .update(providers)

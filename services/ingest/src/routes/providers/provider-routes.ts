@@ -69,7 +69,8 @@ export async function providerRoutes(fastify: FastifyInstance) {
       }
       const same =
         result.existing.name === body.name &&
-        result.existing.categories.join(',') === [...new Set(body.categories)].sort().join(',');
+        result.existing.categories.join(',') === [...new Set(body.categories)].sort().join(',') &&
+        result.existing.industries.join(',') === [...new Set(body.industries)].sort().join(',');
       if (!same) {
         throw new ProblemError(
           'conflict',
@@ -131,7 +132,7 @@ export async function providerRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin'] } },
       schema: {
         tags: ['providers'],
-        summary: 'Update a provider (name, categories, or suspend and reinstate)',
+        summary: 'Update a provider (name, categories, supervised industries, or suspend and reinstate)',
         params: byCode,
         body: providerUpdateSchema,
         response: { 200: providerSchema },
