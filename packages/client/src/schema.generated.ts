@@ -134,7 +134,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update a provider (name, categories, or suspend and reinstate)
+         * Update a provider (name, categories, supervised industries, or suspend and reinstate)
          * @description Roles: admin.
          */
         patch: operations["patchProvidersByCode"];
@@ -322,6 +322,92 @@ export interface paths {
         get: operations["getSubjectsByIdNames"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/industries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The intermediary industries: scope, supervisors, grade scale and commitment format
+         * @description The six groups of seeds/003 二. Each has its evaluation scale (best first, with the tier graded supervision reads) and its credit commitment format (信用承诺书): a declaration accepts every clause.
+         */
+        get: operations["getIntermediariesIndustries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register an intermediary with its industry (the supervising department)
+         * @description Only a department whose registry entry lists the industry among its `industries` may register it (403 `department_not_permitted`). The same registration again answers 200; another industry for the same organisation, 409.
+         *
+         *     Roles: provider.
+         */
+        post: operations["postIntermediaries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An intermediary and its practitioners
+         * @description For the agency itself (its subject token), a department supervising its industry, and the credit office. Identity numbers are masked.
+         *
+         *     Roles: provider, subject, admin.
+         */
+        get: operations["getIntermediariesByUscc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/{uscc}/practitioners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link a practitioner to an intermediary (or update the link)
+         * @description A department supervising the agency’s industry links a person with their qualifications; `responsible` marks the persons named on records of the agency’s serious dishonesty (e.g. a false declaration). The same link again answers 200.
+         *
+         *     Roles: provider.
+         */
+        post: operations["postIntermediariesByUsccPractitioners"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2597,6 +2683,7 @@ export interface components {
             code: components["schemas"]["ProviderCode"];
             name: string;
             categories: string[];
+            industries: ("design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other")[];
             /** @enum {string} */
             status: "active" | "suspended";
             createdAt: components["schemas"]["Instant"];
@@ -2610,6 +2697,11 @@ export interface components {
             name: string;
             /** @description Catalogue entry codes it may push */
             categories: string[];
+            /**
+             * @description Intermediary industries it supervises (行业主管部门, seeds/003): it registers their agencies and reviews their declarations
+             * @default []
+             */
+            industries: ("design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other")[];
         };
         ProviderStatistics: {
             provider: components["schemas"]["ProviderCode"];
@@ -2640,6 +2732,7 @@ export interface components {
         ProviderUpdate: {
             name?: string;
             categories?: string[];
+            industries?: ("design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other")[];
             /** @enum {string} */
             status?: "active" | "suspended";
         };
@@ -5004,6 +5097,574 @@ export interface operations {
             };
             /** @description A path segment is longer than the router reads */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIntermediariesIndustries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Intermediary industry group (seeds/003 二)
+                             * @enum {string}
+                             */
+                            code: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                            zh: string;
+                            en: string;
+                            scope: string;
+                            /** @description Kinds of supervising department (行业主管部门) */
+                            supervisors: string[];
+                            /** @description The evaluation scale, best first */
+                            grades: {
+                                code: string;
+                                label: string;
+                                /** @enum {string} */
+                                tier: "high" | "middle" | "low";
+                            }[];
+                            commitment: {
+                                title: string;
+                                clauses: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                            };
+                            basis: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIntermediaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject: {
+                        /**
+                         * @description Kind of organisation (default legal_person)
+                         * @default legal_person
+                         * @enum {string}
+                         */
+                        kind?: "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                        id: components["schemas"]["Uscc"];
+                        name: string;
+                    };
+                    /**
+                     * @description Intermediary industry group (seeds/003 二)
+                     * @enum {string}
+                     */
+                    industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: components["schemas"]["Uscc"];
+                        name: string;
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @description The registering supervising department */
+                        department: string;
+                        registeredAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: components["schemas"]["Uscc"];
+                        name: string;
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @description The registering supervising department */
+                        department: string;
+                        registeredAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `conflict`: Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIntermediariesByUscc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: components["schemas"]["Uscc"];
+                        name: string;
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @description The registering supervising department */
+                        department: string;
+                        registeredAt: components["schemas"]["Instant"];
+                        practitioners: {
+                            /** @description Identifier with the `prc_` prefix */
+                            id: string;
+                            agency: components["schemas"]["Uscc"];
+                            person: {
+                                /** @description Masked citizen identity number */
+                                id: string;
+                                name: string;
+                            };
+                            qualifications: {
+                                /** @description 资质/执业资格名称 */
+                                name: string;
+                                /** @description 证书编号 */
+                                number: string;
+                                issuedBy?: string;
+                                level?: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                validUntil?: string;
+                            }[];
+                            responsible: boolean;
+                            linkedAt: components["schemas"]["Instant"];
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIntermediariesByUsccPractitioners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    person: {
+                        id: components["schemas"]["CitizenId"];
+                        name: string;
+                    };
+                    /** @default [] */
+                    qualifications?: {
+                        /** @description 资质/执业资格名称 */
+                        name: string;
+                        /** @description 证书编号 */
+                        number: string;
+                        issuedBy?: string;
+                        level?: string;
+                        /**
+                         * Format: date
+                         * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                         */
+                        validUntil?: string;
+                    }[];
+                    /**
+                     * @description A responsible person (相关负责人): named on records of the agency’s serious dishonesty
+                     * @default false
+                     */
+                    responsible?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `prc_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        person: {
+                            /** @description Masked citizen identity number */
+                            id: string;
+                            name: string;
+                        };
+                        qualifications: {
+                            /** @description 资质/执业资格名称 */
+                            name: string;
+                            /** @description 证书编号 */
+                            number: string;
+                            issuedBy?: string;
+                            level?: string;
+                            /**
+                             * Format: date
+                             * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                             */
+                            validUntil?: string;
+                        }[];
+                        responsible: boolean;
+                        linkedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `prc_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        person: {
+                            /** @description Masked citizen identity number */
+                            id: string;
+                            name: string;
+                        };
+                        qualifications: {
+                            /** @description 资质/执业资格名称 */
+                            name: string;
+                            /** @description 证书编号 */
+                            number: string;
+                            issuedBy?: string;
+                            level?: string;
+                            /**
+                             * Format: date
+                             * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                             */
+                            validUntil?: string;
+                        }[];
+                        responsible: boolean;
+                        linkedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
