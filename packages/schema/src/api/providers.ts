@@ -18,7 +18,7 @@ export const providerRegistrationSchema = z.strictObject({
   industries: z
     .array(intermediaryIndustrySchema)
     .max(6)
-    .default([])
+    .optional()
     .describe(
       'Intermediary industries it supervises (行业主管部门, seeds/003): it registers their agencies and reviews their declarations',
     ),

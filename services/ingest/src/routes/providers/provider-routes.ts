@@ -70,7 +70,7 @@ export async function providerRoutes(fastify: FastifyInstance) {
       const same =
         result.existing.name === body.name &&
         result.existing.categories.join(',') === [...new Set(body.categories)].sort().join(',') &&
-        result.existing.industries.join(',') === [...new Set(body.industries)].sort().join(',');
+        result.existing.industries.join(',') === [...new Set(body.industries ?? [])].sort().join(',');
       if (!same) {
         throw new ProblemError(
           'conflict',
