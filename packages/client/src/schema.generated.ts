@@ -2697,11 +2697,8 @@ export interface components {
             name: string;
             /** @description Catalogue entry codes it may push */
             categories: string[];
-            /**
-             * @description Intermediary industries it supervises (行业主管部门, seeds/003): it registers their agencies and reviews their declarations
-             * @default []
-             */
-            industries: ("design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other")[];
+            /** @description Intermediary industries it supervises (行业主管部门, seeds/003): it registers their agencies and reviews their declarations */
+            industries?: ("design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other")[];
         };
         ProviderStatistics: {
             provider: components["schemas"]["ProviderCode"];
