@@ -66,6 +66,11 @@ export const baseEnvironmentSchema = z
     REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(5_000),
     // How long a read with a consistency token waits for a replica to have its write, before the primary answers.
     REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(500),
+    // Outbox months (docs/scaling.md) are detached this many days after they end, once every
+    // reader of the feed has passed them; unset keeps every event.
+    OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+    // How often the partition keeper creates partitions ahead and applies retention; 0: never.
+    PARTITION_KEEPER_EVERY_MS: z.coerce.number().int().min(0).default(21_600_000),
     DATA_DIR: z.string().default('./data'),
     // CPU-heavy work (batch intake) runs on this many worker threads, each with its own
     // connections; 0 keeps it in the request's thread. One per core, at most four, by default.

@@ -22,6 +22,14 @@ export {
   readMigrations,
 } from './migrate.ts';
 export {
+  keepPartitions,
+  listPartitions,
+  type Partition,
+  type PartitionedTable,
+  type PartitionRetention,
+  type PartitionUpkeep,
+} from './partitions.ts';
+export {
   type DatabaseHosts,
   NoPrimaryError,
   PrimaryFinder,

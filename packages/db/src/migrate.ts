@@ -35,6 +35,15 @@ CREATE TABLE IF NOT EXISTS platform.schema_migrations (
   checksum text NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (service, name)
+);
+-- The partitions retention detached and dropped (packages/db/src/partitions.ts): what an audit
+-- must not look for any more.
+CREATE TABLE IF NOT EXISTS platform.detached_partitions (
+  table_name text NOT NULL,
+  partition text NOT NULL,
+  upper_bound timestamptz NOT NULL,
+  detached_at timestamptz NOT NULL,
+  PRIMARY KEY (table_name, partition)
 );`;
 
 /** Arbitrary constant: every migrator of this platform takes the same advisory lock. */

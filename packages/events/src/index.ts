@@ -17,6 +17,7 @@ export {
   readFeedPage,
 } from './feed.ts';
 export { appendEvents, defineOutbox, feedChannel, type NewEvent, type Outbox } from './outbox.ts';
+export { outboxPartitions } from './partitions.ts';
 export {
   defineSubjectIdentities,
   type SubjectIdentities,

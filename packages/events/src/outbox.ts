@@ -11,7 +11,10 @@ import { bigint, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-c
 export function defineOutbox(schemaName: string) {
   return pgSchema(schemaName).table('events', {
     txId: xid8('tx_id').notNull().default(sql`pg_current_xact_id()`),
-    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    // A plain sequence: identity columns cannot sit on a partitioned table before PostgreSQL 17.
+    seq: bigint('seq', { mode: 'number' })
+      .notNull()
+      .default(sql.raw(`nextval('${schemaName}.events_seq')`)),
     eventId: uuid('event_id').notNull(),
     type: text('type').notNull(),
     subjectKey: bytea('subject_key').notNull(),

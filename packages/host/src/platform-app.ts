@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import type { CipherStore } from '@credit/db';
+import type { CipherStore, PartitionedTable } from '@credit/db';
 import {
   authPlugin,
   compressionPlugin,
@@ -8,6 +8,7 @@ import {
   healthRoutes,
   openapiPlugin,
   operationsRoutes,
+  partitionKeeper,
   rateLimitPlugin,
   retryAfterSeconds,
 } from '@credit/http';
@@ -26,6 +27,8 @@ export interface ServiceDefinition {
   options?: Record<string, unknown>;
   /** The service's tables that hold identity ciphertexts: what `npm run rotate-keys` re-encrypts. */
   cipherStores?: readonly CipherStore[];
+  /** The service's partitioned append-only tables, as the partition keeper looks after them. */
+  partitions?: (settings: { outboxRetentionDays: number | undefined }) => readonly PartitionedTable[];
 }
 
 export interface PlatformAppOptions {
@@ -107,6 +110,11 @@ export async function buildPlatformApp(
     exposeStatusRoute: false,
   });
   for (const service of options.services) await app.register(service.plugin, service.options ?? {});
+  const outboxRetentionDays = runtime.env.OUTBOX_RETENTION_DAYS;
+  await app.register(partitionKeeper, {
+    tables: options.services.flatMap((s) => s.partitions?.({ outboxRetentionDays }) ?? []),
+    everyMs: runtime.env.PARTITION_KEEPER_EVERY_MS,
+  });
   return app;
 }
 

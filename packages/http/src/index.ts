@@ -35,6 +35,7 @@ export {
 export { createMetrics, type Metrics } from './metrics.ts';
 export { default as openapiPlugin, problemResponse, type RouteHeader } from './openapi.ts';
 export { operationsRoutes } from './operations-routes.ts';
+export { partitionKeeper } from './partition-keeper.ts';
 export { installProblemHandlers, retryAfterSeconds, sendProblem, toProblem } from './problem-handler.ts';
 export { default as rateLimitPlugin, type RateLimitClass, type RateLimitSettings } from './rate-limits.ts';
 export { vetReceiverUrl } from './receiver-vetting.ts';

@@ -1,3 +1,4 @@
+import { outboxPartitions } from '@credit/events';
 import type { ServiceDefinition } from '@credit/host';
 import repairService, { repairMigrations } from './app.ts';
 
@@ -5,5 +6,8 @@ import repairService, { repairMigrations } from './app.ts';
 export const repairDefinition: ServiceDefinition = {
   name: 'repair',
   migrations: repairMigrations,
+  // Partitioned, never detached: `npm run verify` rebuilds the repair decisions the read models serve
+  // from every event of this feed (docs/scaling.md).
+  partitions: () => [outboxPartitions('repair')],
   plugin: repairService,
 };

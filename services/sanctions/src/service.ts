@@ -1,4 +1,4 @@
-import { subjectIdentityCipherStore } from '@credit/events';
+import { outboxPartitions, subjectIdentityCipherStore } from '@credit/events';
 import type { ServiceDefinition } from '@credit/host';
 import sanctionsService, { sanctionsMigrations } from './app.ts';
 import { subjects } from './db/schema.ts';
@@ -7,6 +7,9 @@ import { subjects } from './db/schema.ts';
 export const sanctionsDefinition: ServiceDefinition = {
   name: 'sanctions',
   migrations: sanctionsMigrations,
+  // Partitioned, never detached: `npm run verify` rebuilds the list decisions the read models serve
+  // from every event of this feed (docs/scaling.md).
+  partitions: () => [outboxPartitions('sanctions')],
   plugin: sanctionsService,
   cipherStores: [subjectIdentityCipherStore(subjects)],
 };

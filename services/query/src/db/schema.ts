@@ -114,6 +114,14 @@ export const accessLog = query.table('access_log', {
   reportDigest: bytea('report_digest'),
 });
 
+/** Each subject's newest access-log entry (migrations/query/0020_partitioned_access_log.sql). */
+export const accessLogHeads = query.table('access_log_heads', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  entryNo: bigint('entry_no', { mode: 'number' }).notNull(),
+  hash: bytea('hash').notNull(),
+  accessedAt: instant('accessed_at').notNull(),
+});
+
 /** Every signed report issued, by number, for its verification (migrations/query/0012_issued_reports.sql). */
 export const issuedReports = query.table('issued_reports', {
   reportId: text('report_id').primaryKey(),

@@ -2,8 +2,8 @@ import { canonicalJson, chainHash, genesisHash, newId } from '@credit/crypto';
 import { asBuffer, type Database, type Executor, resultRows } from '@credit/db';
 import { appendEvents } from '@credit/events';
 import type { QueryEvent } from '@credit/schema';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { accessLog, queryOutbox, querySchemaName } from '../db/schema.ts';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { accessLog, accessLogHeads, queryOutbox, querySchemaName } from '../db/schema.ts';
 
 export type AccessLogRow = typeof accessLog.$inferSelect;
 
@@ -20,6 +20,26 @@ export interface AccessEntry {
   reportDigest: Buffer | null;
   channel: 'rest' | 'graphql';
   records: { id: string; version: number }[];
+}
+
+/** Where a newest-first read resumes: before this entry number, at or before this time. */
+export interface AccessLogPosition {
+  entryNo: number;
+  at: Date;
+}
+
+function monthStart(at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+}
+
+/** The condition of a newest-first read: one subject, one month, before a position. */
+export function monthBefore(subjectKey: Buffer, position: AccessLogPosition) {
+  return and(
+    eq(accessLog.subjectKey, subjectKey),
+    gte(accessLog.accessedAt, monthStart(position.at)),
+    lte(accessLog.accessedAt, position.at),
+    lt(accessLog.entryNo, position.entryNo),
+  );
 }
 
 function header(row: Omit<AccessLogRow, 'prevHash' | 'hash'>): Record<string, unknown> {
@@ -48,6 +68,11 @@ function header(row: Omit<AccessLogRow, 'prevHash' | 'hash'>): Record<string, un
  * and every entry links onto the one before it.
  */
 export function createAccessLogRepository(db: Database) {
+  async function headPosition(subjectKey: Buffer): Promise<AccessLogPosition | null> {
+    const [head] = await db.select().from(accessLogHeads).where(eq(accessLogHeads.subjectKey, subjectKey));
+    return head ? { entryNo: head.entryNo + 1, at: head.accessedAt } : null;
+  }
+
   /**
    * Many entries in a few statements (a screening call reads up to thousands of subjects): the
    * subjects' locks are taken in key order, so two batches touching the same subjects queue
@@ -65,9 +90,8 @@ export function createAccessLogRepository(db: Database) {
       hash: Buffer | Uint8Array;
     }>(
       await tx.execute(sql`
-        SELECT DISTINCT ON (subject_key) subject_key, entry_no, hash FROM ${accessLog}
-        WHERE subject_key IN (SELECT decode(k, 'hex') FROM unnest(${sql.param(keys)}::text[]) AS k)
-        ORDER BY subject_key, entry_no DESC`),
+        SELECT subject_key, entry_no, hash FROM ${accessLogHeads}
+        WHERE subject_key IN (SELECT decode(k, 'hex') FROM unnest(${sql.param(keys)}::text[]) AS k)`),
     );
     const heads = new Map(
       lastRows.map((r) => [
@@ -89,6 +113,25 @@ export function createAccessLogRepository(db: Database) {
       return row;
     });
     await tx.insert(accessLog).values(rows);
+    const newest = new Map(rows.map((row) => [row.subjectKey.toString('hex'), row]));
+    await tx
+      .insert(accessLogHeads)
+      .values(
+        [...newest.values()].map((row) => ({
+          subjectKey: row.subjectKey,
+          entryNo: row.entryNo,
+          hash: row.hash,
+          accessedAt: row.accessedAt,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: accessLogHeads.subjectKey,
+        set: {
+          entryNo: sql`excluded.entry_no`,
+          hash: sql`excluded.hash`,
+          accessedAt: sql`excluded.accessed_at`,
+        },
+      });
     const byTime = new Map<number, AccessLogRow[]>();
     for (const row of rows)
       byTime.set(row.accessedAt.getTime(), [...(byTime.get(row.accessedAt.getTime()) ?? []), row]);
@@ -130,6 +173,43 @@ export function createAccessLogRepository(db: Database) {
         .where(and(eq(accessLog.subjectKey, subjectKey), gt(accessLog.entryNo, afterEntryNo)))
         .orderBy(asc(accessLog.entryNo))
         .limit(limit);
+    },
+
+    /**
+     * The subject's entries newest first, before `before` (null: from the newest). The log is
+     * partitioned by month of accessed_at and each read here is bounded to one month, so a page
+     * of recent entries reads one partition. Entry numbers are contiguous from 1, so the page
+     * takes entries while they run on from the position, and where a month runs out (or a clock
+     * set back put an entry in another month) it finds the next entry by its number and goes on
+     * in that entry's month.
+     */
+    async pageNewest(
+      subjectKey: Buffer,
+      before: AccessLogPosition | null,
+      limit: number,
+    ): Promise<AccessLogRow[]> {
+      let position = before ?? (await headPosition(subjectKey));
+      const rows: AccessLogRow[] = [];
+      while (position && position.entryNo > 1 && rows.length < limit) {
+        let expected = position.entryNo - 1;
+        for (const row of await db
+          .select()
+          .from(accessLog)
+          .where(monthBefore(subjectKey, position))
+          .orderBy(desc(accessLog.entryNo))
+          .limit(limit - rows.length)) {
+          if (row.entryNo !== expected) break;
+          rows.push(row);
+          expected -= 1;
+        }
+        if (rows.length >= limit || expected < 1) break;
+        const [next] = await db
+          .select({ accessedAt: accessLog.accessedAt })
+          .from(accessLog)
+          .where(and(eq(accessLog.subjectKey, subjectKey), eq(accessLog.entryNo, expected)));
+        position = next ? { entryNo: expected + 1, at: next.accessedAt } : null;
+      }
+      return rows;
     },
 
     /** Recomputes the subject's whole chain; false when any entry was altered, removed or reordered. */

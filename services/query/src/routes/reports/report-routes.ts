@@ -49,7 +49,14 @@ const reportHeaders = z.object({
     ),
 });
 /** A subject's access log is read in entry order: the cursor holds the last entry number of a page. */
-const logQuery = pageQuerySchema(z.tuple([z.number().int().min(0)]));
+// Oldest first the cursor is the last entry number; newest first it also carries the entry's
+// time (epoch milliseconds), which bounds the next read to that entry's month partition.
+const logQuery = pageQuerySchema(z.tuple([z.number().int().min(0)], z.number().int()), {
+  order: z
+    .enum(['oldest', 'newest'])
+    .default('oldest')
+    .describe('`newest`: the most recent entries first (one month of the log per read)'),
+});
 
 /** Signed credit reports, their verification, the signing keys, and the access log. */
 export async function reportRoutes(fastify: FastifyInstance) {
@@ -196,7 +203,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['subject', 'admin'] } },
       schema: {
         tags: ['reports'],
-        summary: 'Who read this subject’s file (查询使用登记), oldest first',
+        summary: 'Who read this subject’s file (查询使用登记), oldest or newest first',
         description:
           'For the subject and the credit office. The log is append-only and hash-chained; `chainValid` says whether it still verifies.',
         params: bySubject,
@@ -206,14 +213,28 @@ export async function reportRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
-      const { cursor, limit } = request.query;
+      const { cursor, limit, order } = request.query;
       const principal = principalOf(request);
       const subject = requireSubject(app.keyring, id);
       if (!principal.roles.includes('admin') && !isSelf(principal, subject, app.keyring)) {
         throw new ProblemError('forbidden', 'only the subject and the credit office read this access log');
       }
-      const rows = await context.accessLog.page(subject.key, cursor?.[0] ?? 0, limit + 1);
-      const page = toPage(rows, limit, (row) => [row.entryNo]);
+      if (cursor && cursor.length !== (order === 'newest' ? 2 : 1))
+        throw new ProblemError(
+          'bad_request',
+          'not a cursor of this list in this order: pass back the `next` of the previous page',
+        );
+      const rows =
+        order === 'newest'
+          ? await context.accessLog.pageNewest(
+              subject.key,
+              cursor ? { entryNo: cursor[0], at: new Date(cursor[1] ?? 0) } : null,
+              limit + 1,
+            )
+          : await context.accessLog.page(subject.key, cursor?.[0] ?? 0, limit + 1);
+      const page = toPage(rows, limit, (row) =>
+        order === 'newest' ? [row.entryNo, row.accessedAt.getTime()] : [row.entryNo],
+      );
       return {
         items: page.items.map(accessLogView),
         next: page.next,
