@@ -971,7 +971,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who read this subject’s file (查询使用登记), oldest first
+         * Who read this subject’s file (查询使用登记), oldest or newest first
          * @description For the subject and the credit office. The log is append-only and hash-chained; `chainValid` says whether it still verifies.
          *
          *     Roles: subject, admin.
@@ -1849,6 +1849,48 @@ export interface paths {
          * @description Roles: admin.
          */
         post: operations["postExpiryRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/partitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partitions of the append-only tables (outboxes, access log, log leaves)
+         * @description Roles: admin.
+         */
+        get: operations["getOperationsPartitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/partitions/upkeep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the partitions due and detach those retention lets go, now
+         * @description What the partition keeper does on its schedule (PARTITION_KEEPER_EVERY_MS); held lists what it could not do and why.
+         *
+         *     Roles: admin.
+         */
+        post: operations["postOperationsPartitionsUpkeep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8683,6 +8725,8 @@ export interface operations {
     getSubjectsByIdAccessLog: {
         parameters: {
             query?: {
+                /** @description `newest`: the most recent entries first (one month of the log per read) */
+                order?: "oldest" | "newest";
                 /** @description Items per page (1–500, default 100) */
                 limit?: number;
                 /** @description Opaque: the `next` of the previous page; omit for the first page */
@@ -13681,6 +13725,177 @@ export interface operations {
                 content: {
                     "application/json": {
                         ended: number;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperationsPartitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tables: {
+                            table: string;
+                            partitions: {
+                                name: string;
+                                from: string | null;
+                                to: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOperationsPartitionsUpkeep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tables: {
+                            table: string;
+                            created: string[];
+                            detached: string[];
+                            held: {
+                                partition: string;
+                                reason: string;
+                            }[];
+                        }[];
                     };
                 };
             };
