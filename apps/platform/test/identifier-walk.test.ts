@@ -202,6 +202,15 @@ function bodyFor(operation: string): unknown {
       return { subject: { id: uscc(), name: '走查会计师事务所' }, industry: 'audit' };
     case 'POST /v1/intermediaries/{uscc}/practitioners':
       return { person: { id: citizenId(), name: '走查' }, responsible: true };
+    case 'POST /v1/intermediaries/{uscc}/declarations':
+      return {
+        content: { practice: { serviceScope: '走查' } },
+        commitment: { accepted: ['truthful'], signatory: '走查', signedOn: '2026-03-02' },
+      };
+    case 'POST /v1/intermediaries/{uscc}/declarations/{id}/review':
+      return { decision: 'accept' };
+    case 'POST /v1/intermediaries/{uscc}/declarations/{id}/falsity':
+      return { documentNumber: '走查〔2026〕1号', decidedOn: '2026-03-02', facts: '走查' };
     case 'POST /v1/listing-status':
     case 'POST /v1/watches':
       return { subjects: [world.organisation.id] };

@@ -42,6 +42,7 @@ export * from './national/convert.ts';
 export * from './national/export.ts';
 export * from './national/items.ts';
 export * from './national/schemas.ts';
+export * from './validation/declaration-validation.ts';
 export * from './validation/json-hazards.ts';
 export * from './validation/record-validation.ts';
 export * from './validation/zod-issues.ts';

@@ -4,6 +4,7 @@ import erasurePlugin from './erasure/erasure-plugin.ts';
 import ingestContext, { type IngestSettings } from './plugins/ingest-context.ts';
 import { catalogueRoutes } from './routes/catalogue/catalogue-routes.ts';
 import { consentRoutes } from './routes/consents/consent-routes.ts';
+import { declarationRoutes } from './routes/intermediaries/declaration-routes.ts';
 import { intermediaryRoutes } from './routes/intermediaries/intermediary-routes.ts';
 import { providerRoutes } from './routes/providers/provider-routes.ts';
 import { batchRoutes } from './routes/records/batch-routes.ts';
@@ -42,6 +43,7 @@ export default async function ingestService(app: FastifyInstance, settings: Part
   await app.register(consentRoutes);
   await app.register(subjectNameRoutes);
   await app.register(intermediaryRoutes);
+  await app.register(declarationRoutes);
   await app.register(transparencyPlugin);
   await app.register(transparencyRoutes);
   await app.register(erasurePlugin);

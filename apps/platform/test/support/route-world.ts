@@ -149,7 +149,9 @@ function parameterValue(world: RouteWorld, route: RouteAccess, name: string): st
       if (url.startsWith('/v1/measures')) return 'restrict_fiscal_funding';
       return providerOrg;
     case 'id':
-      return url.startsWith('/v1/subjects') ? world.person.id : 'rec_00000000000000000000000000';
+      if (url.startsWith('/v1/subjects')) return world.person.id;
+      if (url.startsWith('/v1/intermediaries')) return 'dcl_00000000000000000000000000';
+      return 'rec_00000000000000000000000000';
     case 'number':
       return 'rpt_00000000000000000000000000';
     case '*':

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { createRecordIntake, type OutcomeCounter } from '../domain/record-intake.ts';
 import { type BatchRunner, IntakeThreadPool, inlineRunner } from '../intake-threads/batch-runner.ts';
 import { createConsentRepository } from '../repositories/consent-repository.ts';
+import { createDeclarationRepository } from '../repositories/declaration-repository.ts';
 import { createIntermediaryRepository } from '../repositories/intermediary-repository.ts';
 import { createProviderRepository } from '../repositories/provider-repository.ts';
 import { createRecordRepository } from '../repositories/record-repository.ts';
@@ -58,6 +59,7 @@ function createIngestContext(app: FastifyInstance, settings: IngestSettings) {
     statistics: createStatisticsRepository(app.db),
     subjectNames: createSubjectNameRepository(app.db, app.keyring),
     intermediaries: createIntermediaryRepository(app.db, app.keyring),
+    declarations: createDeclarationRepository(app.db),
     intake: createRecordIntake(app.db, app.keyring, count),
     /** Batches: chunks answered where the runner processes them, counted here as they return. */
     batches: batchRunnerOf(app, settings),

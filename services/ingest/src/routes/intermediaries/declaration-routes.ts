@@ -1,0 +1,222 @@
+import { ProblemError } from '@credit/errors';
+import { bodyCheckedByDomain, principalOf, type ZodTypeProvider } from '@credit/http';
+import {
+  declarationFalsitySchema,
+  declarationReviewSchema,
+  declarationSchema,
+  declarationStatuses,
+  declarationSubmissionSchema,
+  industryLabel,
+  pageQuerySchema,
+  pageSchema,
+  prefixedId,
+  recordReceiptSchema,
+  toPage,
+  usccSchema,
+  validateDeclaration,
+} from '@credit/schema';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { subjectKeyForToken } from '../../domain/identity.ts';
+import { receiptOf } from '../../domain/record-receipts.ts';
+import { declarationView } from '../../repositories/declaration-repository.ts';
+import { mayReadAgency, registeredAgency, supervisingDepartment } from './supervision.ts';
+
+const byUscc = z.strictObject({ uscc: usccSchema });
+const byDeclaration = z.strictObject({ uscc: usccSchema, id: prefixedId('dcl') });
+const listQuery = pageQuerySchema(z.tuple([prefixedId('dcl')])).extend({
+  status: z.enum(declarationStatuses).optional().describe('Only declarations in this state'),
+});
+/** The catalogue entry a declaration found false becomes (seeds/003 三(二)). */
+const falseDeclarationEntry = 'intermediary_false_declaration';
+
+/**
+ * Self-declaration (信息申报, seeds/003 四(一)、(三)): the agency declares with its commitment in
+ * its industry's format; a supervising department accepts (published) or returns it with
+ * reasons, and turns a false one into a dishonesty record against the agency and its responsible
+ * persons through the ordinary record path.
+ */
+export async function declarationRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { declarations, intermediaries, intake } = app.ingest;
+
+  app.post(
+    '/v1/intermediaries/:uscc/declarations',
+    {
+      config: { auth: { roles: ['subject'] }, headers: { location: [201] } },
+      schema: {
+        tags: ['intermediaries'],
+        summary: 'Declare qualifications, capabilities, practice and past engagements (the agency itself)',
+        description:
+          'With the `subject` token of the agency’s own organisation. Prohibited information is refused as `prohibited_field` and consent-gated values (收入、存款…) as `consent_required`, exactly as for records, and never stored; `commitment.accepted` must name every clause of the industry’s format (GET /v1/intermediaries/industries). The declaration waits for its supervising department’s review.',
+        params: byUscc,
+        // The domain checks it: prohibited fields first, then consent-gated ones, then the shape.
+        body: bodyCheckedByDomain(declarationSubmissionSchema),
+        response: { 201: declarationSchema },
+      },
+    },
+    async (request, reply) => {
+      const { uscc } = request.params;
+      const own = subjectKeyForToken(app.keyring, principalOf(request).subjectId);
+      const agency = await registeredAgency(app, uscc);
+      if (!own?.equals(agency.subjectKey))
+        throw new ProblemError('forbidden', 'an agency declares for its own organisation only');
+      const checked = validateDeclaration(request.body, agency.industry);
+      if (!checked.ok) throw ProblemError.fromFieldErrors(checked.errors);
+      const row = await declarations.submit(agency, checked.declaration, app.clock());
+      reply.code(201).header('location', `/v1/intermediaries/${uscc}/declarations/${row.declarationId}`);
+      return declarationView(row, uscc);
+    },
+  );
+
+  app.get(
+    '/v1/intermediaries/:uscc/declarations',
+    {
+      config: { auth: { roles: ['subject', 'provider', 'admin'] } },
+      schema: {
+        tags: ['intermediaries'],
+        summary: 'An agency’s declarations, oldest first',
+        description: 'For the agency itself, a department supervising its industry, and the credit office.',
+        params: byUscc,
+        querystring: listQuery,
+        response: { 200: pageSchema(declarationSchema) },
+      },
+    },
+    async (request) => {
+      const { uscc } = request.params;
+      const agency = await registeredAgency(app, uscc);
+      await mayReadAgency(app, request, agency);
+      const { cursor, limit, status } = request.query;
+      const rows = await declarations.list(
+        agency.subjectKey,
+        status ? [status] : undefined,
+        cursor?.[0],
+        limit + 1,
+      );
+      return toPage(
+        rows.map((row) => declarationView(row, uscc)),
+        limit,
+        (view) => [view.id],
+      );
+    },
+  );
+
+  app.get(
+    '/v1/intermediaries/:uscc/declarations/:id',
+    {
+      config: { auth: { roles: ['subject', 'provider', 'admin'] } },
+      schema: {
+        tags: ['intermediaries'],
+        summary: 'One declaration and its review',
+        params: byDeclaration,
+        response: { 200: declarationSchema },
+      },
+    },
+    async (request) => {
+      const { uscc, id } = request.params;
+      const agency = await registeredAgency(app, uscc);
+      await mayReadAgency(app, request, agency);
+      const row = await declarations.find(agency.subjectKey, id);
+      if (!row) throw new ProblemError('not_found', 'no such declaration');
+      return declarationView(row, uscc);
+    },
+  );
+
+  app.post(
+    '/v1/intermediaries/:uscc/declarations/:id/review',
+    {
+      config: { auth: { roles: ['provider'] }, problems: ['invalid_state'] },
+      schema: {
+        tags: ['intermediaries'],
+        summary: 'Accept a declaration (it is published) or return it with reasons',
+        description:
+          'Only a department supervising the agency’s industry (403 `department_not_permitted`); only a submitted declaration (409 `invalid_state`).',
+        params: byDeclaration,
+        body: declarationReviewSchema,
+        response: { 200: declarationSchema },
+      },
+    },
+    async (request) => {
+      const { uscc, id } = request.params;
+      const agency = await registeredAgency(app, uscc);
+      const department = await supervisingDepartment(app, request, agency.industry);
+      const result = await declarations.review(
+        agency.subjectKey,
+        id,
+        request.body,
+        department.code,
+        app.clock(),
+      );
+      if (!result) throw new ProblemError('not_found', 'no such declaration');
+      if (!result.ok)
+        throw new ProblemError('invalid_state', `the declaration is ${result.status}, not submitted`);
+      return declarationView(result.row, uscc);
+    },
+  );
+
+  app.post(
+    '/v1/intermediaries/:uscc/declarations/:id/falsity',
+    {
+      config: { auth: { roles: ['provider'] } },
+      schema: {
+        tags: ['intermediaries'],
+        summary:
+          'Find a declaration false: a serious dishonesty record against the agency and its responsible persons',
+        description:
+          'A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record.',
+        params: byDeclaration,
+        body: declarationFalsitySchema,
+        response: { 200: declarationSchema.extend({ record: recordReceiptSchema }) },
+      },
+    },
+    async (request) => {
+      const { uscc, id } = request.params;
+      const agency = await registeredAgency(app, uscc);
+      const department = await supervisingDepartment(app, request, agency.industry);
+      const declaration = await declarations.find(agency.subjectKey, id);
+      if (!declaration) throw new ProblemError('not_found', 'no such declaration');
+      const body = request.body;
+      const now = app.clock();
+      const responsible = await intermediaries.responsiblePersons(agency.subjectKey);
+      const submission = {
+        // One finding per declaration: its record is found again, never doubled.
+        sourceId: `false-declaration-${id}`,
+        category: falseDeclarationEntry,
+        subject: { kind: agency.kind, id: uscc, name: agency.name },
+        occurredAt: body.decidedOn,
+        data: {
+          documentNumber: body.documentNumber,
+          authority: department.name,
+          decidedOn: body.decidedOn,
+          declarationId: id,
+          industry: agency.industry,
+          facts: body.facts,
+        },
+        relatedPersons: responsible.map((person) => ({ role: 'directly_responsible', ...person })),
+      };
+      // Supervising the industry is what entitles the department to record this entry.
+      const provider = { code: department.code, categories: [falseDeclarationEntry] };
+      const prepared = intake.prepare(submission, provider, 0, now);
+      const [result] = prepared.ok
+        ? await intake.write(provider.code, [prepared.item], [], now)
+        : await intake.write(provider.code, [], [prepared.refusal], now);
+      if (!result?.outcome)
+        throw result?.problem
+          ? ProblemError.fromProblem(result.problem)
+          : new Error(`no outcome recording a false ${industryLabel(agency.industry)} declaration`);
+      const records = [result.outcome.recordId, ...result.outcome.linked.map((linked) => linked.id)];
+      const marked = await declarations.markFalse(
+        agency.subjectKey,
+        id,
+        { facts: body.facts, records },
+        department.code,
+        now,
+      );
+      if (!marked?.ok) throw new Error('the declaration vanished while found false');
+      return {
+        ...declarationView(marked.row, uscc),
+        record: receiptOf(result.outcome, app.ingest.settings.checkpointEveryMs),
+      };
+    },
+  );
+}

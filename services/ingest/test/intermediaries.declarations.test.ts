@@ -1,0 +1,161 @@
+import { citizenId, registerIntermediary, registerSupervisor, type TestPlatform } from '@credit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestPlatform } from './helpers.ts';
+
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await ingestPlatform();
+});
+afterAll(async () => platform?.close());
+
+const auditClauses = ['truthful', 'lawful_practice', 'service_standards', 'liability', 'audit_independence'];
+
+function declaration(content: Record<string, unknown> = {}) {
+  return {
+    content: {
+      qualifications: [{ name: '会计师事务所执业证书', number: '37030001', issuedBy: '山东省财政厅' }],
+      capabilities: [{ name: '年报审计', description: '国有企业年报审计' }],
+      practice: { serviceScope: '审计、验资', practitionerCount: 12 },
+      engagements: [
+        {
+          client: '淄博市某国有企业',
+          project: '2025年度财务审计',
+          service: '审计',
+          completedOn: '2026-03-31',
+        },
+      ],
+      ...content,
+    },
+    commitment: { accepted: auditClauses, signatory: '王会计', signedOn: '2026-04-01' },
+  };
+}
+
+describe('self-declaration (seeds/003 四(一)、(三))', () => {
+  it('refuses prohibited and consent-gated fields as records do, and a commitment short of the format', async () => {
+    const finance = await registerSupervisor(platform, ['audit']);
+    const agency = await registerIntermediary(platform, finance.token, 'audit');
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    const send = (body: unknown) => platform.request({ method: 'POST', url, token: agency.token, body });
+
+    const prohibited = await send(
+      declaration({ capabilities: [{ name: '某', description: '某', religion: '佛教' }] }),
+    );
+    expect(prohibited.json()).toMatchObject({ status: 422, code: 'prohibited_field' });
+    expect(prohibited.body).not.toContain('佛教');
+    const gated = await send(declaration({ practice: { serviceScope: '审计', income: 1_000_000 } }));
+    expect(gated.json()).toMatchObject({ status: 422, code: 'consent_required' });
+    const short = await send({
+      ...declaration(),
+      commitment: { ...declaration().commitment, accepted: ['truthful'] },
+    });
+    expect(short.json()).toMatchObject({ status: 422, errors: [{ path: 'commitment.accepted' }] });
+    expect((await send(declaration({ slogan: '诚信第一' }))).json()).toMatchObject({ code: 'unknown_field' });
+
+    const listed = await platform.request({ url, token: agency.token });
+    expect(listed.json().items).toEqual([]);
+    const other = await registerIntermediary(platform, finance.token, 'audit');
+    const foreign = await platform.request({ method: 'POST', url, token: other.token, body: declaration() });
+    expect(foreign.statusCode).toBe(403);
+  });
+
+  it('is reviewed only by a supervising department, and a false one becomes a record against the agency and its responsible person', async () => {
+    const finance = await registerSupervisor(platform, ['audit']);
+    const housing = await registerSupervisor(platform, ['tendering_agency']);
+    const agency = await registerIntermediary(platform, finance.token, 'audit');
+    const responsible = { id: citizenId(), name: '李主任' };
+    for (const [person, flag] of [
+      [responsible, true],
+      [{ id: citizenId(), name: '张助理' }, false],
+    ] as const) {
+      const linked = await platform.request({
+        method: 'POST',
+        url: `/v1/intermediaries/${agency.uscc}/practitioners`,
+        token: finance.token,
+        body: { person, responsible: flag },
+      });
+      expect(linked.statusCode).toBe(201);
+    }
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    const submitted = await platform.request({
+      method: 'POST',
+      url,
+      token: agency.token,
+      body: declaration(),
+    });
+    expect(submitted.statusCode).toBe(201);
+    expect(submitted.json()).toMatchObject({ status: 'submitted', commitment: { signatory: '王会计' } });
+    expect(submitted.json().commitment.clauses.map((c: { code: string }) => c.code)).toEqual(auditClauses);
+    const id = submitted.json().id;
+
+    const review = `${url}/${id}/review`;
+    const outsider = await platform.request({
+      method: 'POST',
+      url: review,
+      token: housing.token,
+      body: { decision: 'accept' },
+    });
+    expect(outsider.json()).toMatchObject({ status: 403, code: 'department_not_permitted' });
+    const accepted = await platform.request({
+      method: 'POST',
+      url: review,
+      token: finance.token,
+      body: { decision: 'accept' },
+    });
+    expect(accepted.json()).toMatchObject({ status: 'accepted', reviewedBy: finance.code });
+    const twice = await platform.request({
+      method: 'POST',
+      url: review,
+      token: finance.token,
+      body: { decision: 'return', reasons: '材料不全' },
+    });
+    expect(twice.json()).toMatchObject({ status: 409, code: 'invalid_state' });
+
+    const finding = {
+      documentNumber: '淄财监〔2026〕9号',
+      decidedOn: '2026-05-06',
+      facts: '申报的审计业绩经核实不存在',
+    };
+    const falsity = `${url}/${id}/falsity`;
+    expect(
+      (await platform.request({ method: 'POST', url: falsity, token: housing.token, body: finding }))
+        .statusCode,
+    ).toBe(403);
+    const found = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: finance.token,
+      body: finding,
+    });
+    expect(found.statusCode, found.body).toBe(200);
+    const body = found.json();
+    expect(body).toMatchObject({ status: 'found_false', reasons: finding.facts });
+    expect(body.record.linkedRecords).toEqual([{ id: expect.any(String), role: 'directly_responsible' }]);
+    expect(body.records).toEqual([body.record.id, body.record.linkedRecords[0].id]);
+    const again = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: finance.token,
+      body: finding,
+    });
+    expect(again.json().record).toMatchObject({ id: body.record.id, created: false });
+
+    const versions = await platform.database.query<{
+      category: string;
+      severity: string;
+      subject_kind: string;
+    }>(
+      'SELECT category, severity, subject_kind FROM ingest.record_versions WHERE record_id = ANY($1) ORDER BY subject_kind',
+      [body.records],
+    );
+    expect(versions).toEqual([
+      { category: 'intermediary_false_declaration', severity: 'serious', subject_kind: 'legal_person' },
+      { category: 'intermediary_false_declaration', severity: 'serious', subject_kind: 'natural_person' },
+    ]);
+    const events = await platform.database.query<{ type: string }>(
+      'SELECT type FROM ingest.events WHERE aggregate_id = $1 ORDER BY seq',
+      [id],
+    );
+    expect(events.map((e) => e.type)).toEqual(['declaration.accepted', 'declaration.found_false']);
+  });
+});
