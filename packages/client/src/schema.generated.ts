@@ -414,6 +414,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/intermediaries/{uscc}/declarations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agency’s declarations, oldest first
+         * @description For the agency itself, a department supervising its industry, and the credit office.
+         *
+         *     Roles: subject, provider, admin.
+         */
+        get: operations["getIntermediariesByUsccDeclarations"];
+        put?: never;
+        /**
+         * Declare qualifications, capabilities, practice and past engagements (the agency itself)
+         * @description With the `subject` token of the agency’s own organisation. Prohibited information is refused as `prohibited_field` and consent-gated values (收入、存款…) as `consent_required`, exactly as for records, and never stored; `commitment.accepted` must name every clause of the industry’s format (GET /v1/intermediaries/industries). The declaration waits for its supervising department’s review.
+         *
+         *     Roles: subject.
+         */
+        post: operations["postIntermediariesByUsccDeclarations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/{uscc}/declarations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One declaration and its review
+         * @description Roles: subject, provider, admin.
+         */
+        get: operations["getIntermediariesByUsccDeclarationsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/{uscc}/declarations/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a declaration (it is published) or return it with reasons
+         * @description Only a department supervising the agency’s industry (403 `department_not_permitted`); only a submitted declaration (409 `invalid_state`).
+         *
+         *     Roles: provider.
+         */
+        post: operations["postIntermediariesByUsccDeclarationsByIdReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/intermediaries/{uscc}/declarations/{id}/falsity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find a declaration false: a serious dishonesty record against the agency and its responsible persons
+         * @description A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record.
+         *
+         *     Roles: provider.
+         */
+        post: operations["postIntermediariesByUsccDeclarationsByIdFalsity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transparency/checkpoint": {
         parameters: {
             query?: never;
@@ -5645,6 +5737,993 @@ export interface operations {
                         }[];
                         responsible: boolean;
                         linkedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIntermediariesByUsccDeclarations: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+                /** @description Only declarations in this state */
+                status?: "submitted" | "accepted" | "returned" | "found_false";
+            };
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Identifier with the `dcl_` prefix */
+                            id: string;
+                            agency: components["schemas"]["Uscc"];
+                            /**
+                             * @description Intermediary industry group (seeds/003 二)
+                             * @enum {string}
+                             */
+                            industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                            /** @enum {string} */
+                            status: "submitted" | "accepted" | "returned" | "found_false";
+                            content: {
+                                /** @default [] */
+                                qualifications: {
+                                    /** @description 资质/执业资格名称 */
+                                    name: string;
+                                    /** @description 证书编号 */
+                                    number: string;
+                                    issuedBy?: string;
+                                    level?: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    validUntil?: string;
+                                }[];
+                                /** @default [] */
+                                capabilities: {
+                                    name: string;
+                                    description: string;
+                                }[];
+                                practice?: {
+                                    /** @description 执业范围 */
+                                    serviceScope: string;
+                                    practitionerCount?: number;
+                                    offices?: string;
+                                };
+                                /** @default [] */
+                                engagements: {
+                                    client: string;
+                                    project: string;
+                                    service: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    completedOn: string;
+                                    /** @description Amount in yuan (元), up to two decimals */
+                                    contractAmount?: number;
+                                }[];
+                            };
+                            commitment: {
+                                title: string;
+                                clauses: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                signatory: string;
+                                signedOn: string;
+                            };
+                            submittedAt: components["schemas"]["Instant"];
+                            reviewedAt: components["schemas"]["Instant"] | null;
+                            /** @description The reviewing department */
+                            reviewedBy: string | null;
+                            /** @description Why it was returned, or the finding that it was false */
+                            reasons: string | null;
+                            /** @description Dishonesty records written when it was found false */
+                            records: string[];
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIntermediariesByUsccDeclarations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    content: {
+                        /** @default [] */
+                        qualifications?: {
+                            /** @description 资质/执业资格名称 */
+                            name: string;
+                            /** @description 证书编号 */
+                            number: string;
+                            issuedBy?: string;
+                            level?: string;
+                            /**
+                             * Format: date
+                             * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                             */
+                            validUntil?: string;
+                        }[];
+                        /** @default [] */
+                        capabilities?: {
+                            name: string;
+                            description: string;
+                        }[];
+                        practice?: {
+                            /** @description 执业范围 */
+                            serviceScope: string;
+                            practitionerCount?: number;
+                            offices?: string;
+                        };
+                        /** @default [] */
+                        engagements?: {
+                            client: string;
+                            project: string;
+                            service: string;
+                            /**
+                             * Format: date
+                             * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                             */
+                            completedOn: string;
+                            /** @description Amount in yuan (元), up to two decimals */
+                            contractAmount?: number;
+                        }[];
+                    };
+                    commitment: {
+                        /** @description Every clause code of the industry’s format (GET /v1/intermediaries/industries) */
+                        accepted: string[];
+                        /** @description Who signs for the agency */
+                        signatory: string;
+                        /**
+                         * Format: date
+                         * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                         */
+                        signedOn: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `dcl_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @enum {string} */
+                        status: "submitted" | "accepted" | "returned" | "found_false";
+                        content: {
+                            /** @default [] */
+                            qualifications: {
+                                /** @description 资质/执业资格名称 */
+                                name: string;
+                                /** @description 证书编号 */
+                                number: string;
+                                issuedBy?: string;
+                                level?: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                validUntil?: string;
+                            }[];
+                            /** @default [] */
+                            capabilities: {
+                                name: string;
+                                description: string;
+                            }[];
+                            practice?: {
+                                /** @description 执业范围 */
+                                serviceScope: string;
+                                practitionerCount?: number;
+                                offices?: string;
+                            };
+                            /** @default [] */
+                            engagements: {
+                                client: string;
+                                project: string;
+                                service: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                completedOn: string;
+                                /** @description Amount in yuan (元), up to two decimals */
+                                contractAmount?: number;
+                            }[];
+                        };
+                        commitment: {
+                            title: string;
+                            clauses: {
+                                code: string;
+                                text: string;
+                            }[];
+                            signatory: string;
+                            signedOn: string;
+                        };
+                        submittedAt: components["schemas"]["Instant"];
+                        reviewedAt: components["schemas"]["Instant"] | null;
+                        /** @description The reviewing department */
+                        reviewedBy: string | null;
+                        /** @description Why it was returned, or the finding that it was false */
+                        reasons: string | null;
+                        /** @description Dishonesty records written when it was found false */
+                        records: string[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIntermediariesByUsccDeclarationsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+                /** @description Identifier with the `dcl_` prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `dcl_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @enum {string} */
+                        status: "submitted" | "accepted" | "returned" | "found_false";
+                        content: {
+                            /** @default [] */
+                            qualifications: {
+                                /** @description 资质/执业资格名称 */
+                                name: string;
+                                /** @description 证书编号 */
+                                number: string;
+                                issuedBy?: string;
+                                level?: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                validUntil?: string;
+                            }[];
+                            /** @default [] */
+                            capabilities: {
+                                name: string;
+                                description: string;
+                            }[];
+                            practice?: {
+                                /** @description 执业范围 */
+                                serviceScope: string;
+                                practitionerCount?: number;
+                                offices?: string;
+                            };
+                            /** @default [] */
+                            engagements: {
+                                client: string;
+                                project: string;
+                                service: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                completedOn: string;
+                                /** @description Amount in yuan (元), up to two decimals */
+                                contractAmount?: number;
+                            }[];
+                        };
+                        commitment: {
+                            title: string;
+                            clauses: {
+                                code: string;
+                                text: string;
+                            }[];
+                            signatory: string;
+                            signedOn: string;
+                        };
+                        submittedAt: components["schemas"]["Instant"];
+                        reviewedAt: components["schemas"]["Instant"] | null;
+                        /** @description The reviewing department */
+                        reviewedBy: string | null;
+                        /** @description Why it was returned, or the finding that it was false */
+                        reasons: string | null;
+                        /** @description Dishonesty records written when it was found false */
+                        records: string[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIntermediariesByUsccDeclarationsByIdReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+                /** @description Identifier with the `dcl_` prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "accept";
+                } | {
+                    /** @enum {string} */
+                    decision: "return";
+                    reasons: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `dcl_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @enum {string} */
+                        status: "submitted" | "accepted" | "returned" | "found_false";
+                        content: {
+                            /** @default [] */
+                            qualifications: {
+                                /** @description 资质/执业资格名称 */
+                                name: string;
+                                /** @description 证书编号 */
+                                number: string;
+                                issuedBy?: string;
+                                level?: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                validUntil?: string;
+                            }[];
+                            /** @default [] */
+                            capabilities: {
+                                name: string;
+                                description: string;
+                            }[];
+                            practice?: {
+                                /** @description 执业范围 */
+                                serviceScope: string;
+                                practitionerCount?: number;
+                                offices?: string;
+                            };
+                            /** @default [] */
+                            engagements: {
+                                client: string;
+                                project: string;
+                                service: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                completedOn: string;
+                                /** @description Amount in yuan (元), up to two decimals */
+                                contractAmount?: number;
+                            }[];
+                        };
+                        commitment: {
+                            title: string;
+                            clauses: {
+                                code: string;
+                                text: string;
+                            }[];
+                            signatory: string;
+                            signedOn: string;
+                        };
+                        submittedAt: components["schemas"]["Instant"];
+                        reviewedAt: components["schemas"]["Instant"] | null;
+                        /** @description The reviewing department */
+                        reviewedBy: string | null;
+                        /** @description Why it was returned, or the finding that it was false */
+                        reasons: string | null;
+                        /** @description Dishonesty records written when it was found false */
+                        records: string[];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_state`: Not possible in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIntermediariesByUsccDeclarationsByIdFalsity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+                /** @description Identifier with the `dcl_` prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    documentNumber: string;
+                    /**
+                     * Format: date
+                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                     */
+                    decidedOn: string;
+                    facts: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Identifier with the `dcl_` prefix */
+                        id: string;
+                        agency: components["schemas"]["Uscc"];
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        /** @enum {string} */
+                        status: "submitted" | "accepted" | "returned" | "found_false";
+                        content: {
+                            /** @default [] */
+                            qualifications: {
+                                /** @description 资质/执业资格名称 */
+                                name: string;
+                                /** @description 证书编号 */
+                                number: string;
+                                issuedBy?: string;
+                                level?: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                validUntil?: string;
+                            }[];
+                            /** @default [] */
+                            capabilities: {
+                                name: string;
+                                description: string;
+                            }[];
+                            practice?: {
+                                /** @description 执业范围 */
+                                serviceScope: string;
+                                practitionerCount?: number;
+                                offices?: string;
+                            };
+                            /** @default [] */
+                            engagements: {
+                                client: string;
+                                project: string;
+                                service: string;
+                                /**
+                                 * Format: date
+                                 * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                 */
+                                completedOn: string;
+                                /** @description Amount in yuan (元), up to two decimals */
+                                contractAmount?: number;
+                            }[];
+                        };
+                        commitment: {
+                            title: string;
+                            clauses: {
+                                code: string;
+                                text: string;
+                            }[];
+                            signatory: string;
+                            signedOn: string;
+                        };
+                        submittedAt: components["schemas"]["Instant"];
+                        reviewedAt: components["schemas"]["Instant"] | null;
+                        /** @description The reviewing department */
+                        reviewedBy: string | null;
+                        /** @description Why it was returned, or the finding that it was false */
+                        reasons: string | null;
+                        /** @description Dishonesty records written when it was found false */
+                        records: string[];
+                        record: components["schemas"]["RecordReceipt"];
                     };
                 };
             };
