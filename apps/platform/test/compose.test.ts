@@ -14,7 +14,9 @@ const root = resolve(import.meta.dirname, '../../..');
 interface ComposeService {
   environment?: Record<string, string>;
   command?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  profiles?: string[];
+  build?: string;
 }
 
 describe('docker-compose.yml', async () => {
@@ -54,5 +56,37 @@ describe('docker-compose.yml', async () => {
     expect(dockerfile).toContain('services/$SERVICE/dist/server.js');
     for (const name of serviceFolders)
       await expect(readFile(resolve(root, 'services', name, 'src/server.ts'))).resolves.toBeDefined();
+  });
+
+  it('adds, under the ha profile, a pg_auto_failover monitor and two data nodes the services reach by DATABASE_HOSTS', async () => {
+    const nodes = ['pg-monitor', 'pg-1', 'pg-2'];
+    for (const name of nodes) {
+      expect(compose.services[name]?.profiles, name).toEqual(['ha']);
+      expect(compose.services[name]?.command?.slice(0, 2), name).toEqual(['pg_autoctl', 'create']);
+      expect(compose.services[name]?.command, name).toContain('--run');
+    }
+    expect(compose.services['pg-monitor']?.command?.[2]).toBe('monitor');
+    for (const name of ['pg-1', 'pg-2']) {
+      const command = compose.services[name]?.command ?? [];
+      expect(command[2]).toBe('postgres');
+      expect(command[command.indexOf('--name') + 1]).toBe(name);
+      expect(command[command.indexOf('--monitor') + 1]).toMatch(/@pg-monitor\//);
+      expect(compose.services.migrate?.depends_on?.[name]).toEqual({
+        condition: 'service_healthy',
+        required: false,
+      });
+    }
+    const dockerfile = await readFile(
+      resolve(root, compose.services['pg-1']?.build ?? 'missing', 'Dockerfile'),
+      'utf8',
+    );
+    expect(dockerfile).toMatch(/FROM postgres:15\b/);
+    expect(dockerfile).toContain('postgresql-15-auto-failover');
+    // One variable moves the migration job and every service from the single server to the pair.
+    for (const name of [...serviceFolders, 'migrate'])
+      expect(compose.services[name]?.environment?.DATABASE_URL, name).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation, literally
+        '@${DATABASE_HOSTS:-postgres:5432}/',
+      );
   });
 });
