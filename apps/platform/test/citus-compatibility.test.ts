@@ -81,6 +81,12 @@ const distribution: Record<string, string | 'reference'> = {
   'sanctions.webhook_deliveries': 'delivery_id',
   'sanctions.job_runs': 'reference',
   'sanctions.calendar_years': 'reference',
+  // Industry evaluations by subject; which department supervises which industry and the tiers of
+  // graded supervision are small registry data (docs/lists-and-grades.md).
+  'sanctions.industry_evaluations': 'subject_key',
+  'sanctions.industry_evaluation_versions': 'subject_key',
+  'sanctions.industry_supervisors': 'reference',
+  'sanctions.supervision_tiers': 'reference',
   'sanctions.events': 'subject_key',
   'repair.event_cursors': 'reference',
   'repair.records': 'subject_key',

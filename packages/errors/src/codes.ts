@@ -84,6 +84,7 @@ export const errorCatalogue = {
     title: 'Not repairable yet: the minimum publicity period has not passed',
   },
   not_repairable: { status: 422, title: 'This item cannot be repaired' },
+  grade_off_scale: { status: 422, title: 'The grade is not on the industry’s evaluation scale' },
   // 429/5xx
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

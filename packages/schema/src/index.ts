@@ -3,6 +3,7 @@ export * from './api/components.ts';
 export * from './api/consents.ts';
 export * from './api/exchange.ts';
 export * from './api/grades.ts';
+export * from './api/industry-evaluations.ts';
 export * from './api/intermediaries.ts';
 export * from './api/open-data.ts';
 export * from './api/pagination.ts';

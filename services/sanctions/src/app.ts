@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import sanctionsContext, { type SanctionsSettings } from './plugins/sanctions-context.ts';
 import { checkRoutes } from './routes/check-routes.ts';
 import { entryRoutes } from './routes/entry-routes.ts';
+import { industryEvaluationRoutes } from './routes/industry-evaluation-routes.ts';
 import { listingRoutes } from './routes/listing-routes.ts';
 import { ruleRoutes } from './routes/rule-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
@@ -30,6 +31,7 @@ export default async function sanctionsService(
   await app.register(ruleRoutes);
   await app.register(entryRoutes);
   await app.register(checkRoutes);
+  await app.register(industryEvaluationRoutes);
   await app.register(listingRoutes);
   await app.register(webhookRoutes);
 }

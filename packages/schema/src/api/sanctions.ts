@@ -4,6 +4,7 @@ import { subjectIdSchema } from '../identifiers/identifier-schemas.ts';
 import { subjectKinds } from '../identifiers/subject.ts';
 import { instant, prefixedId } from './common.ts';
 import { checkGradeSchema } from './grades.ts';
+import { checkIndustryGradeSchema } from './industry-evaluations.ts';
 import { purposeSchema } from './purpose.ts';
 
 /**
@@ -35,6 +36,7 @@ export const listDomains = [
   'work_safety',
   'courts',
   'public_resource_trading',
+  'intermediary',
 ] as const;
 export type ListDomain = (typeof listDomains)[number];
 
@@ -51,6 +53,8 @@ export const sanctionActions = [
   'platform_ranking',
   'financing',
   'honours_selection',
+  'government_procurement',
+  'qualification_review',
 ] as const;
 export type SanctionAction = (typeof sanctionActions)[number];
 
@@ -258,6 +262,11 @@ export const checkResultSchema = z.object({
   grades: z
     .array(checkGradeSchema)
     .describe('The subject’s current grade in each graded domain (分级分类监管), this year’s or last year’s'),
+  industryGrades: z
+    .array(checkIndustryGradeSchema)
+    .describe(
+      'The subject’s current industry credit evaluation (信用评价) per industry, by its supervising department; its tier selects the measures',
+    ),
   checkedAt: instant(),
 });
 

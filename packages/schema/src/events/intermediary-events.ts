@@ -67,3 +67,16 @@ export const declarationFoundFalseSchema = z.object({
   foundAt: z.string(),
 });
 export type DeclarationFoundFalse = z.infer<typeof declarationFoundFalseSchema>;
+
+/**
+ * A department's supervised industries as the registry now lists them (on registration and on
+ * every change): the sanctions service takes industry evaluations only from a department that
+ * supervises the industry. Concerns no subject: it carries the all-zero subject key.
+ */
+export const providerIndustriesType = 'provider.industries';
+export const providerIndustriesSchema = z.object({
+  provider: z.string(),
+  industries: z.array(intermediaryIndustrySchema),
+  at: z.string(),
+});
+export type ProviderIndustries = z.infer<typeof providerIndustriesSchema>;

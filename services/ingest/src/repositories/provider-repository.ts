@@ -1,8 +1,15 @@
 import type { Database, Executor } from '@credit/db';
 import { inTransaction, pgErrorCode, pgErrorCodes } from '@credit/db';
-import type { IntermediaryIndustry, Provider } from '@credit/schema';
+import { appendEvents } from '@credit/events';
+import {
+  type IntermediaryIndustry,
+  type Provider,
+  type ProviderIndustries,
+  platformWideKey,
+  providerIndustriesType,
+} from '@credit/schema';
 import { asc, eq, gt } from 'drizzle-orm';
-import { providerRevisions, providers } from '../db/schema.ts';
+import { ingestOutbox, ingestSchemaName, providerRevisions, providers } from '../db/schema.ts';
 
 type ProviderRow = typeof providers.$inferSelect;
 
@@ -34,6 +41,22 @@ export function createProviderRepository(db: Database) {
     });
   }
 
+  /** Announces the industries a department supervises (the sanctions service follows them). */
+  async function announceIndustries(tx: Executor, row: ProviderRow): Promise<void> {
+    const payload: ProviderIndustries = {
+      provider: row.code,
+      industries: row.industries,
+      at: row.updatedAt.toISOString(),
+    };
+    await appendEvents(
+      tx,
+      ingestOutbox,
+      ingestSchemaName,
+      [{ type: providerIndustriesType, subjectKey: platformWideKey, aggregateId: row.code, payload }],
+      row.updatedAt,
+    );
+  }
+
   return {
     async register(
       input: { code: string; name: string; categories: string[]; industries?: IntermediaryIndustry[] },
@@ -56,6 +79,7 @@ export function createProviderRepository(db: Database) {
             .returning();
           if (!row) throw new Error('insert returned no row');
           await recordRevision(tx, row, changedBy);
+          if (row.industries.length > 0) await announceIndustries(tx, row);
           return { created: true as const, provider: toProvider(row) };
         });
       } catch (error) {
@@ -114,6 +138,7 @@ export function createProviderRepository(db: Database) {
           .returning();
         if (!row) return undefined;
         await recordRevision(tx, row, changedBy);
+        if (next.industries.join(',') !== current.industries.join(',')) await announceIndustries(tx, row);
         return toProvider(row);
       });
     },

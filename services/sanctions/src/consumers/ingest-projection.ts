@@ -12,6 +12,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { records, subjects } from '../db/schema.ts';
 import type { ProcedureContext } from '../domain/entry-writer.ts';
 import { evaluateSubjects } from '../domain/rule-application.ts';
+import { applyIntermediaryEvents } from './intermediary-projection.ts';
 
 export const recordProjectionName = 'sanctions-records';
 
@@ -23,6 +24,7 @@ export const recordProjectionName = 'sanctions-records';
  */
 export function ingestProjection(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
+    await applyIntermediaryEvents(tx, events);
     const erased = await applyErasures(tx, events);
     if (erased.length > 0) await evaluateSubjects(tx, context, erased, context.clock(), 'rules');
     const ordered = latestRecordEvents(standingVersionPayloads(events));

@@ -1,7 +1,7 @@
 import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
-import type { ListKind, RelatedPersonRef } from '@credit/schema';
-import { integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
+import type { GradeTier, ListKind, RelatedPersonRef } from '@credit/schema';
+import { date, integer, jsonb, numeric, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
 
 /** The sanctions service owns the `sanctions` schema (migrations/sanctions). */
 export const sanctionsSchemaName = 'sanctions';
@@ -165,4 +165,54 @@ export const calendarYears = sanctions.table('calendar_years', {
   holidays: text('holidays').array().notNull(),
   workdays: text('workdays').array().notNull(),
   loadedAt: instant('loaded_at').notNull(),
+});
+
+/** Industry credit evaluations pushed by supervising departments (migrations/sanctions/0010_industry_evaluations.sql). */
+export const industryEvaluations = sanctions.table('industry_evaluations', {
+  subjectKey: bytea('subject_key').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  subjectKind: text('subject_kind').notNull(),
+  industry: text('industry').notNull(),
+  department: text('department').notNull(),
+  sourceId: text('source_id').notNull(),
+  version: integer('version').notNull(),
+  grade: text('grade').notNull(),
+  tier: text('tier').$type<GradeTier>().notNull(),
+  periodFrom: date('period_from', { mode: 'string' }).notNull(),
+  periodTo: date('period_to', { mode: 'string' }).notNull(),
+  validUntil: instant('valid_until').notNull(),
+  basis: text('basis').notNull(),
+  receivedAt: instant('received_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const industryEvaluationVersions = sanctions.table('industry_evaluation_versions', {
+  subjectKey: bytea('subject_key').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  version: integer('version').notNull(),
+  grade: text('grade').notNull(),
+  tier: text('tier').notNull(),
+  basis: text('basis').notNull(),
+  reason: text('reason'),
+  objectionId: text('objection_id'),
+  actor: text('actor').notNull(),
+  at: instant('at').notNull(),
+});
+
+/** Graded supervision as data: inspections and measures per tier of a scale. */
+export const supervisionTiers = sanctions.table('supervision_tiers', {
+  tier: text('tier').$type<GradeTier>().primaryKey(),
+  name: text('name').notNull(),
+  inspectionsPerYear: numeric('inspections_per_year', { mode: 'number' }).notNull(),
+  inspection: text('inspection').notNull(),
+  measures: text('measures').array().notNull(),
+  legalBasis: text('legal_basis').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+/** Which department supervises which intermediary industry, from the ingest feed's registry data. */
+export const industrySupervisors = sanctions.table('industry_supervisors', {
+  department: text('department').notNull(),
+  industry: text('industry').notNull(),
+  updatedAt: instant('updated_at').notNull(),
 });

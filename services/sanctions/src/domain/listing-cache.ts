@@ -9,9 +9,13 @@ import {
   type RunningConsumer,
   readFeedPage,
 } from '@credit/events';
-import { gradeEventTypes, type ListKind } from '@credit/schema';
+import { type GradeTier, gradeEventTypes, industryEvaluationEventTypes, type ListKind } from '@credit/schema';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { grades, listEntries, measures, sanctionsSchemaName } from '../db/schema.ts';
+import { grades, listEntries, measures, sanctionsSchemaName, supervisionTiers } from '../db/schema.ts';
+import {
+  createIndustryEvaluationRepository,
+  type SupervisionTierRow,
+} from '../repositories/industry-evaluation-repository.ts';
 
 type MeasureRow = typeof measures.$inferSelect;
 
@@ -35,6 +39,18 @@ export interface HeldGrade {
   withdrawn: boolean;
 }
 
+/** A subject's newest industry evaluation in one industry (whether it still stands is judged at read time). */
+export interface HeldIndustryGrade {
+  evaluationId: string;
+  industry: string;
+  department: string;
+  grade: string;
+  tier: GradeTier;
+  periodFrom: string;
+  periodTo: string;
+  validUntil: Date;
+}
+
 export const listingCacheName = 'sanctions-listing-cache';
 export const measureUpdatedType = 'measure.updated';
 const followedTypes = [
@@ -45,6 +61,7 @@ const followedTypes = [
   'list.entry.cancelled',
   'list.entry.exited',
   ...gradeEventTypes,
+  ...industryEvaluationEventTypes,
   measureUpdatedType,
 ];
 
@@ -97,6 +114,30 @@ async function newestGrades(db: Executor, keys?: readonly Buffer[]): Promise<Map
   return bySubject;
 }
 
+/** Each subject's newest industry evaluation per industry, among `keys` or of everyone. */
+async function newestIndustryGrades(
+  db: Executor,
+  keys?: readonly Buffer[],
+): Promise<Map<string, HeldIndustryGrade[]>> {
+  const rows = await createIndustryEvaluationRepository(db).newest(db, keys);
+  const bySubject = new Map<string, HeldIndustryGrade[]>();
+  for (const row of rows) {
+    const hex = row.subjectKey.toString('hex');
+    const held: HeldIndustryGrade = {
+      evaluationId: row.evaluationId,
+      industry: row.industry,
+      department: row.department,
+      grade: row.grade,
+      tier: row.tier,
+      periodFrom: row.periodFrom,
+      periodTo: row.periodTo,
+      validUntil: row.validUntil,
+    };
+    bySubject.set(hex, [...(bySubject.get(hex) ?? []), held]);
+  }
+  return bySubject;
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }
@@ -119,7 +160,9 @@ function rowsOf<T>(result: unknown): T[] {
 export class ListingCache implements RunningConsumer {
   private bySubject = new Map<string, StandingEntry[]>();
   private gradesBySubject = new Map<string, HeldGrade[]>();
+  private industryGradesBySubject = new Map<string, HeldIndustryGrade[]>();
   private catalogue: MeasureRow[] = [];
+  private tierCatalogue: SupervisionTierRow[] = [];
   private position: FeedPosition = feedStart;
   private readonly state: ConsumerStatus = {
     name: listingCacheName,
@@ -163,11 +206,22 @@ export class ListingCache implements RunningConsumer {
     return this.catalogue;
   }
 
+  /** The subject's newest industry evaluation in each industry it was evaluated in. */
+  industryGradesOf(subjectKey: Buffer): HeldIndustryGrade[] {
+    return this.industryGradesBySubject.get(subjectKey.toString('hex')) ?? [];
+  }
+
+  /** Graded supervision per tier: inspections and the measures each tier applies. */
+  tiers(): SupervisionTierRow[] {
+    return this.tierCatalogue;
+  }
+
   /** Loads everything and starts following the feed. */
   async start(): Promise<void> {
     this.position = await this.feedHead(this.handle.db);
     await this.exclusive(async () => {
       this.catalogue = await this.handle.db.select().from(measures);
+      this.tierCatalogue = await this.handle.db.select().from(supervisionTiers);
       const rows = await this.handle.db
         .select(columns)
         .from(listEntries)
@@ -181,6 +235,7 @@ export class ListingCache implements RunningConsumer {
       }
       this.bySubject = next;
       this.gradesBySubject = await newestGrades(this.handle.db);
+      this.industryGradesBySubject = await newestIndustryGrades(this.handle.db);
     });
     this.state.position = this.position;
     this.state.lastSuccessAt = new Date();
@@ -205,6 +260,7 @@ export class ListingCache implements RunningConsumer {
         fresh.set(hex, list);
       }
       const freshGrades = await newestGrades(this.handle.db, unique);
+      const freshIndustryGrades = await newestIndustryGrades(this.handle.db, unique);
       for (const key of unique) {
         const hex = key.toString('hex');
         const list = fresh.get(hex);
@@ -213,6 +269,9 @@ export class ListingCache implements RunningConsumer {
         const graded = freshGrades.get(hex);
         if (graded) this.gradesBySubject.set(hex, graded);
         else this.gradesBySubject.delete(hex);
+        const evaluated = freshIndustryGrades.get(hex);
+        if (evaluated) this.industryGradesBySubject.set(hex, evaluated);
+        else this.industryGradesBySubject.delete(hex);
       }
     });
   }
@@ -221,6 +280,7 @@ export class ListingCache implements RunningConsumer {
   refreshMeasures(): Promise<void> {
     return this.exclusive(async () => {
       this.catalogue = await this.handle.db.select().from(measures);
+      this.tierCatalogue = await this.handle.db.select().from(supervisionTiers);
     });
   }
 

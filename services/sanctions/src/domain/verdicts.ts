@@ -1,8 +1,9 @@
 import { shanghaiYear } from '@credit/calendar';
 import type { Measure, MeasureEffect, SanctionAction } from '@credit/schema';
 import type { measures } from '../db/schema.ts';
+import type { SupervisionTierRow } from '../repositories/industry-evaluation-repository.ts';
 import type { EntryRow } from './entry-writer.ts';
-import type { HeldGrade } from './listing-cache.ts';
+import type { HeldGrade, HeldIndustryGrade } from './listing-cache.ts';
 
 type MeasureRow = typeof measures.$inferSelect;
 
@@ -74,4 +75,36 @@ export function currentGrades(
     .filter((g) => g.year >= year - 1 && !g.withdrawn)
     .map(({ domain, year, grade }) => ({ domain, year, grade }))
     .sort((a, b) => (a.domain < b.domain ? -1 : 1));
+}
+
+/** Industry evaluations that stand now: within the validity their department gave them. */
+export function standingIndustryGrades(held: readonly HeldIndustryGrade[], now: Date): HeldIndustryGrade[] {
+  return held.filter((g) => g.validUntil.getTime() > now.getTime());
+}
+
+/**
+ * The measures standing industry evaluations call for (graded supervision as data: each tier's
+ * measures), fitting the subject (organisation or person), optionally only those governing some
+ * actions. Incentives among them still pass the guard against current dishonesty.
+ */
+export function gradeMeasures(
+  evaluations: readonly Pick<HeldIndustryGrade, 'tier'>[],
+  tiers: readonly SupervisionTierRow[],
+  all: MeasureRow[],
+  person: boolean,
+  actions?: readonly SanctionAction[],
+): MeasureRow[] {
+  const codes = new Set(evaluations.flatMap((e) => tiers.find((t) => t.tier === e.tier)?.measures ?? []));
+  const scope = person ? 'person' : 'organisation';
+  return all.filter(
+    (m) =>
+      codes.has(m.code) &&
+      (m.subjectScope === 'any' || m.subjectScope === scope) &&
+      (!actions || m.actions.some((a) => actions.includes(a as SanctionAction))),
+  );
+}
+
+/** Measures by code, each once, in catalogue order of first appearance. */
+export function uniqueMeasures(measures: MeasureRow[]): MeasureRow[] {
+  return [...new Map(measures.map((m) => [m.code, m])).values()];
 }

@@ -2,14 +2,29 @@ import { newId } from '@credit/crypto';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
-import { checkFeedbackSchema, checkRequestSchema, checkResultSchema, prefixedId } from '@credit/schema';
+import {
+  checkFeedbackSchema,
+  checkRequestSchema,
+  checkResultSchema,
+  prefixedId,
+  type SubjectRef,
+} from '@credit/schema';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkFeedback, checks } from '../db/schema.ts';
 import { createCheckLog } from '../domain/check-log.ts';
 import { measuresToApply } from '../domain/incentive-guard.ts';
-import { currentGrades, decisionFor, standing, toMeasure, triggeredMeasures } from '../domain/verdicts.ts';
+import {
+  currentGrades,
+  decisionFor,
+  gradeMeasures,
+  standing,
+  standingIndustryGrades,
+  toMeasure,
+  triggeredMeasures,
+  uniqueMeasures,
+} from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('chk') });
 
@@ -35,32 +50,46 @@ export async function checkRoutes(fastify: FastifyInstance) {
     async (request) => {
       const body = request.body;
       const principal = principalOf(request);
-      const subject = requireSubject(app.keyring, body.subject, 'subject');
       const now = app.clock();
-      const entries = standing(cache.entriesOf(subject.key), now);
-      const applied = await measuresToApply(
-        app.db,
-        app.sanctions,
-        {
-          subjectKey: subject.key,
-          entries,
-          applied: triggeredMeasures(entries, cache.measures(), [body.action]),
-        },
-        now,
-      );
-      const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
+      const verdictOf = async (subject: SubjectRef) => {
+        const entries = standing(cache.entriesOf(subject.key), now);
+        const evaluations = standingIndustryGrades(cache.industryGradesOf(subject.key), now);
+        const person = subject.scheme === 'citizen_id';
+        const triggered = uniqueMeasures([
+          ...triggeredMeasures(entries, cache.measures(), [body.action]),
+          ...gradeMeasures(evaluations, cache.tiers(), cache.measures(), person, [body.action]),
+        ]);
+        const applied = await measuresToApply(
+          app.db,
+          app.sanctions,
+          { subjectKey: subject.key, entries, applied: triggered },
+          now,
+        );
+        const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
+        return { subject, entries: relevant, evaluations, applied, decision: decisionFor(applied) };
+      };
+      const subject = requireSubject(app.keyring, body.subject, 'subject');
+      const own = await verdictOf(subject);
       const result = {
         checkId: newId('chk', now.getTime()),
-        decision: decisionFor(applied),
+        decision: own.decision,
         action: body.action,
-        entries: relevant.map((e) => ({
+        entries: own.entries.map((e) => ({
           id: e.entryId,
           listKind: e.listKind,
           domain: e.domain,
           validUntil: e.validUntil?.toISOString() ?? null,
         })),
-        measures: applied.map(toMeasure),
+        measures: own.applied.map(toMeasure),
         grades: currentGrades(cache.gradesOf(subject.key), now),
+        industryGrades: own.evaluations.map((g) => ({
+          evaluationId: g.evaluationId,
+          industry: g.industry,
+          grade: g.grade,
+          tier: g.tier,
+          department: g.department,
+          period: { from: g.periodFrom, to: g.periodTo },
+        })),
         checkedAt: now.toISOString(),
       };
       await log.append({
@@ -72,7 +101,7 @@ export async function checkRoutes(fastify: FastifyInstance) {
         purpose: body.purpose,
         decision: result.decision,
         entries: result.entries,
-        measures: applied.map((m) => m.code),
+        measures: own.applied.map((m) => m.code),
         checkedAt: now,
       });
       return result;

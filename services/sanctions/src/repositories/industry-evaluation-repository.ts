@@ -1,0 +1,129 @@
+import type { Database, Executor } from '@credit/db';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import {
+  industryEvaluations,
+  industryEvaluationVersions,
+  industrySupervisors,
+  supervisionTiers,
+} from '../db/schema.ts';
+
+export type IndustryEvaluationRow = typeof industryEvaluations.$inferSelect;
+export type SupervisionTierRow = typeof supervisionTiers.$inferSelect;
+
+/**
+ * Industry credit evaluations (信用评价) as supervising departments pushed them, every version
+ * kept; which department supervises which industry, as this service projects it from the ingest
+ * feed.
+ */
+export function createIndustryEvaluationRepository(db: Database) {
+  return {
+    /** The evaluation of that id, held until the caller's transaction ends. */
+    async lock(evaluationId: string, executor: Executor = db): Promise<IndustryEvaluationRow | undefined> {
+      const [row] = await executor
+        .select()
+        .from(industryEvaluations)
+        .where(eq(industryEvaluations.evaluationId, evaluationId))
+        .for('update');
+      return row;
+    },
+
+    async find(evaluationId: string, executor: Executor = db): Promise<IndustryEvaluationRow | undefined> {
+      const [row] = await executor
+        .select()
+        .from(industryEvaluations)
+        .where(eq(industryEvaluations.evaluationId, evaluationId));
+      return row;
+    },
+
+    /** Inserts a new evaluation unless its id is taken; whether it was inserted. */
+    async insert(row: IndustryEvaluationRow, actor: string, executor: Executor = db): Promise<boolean> {
+      const inserted = await executor
+        .insert(industryEvaluations)
+        .values(row)
+        .onConflictDoNothing()
+        .returning({ id: industryEvaluations.evaluationId });
+      if (inserted.length === 0) return false;
+      await executor.insert(industryEvaluationVersions).values({
+        subjectKey: row.subjectKey,
+        evaluationId: row.evaluationId,
+        version: row.version,
+        grade: row.grade,
+        tier: row.tier,
+        basis: row.basis,
+        reason: null,
+        objectionId: null,
+        actor,
+        at: row.receivedAt,
+      });
+      return true;
+    },
+
+    /** A correction: the next version, kept beside the earlier ones. */
+    async correct(
+      row: IndustryEvaluationRow,
+      change: { grade: string; tier: IndustryEvaluationRow['tier']; basis: string },
+      reason: string,
+      objectionId: string | null,
+      actor: string,
+      at: Date,
+      executor: Executor = db,
+    ): Promise<IndustryEvaluationRow> {
+      const next = { ...row, ...change, version: row.version + 1, updatedAt: at };
+      await executor
+        .update(industryEvaluations)
+        .set({ ...change, version: next.version, updatedAt: at })
+        .where(
+          and(
+            eq(industryEvaluations.subjectKey, row.subjectKey),
+            eq(industryEvaluations.evaluationId, row.evaluationId),
+          ),
+        );
+      await executor.insert(industryEvaluationVersions).values({
+        subjectKey: row.subjectKey,
+        evaluationId: row.evaluationId,
+        version: next.version,
+        ...change,
+        reason,
+        objectionId,
+        actor,
+        at,
+      });
+      return next;
+    },
+
+    /**
+     * Each subject's newest evaluation per industry (by period end, then arrival), among `keys`
+     * or of everyone: whether it still stands is judged at read time.
+     */
+    async newest(executor: Executor = db, keys?: readonly Buffer[]): Promise<IndustryEvaluationRow[]> {
+      if (keys && keys.length === 0) return [];
+      return executor
+        .selectDistinctOn([industryEvaluations.subjectKey, industryEvaluations.industry])
+        .from(industryEvaluations)
+        .where(keys ? inArray(industryEvaluations.subjectKey, [...keys]) : undefined)
+        .orderBy(
+          industryEvaluations.subjectKey,
+          industryEvaluations.industry,
+          desc(industryEvaluations.periodTo),
+          desc(industryEvaluations.receivedAt),
+        );
+    },
+
+    async tiers(executor: Executor = db): Promise<SupervisionTierRow[]> {
+      return executor.select().from(supervisionTiers);
+    },
+
+    /** Whether the department supervises the industry (registry data from the ingest feed). */
+    async supervises(department: string, industry: string, executor: Executor = db): Promise<boolean> {
+      const [row] = await executor
+        .select({ one: sql<number>`1` })
+        .from(industrySupervisors)
+        .where(
+          and(eq(industrySupervisors.department, department), eq(industrySupervisors.industry, industry)),
+        );
+      return row !== undefined;
+    },
+  };
+}
+
+export type IndustryEvaluationRepository = ReturnType<typeof createIndustryEvaluationRepository>;
