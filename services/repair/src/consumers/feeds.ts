@@ -5,6 +5,8 @@ import {
   erasuresIn,
   gradeEventSchemas,
   gradeEventTypes,
+  industryEvaluationEventSchemas,
+  industryEvaluationEventTypes,
   latestRecordEvents,
   listingChangeSchema,
   type RecordEvent,
@@ -114,6 +116,53 @@ export function sanctionsFeed(context: RepairContext) {
         await journal.notice(event.subjectKey, 'evaluation', grade.evaluationId, '信用评价结果', grade);
         continue;
       }
+      if (event.type === 'industry_evaluation.published' || event.type === 'industry_evaluation.corrected') {
+        // A department's evaluation: the department answers objections to it and corrects it.
+        const evaluation = industryEvaluationEventSchemas['industry_evaluation.published'].parse(
+          event.payload,
+        );
+        const row = {
+          evaluationId: evaluation.evaluationId,
+          domain: evaluation.industry,
+          year: Number(evaluation.periodTo.slice(0, 4)),
+          grade: evaluation.grade,
+          department: evaluation.department,
+        };
+        await tx
+          .insert(evaluations)
+          .values({
+            subjectKey: event.subjectKey,
+            ...row,
+            correctedBy: 'department',
+            updatedAt: event.createdAt,
+          })
+          .onConflictDoUpdate({
+            target: [evaluations.subjectKey, evaluations.evaluationId],
+            set: { grade: row.grade, correctedBy: 'department', updatedAt: event.createdAt },
+            setWhere: sql`${evaluations.updatedAt} <= ${event.createdAt}`,
+          });
+        const corrected = event.type === 'industry_evaluation.corrected';
+        await journal.notice(
+          event.subjectKey,
+          'evaluation',
+          evaluation.evaluationId,
+          corrected ? '信用评价更正' : '信用评价结果',
+          {
+            ...row,
+            tier: evaluation.tier,
+            periodFrom: evaluation.periodFrom,
+            periodTo: evaluation.periodTo,
+            version: evaluation.version,
+          },
+        );
+        if (corrected) {
+          const { correctedAt } = industryEvaluationEventSchemas['industry_evaluation.corrected'].parse(
+            event.payload,
+          );
+          await correctionArrived(tx, context, evaluation.evaluationId, new Date(correctedAt), 'sanctions');
+        }
+        continue;
+      }
       if (event.type === 'grade.withdrawn') {
         // The evaluation stays findable (an objection may name it); the subject is told it no longer stands.
         const grade = gradeEventSchemas['grade.withdrawn'].parse(event.payload);
@@ -167,4 +216,8 @@ export function sanctionsFeed(context: RepairContext) {
   };
 }
 
-export const followedSanctionsEvents = [...Object.keys(noticeTitles), ...gradeEventTypes];
+export const followedSanctionsEvents = [
+  ...Object.keys(noticeTitles),
+  ...gradeEventTypes,
+  ...industryEvaluationEventTypes,
+];

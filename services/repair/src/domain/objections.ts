@@ -20,6 +20,12 @@ export const objectionRules = { answerDays: 30, correctionWorkingDays: 3, notify
 export interface ObjectionTarget {
   subjectKey: Buffer;
   responsibleDepartment: string;
+  /**
+   * Whether an upheld objection is corrected by the sanctions service on the event (a list entry,
+   * a grade rule's evaluation) or waits for its department's correction (a record, an industry
+   * evaluation a department pushed).
+   */
+  selfCorrecting: boolean;
 }
 
 /** The item objected to and who answers for it: the provider of a record, the department that identified an entry or graded an evaluation. */
@@ -32,14 +38,28 @@ export async function findTarget(
   const { items } = context.store;
   if (type === 'record') {
     const row = await items.findRecord(id, executor);
-    return row && { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode };
+    return (
+      row && { subjectKey: row.subjectKey, responsibleDepartment: row.providerCode, selfCorrecting: false }
+    );
   }
   if (type === 'listEntry') {
     const row = await items.findListEntry(id, executor);
-    return row && { subjectKey: row.subjectKey, responsibleDepartment: row.identifyingDepartment };
+    return (
+      row && {
+        subjectKey: row.subjectKey,
+        responsibleDepartment: row.identifyingDepartment,
+        selfCorrecting: true,
+      }
+    );
   }
   const row = await items.findEvaluation(id, executor);
-  return row && { subjectKey: row.subjectKey, responsibleDepartment: row.department };
+  return (
+    row && {
+      subjectKey: row.subjectKey,
+      responsibleDepartment: row.department,
+      selfCorrecting: row.correctedBy === 'sanctions',
+    }
+  );
 }
 
 export async function fileObjection(
@@ -187,8 +207,8 @@ function closedEvent(journal: Journal, row: ObjectionRow, outcome: string): void
 
 /**
  * The department's answer. Upheld: the item must be corrected within 3 working days (a record by
- * its provider through ingest; a list entry or evaluation is corrected by the sanctions service on
- * the event). Rejected: the original stands, the mark is lifted, and the applicant is told at once
+ * its provider through ingest, an industry evaluation by its department's correction; a list
+ * entry or a grade rule's evaluation is corrected by the sanctions service on the event). Rejected: the original stands, the mark is lifted, and the applicant is told at once
  * (the rule allows 7 working days).
  */
 export async function decideObjection(
@@ -206,7 +226,8 @@ export async function decideObjection(
   const ref = { subjectKey: row.subjectKey, caseId: row.objectionId };
   let next: ObjectionRow;
   if (outcome === 'upheld') {
-    const selfCorrecting = row.targetType !== 'record';
+    const target = await findTarget(tx, context, row.targetType, row.targetId);
+    const selfCorrecting = target?.selfCorrecting ?? row.targetType === 'listEntry';
     next = await move(
       tx,
       context,
@@ -264,14 +285,18 @@ export async function decideObjection(
   return next;
 }
 
-/** An upheld objection on a record closes when the provider's correction or withdrawal arrives. */
+/**
+ * An upheld objection on a record closes when the provider's correction or withdrawal arrives, one
+ * on an industry evaluation when its department's correction does.
+ */
 export async function correctionArrived(
   tx: Executor,
   context: RepairContext,
-  recordId: string,
+  targetId: string,
   receivedAt: Date,
+  from: 'ingest' | 'sanctions' = 'ingest',
 ): Promise<void> {
-  const waiting = await context.store.objections.awaitingCorrection(recordId, tx);
+  const waiting = await context.store.objections.awaitingCorrection(targetId, tx);
   const now = context.clock();
   const journal = new Journal(context, tx, now);
   for (const row of waiting) {
@@ -282,7 +307,7 @@ export async function correctionArrived(
       journal,
       row,
       { status: 'closed', correctionAppliedAt: receivedAt, closedAt: now },
-      'ingest',
+      from,
       'correction applied',
       now,
     );
