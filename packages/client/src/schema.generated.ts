@@ -1501,6 +1501,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/industry-evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push an evaluation result (信用评价) for an intermediary or practitioner of an industry you supervise
+         * @description The grade must be on the industry’s scale (GET /v1/intermediaries/industries), else 422 `grade_off_scale`; a department not supervising the industry is refused with 403 `department_not_permitted`. Sending the same `sourceId` again answers 200 with the evaluation held.
+         *
+         *     Roles: provider, government, admin.
+         */
+        post: operations["postIndustryEvaluations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/industry-evaluations/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct your evaluation (更正发布), e.g. after an upheld objection
+         * @description A new version with the corrected grade, used by checks at once; naming the upheld objection closes it (it is due within 3 working days of the decision).
+         *
+         *     Roles: provider, government, admin.
+         */
+        post: operations["postIndustryEvaluationsByIdCorrections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/industry-evaluations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An evaluation: its department, the subject evaluated, and the credit office read it
+         * @description Roles: provider, government, admin, subject.
+         */
+        get: operations["getIndustryEvaluationsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/{id}/supervision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Graded supervision (分级分类监管): inspection frequency recommended by the current evaluations
+         * @description Per industry the current evaluation and its tier’s inspections; `recommendation` is the closest any of them, or current dishonesty, calls for.
+         *
+         *     Roles: government, provider, admin.
+         */
+        get: operations["getSubjectsByIdSupervision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/listing-status/{subjectId}": {
         parameters: {
             query?: never;
@@ -2191,7 +2277,7 @@ export interface components {
             /** @description The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number) */
             subject: components["schemas"]["SubjectId"];
             /** @enum {string} */
-            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection";
+            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review";
             /** @description Why you read or check this subject; required */
             purpose: string;
         };
@@ -2201,7 +2287,7 @@ export interface components {
             /** @enum {string} */
             decision: "allow" | "restrict" | "deny" | "priority";
             /** @enum {string} */
-            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection";
+            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review";
             entries: {
                 id: string;
                 listKind: components["schemas"]["ListKind"];
@@ -2211,6 +2297,21 @@ export interface components {
             measures: components["schemas"]["Measure"][];
             /** @description The subject’s current grade in each graded domain (分级分类监管), this year’s or last year’s */
             grades: components["schemas"]["CheckGrade"][];
+            /** @description The subject’s current industry credit evaluation (信用评价) per industry, by its supervising department; its tier selects the measures */
+            industryGrades: {
+                evaluationId: string;
+                industry: string;
+                grade: string;
+                /** @enum {string} */
+                tier: "high" | "middle" | "low";
+                department: string;
+                period: {
+                    /** Format: date */
+                    from: string;
+                    /** Format: date */
+                    to: string;
+                };
+            }[];
             checkedAt: components["schemas"]["Instant"];
         };
         /**
@@ -2416,7 +2517,7 @@ export interface components {
             };
             listKind: components["schemas"]["ListKind"];
             /** @enum {string} */
-            domain: "general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading";
+            domain: "general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading" | "intermediary";
             rule: {
                 code: string;
                 version: number;
@@ -2493,7 +2594,7 @@ export interface components {
             measures: {
                 code: components["schemas"]["MeasureCode"];
                 name: string;
-                actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection")[];
+                actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
                 /** @enum {string} */
                 effect: "deny" | "restrict" | "inspect" | "priority";
                 legalBasis: string;
@@ -2527,10 +2628,10 @@ export interface components {
             name: string;
             nameEn: string;
             listKind: components["schemas"]["ListKind"];
-            domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading")[];
+            domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading" | "intermediary")[];
             /** @enum {string} */
             subjectScope: "organisation" | "person" | "any";
-            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection")[];
+            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
             /** @enum {string} */
             effect: "deny" | "restrict" | "inspect" | "priority";
             legalBasis: string;
@@ -2542,10 +2643,10 @@ export interface components {
             name: string;
             nameEn: string;
             listKind: components["schemas"]["ListKind"];
-            domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading")[];
+            domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading" | "intermediary")[];
             /** @enum {string} */
             subjectScope: "organisation" | "person" | "any";
-            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection")[];
+            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
             /** @enum {string} */
             effect: "deny" | "restrict" | "inspect" | "priority";
             legalBasis: string;
@@ -12420,6 +12521,591 @@ export interface operations {
             };
             /** @description The body is of a media type the route does not read */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIndustryEvaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sourceId: components["schemas"]["SourceId"];
+                    subject: components["schemas"]["SubjectId"];
+                    /**
+                     * @description Intermediary industry group (seeds/003 二)
+                     * @enum {string}
+                     */
+                    industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                    /** @description A grade of the industry’s scale */
+                    grade: string;
+                    /** @description The evaluation period (评价周期), dates in Asia/Shanghai */
+                    period: {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                    };
+                    /** @description What the evaluation rests on (评价依据: the method, the findings) */
+                    basis: string;
+                    /**
+                     * Format: date
+                     * @description Last day the result stands; by default one more period of the same length after it ends
+                     */
+                    validUntil?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What an objection (target type `evaluation`) names */
+                        id: string;
+                        sourceId: string;
+                        /** @enum {string} */
+                        subjectKind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                        industry: string;
+                        /** @description The supervising department that evaluated */
+                        department: string;
+                        grade: string;
+                        /** @enum {string} */
+                        tier: "high" | "middle" | "low";
+                        period: {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                        };
+                        validUntil: components["schemas"]["Instant"];
+                        basis: string;
+                        /** @description 1, and one more with each correction */
+                        version: number;
+                        receivedAt: components["schemas"]["Instant"];
+                        updatedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What an objection (target type `evaluation`) names */
+                        id: string;
+                        sourceId: string;
+                        /** @enum {string} */
+                        subjectKind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                        industry: string;
+                        /** @description The supervising department that evaluated */
+                        department: string;
+                        grade: string;
+                        /** @enum {string} */
+                        tier: "high" | "middle" | "low";
+                        period: {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                        };
+                        validUntil: components["schemas"]["Instant"];
+                        basis: string;
+                        /** @description 1, and one more with each correction */
+                        version: number;
+                        receivedAt: components["schemas"]["Instant"];
+                        updatedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller; `department_not_permitted`: Department not registered or outside its remit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `source_id_conflict`: This sourceId already names a different record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`; `grade_off_scale`: The grade is not on the industry’s evaluation scale */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postIndustryEvaluationsByIdCorrections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifier with the `evl_` prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    grade: string;
+                    basis: string;
+                    /** @description Why it is corrected */
+                    reason: string;
+                    /** @description The upheld objection this correction answers */
+                    objectionId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What an objection (target type `evaluation`) names */
+                        id: string;
+                        sourceId: string;
+                        /** @enum {string} */
+                        subjectKind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                        industry: string;
+                        /** @description The supervising department that evaluated */
+                        department: string;
+                        grade: string;
+                        /** @enum {string} */
+                        tier: "high" | "middle" | "low";
+                        period: {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                        };
+                        validUntil: components["schemas"]["Instant"];
+                        basis: string;
+                        /** @description 1, and one more with each correction */
+                        version: number;
+                        receivedAt: components["schemas"]["Instant"];
+                        updatedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller; `not_responsible_department`: Only the responsible department decides this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is of a media type the route does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors`; `grade_off_scale`: The grade is not on the industry’s evaluation scale */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIndustryEvaluationsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identifier with the `evl_` prefix */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What an objection (target type `evaluation`) names */
+                        id: string;
+                        sourceId: string;
+                        /** @enum {string} */
+                        subjectKind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                        industry: string;
+                        /** @description The supervising department that evaluated */
+                        department: string;
+                        grade: string;
+                        /** @enum {string} */
+                        tier: "high" | "middle" | "low";
+                        period: {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                        };
+                        validUntil: components["schemas"]["Instant"];
+                        basis: string;
+                        /** @description 1, and one more with each correction */
+                        version: number;
+                        receivedAt: components["schemas"]["Instant"];
+                        updatedAt: components["schemas"]["Instant"];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSubjectsByIdSupervision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Citizen identity number or USCC */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subject: {
+                            /** @enum {string} */
+                            kind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                            id: string;
+                        };
+                        industries: {
+                            evaluationId: string;
+                            industry: string;
+                            grade: string;
+                            /** @enum {string} */
+                            tier: "high" | "middle" | "low";
+                            department: string;
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            /** @description Recommended routine inspections per year */
+                            inspectionsPerYear: number;
+                            /** @description How to inspect (检查方式和频次) */
+                            inspection: string;
+                            /** @description Codes of the measures this tier applies */
+                            measures: string[];
+                            legalBasis: string;
+                        }[];
+                        /** @description A black or watch entry in force or a current dishonesty record: the tier’s incentives do not apply and the subject is inspected as the low tier */
+                        currentDishonesty: boolean;
+                        /** @description The closest supervision any current evaluation (or current dishonesty) calls for; null when ungraded */
+                        recommendation: {
+                            /** @enum {string} */
+                            tier: "high" | "middle" | "low";
+                            inspectionsPerYear: number;
+                            inspection: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
