@@ -9,13 +9,17 @@
  * each); enough subjects are loaded for the target count of records public disclosure shows. The
  * cut measured is a first cut: every item is written to the published baseline as well as to
  * the full files, so it is the heaviest cut there is.
+ *
+ * BENCH_KEEP=1 keeps the database and writes its keys beside it (/tmp/<database>.keys.json);
+ * BENCH_OPEN_DATA_REUSE=<database> then measures again on that world without loading it (the
+ * open-data tables emptied first), for iterating on the cut.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { generateKeyMaterial } from '@credit/crypto';
+import { generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
@@ -67,18 +71,39 @@ async function copyOut(client: pg.ClientBase): Promise<{ seconds: number; bytes:
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
 }
 
+type StoredKeys = { blindIndexKey: { id: string; key: string }; encryptionKeys: { id: string; key: string }[] };
+
+const keysPath = (database: string) => `/tmp/${database}.keys.json`;
+
+async function keyMaterialOf(reused: string | undefined): Promise<KeyMaterial> {
+  if (!reused) return generateKeyMaterial();
+  const stored = JSON.parse(await readFile(keysPath(reused), 'utf8')) as StoredKeys;
+  return {
+    blindIndexKey: { id: stored.blindIndexKey.id, key: Buffer.from(stored.blindIndexKey.key, 'base64') },
+    encryptionKeys: stored.encryptionKeys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') })),
+  };
+}
+
 async function main() {
-  const database = `credit_opendata_${randomBytes(4).toString('hex')}`;
+  const reused = process.env.BENCH_OPEN_DATA_REUSE;
+  const database = reused ?? `credit_opendata_${randomBytes(4).toString('hex')}`;
   const workDir = `/tmp/${database}`;
   await mkdir(join(workDir, 'data'), { recursive: true });
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
+  if (!reused) await admin.query(`CREATE DATABASE ${database}`);
   const url = withDatabase(adminUrl, database);
   const loaders: pg.Client[] = [];
   let platform: ReturnType<typeof startScript> | undefined;
   try {
-    const material = generateKeyMaterial();
+    const material = await keyMaterialOf(reused);
+    if (process.env.BENCH_KEEP && !reused) {
+      const stored: StoredKeys = {
+        blindIndexKey: { id: material.blindIndexKey.id, key: material.blindIndexKey.key.toString('base64') },
+        encryptionKeys: material.encryptionKeys.map((k) => ({ id: k.id, key: k.key.toString('base64') })),
+      };
+      await writeFile(keysPath(database), JSON.stringify(stored), { mode: 0o600 });
+    }
     const platformEnv = {
       DATABASE_URL: url,
       DATA_DIR: join(workDir, 'data'),
@@ -90,20 +115,36 @@ async function main() {
       ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
-    const { keyring, devIssuer, setup } = await prepareWorldDatabase(url, platformEnv, material, loaders);
+    const { keyring, devIssuer, setup } = await prepareWorldDatabase(
+      url,
+      platformEnv,
+      material,
+      loaders,
+      reused !== undefined,
+    );
     const machine = await machineDescription(setup);
 
-    // A first slice tells how many records a subject gives public disclosure; then the rest.
-    const context = { keyring, measures: await loadMeasures(setup), now: new Date() };
-    const probe = 10_000;
-    await loadWorld(loaders, context, 0, probe);
-    const perSubject = (await publicCount(setup)) / probe;
-    const subjects = Math.ceil(targetRecords / perSubject);
-    await loadWorld(loaders, context, probe, subjects, {
-      progress: (done) => {
-        if (done % 100_000 === 0) process.stdout.write(`  world ${probe + done} / ${subjects}\n`);
-      },
-    });
+    let subjects: number;
+    if (reused) {
+      await setup.query(
+        `TRUNCATE query.open_data_chunks, query.open_data_files, query.open_data_cuts, query.open_data_published`,
+      );
+      await setup.query(`DELETE FROM query.job_runs WHERE job = 'open-data'`);
+      const { rows } = await setup.query('SELECT count(*)::bigint AS n FROM query.subjects');
+      subjects = Number(rows[0].n);
+    } else {
+      // A first slice tells how many records a subject gives public disclosure; then the rest.
+      const context = { keyring, measures: await loadMeasures(setup), now: new Date() };
+      const probe = 10_000;
+      await loadWorld(loaders, context, 0, probe);
+      const perSubject = (await publicCount(setup)) / probe;
+      subjects = Math.ceil(targetRecords / perSubject);
+      await loadWorld(loaders, context, probe, subjects, {
+        progress: (done) => {
+          if (done % 100_000 === 0) process.stdout.write(`  world ${probe + done} / ${subjects}\n`);
+        },
+      });
+    }
     await setup.query('VACUUM (ANALYZE)');
     await setup.query('CHECKPOINT');
     const records = await publicCount(setup);
@@ -198,7 +239,7 @@ async function main() {
   } finally {
     if (platform) await stop(platform);
     for (const client of loaders) await client.end();
-    if (process.env.BENCH_KEEP) process.stdout.write(`kept database ${database}\n`);
+    if (process.env.BENCH_KEEP || reused) process.stdout.write(`kept database ${database}\n`);
     else await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     await rm(workDir, { recursive: true, force: true });

@@ -17,6 +17,8 @@ export async function prepareWorldDatabase(
   platformEnv: Record<string, string>,
   material: KeyMaterial,
   loaders: pg.Client[],
+  /** A database a previous run kept (BENCH_KEEP), already holding its world: nothing is added. */
+  reuse = false,
 ) {
   const runtime = await openRuntime(
     baseEnvironmentSchema.parse(platformEnv),
@@ -34,6 +36,7 @@ export async function prepareWorldDatabase(
     loaders.push(client);
   }
   const [setup] = loaders as [pg.Client];
+  if (reuse) return { keyring, devIssuer, setup };
   await setup.query(
     `INSERT INTO ingest.providers (code, name, categories, status, revision, created_at, updated_at)
      VALUES ($1, $1, $2, 'active', 1, now(), now())`,

@@ -34,11 +34,6 @@ export interface PublicItemRow {
   published_digest: Buffer | Uint8Array | null;
 }
 
-export interface ItemKey {
-  subjectKey: Buffer;
-  itemId: string;
-}
-
 const publishedSeverities = Object.entries(severityRules)
   .filter(([, rule]) => rule.published)
   .map(([severity]) => severity);
@@ -65,69 +60,89 @@ function entryDisclosed(now: Date): SQL {
   return sql`e.status = 'published' AND (e.valid_until IS NULL OR e.valid_until > ${now}) AND e.list_kind <> 'watch'`;
 }
 
-function afterKey(alias: string, id: string, key: ItemKey | undefined): SQL {
-  return key
-    ? sql`(${sql.raw(`${alias}.subject_key`)}, ${sql.raw(`${alias}.${id}`)}) > (${key.subjectKey}, ${key.itemId})`
-    : sql`TRUE`;
+/** A published item (`p`) that public disclosure no longer shows: neither a disclosed record nor an entry in force of an organisation. */
+function notShown(now: Date): SQL {
+  return sql`NOT EXISTS (
+      SELECT 1 FROM query.records r JOIN query.subjects s ON s.subject_key = r.subject_key
+      WHERE r.subject_key = p.subject_key AND r.record_id = p.item_id AND ${recordDisclosed(now)}
+        AND s.kind <> 'natural_person')
+    AND NOT EXISTS (
+      SELECT 1 FROM query.list_entries e JOIN query.subjects s ON s.subject_key = e.subject_key
+      WHERE e.subject_key = p.subject_key AND e.entry_id = p.item_id AND ${entryDisclosed(now)}
+        AND s.kind <> 'natural_person')`;
+}
+
+/** A FETCH count: the statement takes no parameter there. */
+function fetchCount(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a fetch size: ${limit}`);
+  return limit;
 }
 
 /** The open-data files and what a cut reads; every method takes the cut's transaction. */
 export function createOpenDataRepository(db: Database) {
   return {
     /**
-     * The next `limit` public items after `key`, in (subject, item) order: records and list
-     * entries by keyset on their primary keys, with their subjects' identities and the digest
-     * the last cut published of each (null when it published none).
+     * Opens the cut's cursor over every public item in (subject, item) order: records and list
+     * entries of organisations (a person's items are never open data), with their subjects'
+     * sealed identities and the digest the last cut published of each (null when it published
+     * none). One statement, planned once, read `fetchPublicItems` at a time: a keyset statement
+     * per batch looked each batch's subjects up anew, and the planner hash-joined the whole
+     * subjects table into every one of them.
      */
-    async publicItems(tx: Executor, key: ItemKey | undefined, now: Date, limit: number) {
+    async openPublicItems(tx: Executor, now: Date): Promise<void> {
+      // The cut reads every row: plan for the whole result, not for its first rows.
+      await tx.execute(sql`SET LOCAL cursor_tuple_fraction = 1`);
+      await tx.execute(sql`
+        DECLARE open_data_items NO SCROLL CURSOR FOR
+        SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
+               p.digest AS published_digest
+        FROM (
+          SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
+                 r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
+                 NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
+                 NULL::timestamptz AS valid_until, NULL::text[] AS measures
+          FROM query.records r
+          WHERE ${recordDisclosed(now)}
+          UNION ALL
+          SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                 e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
+          FROM query.list_entries e
+          WHERE ${entryDisclosed(now)}
+        ) u
+        JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'
+        LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id
+        ORDER BY u.subject_key, u.item_id`);
+    },
+
+    /** The next `limit` items of the cursor `openPublicItems` opened. */
+    async fetchPublicItems(tx: Executor, limit: number) {
       return resultRows<PublicItemRow>(
-        await tx.execute(sql`
-          SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
-                 (SELECT p.digest FROM query.open_data_published p
-                  WHERE p.subject_key = u.subject_key AND p.item_id = u.item_id) AS published_digest
-          FROM (
-            (SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
-                    r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
-                    NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
-                    NULL::timestamptz AS valid_until, NULL::text[] AS measures
-             FROM query.records r
-             WHERE ${afterKey('r', 'record_id', key)} AND ${recordDisclosed(now)}
-             ORDER BY r.subject_key, r.record_id LIMIT ${limit})
-            UNION ALL
-            (SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                    e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
-             FROM query.list_entries e
-             WHERE ${afterKey('e', 'entry_id', key)} AND ${entryDisclosed(now)}
-             ORDER BY e.subject_key, e.entry_id LIMIT ${limit})
-            ORDER BY subject_key, item_id LIMIT ${limit}
-          ) u
-          -- Looked up row by row by primary key (a batch is small; a hash join would scan the table each batch).
-          LEFT JOIN LATERAL (SELECT s.kind, s.key_id, s.identifier_cipher, s.name_cipher FROM query.subjects s
-                             WHERE s.subject_key = u.subject_key) s ON TRUE
-          ORDER BY u.subject_key, u.item_id`),
+        await tx.execute(sql.raw(`FETCH FORWARD ${fetchCount(limit)} FROM open_data_items`)),
       );
     },
 
     /**
-     * Items the last cut published in the key range (after, upTo] (to the end without `upTo`)
-     * that are not among `shown`, the items of that range public now: the increment's deletions.
-     * A range scan of the published baseline, as long as the batch that covered the range.
+     * Opens a cursor over the items the last cut published that are not public now, in (subject,
+     * item) order: the increment's deletions. Items this cut publishes are public, so its own
+     * writes to the baseline never appear here.
      */
-    async unshownItems(
-      tx: Executor,
-      after: ItemKey | undefined,
-      upTo: ItemKey | undefined,
-      shown: readonly string[],
-      limit: number,
-    ) {
+    async openUnshownItems(tx: Executor, now: Date): Promise<void> {
+      await tx.execute(sql`
+        DECLARE open_data_unshown NO SCROLL CURSOR FOR
+        SELECT p.subject_key, p.item_id, p.preset FROM query.open_data_published p
+        WHERE ${notShown(now)}
+        ORDER BY p.subject_key, p.item_id`);
+    },
+
+    async fetchUnshownItems(tx: Executor, limit: number) {
       return resultRows<{ subject_key: Buffer; item_id: string; preset: string }>(
-        await tx.execute(sql`
-          SELECT p.subject_key, p.item_id, p.preset FROM query.open_data_published p
-          WHERE ${afterKey('p', 'item_id', after)}
-            AND ${upTo ? sql`(p.subject_key, p.item_id) <= (${upTo.subjectKey}, ${upTo.itemId})` : sql`TRUE`}
-            AND NOT (p.item_id = ANY (SELECT json_array_elements_text(${JSON.stringify(shown)}::json)))
-          ORDER BY p.subject_key, p.item_id LIMIT ${limit}`),
+        await tx.execute(sql.raw(`FETCH FORWARD ${fetchCount(limit)} FROM open_data_unshown`)),
       );
+    },
+
+    /** Drops from the baseline what `openUnshownItems` listed (the same rows, in the same snapshot). */
+    async unpublishUnshown(tx: Executor, now: Date): Promise<void> {
+      await tx.execute(sql`DELETE FROM query.open_data_published p WHERE ${notShown(now)}`);
     },
 
     /** Items published for the first time (binary COPY). */
@@ -156,16 +171,6 @@ export function createOpenDataRepository(db: Database) {
           })),
         )}::json) AS x(k text, i text, p text, d text)
         ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest`);
-    },
-
-    async unpublish(tx: Executor, keys: readonly ItemKey[]): Promise<void> {
-      if (keys.length === 0) return;
-      await tx.execute(sql`
-        DELETE FROM query.open_data_published p
-        USING json_to_recordset(${JSON.stringify(
-          keys.map((k) => ({ k: k.subjectKey.toString('hex'), i: k.itemId })),
-        )}::json) AS x(k text, i text)
-        WHERE p.subject_key = decode(x.k, 'hex') AND p.item_id = x.i`);
     },
 
     async storeChunks(
