@@ -71,7 +71,10 @@ async function copyOut(client: pg.ClientBase): Promise<{ seconds: number; bytes:
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
 }
 
-type StoredKeys = { blindIndexKey: { id: string; key: string }; encryptionKeys: { id: string; key: string }[] };
+type StoredKeys = {
+  blindIndexKey: { id: string; key: string };
+  encryptionKeys: { id: string; key: string }[];
+};
 
 const keysPath = (database: string) => `/tmp/${database}.keys.json`;
 
