@@ -87,6 +87,7 @@ const distribution: Record<string, string | 'reference'> = {
   'sanctions.industry_evaluation_versions': 'subject_key',
   'sanctions.industry_supervisors': 'reference',
   'sanctions.supervision_tiers': 'reference',
+  'sanctions.practitioners': 'subject_key',
   'sanctions.events': 'subject_key',
   'repair.event_cursors': 'reference',
   'repair.records': 'subject_key',

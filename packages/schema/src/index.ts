@@ -37,6 +37,7 @@ export type { IdentifierCheck } from './identifiers/result.ts';
 export * from './identifiers/subject.ts';
 export * from './identifiers/subject-key.ts';
 export * from './identifiers/uscc.ts';
+export * from './intermediaries/bans.ts';
 export * from './intermediaries/industries.ts';
 export * from './names/organisation-name.ts';
 export * from './national/convert.ts';

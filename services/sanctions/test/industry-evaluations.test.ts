@@ -1,4 +1,13 @@
-import { company, push, sourceId, type TestPlatform, type TestSubject } from '@credit/testing';
+import { intermediaryBlacklistRule } from '@credit/schema';
+import {
+  company,
+  defineRule,
+  person,
+  push,
+  sourceId,
+  type TestPlatform,
+  type TestSubject,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, sanctionsPlatform } from './helpers.ts';
 
@@ -33,12 +42,21 @@ const evaluation = (subject: TestSubject, grade: string, overrides: Record<strin
   ...overrides,
 });
 
-async function check(action: string, subject: TestSubject) {
+async function check(
+  action: string,
+  subject: TestSubject | undefined,
+  parties?: { role: string; id: string }[],
+) {
   const response = await platform.request({
     method: 'POST',
     url: '/v1/checks',
     token: await platform.token('government', { org: 'lyg-finance' }),
-    body: { subject: subject.id, action, purpose: '政府购买服务供应商资格审查' },
+    body: {
+      ...(subject ? { subject: subject.id } : {}),
+      action,
+      purpose: '政府购买服务供应商资格审查',
+      ...(parties ? { parties } : {}),
+    },
   });
   expect(response.statusCode, response.body).toBe(200);
   return response.json();
@@ -139,5 +157,124 @@ describe('industry credit evaluations (信用评价)', () => {
       evaluation(firm, 'AAA', { industry: 'tendering_agency' }),
     );
     expect(tenderingGrade.statusCode, tenderingGrade.body).toBe(201);
+  });
+});
+
+describe('market and practice bans (市场禁入、执业禁入)', () => {
+  it('refuses a blacklisted agency in tendering and a new company its responsible person registers', async () => {
+    const agency = company('连云港某资产评估有限公司');
+    const responsible = person('王某');
+    const clerk = person('李某');
+    const appraisal = await department(['appraisal'], ['intermediary_serious_dishonesty']);
+    const court = await department([], ['dishonest_judgement_debtor']);
+    const debtor = person('赵某');
+    const registered = await platform.request({
+      method: 'POST',
+      url: '/v1/intermediaries',
+      token: appraisal.token,
+      body: { subject: { id: agency.id, name: agency.name }, industry: 'appraisal' },
+    });
+    expect(registered.statusCode, registered.body).toBe(201);
+    for (const [who, flag] of [
+      [responsible, true],
+      [clerk, false],
+    ] as const) {
+      const linked = await platform.request({
+        method: 'POST',
+        url: `/v1/intermediaries/${agency.id}/practitioners`,
+        token: appraisal.token,
+        body: { person: { id: who.id, name: who.name }, responsible: flag },
+      });
+      expect(linked.statusCode, linked.body).toBe(201);
+    }
+    await defineRule(platform, admin, intermediaryBlacklistRule(appraisal.code));
+    await defineRule(platform, admin, {
+      code: 'person-debtors',
+      name: '失信被执行人（自然人）',
+      kind: 'black',
+      domain: 'courts',
+      subjectKinds: ['natural_person'],
+      identifyingDepartment: court.code,
+      condition: { type: 'records', match: { entries: ['dishonest_judgement_debtor'] }, minCount: 1 },
+    });
+    await push(platform, court.token, record('dishonest_judgement_debtor', debtor));
+    await push(
+      platform,
+      appraisal.token,
+      record('intermediary_serious_dishonesty', agency, {
+        data: {
+          documentNumber: '连财监〔2026〕3号',
+          authority: '连云港市财政局',
+          decidedOn: '2026-05-18',
+          industry: 'appraisal',
+          ground: 'false_report',
+          facts: '故意出具虚假资产评估报告',
+        },
+      }),
+    );
+    await platform.drainConsumers();
+
+    const identifying = await platform.token('government', { org: appraisal.code });
+    const noticed = (
+      await platform.request({ url: '/v1/list-entries?status=noticed', token: identifying })
+    ).json().items;
+    const entry = noticed.find(
+      (e: { rule: { code: string } }) => e.rule.code === 'intermediary-serious-dishonesty',
+    );
+    expect(entry).toMatchObject({ listKind: 'black', domain: 'intermediary' });
+    platform.setNow(new Date('2026-06-20T02:00:00Z'));
+    const decided = await platform.request({
+      method: 'POST',
+      url: `/v1/list-entries/${entry.id}/decision`,
+      token: identifying,
+      body: { decision: 'publish', note: '列入严重违法失信黑名单' },
+    });
+    expect(decided.statusCode, decided.body).toBe(200);
+    const courtToken = await platform.token('government', { org: court.code });
+    const [debtorEntry] = (
+      await platform.request({ url: '/v1/list-entries?status=noticed', token: courtToken })
+    ).json().items;
+    const debtorDecided = await platform.request({
+      method: 'POST',
+      url: `/v1/list-entries/${debtorEntry.id}/decision`,
+      token: courtToken,
+      body: { decision: 'publish', note: '失信被执行人' },
+    });
+    expect(debtorDecided.statusCode, debtorDecided.body).toBe(200);
+    await platform.drainConsumers();
+
+    const tender = await check('public_tender', agency);
+    expect(tender.decision).toBe('deny');
+    expect(codes(tender.measures)).toContain('intermediary_market_ban');
+    expect(tender.entries).toEqual([expect.objectContaining({ id: entry.id, listKind: 'black' })]);
+
+    // The registering department names the new company's legal representative: refused.
+    const newCompany = await check('company_registration', undefined, [
+      { role: 'legal_representative', id: responsible.id },
+    ]);
+    expect(newCompany.decision).toBe('deny');
+    expect(newCompany.parties).toEqual([
+      expect.objectContaining({
+        role: 'legal_representative',
+        decision: 'deny',
+        measures: expect.arrayContaining(['intermediary_practice_ban']),
+      }),
+    ]);
+    // The agency itself founding a company is refused too; a practitioner not responsible is not.
+    expect(
+      (await check('company_registration', undefined, [{ role: 'investor', id: agency.id }])).decision,
+    ).toBe('deny');
+    expect(
+      (await check('company_registration', company(), [{ role: 'legal_representative', id: clerk.id }]))
+        .decision,
+    ).toBe('allow');
+    // A legal representative barred on any black list (失信被执行人) is refused as well.
+    const barred = await check('company_registration', undefined, [
+      { role: 'legal_representative', id: clerk.id },
+      { role: 'responsible_person', id: debtor.id },
+    ]);
+    expect(barred.decision).toBe('deny');
+    expect(barred.parties.map((p: { decision: string }) => p.decision)).toEqual(['allow', 'deny']);
+    expect(barred.parties[1].measures).toContain('bar_legal_representative');
   });
 });

@@ -55,6 +55,7 @@ export const sanctionActions = [
   'honours_selection',
   'government_procurement',
   'qualification_review',
+  'company_registration',
 ] as const;
 export type SanctionAction = (typeof sanctionActions)[number];
 
@@ -236,13 +237,32 @@ export const entryDecisionSchema = z.strictObject({
   note: z.string().trim().min(1).max(2000),
 });
 
-export const checkRequestSchema = z.strictObject({
-  subject: subjectIdSchema.describe(
-    'The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number)',
-  ),
-  action: z.enum(sanctionActions),
-  purpose: purposeSchema,
-});
+/** Who else an action puts in charge or in ownership, checked as the subject is (注册新公司). */
+export const checkPartyRoles = ['legal_representative', 'responsible_person', 'investor'] as const;
+export type CheckPartyRole = (typeof checkPartyRoles)[number];
+
+export const checkRequestSchema = z
+  .strictObject({
+    subject: subjectIdSchema
+      .optional()
+      .describe(
+        'The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number). May be left out only when `parties` names who is checked (a company not registered yet)',
+      ),
+    action: z.enum(sanctionActions),
+    purpose: purposeSchema,
+    parties: z
+      .array(z.strictObject({ role: z.enum(checkPartyRoles), id: subjectIdSchema }))
+      .min(1)
+      .max(20)
+      .optional()
+      .describe(
+        'Others the action would put in charge or in ownership, each checked for the action as the subject is: for `company_registration` the new company’s legal representative, responsible persons and investors, so a person or agency under a market or practice ban (市场禁入、执业禁入) is refused',
+      ),
+  })
+  .refine((body) => body.subject !== undefined || body.parties !== undefined, {
+    message: 'name the subject, the parties, or both',
+    path: ['subject'],
+  });
 
 export const checkDecisions = ['allow', 'restrict', 'deny', 'priority'] as const;
 
@@ -267,6 +287,16 @@ export const checkResultSchema = z.object({
     .describe(
       'The subject’s current industry credit evaluation (信用评价) per industry, by its supervising department; its tier selects the measures',
     ),
+  parties: z
+    .array(
+      z.object({
+        role: z.enum(checkPartyRoles),
+        decision: z.enum(checkDecisions),
+        entries: z.array(z.object({ id: z.string(), listKind: listKindSchema, domain: z.string() })),
+        measures: z.array(measureCodeSchema).describe('Codes of the measures that apply to this party'),
+      }),
+    )
+    .describe('Each party named in the request, in its order (identity numbers are not repeated)'),
   checkedAt: instant(),
 });
 

@@ -367,6 +367,38 @@ export const dishonestyEntries = [
     },
   }),
   defineEntry({
+    code: 'intermediary_serious_dishonesty',
+    zh: '涉审中介机构严重违法失信信息',
+    en: 'Serious dishonesty of an intermediary in administrative approval',
+    classCode: 'dishonesty',
+    subjectKinds: everyone,
+    publicity: 'public',
+    severity: fixedSeverity('serious'),
+    repairable: true,
+    displayMonths: null,
+    allowsRelatedPersons: true,
+    basis:
+      'seeds/003 四(六) 故意出具虚假报告和证明材料、因违法被吊销执业资格、因犯罪被追究刑事责任等列入严重违法失信“黑名单”的中介机构及其相关责任人，依法实行市场禁入、执业禁入',
+    data: {
+      ...decision,
+      industry: intermediaryIndustrySchema,
+      ground: labelledEnum({
+        false_report: '故意出具虚假报告和证明材料',
+        qualification_revoked: '因违法被吊销执业资格',
+        criminal_liability: '因犯罪被追究刑事责任',
+      }),
+      facts: text(4000),
+    },
+    sample: {
+      documentNumber: '连财监〔2026〕3号',
+      authority: '连云港市财政局',
+      decidedOn: '2026-05-18',
+      industry: 'appraisal',
+      ground: 'false_report',
+      facts: '为委托方出具与实际情况严重不符的资产评估报告',
+    },
+  }),
+  defineEntry({
     code: 'failed_inspection',
     zh: '法定抽查检查未通过的结果信息',
     en: 'Failed statutory inspection',

@@ -39,7 +39,7 @@ export const evaluations = repair.table('evaluations', {
   grade: text('grade').notNull(),
   department: text('department').notNull(),
   updatedAt: instant('updated_at').notNull(),
-  /** Who corrects it after an upheld objection (migrations/repair/0006_department_evaluations.sql). */
+  /** Who corrects it after an upheld objection (migrations/repair/0007_department_evaluations.sql). */
   correctedBy: text('corrected_by').$type<'sanctions' | 'department'>().notNull().default('sanctions'),
 });
 

@@ -1,12 +1,18 @@
 import type { Executor } from '@credit/db';
-import type { FeedEvent } from '@credit/events';
-import { providerIndustriesSchema, providerIndustriesType } from '@credit/schema';
-import { eq } from 'drizzle-orm';
-import { industrySupervisors } from '../db/schema.ts';
+import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
+import {
+  practitionerLinkedSchema,
+  practitionerLinkedType,
+  providerIndustriesSchema,
+  providerIndustriesType,
+} from '@credit/schema';
+import { eq, sql } from 'drizzle-orm';
+import { industrySupervisors, practitioners, subjects } from '../db/schema.ts';
 
 /**
  * The registry facts the sanctions service needs of intermediaries, from the ingest feed: which
- * department supervises which industry (only they evaluate its agencies).
+ * department supervises which industry (only they evaluate its agencies), and which practitioners
+ * answer for an agency (they share its market and practice ban).
  */
 export async function applyIntermediaryEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
   for (const event of events) {
@@ -19,6 +25,36 @@ export async function applyIntermediaryEvents(tx: Executor, events: FeedEvent[])
           .values(
             industries.map((industry) => ({ department: provider, industry, updatedAt: new Date(at) })),
           );
+      continue;
+    }
+    if (event.type === practitionerLinkedType) {
+      const linked = practitionerLinkedSchema.parse(event.payload);
+      const personKey = Buffer.from(linked.subject.key, 'hex');
+      await upsertSubjectIdentities(tx, subjects, [
+        {
+          subjectKey: personKey,
+          kind: linked.subject.kind,
+          identifierCipher: Buffer.from(linked.subject.identifierCipher, 'base64'),
+          nameCipher: Buffer.from(linked.subject.nameCipher, 'base64'),
+          keyId: linked.subject.keyId,
+          updatedAt: new Date(linked.linkedAt),
+          nameAuthoritative: false,
+        },
+      ]);
+      await tx
+        .insert(practitioners)
+        .values({
+          subjectKey: Buffer.from(linked.agencyKey, 'hex'),
+          practitionerId: linked.practitionerId,
+          personKey,
+          responsible: linked.responsible,
+          linkedAt: new Date(linked.linkedAt),
+        })
+        .onConflictDoUpdate({
+          target: [practitioners.subjectKey, practitioners.practitionerId],
+          set: { responsible: sql`excluded.responsible`, linkedAt: sql`excluded.linked_at` },
+          setWhere: sql`${practitioners.linkedAt} <= excluded.linked_at`,
+        });
     }
   }
 }

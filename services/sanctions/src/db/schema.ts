@@ -1,7 +1,7 @@
 import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { GradeTier, ListKind, RelatedPersonRef } from '@credit/schema';
-import { date, integer, jsonb, numeric, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, integer, jsonb, numeric, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
 
 /** The sanctions service owns the `sanctions` schema (migrations/sanctions). */
 export const sanctionsSchemaName = 'sanctions';
@@ -167,7 +167,7 @@ export const calendarYears = sanctions.table('calendar_years', {
   loadedAt: instant('loaded_at').notNull(),
 });
 
-/** Industry credit evaluations pushed by supervising departments (migrations/sanctions/0010_industry_evaluations.sql). */
+/** Industry credit evaluations pushed by supervising departments (migrations/sanctions/0011_industry_evaluations.sql). */
 export const industryEvaluations = sanctions.table('industry_evaluations', {
   subjectKey: bytea('subject_key').notNull(),
   evaluationId: text('evaluation_id').notNull(),
@@ -215,4 +215,13 @@ export const industrySupervisors = sanctions.table('industry_supervisors', {
   department: text('department').notNull(),
   industry: text('industry').notNull(),
   updatedAt: instant('updated_at').notNull(),
+});
+
+/** Practitioners registered with an agency (subject_key is the agency's), from the ingest feed. */
+export const practitioners = sanctions.table('practitioners', {
+  subjectKey: bytea('subject_key').notNull(),
+  practitionerId: text('practitioner_id').notNull(),
+  personKey: bytea('person_key').notNull(),
+  responsible: boolean('responsible').notNull(),
+  linkedAt: instant('linked_at').notNull(),
 });

@@ -6,7 +6,8 @@ import { type EntryRow, EntryWriter, exitEntry, measuresFor, type ProcedureConte
 /**
  * The identifying department's decision. Black and watch entries wait out their objection
  * window; publication starts the validity and, for organisations on a list whose rule says so,
- * lists the legal representative and responsible persons the basis records name.
+ * lists the legal representative and responsible persons the basis records name (and, for an
+ * intermediary, the practitioners registered as responsible for it).
  */
 export async function publishEntry(
   tx: Executor,
@@ -32,6 +33,14 @@ export async function publishEntry(
     const basisIds = entry.basis.map((b) => b.recordId);
     const basisRecords = await context.store.subjects.recordsById(entry.subjectKey, basisIds, tx);
     const persons = new Map<string, string>();
+    // An intermediary's serious dishonesty reaches the practitioners registered as responsible for
+    // it (相关责任人, seeds/003 四(六)) as well as the persons its records name.
+    if (entry.domain === 'intermediary')
+      for (const personKey of await context.store.industryEvaluations.responsiblePractitioners(
+        entry.subjectKey,
+        tx,
+      ))
+        persons.set(personKey, 'responsible_person');
     for (const record of basisRecords)
       for (const person of record.relatedPersons) persons.set(person.subjectKey, person.role);
     const allMeasures = await context.store.measures.all(tx);

@@ -108,3 +108,14 @@ export function gradeMeasures(
 export function uniqueMeasures(measures: MeasureRow[]): MeasureRow[] {
   return [...new Map(measures.map((m) => [m.code, m])).values()];
 }
+
+/** The worst of several decisions (deny over restrict over priority over allow). */
+export function worstDecision(
+  decisions: readonly ReturnType<typeof decisionFor>[],
+): ReturnType<typeof decisionFor> {
+  const order = ['allow', 'priority', 'restrict', 'deny'] as const;
+  return decisions.reduce<ReturnType<typeof decisionFor>>(
+    (worst, d) => (order.indexOf(d) > order.indexOf(worst) ? d : worst),
+    'allow',
+  );
+}

@@ -4,6 +4,7 @@ import {
   industryEvaluations,
   industryEvaluationVersions,
   industrySupervisors,
+  practitioners,
   supervisionTiers,
 } from '../db/schema.ts';
 
@@ -12,8 +13,8 @@ export type SupervisionTierRow = typeof supervisionTiers.$inferSelect;
 
 /**
  * Industry credit evaluations (信用评价) as supervising departments pushed them, every version
- * kept; which department supervises which industry, as this service projects it from the ingest
- * feed.
+ * kept; which department supervises which industry and which practitioners answer for an agency,
+ * as this service projects them from the ingest feed.
  */
 export function createIndustryEvaluationRepository(db: Database) {
   return {
@@ -122,6 +123,15 @@ export function createIndustryEvaluationRepository(db: Database) {
           and(eq(industrySupervisors.department, department), eq(industrySupervisors.industry, industry)),
         );
       return row !== undefined;
+    },
+
+    /** The persons registered as responsible (相关负责人) for an agency, by hex key. */
+    async responsiblePractitioners(agencyKey: Buffer, executor: Executor = db): Promise<string[]> {
+      const rows = await executor
+        .select({ personKey: practitioners.personKey })
+        .from(practitioners)
+        .where(and(eq(practitioners.subjectKey, agencyKey), eq(practitioners.responsible, true)));
+      return rows.map((r) => r.personKey.toString('hex'));
     },
   };
 }

@@ -3,10 +3,12 @@ import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, type ZodTypeProvider } from '@credit/http';
 import {
+  type CheckPartyRole,
   checkFeedbackSchema,
   checkRequestSchema,
   checkResultSchema,
   prefixedId,
+  type SanctionAction,
   type SubjectRef,
 } from '@credit/schema';
 import { and, desc, eq } from 'drizzle-orm';
@@ -24,9 +26,19 @@ import {
   toMeasure,
   triggeredMeasures,
   uniqueMeasures,
+  worstDecision,
 } from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('chk') });
+
+/**
+ * What a party is checked for: the action, and for a company's registration the legal
+ * representative and responsible persons also for serving as such (担任法定代表人、高级管理人员), so
+ * a person barred from that on any black list is refused as well as one under a practice ban.
+ */
+function partyActions(action: SanctionAction, role: CheckPartyRole): SanctionAction[] {
+  return action === 'company_registration' && role !== 'investor' ? [action, 'serve_as_legal_rep'] : [action];
+}
 
 /**
  * 自动比对、自动拦截: "may this subject do this?" answered from the lists in force, with the
@@ -51,13 +63,13 @@ export async function checkRoutes(fastify: FastifyInstance) {
       const body = request.body;
       const principal = principalOf(request);
       const now = app.clock();
-      const verdictOf = async (subject: SubjectRef) => {
+      const verdictOf = async (subject: SubjectRef, actions: SanctionAction[] = [body.action]) => {
         const entries = standing(cache.entriesOf(subject.key), now);
         const evaluations = standingIndustryGrades(cache.industryGradesOf(subject.key), now);
         const person = subject.scheme === 'citizen_id';
         const triggered = uniqueMeasures([
-          ...triggeredMeasures(entries, cache.measures(), [body.action]),
-          ...gradeMeasures(evaluations, cache.tiers(), cache.measures(), person, [body.action]),
+          ...triggeredMeasures(entries, cache.measures(), actions),
+          ...gradeMeasures(evaluations, cache.tiers(), cache.measures(), person, actions),
         ]);
         const applied = await measuresToApply(
           app.db,
@@ -68,21 +80,32 @@ export async function checkRoutes(fastify: FastifyInstance) {
         const relevant = entries.filter((e) => applied.some((m) => e.measures.includes(m.code)));
         return { subject, entries: relevant, evaluations, applied, decision: decisionFor(applied) };
       };
-      const subject = requireSubject(app.keyring, body.subject, 'subject');
-      const own = await verdictOf(subject);
+      const subject = body.subject ? requireSubject(app.keyring, body.subject, 'subject') : undefined;
+      const parties = (body.parties ?? []).map((party, i) => ({
+        role: party.role,
+        subject: requireSubject(app.keyring, party.id, `parties.${i}.id`),
+      }));
+      const own = subject ? await verdictOf(subject) : undefined;
+      const partyVerdicts = [];
+      for (const party of parties)
+        partyVerdicts.push({
+          role: party.role,
+          ...(await verdictOf(party.subject, partyActions(body.action, party.role))),
+        });
+      const applied = uniqueMeasures([...(own?.applied ?? []), ...partyVerdicts.flatMap((v) => v.applied)]);
       const result = {
         checkId: newId('chk', now.getTime()),
-        decision: own.decision,
+        decision: worstDecision([own?.decision ?? 'allow', ...partyVerdicts.map((v) => v.decision)]),
         action: body.action,
-        entries: own.entries.map((e) => ({
+        entries: (own?.entries ?? []).map((e) => ({
           id: e.entryId,
           listKind: e.listKind,
           domain: e.domain,
           validUntil: e.validUntil?.toISOString() ?? null,
         })),
-        measures: own.applied.map(toMeasure),
-        grades: currentGrades(cache.gradesOf(subject.key), now),
-        industryGrades: own.evaluations.map((g) => ({
+        measures: applied.map(toMeasure),
+        grades: subject ? currentGrades(cache.gradesOf(subject.key), now) : [],
+        industryGrades: (own?.evaluations ?? []).map((g) => ({
           evaluationId: g.evaluationId,
           industry: g.industry,
           grade: g.grade,
@@ -90,18 +113,31 @@ export async function checkRoutes(fastify: FastifyInstance) {
           department: g.department,
           period: { from: g.periodFrom, to: g.periodTo },
         })),
+        parties: partyVerdicts.map((v) => ({
+          role: v.role,
+          decision: v.decision,
+          entries: v.entries.map((e) => ({ id: e.entryId, listKind: e.listKind, domain: e.domain })),
+          measures: v.applied.map((m) => m.code),
+        })),
         checkedAt: now.toISOString(),
       };
+      // The check is kept under the subject, or under the first party when the company is not
+      // registered yet; every party's entries are in it.
+      const keptUnder = subject ?? parties[0]?.subject;
+      if (!keptUnder) throw new Error('the request schema requires a subject or parties');
       await log.append({
-        subjectKey: subject.key,
+        subjectKey: keptUnder.key,
         checkId: result.checkId,
         org: principal.org ?? principal.sub,
         role: principal.roles[0] ?? 'unknown',
         action: body.action,
         purpose: body.purpose,
         decision: result.decision,
-        entries: result.entries,
-        measures: own.applied.map((m) => m.code),
+        entries: [
+          ...result.entries,
+          ...result.parties.flatMap((p) => p.entries.map((e) => ({ ...e, party: p.role }))),
+        ],
+        measures: applied.map((m) => m.code),
         checkedAt: now,
       });
       return result;
