@@ -2274,12 +2274,18 @@ export interface components {
             signature: string;
         };
         CheckRequest: {
-            /** @description The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number) */
-            subject: components["schemas"]["SubjectId"];
+            /** @description The subject, named as on every route that looks one up: its USCC or citizen identity number (the kind follows from the number). May be left out only when `parties` names who is checked (a company not registered yet) */
+            subject?: components["schemas"]["SubjectId"];
             /** @enum {string} */
-            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review";
+            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review" | "company_registration";
             /** @description Why you read or check this subject; required */
             purpose: string;
+            /** @description Others the action would put in charge or in ownership, each checked for the action as the subject is: for `company_registration` the new company’s legal representative, responsible persons and investors, so a person or agency under a market or practice ban (市场禁入、执业禁入) is refused */
+            parties?: {
+                /** @enum {string} */
+                role: "legal_representative" | "responsible_person" | "investor";
+                id: components["schemas"]["SubjectId"];
+            }[];
         };
         CheckResult: {
             /** @description Identifier with the `chk_` prefix */
@@ -2287,7 +2293,7 @@ export interface components {
             /** @enum {string} */
             decision: "allow" | "restrict" | "deny" | "priority";
             /** @enum {string} */
-            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review";
+            action: "licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review" | "company_registration";
             entries: {
                 id: string;
                 listKind: components["schemas"]["ListKind"];
@@ -2311,6 +2317,20 @@ export interface components {
                     /** Format: date */
                     to: string;
                 };
+            }[];
+            /** @description Each party named in the request, in its order (identity numbers are not repeated) */
+            parties: {
+                /** @enum {string} */
+                role: "legal_representative" | "responsible_person" | "investor";
+                /** @enum {string} */
+                decision: "allow" | "restrict" | "deny" | "priority";
+                entries: {
+                    id: string;
+                    listKind: components["schemas"]["ListKind"];
+                    domain: string;
+                }[];
+                /** @description Codes of the measures that apply to this party */
+                measures: components["schemas"]["MeasureCode"][];
             }[];
             checkedAt: components["schemas"]["Instant"];
         };
@@ -2594,7 +2614,7 @@ export interface components {
             measures: {
                 code: components["schemas"]["MeasureCode"];
                 name: string;
-                actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
+                actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review" | "company_registration")[];
                 /** @enum {string} */
                 effect: "deny" | "restrict" | "inspect" | "priority";
                 legalBasis: string;
@@ -2631,7 +2651,7 @@ export interface components {
             domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading" | "intermediary")[];
             /** @enum {string} */
             subjectScope: "organisation" | "person" | "any";
-            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
+            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review" | "company_registration")[];
             /** @enum {string} */
             effect: "deny" | "restrict" | "inspect" | "priority";
             legalBasis: string;
@@ -2646,7 +2666,7 @@ export interface components {
             domains: ("general" | "ecommerce" | "tax" | "food_drug" | "work_safety" | "courts" | "public_resource_trading" | "intermediary")[];
             /** @enum {string} */
             subjectScope: "organisation" | "person" | "any";
-            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review")[];
+            actions: ("licence_application" | "fiscal_funding" | "public_tender" | "administrative_convenience" | "inspection_planning" | "high_consumption" | "serve_as_legal_rep" | "platform_entry" | "platform_ranking" | "financing" | "honours_selection" | "government_procurement" | "qualification_review" | "company_registration")[];
             /** @enum {string} */
             effect: "deny" | "restrict" | "inspect" | "priority";
             legalBasis: string;
