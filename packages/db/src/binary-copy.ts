@@ -64,7 +64,18 @@ class Writer {
   done(): Buffer {
     return this.buffer.subarray(0, this.offset);
   }
+
+  /** What is written so far, handed out; writing goes on in a fresh buffer. */
+  flush(): Buffer {
+    const written = this.done();
+    this.buffer = Buffer.allocUnsafe(1 << 16);
+    this.offset = 0;
+    return written;
+  }
 }
+
+/** A bytea value from this size travels as it is, beside the encoded rows, instead of being copied into them. */
+const passedThrough = 1 << 16;
 
 type Encoder = (writer: Writer, value: unknown) => void;
 
@@ -134,14 +145,23 @@ export async function copyBinary(
   writer.int32(0);
   writer.int32(0);
   const encode = columns.map((column) => encoders[column.type] as Encoder);
+  const binary = columns.map((column) => column.type === 'bytea');
+  // Large values (open-data file chunks, a megabyte each) are sent from the caller's buffer:
+  // copied into the row buffer, they doubled it past the size of all of them together.
+  const pieces: Buffer[] = [];
   for (const row of rows) {
     writer.int16(columns.length);
     for (let i = 0; i < columns.length; i++) {
       const value = row[(columns[i] as CopyColumn).key];
       if (value === null || value === undefined) writer.int32(-1);
-      else (encode[i] as Encoder)(writer, value);
+      else if (binary[i] && (value as Uint8Array).length >= passedThrough) {
+        const bytes = value as Uint8Array;
+        writer.int32(bytes.length);
+        pieces.push(writer.flush(), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      } else (encode[i] as Encoder)(writer, value);
     }
   }
   writer.int16(-1);
-  await pipeline(Readable.from([writer.done()]), client.query(copyFrom(statement)));
+  pieces.push(writer.done());
+  await pipeline(Readable.from(pieces), client.query(copyFrom(statement)));
 }

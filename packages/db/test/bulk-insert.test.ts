@@ -42,6 +42,13 @@ const ddl = `
     key bytea, doc jsonb, at timestamptz, day date, ref uuid, fill text DEFAULT 'from the default'
   );`;
 
+/** A value large enough to travel beside the encoded rows in COPY: a view into the middle of a bigger buffer. */
+function largeKey(n: number): Buffer {
+  const whole = Buffer.alloc(70_000 + 64);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 31 + n) % 256;
+  return whole.subarray(32, 32 + 70_000);
+}
+
 /** Row `id`; rows n and n + 1000 hold the same values. */
 function row(id: number): typeof samples.$inferInsert {
   const n = id % 1000;
@@ -52,7 +59,7 @@ function row(id: number): typeof samples.$inferInsert {
     small: blank ? null : (n % 3) - 1,
     big: blank ? null : 2 ** 40 + n,
     flag: blank ? null : n % 2 === 0,
-    key: blank ? null : Buffer.from([0, 255, n % 256, 10, 9, 92]),
+    key: blank ? null : n % 10 === 3 ? largeKey(n) : Buffer.from([0, 255, n % 256, 10, 9, 92]),
     doc: blank
       ? null
       : { n, text: '名称\n"x"\\', nested: [{ a: null }, 1.5, true], empty: {}, unicode: '\u2028' },

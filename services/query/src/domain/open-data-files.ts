@@ -92,8 +92,10 @@ export class FileSink {
     readonly format: 'csv' | 'jsonl',
     readonly preset: ExportPreset | null,
     private readonly chunkBytes: number,
+    /** A chunk buffer to write into: a stored one given back, or a new one. */
+    private readonly allocate: () => Buffer = () => Buffer.allocUnsafe(chunkBytes),
   ) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+    this.chunk = allocate();
   }
 
   write(text: string, isRecord = true): void {
@@ -121,7 +123,7 @@ export class FileSink {
     const content = this.offset === this.chunkBytes ? this.chunk : this.chunk.subarray(0, this.offset);
     this.hash.update(content);
     this.sealed.push({ chunkNo: this.nextChunk++, content });
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    this.chunk = this.allocate();
     this.offset = 0;
   }
 
@@ -158,26 +160,35 @@ export class CutFiles {
   readonly sinks: FileSink[] = [];
   private readonly csv = new Map<string, FileSink>();
   private readonly jsonl = new Map<string, FileSink>();
+  /** Chunk buffers stored and given back: the files are written into a few buffers over and over. */
+  private readonly spare: Buffer[] = [];
 
   /** The first cut has no increment: a mirror starts from its full files. */
   constructor(
     day: string,
-    chunkBytes: number,
+    private readonly chunkBytes: number,
     private readonly increments: boolean,
   ) {
+    const allocate = () => this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
     for (const kind of increments ? (['full', 'increment'] as const) : (['full'] as const)) {
       for (const preset of exportPresets) {
-        const sink = new FileSink(`${day}-${kind}-${preset}.csv`, kind, 'csv', preset, chunkBytes);
+        const sink = new FileSink(`${day}-${kind}-${preset}.csv`, kind, 'csv', preset, chunkBytes, allocate);
         const header =
           kind === 'full' ? exportColumns[preset] : [incrementOpColumn, ...exportColumns[preset]];
         sink.write(bom + csvLine(header), false);
         this.csv.set(`${kind}/${preset}`, sink);
         this.sinks.push(sink);
       }
-      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes);
+      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes, allocate);
       this.jsonl.set(kind, lines);
       this.sinks.push(lines);
     }
+  }
+
+  /** Chunks the database has stored: their buffers are written again. */
+  recycle(chunks: readonly Chunk[]): void {
+    for (const { content } of chunks)
+      if (content.length === this.chunkBytes && this.spare.length < 64) this.spare.push(content);
   }
 
   full(item: CutItem): void {

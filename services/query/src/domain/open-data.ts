@@ -62,11 +62,13 @@ export async function cutOpenData(
     const checkpoint = await openData.newestCheckpoint(tx);
     const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
     const open = identityOpener(context.keyring);
-    const flush = async (final: boolean) =>
-      openData.storeChunks(
-        tx,
-        files.sinks.flatMap((sink) => sink.take(final).map((c) => ({ day, name: sink.name, ...c }))),
+    const flush = async (final: boolean) => {
+      const chunks = files.sinks.flatMap((sink) =>
+        sink.take(final).map((c) => ({ day, name: sink.name, ...c })),
       );
+      await openData.storeChunks(tx, chunks);
+      files.recycle(chunks);
+    };
 
     type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
     const batchSize = settings.batchSize;
@@ -113,6 +115,7 @@ export async function cutOpenData(
           await openData.publishNew(tx, fresh);
           await openData.publishChanged(tx, changed);
           await openData.storeChunks(tx, chunks);
+          files.recycle(chunks);
         })(),
       );
       if (!more) break;
