@@ -192,6 +192,16 @@ function bodyFor(operation: string): unknown {
         subject: world.organisation.id,
         action: sanctionActions[0],
         purpose: '行政许可审查',
+        parties: [{ role: 'legal_representative', id: world.person.id }],
+      };
+    case 'POST /v1/industry-evaluations':
+      return {
+        sourceId: `WALK-${Math.random().toString(36).slice(2, 10)}`,
+        subject: world.organisation.id,
+        industry: 'audit',
+        grade: 'A',
+        period: { from: '2025-01-01', to: '2025-12-31' },
+        basis: '走查',
       };
     case 'POST /v1/agencies/{uscc}/suspend':
     case 'POST /v1/agencies/{uscc}/reinstate':
