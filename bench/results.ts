@@ -278,3 +278,27 @@ ${growthTable}
 ${notesMarker}`;
   return { table: main, document };
 }
+
+/**
+ * Puts a bench's own section (between `<!-- bench:<name> -->` markers) into the results file,
+ * replacing the section of an earlier run, or adding it after the notes marker.
+ */
+export async function writeResultsSection(path: string, name: string, markdown: string): Promise<void> {
+  const sectionStart = `<!-- bench:${name} -->`;
+  const sectionEnd = `<!-- /bench:${name} -->`;
+  let previous = '';
+  try {
+    previous = await readFile(path, 'utf8');
+  } catch {
+    previous = `${notesMarker}\n`;
+  }
+  if (!previous.includes(notesMarker)) previous = `${previous}\n${notesMarker}\n`;
+  const section = `${sectionStart}\n${markdown}\n${sectionEnd}`;
+  const start = previous.indexOf(sectionStart);
+  const end = previous.indexOf(sectionEnd);
+  const next =
+    start >= 0 && end > start
+      ? `${previous.slice(0, start)}${section}${previous.slice(end + sectionEnd.length)}`
+      : previous.replace(notesMarker, `${notesMarker}\n\n${section}\n`);
+  await writeFile(path, next);
+}

@@ -14,7 +14,7 @@
  * - GET /v1/subjects/{id}/report of a 500-record subject as PDF beside the same report as JSON.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyMaterial } from '@credit/crypto';
 import { inTransaction, openDatabase } from '@credit/db';
@@ -24,7 +24,7 @@ import { upsertOrganisationNames } from '../services/query/src/consumers/organis
 import { type LoadResult, loadTest, serverTimes } from './measure.ts';
 import { type NamedOrganisation, nameRowOf, nameWorld, type Variant, variantsOf } from './name-world.ts';
 import { startScript, stop, waitForHttp } from './processes.ts';
-import { machineDescription, notesMarker, type ResultRow, resultsTable } from './results.ts';
+import { machineDescription, type ResultRow, resultsTable, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld, worldSubject } from './world.ts';
 import { prepareWorldDatabase } from './world-database.ts';
 
@@ -38,8 +38,6 @@ const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const screeningCalls = Number(process.env.BENCH_SCREENING_CALLS ?? 15);
 const reportRecords = 500;
 const resultsPath = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
-const sectionStart = '<!-- bench:search -->';
-const sectionEnd = '<!-- /bench:search -->';
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -162,24 +160,6 @@ async function evaluate(
           .map((i) => `${names.get(i.id) ?? i.id}${i.id === r.variant.expected ? ' ✓' : ''}`),
       })),
   };
-}
-
-async function writeSection(markdown: string): Promise<void> {
-  let previous = '';
-  try {
-    previous = await readFile(resultsPath, 'utf8');
-  } catch {
-    previous = `${notesMarker}\n`;
-  }
-  if (!previous.includes(notesMarker)) previous = `${previous}\n${notesMarker}\n`;
-  const section = `${sectionStart}\n${markdown}\n${sectionEnd}`;
-  const start = previous.indexOf(sectionStart);
-  const end = previous.indexOf(sectionEnd);
-  const next =
-    start >= 0 && end > start
-      ? `${previous.slice(0, start)}${section}${previous.slice(end + sectionEnd.length)}`
-      : previous.replace(notesMarker, `${notesMarker}\n\n${section}\n`);
-  await writeFile(resultsPath, next);
 }
 
 async function main() {
@@ -428,7 +408,7 @@ First of the queries whose first answer was not the organisation asked for (its 
 
 ${misses || '- none'}
 `;
-    await writeSection(markdown);
+    await writeResultsSection(resultsPath, 'search', markdown);
     await writeFile(
       resultsPath.replace(/RESULTS\.md$/, 'SEARCH-RESULTS.json'),
       `${JSON.stringify({ runAt: new Date().toISOString(), machine, organisationCount, rows, evaluation }, null, 2)}\n`,

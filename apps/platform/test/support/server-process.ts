@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { openDevIssuer, type Role } from '@credit/auth';
 import { createCreditClient } from '@credit/client';
 import { captureChildLogs, conformingFetch } from '@credit/testing';
 import { expect } from 'vitest';
+import { freePort } from './free-port.ts';
 
 // Every answer these tests receive over the socket is checked against docs/openapi.json.
 const fetch = conformingFetch();
@@ -15,17 +15,7 @@ const fetch = conformingFetch();
  */
 const root = resolve(import.meta.dirname, '../../../..');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
 
 export interface ServerProcess {
   baseUrl: string;
