@@ -50,6 +50,8 @@ const distribution: Record<string, string | 'reference'> = {
   // Looked up by report number alone (a recipient holds nothing else), so distributed by it.
   'query.issued_reports': 'report_id',
   'query.grades': 'subject_key',
+  'query.intermediaries': 'subject_key',
+  'query.intermediary_declarations': 'subject_key',
   'query.grade_changes': 'subject_key',
   'query.recipient_notices': 'org',
   'query.events': 'subject_key',

@@ -236,6 +236,7 @@ function queryFor(operation: string): Record<string, string> {
 
 /** A valid identifier of the kind a path parameter takes, naming something the platform holds. */
 function validPathValue(route: RouteAccess, format: Format): string {
+  if (format === 'uscc' && route.url.startsWith('/v1/public/intermediaries')) return world.intermediaryUscc;
   if (format === 'uscc') return route.url.startsWith('/v1/agencies') ? walkAgency : world.organisation.id;
   return world.person.id;
 }

@@ -5,6 +5,7 @@ import queryContext, { type QuerySettings } from './plugins/query-context.ts';
 import { authorisationRoutes } from './routes/authorisations/authorisation-routes.ts';
 import { gradeRoutes } from './routes/grades/grade-routes.ts';
 import { openDataRoutes } from './routes/open-data/open-data-routes.ts';
+import { intermediaryColumnRoutes } from './routes/public/intermediary-column-routes.ts';
 import { publicRoutes } from './routes/public/public-routes.ts';
 import { searchRoutes } from './routes/public/search-routes.ts';
 import { registryRoutes } from './routes/registries/registry-routes.ts';
@@ -37,6 +38,7 @@ export default async function queryService(app: FastifyInstance, settings: Parti
   await app.register(queryContext, resolved);
   await app.register(publicRoutes);
   await app.register(searchRoutes);
+  await app.register(intermediaryColumnRoutes);
   await app.register(openDataRoutes);
   await app.register(screeningRoutes);
   await app.register(authorisationRoutes);

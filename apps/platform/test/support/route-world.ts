@@ -1,6 +1,11 @@
 import { type Role, roles } from '@credit/auth';
 import type { RouteAccess } from '@credit/http';
-import { createTestPlatform, type TestPlatform } from '@credit/testing';
+import {
+  createTestPlatform,
+  registerIntermediary,
+  registerSupervisor,
+  type TestPlatform,
+} from '@credit/testing';
 import { type DemoSubject, demoSubjects } from '../../src/demo/demo-world.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { platformServices } from '../../src/services.ts';
@@ -29,6 +34,8 @@ export interface RouteWorld {
   checkpointSize: number;
   /** A day open data was cut for, for the open-data routes. */
   openDataDay: string;
+  /** A registered intermediary, for the public column's detail route. */
+  intermediaryUscc: string;
 }
 
 export interface OpenApiOperation {
@@ -98,10 +105,14 @@ export async function buildRouteWorld(env: Record<string, string> = {}): Promise
     token: admin,
   });
   if (checkpoint.statusCode >= 300) throw new Error(`checkpoint: ${checkpoint.body}`);
+  const supervisor = await registerSupervisor(platform, ['audit']);
+  const intermediary = await registerIntermediary(platform, supervisor.token, 'audit');
+  await platform.drainConsumers();
   const cut = await platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin });
   if (cut.statusCode >= 300) throw new Error(`open-data cut: ${cut.body}`);
   return {
     openDataDay: (cut.json() as { manifest: { day: string } }).manifest.day,
+    intermediaryUscc: intermediary.uscc,
     checkpointSize: (checkpoint.json() as { treeSize: number }).treeSize,
     platform,
     tokens,
@@ -128,6 +139,7 @@ function parameterValue(world: RouteWorld, route: RouteAccess, name: string): st
   const url = route.url;
   switch (name) {
     case 'uscc':
+      if (url.startsWith('/v1/public/intermediaries')) return world.intermediaryUscc;
       return url.startsWith('/v1/agencies') ? world.agencyUscc : world.organisation.id;
     case 'subjectId':
       return world.organisation.id;

@@ -4,6 +4,7 @@ import { citizenIdSchema, usccSchema } from '../identifiers/identifier-schemas.t
 import { type OrganisationKind, organisationKinds } from '../identifiers/subject.ts';
 import { gradeTiers, intermediaryIndustrySchema } from '../intermediaries/industries.ts';
 import { instant, prefixedId } from './common.ts';
+import { reportItemSchema } from './query.ts';
 
 /** The industry catalogue as served (GET /v1/intermediaries/industries). */
 export const intermediaryIndustryViewSchema = z.object({
@@ -147,4 +148,46 @@ export const declarationFalsitySchema = z.strictObject({
   documentNumber: text(100),
   decidedOn: isoDate(),
   facts: text(4000),
+});
+
+const publishedDeclarationSchema = z.object({
+  id: prefixedId('dcl'),
+  content: declarationContentSchema,
+  commitment: declarationSchema.shape.commitment,
+  acceptedBy: z.string(),
+  acceptedAt: instant(),
+});
+
+export const publicIntermediarySchema = z.object({
+  id: z.string().describe('USCC'),
+  name: z.string(),
+  industry: intermediaryIndustrySchema,
+  industryLabel: z.string(),
+  department: z.string().describe('The supervising department that registered it'),
+  grades: z
+    .array(
+      z.object({
+        domain: z.string(),
+        year: z.number().int(),
+        grade: z.string(),
+        department: z.string(),
+      }),
+    )
+    .describe('Current grades as evaluations assigned them (grade.assigned); empty until evaluated'),
+  declarations: z.number().int().describe('Accepted declarations published'),
+});
+
+export const publicIntermediaryDetailSchema = publicIntermediarySchema.extend({
+  declarations: z.array(publishedDeclarationSchema).describe('Accepted declarations, newest first'),
+  records: z
+    .array(reportItemSchema)
+    .describe('Its publicly disclosed records (as GET /v1/public/subjects/{uscc})'),
+});
+
+export const exposedIntermediarySchema = publicIntermediarySchema.omit({ declarations: true }).extend({
+  records: z
+    .array(reportItemSchema)
+    .describe(
+      'Its standing public records of serious dishonesty (严重失信): false declarations or reports, revoked qualifications, bans, criminal liability…',
+    ),
 });

@@ -1,6 +1,6 @@
 import { bytea, defineJobRuns, instant } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
-import type { ListKind } from '@credit/schema';
+import type { DeclarationAccepted, IntermediaryIndustry, ListKind } from '@credit/schema';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
 
 /** The query service owns the `query` schema (migrations/query). */
@@ -347,4 +347,21 @@ export const openDataPublished = query.table('open_data_published', {
   itemId: text('item_id').notNull(),
   preset: text('preset').notNull(),
   digest: bytea('digest').notNull(),
+});
+
+/** The intermediaries' disclosure column (migrations/query/0021): agencies and accepted declarations. */
+export const intermediaries = query.table('intermediaries', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  industry: text('industry').$type<IntermediaryIndustry>().notNull(),
+  department: text('department').notNull(),
+  registeredAt: instant('registered_at').notNull(),
+});
+
+export const intermediaryDeclarations = query.table('intermediary_declarations', {
+  subjectKey: bytea('subject_key').notNull(),
+  declarationId: text('declaration_id').notNull(),
+  content: jsonb('content').$type<DeclarationAccepted['content']>().notNull(),
+  commitment: jsonb('commitment').$type<DeclarationAccepted['commitment']>().notNull(),
+  department: text('department').notNull(),
+  acceptedAt: instant('accepted_at').notNull(),
 });

@@ -7,6 +7,11 @@ import fp from 'fastify-plugin';
 import { applyGradeEvents, gradeProjectionName } from '../consumers/grade-projection.ts';
 import { applyIngestEvents, projectionName } from '../consumers/ingest-projection.ts';
 import {
+  applyIntermediaryEvents,
+  intermediaryEventTypes,
+  intermediaryProjectionName,
+} from '../consumers/intermediary-projection.ts';
+import {
   applyOrganisationNameEvents,
   organisationNameProjectionName,
 } from '../consumers/organisation-names.ts';
@@ -180,6 +185,19 @@ export default fp(
           idleMs: settings.feedIdleMs,
           logger: app.log,
           apply: (tx, events) => applyOrganisationNameEvents(tx, events, app.keyring),
+        }),
+      );
+      consumers.set(
+        intermediaryProjectionName,
+        await startConsumer({
+          handle: app.database,
+          source: 'ingest',
+          cursorSchema: querySchemaName,
+          name: intermediaryProjectionName,
+          types: intermediaryEventTypes,
+          idleMs: settings.feedIdleMs,
+          logger: app.log,
+          apply: applyIntermediaryEvents,
         }),
       );
       if (settings.followSanctions) {

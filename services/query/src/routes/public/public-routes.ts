@@ -28,7 +28,7 @@ import {
 
 const byUscc = z.strictObject({ uscc: usccSchema });
 
-function publicItem(row: RecordRow, now: Date): ReportItem {
+export function publicItem(row: RecordRow, now: Date): ReportItem {
   // Persons named on an organisation's record are not public; only their role is. No consent
   // names the public, so consent-gated values never appear here.
   const item = itemOf(
