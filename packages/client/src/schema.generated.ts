@@ -719,6 +719,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/intermediaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The intermediaries’ column (专栏公示): agencies by industry, with grades and declarations
+         * @description Filtered by `industry`, and by `name` as the public search finds names (an agency is found by name once a record of it carries its name). Paged in key order; each item links to its detail.
+         */
+        get: operations["getPublicIntermediaries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/intermediaries/exposure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The exposure list (专版曝光): intermediaries with standing serious dishonesty
+         * @description Agencies with a standing public record of serious dishonesty (严重失信) in its display period — a false declaration or report, a revoked qualification, a ban, criminal liability — with those records. Filtered by `industry` and `name` like the column.
+         */
+        get: operations["getPublicIntermediariesExposure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/intermediaries/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One intermediary in the column: grades, accepted declarations and public records */
+        get: operations["getPublicIntermediariesByUscc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/open-data/days": {
         parameters: {
             query?: never;
@@ -7877,6 +7934,442 @@ export interface operations {
                 };
             };
             /** @description `validation_failed`: Validation failed */
+            422: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicIntermediaries: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+                /** @description Intermediary industry group (seeds/003 二) */
+                industry?: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                /** @description Name or former name, found as GET /v1/public/search finds it */
+                name?: string;
+            };
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description USCC */
+                            id: string;
+                            name: string;
+                            /**
+                             * @description Intermediary industry group (seeds/003 二)
+                             * @enum {string}
+                             */
+                            industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                            industryLabel: string;
+                            /** @description The supervising department that registered it */
+                            department: string;
+                            /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                            grades: {
+                                domain: string;
+                                year: number;
+                                grade: string;
+                                department: string;
+                            }[];
+                            /** @description Accepted declarations published */
+                            declarations: number;
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicIntermediariesExposure: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+                /** @description Intermediary industry group (seeds/003 二) */
+                industry?: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                /** @description Name or former name, found as GET /v1/public/search finds it */
+                name?: string;
+            };
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description USCC */
+                            id: string;
+                            name: string;
+                            /**
+                             * @description Intermediary industry group (seeds/003 二)
+                             * @enum {string}
+                             */
+                            industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                            industryLabel: string;
+                            /** @description The supervising department that registered it */
+                            department: string;
+                            /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                            grades: {
+                                domain: string;
+                                year: number;
+                                grade: string;
+                                department: string;
+                            }[];
+                            /** @description Its standing public records of serious dishonesty (严重失信): false declarations or reports, revoked qualifications, bans, criminal liability… */
+                            records: components["schemas"]["ReportItem"][];
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: this caller passed the quota of the route’s class for the minute (`RateLimit-Policy`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicIntermediariesByUscc: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `Consistency-Token` a write answered: this read then sees that write (it waits briefly for a replica that has it, or the primary answers). */
+                "consistency-token"?: string;
+            };
+            path: {
+                /** @description Unified social credit code (GB 32100-2015) */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description USCC */
+                        id: string;
+                        name: string;
+                        /**
+                         * @description Intermediary industry group (seeds/003 二)
+                         * @enum {string}
+                         */
+                        industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                        industryLabel: string;
+                        /** @description The supervising department that registered it */
+                        department: string;
+                        /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                        grades: {
+                            domain: string;
+                            year: number;
+                            grade: string;
+                            department: string;
+                        }[];
+                        /** @description Accepted declarations, newest first */
+                        declarations: {
+                            /** @description Identifier with the `dcl_` prefix */
+                            id: string;
+                            content: {
+                                /** @default [] */
+                                qualifications: {
+                                    /** @description 资质/执业资格名称 */
+                                    name: string;
+                                    /** @description 证书编号 */
+                                    number: string;
+                                    issuedBy?: string;
+                                    level?: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    validUntil?: string;
+                                }[];
+                                /** @default [] */
+                                capabilities: {
+                                    name: string;
+                                    description: string;
+                                }[];
+                                practice?: {
+                                    /** @description 执业范围 */
+                                    serviceScope: string;
+                                    practitionerCount?: number;
+                                    offices?: string;
+                                };
+                                /** @default [] */
+                                engagements: {
+                                    client: string;
+                                    project: string;
+                                    service: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    completedOn: string;
+                                    /** @description Amount in yuan (元), up to two decimals */
+                                    contractAmount?: number;
+                                }[];
+                            };
+                            commitment: {
+                                title: string;
+                                clauses: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                signatory: string;
+                                signedOn: string;
+                            };
+                            acceptedBy: string;
+                            acceptedAt: components["schemas"]["Instant"];
+                        }[];
+                        /** @description Its publicly disclosed records (as GET /v1/public/subjects/{uscc}) */
+                        records: components["schemas"]["ReportItem"][];
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query); `invalid_consistency_token`: The Consistency-Token header is not a token this platform issued */
+            400: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
+                headers: {
+                    /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of the quota and the seconds until it resets: `"public";r=29;t=42` */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
                 headers: {
                     /** @description The route's rate-limit class with its quota and window in seconds: `"public";q=30;w=60` */
