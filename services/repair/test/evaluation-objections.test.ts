@@ -81,11 +81,30 @@ const procurementCheck = async (firm: TestSubject) =>
     })
   ).json();
 
+async function currentGrades(firm: TestSubject) {
+  const response = await platform.request({
+    url: `/v1/subjects/${firm.id}/grades`,
+    token: await platform.token('subject', { subject: firm.id }),
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().current;
+}
+
 describe('objections to an industry evaluation (信用评价异议, seeds/003 四(七))', () => {
   it('is answered by the evaluating department within 30 days; upheld, the corrected grade is re-published within 3 working days and checks use it', async () => {
     const firm = company('连云港某会计师事务所');
     const evaluationId = await evaluated(firm, 'D');
     expect((await procurementCheck(firm)).decision).toBe('restrict');
+    // The subject's file shows the department's evaluation (the query side follows the event).
+    expect(await currentGrades(firm)).toEqual([
+      expect.objectContaining({
+        evaluationId,
+        domain: 'audit',
+        year: 2025,
+        grade: 'D',
+        department: audit.code,
+      }),
+    ]);
 
     at('2026-01-31T02:00:00Z');
     const objection = await object(firm, evaluationId);
@@ -129,6 +148,7 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
     expect(closed.deadlines).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'correction', met: true })]),
     );
+    expect(await currentGrades(firm)).toEqual([expect.objectContaining({ evaluationId, grade: 'A' })]);
     const answer = await procurementCheck(firm);
     expect(answer.decision).toBe('priority');
     expect(answer.industryGrades).toEqual([expect.objectContaining({ evaluationId, grade: 'A' })]);

@@ -1,7 +1,12 @@
 import type { Database } from '@credit/db';
 import { type RunningConsumer, startConsumer } from '@credit/events';
 import { ReportRenderPool } from '@credit/report-document';
-import { gradeEventTypes, ingestEventTypes, recordErasedType } from '@credit/schema';
+import {
+  gradeEventTypes,
+  industryEvaluationEventTypes,
+  ingestEventTypes,
+  recordErasedType,
+} from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { applyGradeEvents, gradeProjectionName } from '../consumers/grade-projection.ts';
@@ -221,7 +226,7 @@ export default fp(
             source: 'sanctions',
             cursorSchema: querySchemaName,
             name: gradeProjectionName,
-            types: gradeEventTypes,
+            types: [...gradeEventTypes, ...industryEvaluationEventTypes],
             idleMs: settings.feedIdleMs,
             logger: app.log,
             apply: applyGradeEvents,
