@@ -276,5 +276,23 @@ describe('market and practice bans (市场禁入、执业禁入)', () => {
     expect(barred.decision).toBe('deny');
     expect(barred.parties.map((p: { decision: string }) => p.decision)).toEqual(['allow', 'deny']);
     expect(barred.parties[1].measures).toContain('bar_legal_representative');
+
+    // A practitioner registered as responsible after the listing shares the ban from then on.
+    const successor = person('钱某');
+    expect(
+      (await check('qualification_review', successor)).decision,
+      'not banned before being named responsible',
+    ).toBe('allow');
+    const named = await platform.request({
+      method: 'POST',
+      url: `/v1/intermediaries/${agency.id}/practitioners`,
+      token: appraisal.token,
+      body: { person: { id: successor.id, name: successor.name }, responsible: true },
+    });
+    expect(named.statusCode, named.body).toBe(201);
+    await platform.drainConsumers();
+    const review = await check('qualification_review', successor);
+    expect(review.decision).toBe('deny');
+    expect(codes(review.measures)).toContain('intermediary_practice_ban');
   });
 });

@@ -24,7 +24,7 @@ export const recordProjectionName = 'sanctions-records';
  */
 export function ingestProjection(context: ProcedureContext) {
   return async (tx: Executor, events: FeedEvent[]): Promise<void> => {
-    await applyIntermediaryEvents(tx, events);
+    await applyIntermediaryEvents(tx, context, events);
     const erased = await applyErasures(tx, events);
     if (erased.length > 0) await evaluateSubjects(tx, context, erased, context.clock(), 'rules');
     const ordered = latestRecordEvents(standingVersionPayloads(events));

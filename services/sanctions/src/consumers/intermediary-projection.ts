@@ -8,13 +8,20 @@ import {
 } from '@credit/schema';
 import { eq, sql } from 'drizzle-orm';
 import { industrySupervisors, practitioners, subjects } from '../db/schema.ts';
+import { linkResponsiblePractitioner } from '../domain/entry-decisions.ts';
+import type { ProcedureContext } from '../domain/entry-writer.ts';
 
 /**
  * The registry facts the sanctions service needs of intermediaries, from the ingest feed: which
  * department supervises which industry (only they evaluate its agencies), and which practitioners
- * answer for an agency (they share its market and practice ban).
+ * answer for an agency (they share its market and practice ban, also when named after it was
+ * published).
  */
-export async function applyIntermediaryEvents(tx: Executor, events: FeedEvent[]): Promise<void> {
+export async function applyIntermediaryEvents(
+  tx: Executor,
+  context: ProcedureContext,
+  events: FeedEvent[],
+): Promise<void> {
   for (const event of events) {
     if (event.type === providerIndustriesType) {
       const { provider, industries, at } = providerIndustriesSchema.parse(event.payload);
@@ -55,6 +62,14 @@ export async function applyIntermediaryEvents(tx: Executor, events: FeedEvent[])
           set: { responsible: sql`excluded.responsible`, linkedAt: sql`excluded.linked_at` },
           setWhere: sql`${practitioners.linkedAt} <= excluded.linked_at`,
         });
+      if (linked.responsible)
+        await linkResponsiblePractitioner(
+          tx,
+          context,
+          Buffer.from(linked.agencyKey, 'hex'),
+          personKey,
+          context.clock(),
+        );
     }
   }
 }

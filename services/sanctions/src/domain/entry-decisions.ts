@@ -1,7 +1,15 @@
 import { addMonths, endOfShanghaiDay } from '@credit/calendar';
 import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
-import { type EntryRow, EntryWriter, exitEntry, measuresFor, type ProcedureContext } from './entry-writer.ts';
+import type { MeasureRow } from '../repositories/measure-repository.ts';
+import {
+  type EntryRow,
+  EntryWriter,
+  exitEntry,
+  measuresFor,
+  openStatuses,
+  type ProcedureContext,
+} from './entry-writer.ts';
 
 /**
  * The identifying department's decision. Black and watch entries wait out their objection
@@ -44,28 +52,73 @@ export async function publishEntry(
     for (const record of basisRecords)
       for (const person of record.relatedPersons) persons.set(person.subjectKey, person.role);
     const allMeasures = await context.store.measures.all(tx);
-    for (const [personKey, role] of persons) {
-      await writer.create(
-        {
-          ...published,
-          subjectKey: Buffer.from(personKey, 'hex'),
-          entryId: newId('lst', now.getTime()),
-          subjectKind: 'natural_person',
-          measures: measuresFor(allMeasures, entry.listKind, entry.domain, 'natural_person').map(
-            (m) => m.code,
-          ),
-          objectionUntil: null,
-          parentEntryId: entry.entryId,
-          relatedRole: role,
-          updatedAt: now,
-        },
-        actor,
-        `linked to ${entry.entryId} as ${role}`,
-      );
-    }
+    for (const [personKey, role] of persons)
+      await linkPerson(writer, allMeasures, published, Buffer.from(personKey, 'hex'), role, actor, now);
   }
   await writer.flush();
   return published;
+}
+
+/** Lists a person beside a published organisation entry, as its linked entry in `role`. */
+async function linkPerson(
+  writer: EntryWriter,
+  allMeasures: MeasureRow[],
+  parent: EntryRow,
+  personKey: Buffer,
+  role: string,
+  actor: string,
+  now: Date,
+): Promise<void> {
+  await writer.create(
+    {
+      ...parent,
+      subjectKey: personKey,
+      entryId: newId('lst', now.getTime()),
+      subjectKind: 'natural_person',
+      measures: measuresFor(allMeasures, parent.listKind, parent.domain, 'natural_person').map((m) => m.code),
+      objectionUntil: null,
+      parentEntryId: parent.entryId,
+      relatedRole: role,
+      updatedAt: now,
+    },
+    actor,
+    `linked to ${parent.entryId} as ${role}`,
+  );
+}
+
+/**
+ * A practitioner registered as responsible for an agency already blacklisted for serious
+ * dishonesty shares its entry from then on (市场禁入、执业禁入 reach the agency's 相关责任人 whenever
+ * they are named), as if named when it was published.
+ */
+export async function linkResponsiblePractitioner(
+  tx: Executor,
+  context: ProcedureContext,
+  agencyKey: Buffer,
+  personKey: Buffer,
+  now: Date,
+): Promise<number> {
+  const standingEntries = (await context.store.entries.forSubject(agencyKey, tx)).filter(
+    (e) =>
+      e.status === 'published' &&
+      e.domain === 'intermediary' &&
+      e.parentEntryId === null &&
+      (e.validUntil === null || e.validUntil.getTime() > now.getTime()),
+  );
+  if (standingEntries.length === 0) return 0;
+  const writer = new EntryWriter(tx, context, now);
+  const allMeasures = await context.store.measures.all(tx);
+  let linked = 0;
+  for (const entry of standingEntries) {
+    const rule = await context.store.rules.findVersion(entry.ruleCode, entry.ruleVersion, tx);
+    if (!rule?.linkRelatedPersons) continue;
+    const children = await context.store.entries.childrenOf(entry.entryId, openStatuses, tx);
+    if (children.some((child) => child.subjectKey.equals(personKey))) continue;
+    await linkPerson(writer, allMeasures, entry, personKey, 'responsible_person', 'registry', now);
+    linked++;
+  }
+  await writer.flush();
+  return linked;
 }
 
 export async function rejectEntry(
