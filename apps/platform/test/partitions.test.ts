@@ -35,6 +35,7 @@ const upkeep = async () => {
     table: string;
     created: string[];
     detached: string[];
+    notCreated: { partition: string; reason: string }[];
     held: { partition: string; reason: string }[];
   }[];
 };
@@ -187,5 +188,38 @@ describe('partitioned append-only tables', () => {
     const jwks = (await platform.request({ url: '/.well-known/jwks.json' })).json();
     const audit = await verifyStore(platform.database, platform.runtime.keyring, { checkpoints: [], jwks });
     expect(audit.findings).toEqual([]);
+  });
+
+  it('does not create a month whose range has rows in the default partition, and says so on /ready', async () => {
+    // An entry dated by a clock years ahead went to the default partition.
+    await platform.database.query(
+      `INSERT INTO query.access_log (subject_key, entry_no, entry_id, accessed_at, role, org, token_subject, purpose,
+         authorisation_id, report_id, channel, records, prev_hash, hash)
+       VALUES ('\\x00', 1, 'acc_stray', '2030-01-15T00:00:00Z', 'admin', 'credit-office', 'x', null, null, null,
+         'rest', '[]', '\\x00', '\\x00')`,
+    );
+    platform.setNow(new Date('2029-12-15T00:00:00Z'));
+    const tables = await upkeep();
+    expect(upkeepOf(tables, 'query.access_log')?.notCreated).toEqual([
+      { partition: 'access_log_p203001', reason: 'its range has rows in the default partition' },
+    ]);
+    expect(upkeepOf(tables, 'query.access_log')?.created).toEqual([
+      'access_log_p202912',
+      'access_log_p203002',
+      'access_log_p203003',
+    ]);
+    const ready = await platform.request({ url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'partition_not_created',
+        detail: expect.stringContaining('access_log_p203001'),
+      }),
+    );
+    // The entry is served from the default partition all the same.
+    const [row] = await platform.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM query.access_log WHERE entry_id = 'acc_stray'`,
+    );
+    expect(row?.n).toBe(1);
   });
 });

@@ -38,7 +38,9 @@ export interface PartitionUpkeep {
   table: string;
   created: string[];
   detached: string[];
-  /** Partitions that were due to be created or detached and were not, with the reason. */
+  /** Partitions due (this month or range, or one ahead) that could not be created, and why. */
+  notCreated: { partition: string; reason: string }[];
+  /** Partitions past retention that were not detached, and why. */
   held: { partition: string; reason: string }[];
 }
 
@@ -144,6 +146,7 @@ export async function keepPartitions(
     table: `${spec.schema}.${spec.table}`,
     created: [],
     detached: [],
+    notCreated: [],
     held: [],
   };
   const existing = await listPartitions(db, spec.schema, spec.table);
@@ -165,7 +168,7 @@ export async function keepPartitions(
               WHERE ${column} >= ${partition.from} AND ${column} < ${partition.to} LIMIT 1`),
             );
             if (stray.length > 0) {
-              upkeep.held.push({
+              upkeep.notCreated.push({
                 partition: partition.name,
                 reason: 'its range has rows in the default partition',
               });
@@ -180,7 +183,7 @@ export async function keepPartitions(
         1,
       );
     } catch (error) {
-      upkeep.held.push({ partition: partition.name, reason: (error as Error).message });
+      upkeep.notCreated.push({ partition: partition.name, reason: (error as Error).message });
     }
   }
   const retention = spec.retention;

@@ -7,7 +7,12 @@ const upkeepSchema = z.object({
   table: z.string(),
   created: z.array(z.string()),
   detached: z.array(z.string()),
-  held: z.array(z.object({ partition: z.string(), reason: z.string() })),
+  notCreated: z
+    .array(z.object({ partition: z.string(), reason: z.string() }))
+    .describe('Partitions due (this month or one ahead) that could not be created, and why'),
+  held: z
+    .array(z.object({ partition: z.string(), reason: z.string() }))
+    .describe('Partitions past retention that were not detached, and why'),
 });
 
 const partitionsSchema = z.object({
@@ -36,6 +41,17 @@ declare module 'fastify' {
 export const partitionKeeper = fp(
   async (app: FastifyInstance, options: { tables: readonly PartitionedTable[]; everyMs: number }) => {
     let running: Promise<PartitionUpkeep[]> | undefined;
+    // Rows of a month with no partition go to the default partition and are still served, so a
+    // month the keeper could not create leaves the instance ready, with a warning to act on.
+    let notCreated: string[] = [];
+    app.readinessWarnings.set('partitions', () =>
+      notCreated.length === 0
+        ? undefined
+        : {
+            code: 'partition_not_created',
+            detail: `${notCreated.length} partition(s) could not be created: ${notCreated.slice(0, 3).join('; ')}`,
+          },
+    );
     async function run(): Promise<PartitionUpkeep[]> {
       const upkeeps: PartitionUpkeep[] = [];
       for (const table of options.tables) {
@@ -45,6 +61,11 @@ export const partitionKeeper = fp(
             { table: upkeep.table, created: upkeep.created, detached: upkeep.detached },
             'partitions kept',
           );
+        for (const missing of upkeep.notCreated)
+          app.log.warn(
+            { table: upkeep.table, partition: missing.partition, reason: missing.reason },
+            'partition not created',
+          );
         for (const held of upkeep.held)
           app.log.warn(
             { table: upkeep.table, partition: held.partition, reason: held.reason },
@@ -52,6 +73,7 @@ export const partitionKeeper = fp(
           );
         upkeeps.push(upkeep);
       }
+      notCreated = upkeeps.flatMap((u) => u.notCreated.map((m) => `${u.table} ${m.partition} (${m.reason})`));
       return upkeeps;
     }
     // One run at a time: the timer and an operator's request share it.
