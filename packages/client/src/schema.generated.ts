@@ -16169,6 +16169,12 @@ export interface operations {
                             table: string;
                             created: string[];
                             detached: string[];
+                            /** @description Partitions due (this month or one ahead) that could not be created, and why */
+                            notCreated: {
+                                partition: string;
+                                reason: string;
+                            }[];
+                            /** @description Partitions past retention that were not detached, and why */
                             held: {
                                 partition: string;
                                 reason: string;
