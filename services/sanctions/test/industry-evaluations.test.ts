@@ -2,6 +2,7 @@ import { intermediaryBlacklistRule } from '@credit/schema';
 import {
   company,
   defineRule,
+  expectPaginatesToEnd,
   person,
   push,
   sourceId,
@@ -157,6 +158,62 @@ describe('industry credit evaluations (信用评价)', () => {
       evaluation(firm, 'AAA', { industry: 'tendering_agency' }),
     );
     expect(tenderingGrade.statusCode, tenderingGrade.body).toBe(201);
+  });
+});
+
+describe('graded supervision of an industry (分级分类监管)', () => {
+  it('lists a department’s industry by current evaluation and tier, with the inspections each calls for', async () => {
+    const design = await department(['design_consulting']);
+    const agencies: { id: string; name: string; grade: string }[] = [];
+    for (const [n, grade] of (['AAA', 'B', 'C', 'A'] as const).entries()) {
+      const firm = company(`连云港某设计咨询有限公司${n}`);
+      const registered = await platform.request({
+        method: 'POST',
+        url: '/v1/intermediaries',
+        token: design.token,
+        body: { subject: { id: firm.id, name: firm.name }, industry: 'design_consulting' },
+      });
+      expect(registered.statusCode, registered.body).toBe(201);
+      const pushed = await evaluate(design.token, evaluation(firm, grade, { industry: 'design_consulting' }));
+      expect(pushed.statusCode, pushed.body).toBe(201);
+      agencies.push({ id: firm.id, name: firm.name, grade });
+    }
+    await platform.drainConsumers();
+    const list = (query: string, token = design.token) =>
+      platform.request({ url: `/v1/supervision?industry=design_consulting${query}`, token });
+
+    const low = await list('&tier=low');
+    expect(low.statusCode, low.body).toBe(200);
+    expect(
+      low
+        .json()
+        .items.map((i: { grade: string }) => i.grade)
+        .sort(),
+    ).toEqual(['B', 'C']);
+    expect(low.json().items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          subject: expect.objectContaining({ id: agencies[2]?.id, name: agencies[2]?.name }),
+          tier: 'low',
+          currentDishonesty: false,
+          inspectionsPerYear: 4,
+        }),
+      ]),
+    );
+    const all = (await list('&limit=500')).json().items.map((i: { subject: { id: string } }) => i.subject.id);
+    expect(all.sort()).toEqual(agencies.map((a) => a.id).sort());
+    await expectPaginatesToEnd(platform, {
+      url: '/v1/supervision?industry=design_consulting',
+      token: design.token,
+      limit: 1,
+      idOf: (item: { subject: { id: string } }) => item.subject.id,
+      expected: (await list('&limit=500')).json().items.map((i: { subject: { id: string } }) => i.subject.id),
+      ordered: true,
+    });
+    expect((await list('', audit.token)).json()).toMatchObject({
+      status: 403,
+      code: 'department_not_permitted',
+    });
   });
 });
 

@@ -90,3 +90,13 @@ export const supervisionSchema = z.object({
       'The closest supervision any current evaluation (or current dishonesty) calls for; null when ungraded',
     ),
 });
+
+/** One agency (or practitioner) in a department's graded-supervision list of its industry. */
+export const supervisionListItemSchema = checkIndustryGradeSchema.extend({
+  subject: z.object({ kind: z.enum(subjectKinds), id: z.string(), name: z.string() }),
+  currentDishonesty: z
+    .boolean()
+    .describe('A black or watch entry in force or a current dishonesty record: supervised as the low tier'),
+  inspectionsPerYear: z.number().describe('Recommended routine inspections per year'),
+  inspection: z.string().describe('How to inspect (检查方式和频次)'),
+});

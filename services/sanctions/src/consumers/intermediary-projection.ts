@@ -1,6 +1,8 @@
 import type { Executor } from '@credit/db';
 import { type FeedEvent, upsertSubjectIdentities } from '@credit/events';
 import {
+  intermediaryRegisteredSchema,
+  intermediaryRegisteredType,
   practitionerLinkedSchema,
   practitionerLinkedType,
   providerIndustriesSchema,
@@ -32,6 +34,22 @@ export async function applyIntermediaryEvents(
           .values(
             industries.map((industry) => ({ department: provider, industry, updatedAt: new Date(at) })),
           );
+      continue;
+    }
+    if (event.type === intermediaryRegisteredType) {
+      // The agency's identity, so departments listing their industry see whom a grade is of.
+      const { subject, registeredAt } = intermediaryRegisteredSchema.parse(event.payload);
+      await upsertSubjectIdentities(tx, subjects, [
+        {
+          subjectKey: Buffer.from(subject.key, 'hex'),
+          kind: subject.kind,
+          identifierCipher: Buffer.from(subject.identifierCipher, 'base64'),
+          nameCipher: Buffer.from(subject.nameCipher, 'base64'),
+          keyId: subject.keyId,
+          updatedAt: new Date(registeredAt),
+          nameAuthoritative: false,
+        },
+      ]);
       continue;
     }
     if (event.type === practitionerLinkedType) {

@@ -1,5 +1,6 @@
 import type { Database, Executor } from '@credit/db';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { GradeTier } from '@credit/schema';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import {
   industryEvaluations,
   industryEvaluationVersions,
@@ -108,6 +109,42 @@ export function createIndustryEvaluationRepository(db: Database) {
           desc(industryEvaluations.periodTo),
           desc(industryEvaluations.receivedAt),
         );
+    },
+
+    /**
+     * A page of the current evaluations in an industry (each subject's standing one with the latest
+     * period), optionally of one tier, in subject key order after `after`.
+     */
+    async currentInIndustry(
+      industry: string,
+      tier: GradeTier | undefined,
+      now: Date,
+      after: Buffer | undefined,
+      limit: number,
+      executor: Executor = db,
+    ): Promise<IndustryEvaluationRow[]> {
+      const current = executor
+        .selectDistinctOn([industryEvaluations.subjectKey])
+        .from(industryEvaluations)
+        .where(
+          and(
+            eq(industryEvaluations.industry, industry),
+            gt(industryEvaluations.validUntil, now),
+            after ? gt(industryEvaluations.subjectKey, after) : undefined,
+          ),
+        )
+        .orderBy(
+          industryEvaluations.subjectKey,
+          desc(industryEvaluations.periodTo),
+          desc(industryEvaluations.receivedAt),
+        )
+        .as('current');
+      return executor
+        .select()
+        .from(current)
+        .where(tier ? eq(current.tier, tier) : undefined)
+        .orderBy(asc(current.subjectKey))
+        .limit(limit);
     },
 
     async tiers(executor: Executor = db): Promise<SupervisionTierRow[]> {

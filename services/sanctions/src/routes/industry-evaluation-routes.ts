@@ -1,25 +1,43 @@
+import { identityAad } from '@credit/crypto';
 import { inTransaction } from '@credit/db';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, tokenSubject, type ZodTypeProvider } from '@credit/http';
 import {
+  discloseIdentity,
   type GradeTier,
+  gradeTiers,
   industryEvaluationCorrectionSchema,
   industryEvaluationRequestSchema,
   industryEvaluationSchema,
+  intermediaryIndustrySchema,
   kindsAllowedForUscc,
+  pageQuerySchema,
+  pageSchema,
   prefixedId,
   type SubjectKind,
   type SubjectRef,
   subjectIdSchema,
+  supervisionListItemSchema,
   supervisionSchema,
+  toPage,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { currentlyDishonest } from '../domain/incentive-guard.ts';
-import { correctEvaluation, evaluationView, submitEvaluation } from '../domain/industry-evaluations.ts';
+import {
+  correctEvaluation,
+  evaluationView,
+  requireSupervisor,
+  submitEvaluation,
+} from '../domain/industry-evaluations.ts';
 import { standing, standingIndustryGrades } from '../domain/verdicts.ts';
 
 const byId = z.strictObject({ id: prefixedId('evl') });
+/** The list is read in subject key order (hex), the key of `DISTINCT ON`. */
+const supervisionListQuery = pageQuerySchema(z.tuple([z.string().regex(/^[0-9a-f]{64}$/)]), {
+  industry: intermediaryIndustrySchema,
+  tier: z.enum(gradeTiers).optional(),
+});
 const bySubject = z.strictObject({ id: subjectIdSchema });
 
 function kindOf(subject: SubjectRef): SubjectKind {
@@ -180,6 +198,82 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
               inspection: closest.inspection,
             }
           : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/supervision',
+    {
+      config: { auth: { roles: ['provider', 'admin'] }, problems: ['department_not_permitted'] },
+      schema: {
+        tags: ['sanctions'],
+        summary:
+          'Graded supervision of an industry you supervise: each agency’s current evaluation and recommended inspections',
+        description:
+          'For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order. Only a department supervising the industry (or the credit office) reads it.',
+        querystring: supervisionListQuery,
+        response: { 200: pageSchema(supervisionListItemSchema) },
+      },
+    },
+    async (request) => {
+      const { industry, tier, cursor, limit } = request.query;
+      const caller = department(request);
+      await requireSupervisor(app.db, app.sanctions, caller.org, industry, caller.admin);
+      const now = app.clock();
+      const rows = await app.sanctions.store.industryEvaluations.currentInIndustry(
+        industry,
+        tier,
+        now,
+        cursor ? Buffer.from(cursor[0], 'hex') : undefined,
+        limit + 1,
+      );
+      const page = toPage(rows, limit, (row) => [row.subjectKey.toString('hex')]);
+      const keys = page.items.map((row) => row.subjectKey);
+      const cache = app.sanctions.listing;
+      const dishonest = await currentlyDishonest(app.db, app.sanctions, keys, now);
+      const identities = new Map(
+        (await app.sanctions.store.subjects.findMany(keys)).map((row) => [
+          row.subjectKey.toString('hex'),
+          row,
+        ]),
+      );
+      const tiers = cache.tiers();
+      const low = tiers.find((t) => t.tier === 'low');
+      return {
+        ...page,
+        items: page.items.map((row) => {
+          const hex = row.subjectKey.toString('hex');
+          const listed = standing(cache.entriesOf(row.subjectKey), now).some((e) => e.listKind !== 'red');
+          const currentDishonesty = listed || dishonest.has(hex);
+          const own = tiers.find((t) => t.tier === row.tier);
+          const applies =
+            currentDishonesty && low && low.inspectionsPerYear > (own?.inspectionsPerYear ?? 0) ? low : own;
+          const identity = identities.get(hex);
+          const decrypt = (field: 'identifier' | 'name', cipher: Buffer) =>
+            cipher.length === 0
+              ? ''
+              : app.keyring.decrypt(identity?.keyId ?? '', cipher, identityAad(field, row.subjectKey));
+          const kind = row.subjectKind as SubjectKind;
+          const shown = identity
+            ? discloseIdentity({ as: 'official' }, 'subject', kind, {
+                id: decrypt('identifier', identity.identifierCipher),
+                name: decrypt('name', identity.nameCipher),
+              })
+            : { id: '', name: '' };
+          return {
+            subject: { kind, id: shown.id, name: shown.name },
+            evaluationId: row.evaluationId,
+            industry: row.industry,
+            grade: row.grade,
+            tier: row.tier,
+            department: row.department,
+            period: { from: row.periodFrom, to: row.periodTo },
+            currentDishonesty,
+            inspectionsPerYear: applies?.inspectionsPerYear ?? 1,
+            inspection: applies?.inspection ?? '',
+          };
+        }),
       };
     },
   );
