@@ -1644,6 +1644,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Graded supervision of an industry you supervise: each agency’s current evaluation and recommended inspections
+         * @description For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order. Only a department supervising the industry (or the credit office) reads it.
+         *
+         *     Roles: provider, admin.
+         */
+        get: operations["getSupervision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/listing-status/{subjectId}": {
         parameters: {
             query?: never;
@@ -13628,6 +13650,110 @@ export interface operations {
             };
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSupervision: {
+        parameters: {
+            query: {
+                /** @description Intermediary industry group (seeds/003 二) */
+                industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                tier?: "high" | "middle" | "low";
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            evaluationId: string;
+                            industry: string;
+                            grade: string;
+                            /** @enum {string} */
+                            tier: "high" | "middle" | "low";
+                            department: string;
+                            period: {
+                                /** Format: date */
+                                from: string;
+                                /** Format: date */
+                                to: string;
+                            };
+                            subject: {
+                                /** @enum {string} */
+                                kind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
+                                id: string;
+                                name: string;
+                            };
+                            /** @description A black or watch entry in force or a current dishonesty record: supervised as the low tier */
+                            currentDishonesty: boolean;
+                            /** @description Recommended routine inspections per year */
+                            inspectionsPerYear: number;
+                            /** @description How to inspect (检查方式和频次) */
+                            inspection: string;
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller; `department_not_permitted`: Department not registered or outside its remit */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
