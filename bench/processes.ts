@@ -64,6 +64,14 @@ export async function residentBytes(pid: number): Promise<number> {
   return Number(match?.[1] ?? 0) * 1024;
 }
 
+/** Processor seconds a process has used so far, all its threads (user and system, from /proc). */
+export async function processorSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // After the command name (in parentheses, which may hold spaces): fields 14 and 15 are utime and stime, in ticks of 1/100 s.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -8,6 +8,7 @@ import {
   listEntryToItems,
   nationalAmountYuan,
   seededRandom,
+  sortedJson,
   toNationalItems,
   yuanToWanYuan,
 } from '../src/index.ts';
@@ -168,5 +169,17 @@ describe('exporting catalogue records as national items', () => {
       平台记录编号: 'ent_01black',
       平台记录版本: '1',
     });
+  });
+
+  it('writes 信息内容 as JSON.stringify writes a copy with sorted keys, array indexes first as an object holds them', () => {
+    const content = {
+      b: 'x"y',
+      a: { z: [{ y: 1, x: undefined, w: null }, undefined, 2.5], '10': true, '2': '中', '01': 0 },
+    };
+    expect(sortedJson(content)).toBe(
+      '{"a":{"2":"中","10":true,"01":0,"z":[{"w":null,"y":1},null,2.5]},"b":"x\\"y"}',
+    );
+    expect(sortedJson({})).toBe('{}');
+    expect(sortedJson([])).toBe('[]');
   });
 });

@@ -158,125 +158,247 @@ function subjectCategory(kind: SubjectKind, id: string): string {
   return id.startsWith('92') ? '个体工商户' : '法人及非法人组织';
 }
 
-function subjectCells(subject: ExportRecord['subject']): Record<string, string> {
-  const person = subject.kind === 'natural_person';
-  return {
-    行政相对人名称: subject.name,
-    行政相对人类别: subjectCategory(subject.kind, subject.id),
-    统一社会信用代码: person ? '' : subject.id,
-    证件类型: person ? '身份证' : '',
-    证件号码: person ? subject.id : '',
-  };
-}
-
 const str = (value: unknown): string =>
   value === undefined || value === null ? '' : typeof value === 'string' ? value : String(value);
 
 const amount = (value: unknown): string => (typeof value === 'number' ? yuanToWanYuan(value) : '');
 
-/** JSON with every object's keys sorted, so one content always reads the same. */
-function sortedJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-    );
-  };
-  return JSON.stringify(sort(value));
+/** Whether `key` is an array index: an object enumerates those first, in numeric order, whatever order they were set in. */
+function isIndexKey(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (first < 48 || first > 57 || (first === 48 && key.length > 1)) return false;
+  if (!/^\d+$/.test(key)) return false;
+  return Number(key) < 2 ** 32 - 1;
 }
 
-/** Every column present, in order, empty where nothing was given. */
-function complete(preset: ExportPreset, cells: Record<string, string>): NationalExportRow {
+/** An object's keys as a copy of it rebuilt with them sorted enumerates them: indexes first (numeric), then the rest sorted. */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value).sort();
+  let indexes = 0;
+  for (const key of keys) if (isIndexKey(key)) indexes++;
+  if (indexes === 0) return keys;
+  const numeric = keys.filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
+  return [...numeric, ...keys.filter((key) => !isIndexKey(key))];
+}
+
+/** A value's JSON inside an array or object: `undefined` where JSON.stringify would leave it out (or write null, in an array). */
+function sortedJsonOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let json = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) json += ',';
+      json += sortedJsonOf(value[i]) ?? 'null';
+    }
+    return `${json}]`;
+  }
+  // Any other object by its own enumerable keys (a Date included, as `{}`): what a sorted copy of it holds.
+  let json = '';
+  for (const key of sortedKeys(value)) {
+    const member = sortedJsonOf((value as Record<string, unknown>)[key]);
+    if (member === undefined) continue;
+    json += `${json === '' ? '{' : ','}${JSON.stringify(key)}:${member}`;
+  }
+  return json === '' ? '{}' : `${json}}`;
+}
+
+/**
+ * JSON with every object's keys sorted, so one content always reads the same: the text
+ * `JSON.stringify` gives of a copy with sorted keys, written without building the copy (it runs
+ * once per exported record).
+ */
+export function sortedJson(value: unknown): string {
+  return sortedJsonOf(value) as string;
+}
+
+/** A preset's columns by name: where a builder writes each value of a row. */
+const columnIndex = Object.fromEntries(
+  exportPresets.map((preset) => [preset, new Map(exportColumns[preset].map((column, i) => [column, i]))]),
+) as Record<ExportPreset, Map<string, number>>;
+
+/** The column `name` of `preset` (-1 when the preset has none): computed once, so a row is filled by position. */
+const at = (preset: ExportPreset, name: string): number => columnIndex[preset].get(name) ?? -1;
+
+/** The positions of the cells every row has (subject, source, id, version) in one preset. */
+function commonCells(preset: ExportPreset) {
+  return {
+    name: at(preset, '行政相对人名称'),
+    category: at(preset, '行政相对人类别'),
+    uscc: at(preset, '统一社会信用代码'),
+    idType: at(preset, '证件类型'),
+    idNumber: at(preset, '证件号码'),
+    source: at(preset, '数据来源单位'),
+    sourceUscc: at(preset, '数据来源单位统一社会信用代码'),
+    displayUntil: at(preset, '公示截止期'),
+    id: at(preset, exportIdItem),
+    version: at(preset, exportVersionItem),
+  };
+}
+
+const common = Object.fromEntries(exportPresets.map((preset) => [preset, commonCells(preset)])) as Record<
+  ExportPreset,
+  ReturnType<typeof commonCells>
+>;
+
+/** Writes `value` at `index` of `values` when the preset has that column. */
+function put(values: string[], index: number, value: string | undefined): void {
+  if (index >= 0) values[index] = value ?? '';
+}
+
+/** A row of `preset` with every value empty, the subject's items filled in. */
+function startRow(preset: ExportPreset, subject: ExportRecord['subject']): string[] {
+  const values = new Array<string>(exportColumns[preset].length).fill('');
+  const cells = common[preset];
+  const person = subject.kind === 'natural_person';
+  put(values, cells.name, subject.name);
+  put(values, cells.category, subjectCategory(subject.kind, subject.id));
+  put(values, cells.uscc, person ? '' : subject.id);
+  put(values, cells.idType, person ? '身份证' : '');
+  put(values, cells.idNumber, person ? subject.id : '');
+  return values;
+}
+
+const penalty = {
+  representative: at('shuanggongshi-penalty', '法定代表人'),
+  representativeIdType: at('shuanggongshi-penalty', '法定代表人证件类型'),
+  representativeId: at('shuanggongshi-penalty', '法定代表人证件号码'),
+  documentNumber: at('shuanggongshi-penalty', '行政处罚决定书文号'),
+  violation: at('shuanggongshi-penalty', '违法行为类型'),
+  facts: at('shuanggongshi-penalty', '违法事实'),
+  legalBasis: at('shuanggongshi-penalty', '处罚依据'),
+  kinds: at('shuanggongshi-penalty', '处罚类别'),
+  content: at('shuanggongshi-penalty', '处罚内容'),
+  amount: at('shuanggongshi-penalty', '罚款金额'),
+  confiscated: at('shuanggongshi-penalty', '没收违法所得、没收非法财物的金额'),
+  licencesAffected: at('shuanggongshi-penalty', '暂扣或吊销证照名称及编号'),
+  decidedOn: at('shuanggongshi-penalty', '处罚决定日期'),
+  authority: at('shuanggongshi-penalty', '处罚机关'),
+  authorityUscc: at('shuanggongshi-penalty', '处罚机关统一社会信用代码'),
+};
+
+const licence = {
+  documentName: at('shuanggongshi-licence', '行政许可决定文书名称'),
+  documentNumber: at('shuanggongshi-licence', '行政许可决定文书号'),
+  type: at('shuanggongshi-licence', '许可类别'),
+  certificateName: at('shuanggongshi-licence', '许可证书名称'),
+  certificateNumber: at('shuanggongshi-licence', '许可编号'),
+  content: at('shuanggongshi-licence', '许可内容'),
+  decidedOn: at('shuanggongshi-licence', '许可决定日期'),
+  validFrom: at('shuanggongshi-licence', '有效期自'),
+  validUntil: at('shuanggongshi-licence', '有效期至'),
+  authority: at('shuanggongshi-licence', '许可机关'),
+  authorityUscc: at('shuanggongshi-licence', '许可机关统一社会信用代码'),
+};
+
+const platformRecord = {
+  code: at('platform-record', '信息类别代码'),
+  label: at('platform-record', '信息类别名称'),
+  occurredOn: at('platform-record', '发生日期'),
+  content: at('platform-record', '信息内容'),
+};
+
+const listEntry = {
+  kind: at('platform-list-entry', '名单类型'),
+  domain: at('platform-list-entry', '名单领域'),
+  validFrom: at('platform-list-entry', '有效期自'),
+  validUntil: at('platform-list-entry', '有效期至'),
+  measures: at('platform-list-entry', '联合奖惩措施'),
+};
+
+/** A row as its values in the order of `exportColumns[preset]`: what files write, without the object of `toNationalItems`. */
+export interface NationalExportValues {
+  preset: ExportPreset;
+  values: string[];
+}
+
+function asRow({ preset, values }: NationalExportValues): NationalExportRow {
   const row: Record<string, string> = {};
-  for (const column of exportColumns[preset]) row[column] = cells[column] ?? '';
+  const columns = exportColumns[preset];
+  for (let i = 0; i < columns.length; i++) row[columns[i] as string] = values[i] as string;
   return { preset, row };
+}
+
+/** `toNationalItems(record)` as values in column order. */
+export function toNationalValues(record: ExportRecord): NationalExportValues {
+  const preset = exportPresetOf(record.category);
+  const { data } = record;
+  const values = startRow(preset, record.subject);
+  const cells = common[preset];
+  put(values, cells.source, record.source?.name ?? record.providerCode);
+  put(values, cells.sourceUscc, record.source?.uscc ?? '');
+  put(values, cells.id, record.recordId);
+  put(values, cells.version, String(record.version));
+  put(values, cells.displayUntil, record.displayUntil ? shanghaiDate(record.displayUntil) : '');
+
+  if (preset === 'shuanggongshi-penalty') {
+    const representative = record.relatedPersons?.find((p) => p.role === 'legal_representative');
+    if (representative) {
+      put(values, penalty.representative, representative.name);
+      put(values, penalty.representativeIdType, '身份证');
+      put(values, penalty.representativeId, representative.id);
+    }
+    const kinds = Array.isArray(data.penaltyKinds)
+      ? (data.penaltyKinds as (typeof penaltyKinds)[number][])
+      : [];
+    put(values, penalty.documentNumber, str(data.documentNumber));
+    put(values, penalty.violation, str(data.violation));
+    put(values, penalty.facts, str(data.facts));
+    put(values, penalty.legalBasis, str(data.legalBasis));
+    put(values, penalty.kinds, kinds.map((k) => penaltyKindNames[k] ?? '其他').join(';'));
+    put(values, penalty.content, str(data.content));
+    put(values, penalty.amount, amount(data.amount));
+    put(values, penalty.confiscated, amount(data.confiscatedYuan));
+    put(values, penalty.licencesAffected, str(data.licencesAffected));
+    put(values, penalty.decidedOn, str(data.decidedOn));
+    put(values, penalty.authority, str(data.authority));
+    put(values, penalty.authorityUscc, str(data.authorityUscc));
+  } else if (preset === 'shuanggongshi-licence') {
+    put(values, licence.documentName, str(data.licenceName));
+    put(values, licence.documentNumber, str(data.licenceNumber));
+    put(values, licence.type, licenceTypeNames[str(data.licenceType)] ?? '其他');
+    put(values, licence.certificateName, str(data.licenceName));
+    put(values, licence.certificateNumber, str(data.certificateNumber));
+    put(values, licence.content, str(data.content));
+    put(values, licence.decidedOn, str(data.decidedOn));
+    put(values, licence.validFrom, str(data.validFrom));
+    put(values, licence.validUntil, str(data.validUntil));
+    put(values, licence.authority, str(data.issuingAuthority));
+    put(values, licence.authorityUscc, str(data.authorityUscc));
+  } else {
+    put(values, platformRecord.code, record.category);
+    put(values, platformRecord.label, findEntry(record.category)?.zh ?? record.category);
+    put(values, platformRecord.occurredOn, record.occurredOn);
+    // The entry's own fields, as JSON: no national item names them.
+    put(values, platformRecord.content, sortedJson(data));
+  }
+  return { preset, values };
 }
 
 /**
  * One catalogue record as one row of national items (or of the platform extension shape when
  * its entry has no national item set). Reads only the record; throws nothing for a well-formed
- * catalogue record.
+ * catalogue record. Every column of the preset is present, in order, empty where nothing was given.
  */
 export function toNationalItems(record: ExportRecord): NationalExportRow {
-  const preset = exportPresetOf(record.category);
-  const { data } = record;
-  const displayUntil = record.displayUntil ? shanghaiDate(record.displayUntil) : '';
-  const cells: Record<string, string> = {
-    ...subjectCells(record.subject),
-    数据来源单位: record.source?.name ?? record.providerCode,
-    数据来源单位统一社会信用代码: record.source?.uscc ?? '',
-    [exportIdItem]: record.recordId,
-    [exportVersionItem]: String(record.version),
-  };
-  const representative = record.relatedPersons?.find((p) => p.role === 'legal_representative');
+  return asRow(toNationalValues(record));
+}
 
-  if (preset === 'shuanggongshi-penalty') {
-    const kinds = Array.isArray(data.penaltyKinds)
-      ? (data.penaltyKinds as (typeof penaltyKinds)[number][])
-      : [];
-    Object.assign(cells, {
-      ...(representative
-        ? {
-            法定代表人: representative.name,
-            法定代表人证件类型: '身份证',
-            法定代表人证件号码: representative.id,
-          }
-        : {}),
-      行政处罚决定书文号: str(data.documentNumber),
-      违法行为类型: str(data.violation),
-      违法事实: str(data.facts),
-      处罚依据: str(data.legalBasis),
-      处罚类别: kinds.map((k) => penaltyKindNames[k] ?? '其他').join(';'),
-      处罚内容: str(data.content),
-      罚款金额: amount(data.amount),
-      '没收违法所得、没收非法财物的金额': amount(data.confiscatedYuan),
-      暂扣或吊销证照名称及编号: str(data.licencesAffected),
-      处罚决定日期: str(data.decidedOn),
-      公示截止期: displayUntil,
-      处罚机关: str(data.authority),
-      处罚机关统一社会信用代码: str(data.authorityUscc),
-    });
-  } else if (preset === 'shuanggongshi-licence') {
-    Object.assign(cells, {
-      行政许可决定文书名称: str(data.licenceName),
-      行政许可决定文书号: str(data.licenceNumber),
-      许可类别: licenceTypeNames[str(data.licenceType)] ?? '其他',
-      许可证书名称: str(data.licenceName),
-      许可编号: str(data.certificateNumber),
-      许可内容: str(data.content),
-      许可决定日期: str(data.decidedOn),
-      有效期自: str(data.validFrom),
-      有效期至: str(data.validUntil),
-      公示截止期: displayUntil,
-      许可机关: str(data.issuingAuthority),
-      许可机关统一社会信用代码: str(data.authorityUscc),
-    });
-  } else {
-    Object.assign(cells, {
-      信息类别代码: record.category,
-      信息类别名称: findEntry(record.category)?.zh ?? record.category,
-      发生日期: record.occurredOn,
-      // The entry's own fields, as JSON: no national item names them.
-      信息内容: sortedJson(data),
-      公示截止期: displayUntil,
-    });
-  }
-  return complete(preset, cells);
+/** `listEntryToItems(entry)` as values in column order. */
+export function listEntryValues(entry: ExportListEntry): NationalExportValues {
+  const preset = 'platform-list-entry';
+  const values = startRow(preset, entry.subject);
+  const cells = common[preset];
+  put(values, listEntry.kind, listKindNames[entry.listKind]);
+  put(values, listEntry.domain, entry.domain);
+  put(values, listEntry.validFrom, entry.validFrom?.toISOString() ?? '');
+  put(values, listEntry.validUntil, entry.validUntil?.toISOString() ?? '');
+  put(values, listEntry.measures, entry.measures.join(';'));
+  put(values, cells.id, entry.entryId);
+  put(values, cells.version, String(entry.version ?? 1));
+  return { preset, values };
 }
 
 /** A published list entry (红黑名单) as a row of the platform extension shape `platform-list-entry`. */
 export function listEntryToItems(entry: ExportListEntry): NationalExportRow {
-  return complete('platform-list-entry', {
-    ...subjectCells(entry.subject),
-    名单类型: listKindNames[entry.listKind],
-    名单领域: entry.domain,
-    有效期自: entry.validFrom?.toISOString() ?? '',
-    有效期至: entry.validUntil?.toISOString() ?? '',
-    联合奖惩措施: entry.measures.join(';'),
-    [exportIdItem]: entry.entryId,
-    [exportVersionItem]: String(entry.version ?? 1),
-  });
+  return asRow(listEntryValues(entry));
 }

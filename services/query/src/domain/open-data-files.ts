@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { formatOccurrence } from '@credit/calendar';
 import { identityAad, type Keyring } from '@credit/crypto';
 import { asBuffer } from '@credit/db';
@@ -7,11 +7,11 @@ import {
   exportColumns,
   exportIdItem,
   exportPresets,
-  listEntryToItems,
-  type NationalExportRow,
+  listEntryValues,
+  type NationalExportValues,
   type OpenDataManifest,
   type SubjectKind,
-  toNationalItems,
+  toNationalValues,
 } from '@credit/schema';
 import type { PublicItemRow } from '../repositories/open-data-repository.ts';
 import { gatedFieldsOf } from './consent-scope.ts';
@@ -225,10 +225,7 @@ export class CutFiles {
 
 /** The first 16 bytes of SHA-256 over a row: what the published baseline keeps to tell a changed row. */
 export function rowDigest(item: CutItem): Buffer {
-  return createHash('sha256')
-    .update(`${item.preset}\u0000${item.values.join('\u0000')}`)
-    .digest()
-    .subarray(0, 16);
+  return hash('sha256', `${item.preset}\u0000${item.values.join('\u0000')}`, 'buffer').subarray(0, 16);
 }
 
 const asDate = (value: Date | string | null): Date | null =>
@@ -262,9 +259,9 @@ export function identityOpener(keyring: Keyring) {
 function exportedRow(
   row: PublicItemRow,
   subject: { kind: SubjectKind; id: string; name: string },
-): NationalExportRow {
+): NationalExportValues {
   if (row.source === 'entry') {
-    return listEntryToItems({
+    return listEntryValues({
       entryId: row.item_id,
       subject,
       listKind: row.list_kind as 'red' | 'black',
@@ -275,9 +272,14 @@ function exportedRow(
     });
   }
   const category = row.category as string;
-  const data = { ...(row.data ?? {}) };
-  for (const field of gatedFieldsOf(category, data)) delete data[field];
-  return toNationalItems({
+  let data = row.data ?? {};
+  const gated = gatedFieldsOf(category, data);
+  if (gated.length > 0) {
+    // A copy without them: the row the driver parsed stays as it was.
+    data = { ...data };
+    for (const field of gated) delete data[field];
+  }
+  return toNationalValues({
     recordId: row.item_id,
     version: row.version ?? 1,
     category,
@@ -289,8 +291,12 @@ function exportedRow(
   });
 }
 
+const idColumn = Object.fromEntries(
+  exportPresets.map((preset) => [preset, exportColumns[preset].indexOf(exportIdItem)]),
+) as Record<ExportPreset, number>;
+
 /** A public item as a row of the cut's files. */
 export function cutItem(row: PublicItemRow, open: ReturnType<typeof identityOpener>): CutItem {
-  const { preset, row: items } = exportedRow(row, { kind: row.subject_kind as SubjectKind, ...open(row) });
-  return { preset, id: items[exportIdItem] ?? '', values: Object.values(items) };
+  const { preset, values } = exportedRow(row, { kind: row.subject_kind as SubjectKind, ...open(row) });
+  return { preset, id: values[idColumn[preset]] ?? '', values };
 }
