@@ -84,6 +84,12 @@ describe('the image and the compose file', () => {
       // the platform reads, each SERVICE names a service, and each command runs a built script.
       const context = typeof service.build === 'string' ? service.build : (service.build.context ?? '.');
       expect(existsSync(join(root, context, 'Dockerfile')), `${name}'s Dockerfile`).toBe(true);
+      if (context !== '.') {
+        // The database images of the ha profile (docker/ha): PostgreSQL's own variables only.
+        for (const variable of Object.keys(service.environment ?? {}))
+          expect(['PGDATA', 'PGPORT'], `${name} sets ${variable}`).toContain(variable);
+        continue;
+      }
       for (const variable of Object.keys(service.environment ?? {}))
         expect(known.has(variable), `${name} sets ${variable}, which nothing reads`).toBe(true);
       const selected = service.environment?.SERVICE;
