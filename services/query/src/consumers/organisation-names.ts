@@ -3,6 +3,8 @@ import { asBuffer, type Executor, resultRows } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import {
   erasuresIn,
+  intermediaryRegisteredSchema,
+  intermediaryRegisteredType,
   nameGrams,
   namesSubject,
   normaliseOrganisationName,
@@ -15,8 +17,17 @@ import { nameGramCounts, organisationNameSightings, organisationNames } from '..
 
 export const organisationNameProjectionName = 'query-organisation-names';
 
+/**
+ * The sighting an intermediary's registration (intermediary.registered) keeps of the name its
+ * supervising department registered it under: its own row beside the record versions', under a
+ * record id no record has, which no erasure names (a registration is never erased), so the name
+ * stays found while no record carries it and after the records that also carried it are erased.
+ */
+export const registrationSighting = { recordId: intermediaryRegisteredType, version: 0 } as const;
+
 type NameRow = typeof organisationNames.$inferInsert;
 type SightingRow = typeof organisationNameSightings.$inferInsert;
+type EncryptedSubject = RecordEvent['subject'];
 
 /**
  * The name index row an organisation's record version carries, or null for a person (never
@@ -26,20 +37,29 @@ export function organisationNameRowOf(
   event: RecordEvent,
   open: (cipher: Buffer, field: 'identifier' | 'name') => string,
 ): NameRow | null {
-  if (event.subject.kind === 'natural_person') return null;
-  const nameCipher = Buffer.from(event.subject.nameCipher, 'base64');
+  const registered = event.origin === 'pushed' && event.status === 'active' && namesSubject(event.category);
+  return nameRowOf(event.subject, new Date(event.receivedAt), registered, open);
+}
+
+/** The name index row of an organisation's identity seen at `at`, or null (see organisationNameRowOf). */
+function nameRowOf(
+  subject: EncryptedSubject,
+  at: Date,
+  registered: boolean,
+  open: (cipher: Buffer, field: 'identifier' | 'name') => string,
+): NameRow | null {
+  if (subject.kind === 'natural_person') return null;
+  const nameCipher = Buffer.from(subject.nameCipher, 'base64');
   if (nameCipher.length === 0) return null;
   const name = open(nameCipher, 'name');
   const normalised = normaliseOrganisationName(name);
   if (normalised.core === '') return null;
-  const at = new Date(event.receivedAt);
-  const registered = event.origin === 'pushed' && event.status === 'active' && namesSubject(event.category);
   return {
-    subjectKey: Buffer.from(event.subject.key, 'hex'),
+    subjectKey: Buffer.from(subject.key, 'hex'),
     nameKey: normalised.key,
     name,
-    uscc: open(Buffer.from(event.subject.identifierCipher, 'base64'), 'identifier'),
-    kind: event.subject.kind,
+    uscc: open(Buffer.from(subject.identifierCipher, 'base64'), 'identifier'),
+    kind: subject.kind,
     core: normalised.core,
     regions: normalised.regions,
     legalForm: normalised.legalForm,
@@ -73,7 +93,10 @@ function merged(held: NameRow, next: NameRow): NameRow {
  * @credit/schema: the registering authority's newest name, else the first seen). Every version
  * counts, not only a record's newest, since a renamed registration leaves its former name behind.
  * Each version's name is kept as a sighting, so that an erasure (`record.erased`) takes out the
- * names only erased versions carried: a copy of an erased name is the name.
+ * names only erased versions carried: a copy of an erased name is the name. An intermediary's
+ * registration adds its name as a sighting of its own (registrationSighting): found by name from
+ * its registration on, but, its department not being the registering authority, current only
+ * while no registration record names the agency otherwise.
  */
 export async function applyOrganisationNameEvents(
   tx: Executor,
@@ -82,25 +105,36 @@ export async function applyOrganisationNameEvents(
 ): Promise<void> {
   const rows = new Map<string, NameRow>();
   const sightings = new Map<string, SightingRow>();
-  for (const payload of standingVersionPayloads(events)) {
-    const event = recordEventSchema.parse(payload);
-    const key = Buffer.from(event.subject.key, 'hex');
-    const row = organisationNameRowOf(event, (cipher, field) =>
-      keyring.decrypt(event.subject.keyId, cipher, identityAad(field, key)),
-    );
-    if (!row) continue;
-    const id = `${event.subject.key}/${row.nameKey}`;
+  const seen = (row: NameRow, recordId: string, version: number) => {
+    const subjectHex = row.subjectKey.toString('hex');
+    const id = `${subjectHex}/${row.nameKey}`;
     const held = rows.get(id);
     rows.set(id, held ? merged(held, row) : row);
-    sightings.set(`${event.subject.key}/${event.recordId}/${event.version}`, {
+    sightings.set(`${subjectHex}/${recordId}/${version}`, {
       subjectKey: row.subjectKey,
-      recordId: event.recordId,
-      version: event.version,
+      recordId,
+      version,
       nameKey: row.nameKey,
       name: row.name,
       registered: row.registeredAt !== null,
       seenAt: row.lastSeen,
     });
+  };
+  const opener = (subject: EncryptedSubject) => {
+    const key = Buffer.from(subject.key, 'hex');
+    return (cipher: Buffer, field: 'identifier' | 'name') =>
+      keyring.decrypt(subject.keyId, cipher, identityAad(field, key));
+  };
+  for (const payload of standingVersionPayloads(events)) {
+    const event = recordEventSchema.parse(payload);
+    const row = organisationNameRowOf(event, opener(event.subject));
+    if (row) seen(row, event.recordId, event.version);
+  }
+  for (const event of events) {
+    if (event.type !== intermediaryRegisteredType) continue;
+    const { subject, registeredAt } = intermediaryRegisteredSchema.parse(event.payload);
+    const row = nameRowOf(subject, new Date(registeredAt), false, opener(subject));
+    if (row) seen(row, registrationSighting.recordId, registrationSighting.version);
   }
   if (rows.size > 0) {
     await tx

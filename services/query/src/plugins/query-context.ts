@@ -5,6 +5,7 @@ import {
   gradeEventTypes,
   industryEvaluationEventTypes,
   ingestEventTypes,
+  intermediaryRegisteredType,
   recordErasedType,
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
@@ -185,8 +186,9 @@ export default fp(
           source: 'ingest',
           cursorSchema: querySchemaName,
           name: organisationNameProjectionName,
-          // Erasures too: a name only erased versions carried leaves the index.
-          types: [...ingestEventTypes, recordErasedType],
+          // Erasures too: a name only erased versions carried leaves the index; and the names
+          // intermediaries are registered under, found before any record carries them.
+          types: [...ingestEventTypes, recordErasedType, intermediaryRegisteredType],
           idleMs: settings.feedIdleMs,
           logger: app.log,
           apply: (tx, events) => applyOrganisationNameEvents(tx, events, app.keyring),
