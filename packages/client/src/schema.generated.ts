@@ -728,7 +728,7 @@ export interface paths {
         };
         /**
          * The intermediaries’ column (专栏公示): agencies by industry, with grades and declarations
-         * @description Filtered by `industry`, and by `name` as the public search finds names (an agency is found by name once a record of it carries its name). Paged in key order; each item links to its detail.
+         * @description Filtered by `industry`, and by `name` as the public search finds names (an agency by the name it was registered under from its registration on). Paged in key order; each item links to its detail.
          */
         get: operations["getPublicIntermediaries"];
         put?: never;
