@@ -17,6 +17,7 @@
  * bench/RESULTS.md.
  */
 import { mkdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyMaterial } from '@credit/crypto';
 import { findEntry } from '@credit/schema';
@@ -337,6 +338,7 @@ async function main() {
     process.exit(2);
   }
   const started = Date.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const workDir = `/tmp/credit-replicas-${process.pid}`;
   await mkdir(join(workDir, 'data'), { recursive: true });
   const primary = await startCluster();
@@ -388,7 +390,7 @@ async function main() {
     const markdown = [
       `## Past one machine: replica reads, read-your-writes, failover (issue #25)`,
       '',
-      `\`npm run bench:replicas\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. A primary and a streaming replica the bench makes with initdb and pg_basebackup -R on this machine, ${subjectCount.toLocaleString('en')} subjects, ${roundCount} alternating rounds of ${seconds} s per route and variant, 16 connections; ${((Date.now() - started) / 60_000).toFixed(0)} minutes in all.`,
+      `\`npm run bench:replicas\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. A primary and a streaming replica the bench makes with initdb and pg_basebackup -R on this machine, ${subjectCount.toLocaleString('en')} subjects, ${roundCount} alternating rounds of ${seconds} s per route and variant, 16 connections; ${((Date.now() - started) / 60_000).toFixed(0)} minutes in all; load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end (other work on the machine moves single rounds; the median of the alternating rounds is the figure).`,
       '',
       '| reads (lag-tolerant) | primary only | with the replica | replica / primary (target ≥ 90 %) |',
       '|---|---|---|---|',
