@@ -90,10 +90,25 @@ async function currentGrades(firm: TestSubject) {
   return response.json().current;
 }
 
+/** The firm's grades in the intermediaries' column (专栏公示). */
+async function columnGrades(firm: TestSubject) {
+  const response = await platform.request({ url: `/v1/public/intermediaries/${firm.id}` });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().grades;
+}
+
 describe('objections to an industry evaluation (信用评价异议, seeds/003 四(七))', () => {
   it('is answered by the evaluating department within 30 days; upheld, the corrected grade is re-published within 3 working days and checks use it', async () => {
     const firm = company('连云港某会计师事务所');
+    const registered = await platform.request({
+      method: 'POST',
+      url: '/v1/intermediaries',
+      token: audit.token,
+      body: { subject: { id: firm.id, name: firm.name }, industry: 'audit' },
+    });
+    expect(registered.statusCode, registered.body).toBe(201);
     const evaluationId = await evaluated(firm, 'D');
+    expect(await columnGrades(firm)).toEqual([expect.objectContaining({ grade: 'D', disputed: false })]);
     expect((await procurementCheck(firm)).decision).toBe('restrict');
     // The subject's file shows the department's evaluation (the query side follows the event).
     expect(await currentGrades(firm)).toEqual([
@@ -103,6 +118,7 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
         year: 2025,
         grade: 'D',
         department: audit.code,
+        disputed: false,
       }),
     ]);
 
@@ -113,6 +129,14 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
       responsibleDepartment: audit.code,
       dueAt: '2026-03-02T15:59:59.999Z',
     });
+    // Under objection the grade reads disputed (异议中) where it is shown, and checks still apply
+    // it, as they apply a disputed record (docs/disclosure-rules.md).
+    await platform.drainConsumers();
+    expect(await currentGrades(firm)).toEqual([expect.objectContaining({ evaluationId, disputed: true })]);
+    expect(await columnGrades(firm)).toEqual([expect.objectContaining({ grade: 'D', disputed: true })]);
+    const disputedCheck = await procurementCheck(firm);
+    expect(disputedCheck.decision).toBe('restrict');
+    expect(disputedCheck.industryGrades).toEqual([expect.objectContaining({ evaluationId, grade: 'D' })]);
 
     at('2026-02-13T02:00:00Z'); // Friday before the Spring Festival; Saturday Feb 14 is a make-up workday
     const upheld = await decide(objection.id, 'upheld');
@@ -124,6 +148,9 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
         expect.objectContaining({ kind: 'correction', dueAt: '2026-02-25T15:59:59.999Z', met: false }),
       ]),
     );
+    // Upheld, it stays disputed until the department's correction closes the objection.
+    await platform.drainConsumers();
+    expect(await currentGrades(firm)).toEqual([expect.objectContaining({ grade: 'D', disputed: true })]);
 
     at('2026-02-24T02:00:00Z');
     const corrected = await platform.request({
@@ -148,7 +175,10 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
     expect(closed.deadlines).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'correction', met: true })]),
     );
-    expect(await currentGrades(firm)).toEqual([expect.objectContaining({ evaluationId, grade: 'A' })]);
+    expect(await currentGrades(firm)).toEqual([
+      expect.objectContaining({ evaluationId, grade: 'A', disputed: false }),
+    ]);
+    expect(await columnGrades(firm)).toEqual([expect.objectContaining({ grade: 'A', disputed: false })]);
     const answer = await procurementCheck(firm);
     expect(answer.decision).toBe('priority');
     expect(answer.industryGrades).toEqual([expect.objectContaining({ evaluationId, grade: 'A' })]);
@@ -186,6 +216,9 @@ describe('objections to an industry evaluation (信用评价异议, seeds/003 �
     await platform.drainConsumers();
     expect((await procurementCheck(firm)).industryGrades).toEqual([
       expect.objectContaining({ evaluationId, grade: 'C', tier: 'low' }),
+    ]);
+    expect(await currentGrades(firm)).toEqual([
+      expect.objectContaining({ evaluationId, grade: 'C', disputed: false }),
     ]);
   });
 });

@@ -11,6 +11,11 @@ export const gradeSchema = z.object({
   ruleCode: z.string(),
   department: z.string().describe('The department that grades (认定部门)'),
   assignedAt: instant(),
+  disputed: z
+    .boolean()
+    .describe(
+      'Under objection (异议中) until the objection closes; checks keep applying the grade meanwhile, as they do a disputed record',
+    ),
 });
 export type Grade = z.infer<typeof gradeSchema>;
 

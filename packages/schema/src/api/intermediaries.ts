@@ -171,9 +171,14 @@ export const publicIntermediarySchema = z.object({
         year: z.number().int(),
         grade: z.string(),
         department: z.string(),
+        disputed: z
+          .boolean()
+          .describe('The evaluation is under objection (异议中) until the objection closes'),
       }),
     )
-    .describe('Current grades as evaluations assigned them (grade.assigned); empty until evaluated'),
+    .describe(
+      'Current grades as evaluations assigned them (grade rules and the supervising departments’ industry evaluations); empty until evaluated',
+    ),
   declarations: z.number().int().describe('Accepted declarations published'),
 });
 

@@ -3,7 +3,7 @@ import type { Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import { repairEventSchemas } from '@credit/schema';
 import { and, eq, sql } from 'drizzle-orm';
-import { accessLog, recipientNotices, recordMarks, records } from '../db/schema.ts';
+import { accessLog, evaluationMarks, recipientNotices, recordMarks, records } from '../db/schema.ts';
 
 export const queryRepairFollowName = 'query-repair-follow';
 export const queryFollowedRepairEvents = [
@@ -86,5 +86,30 @@ export async function applyRepairEvents(tx: Executor, events: FeedEvent[]): Prom
         }));
       if (rows.length > 0) await tx.insert(recipientNotices).values(rows).onConflictDoNothing();
     }
+  }
+}
+
+export const evaluationMarksName = 'query-evaluation-marks';
+export const evaluationMarkEvents = ['objection.opened', 'objection.closed'];
+
+/**
+ * Marks an evaluation under objection (target type `evaluation`) disputed until the objection
+ * closes, as a record is: through an upheld objection until the department's correction closes it,
+ * or at once when it is rejected or inadmissible. Only the mark: the check API keeps applying the
+ * evaluation's measures meanwhile, as it keeps a disputed record's (docs/disclosure-rules.md).
+ */
+export async function applyEvaluationMarks(tx: Executor, events: FeedEvent[]): Promise<void> {
+  for (const event of events) {
+    if (event.type !== 'objection.opened' && event.type !== 'objection.closed') continue;
+    const { targetType, targetId } = repairEventSchemas['objection.opened'].parse(event.payload);
+    if (targetType !== 'evaluation') continue;
+    const disputed = event.type === 'objection.opened';
+    await tx
+      .insert(evaluationMarks)
+      .values({ subjectKey: event.subjectKey, evaluationId: targetId, disputed, updatedAt: event.createdAt })
+      .onConflictDoUpdate({
+        target: [evaluationMarks.subjectKey, evaluationMarks.evaluationId],
+        set: { disputed, updatedAt: event.createdAt },
+      });
   }
 }

@@ -60,6 +60,18 @@ export const recordMarks = query.table('record_marks', {
   updatedAt: instant('updated_at').notNull(),
 });
 
+/**
+ * Evaluations (a grade rule's or a department's industry evaluation) under objection
+ * (migrations/query: evaluation_marks), kept apart from the grades since the repair feed and the
+ * sanctions feed are read separately: a grade reads disputed while its evaluation's mark is.
+ */
+export const evaluationMarks = query.table('evaluation_marks', {
+  subjectKey: bytea('subject_key').notNull(),
+  evaluationId: text('evaluation_id').notNull(),
+  disputed: boolean('disputed').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
 export const agencies = query.table('agencies', {
   uscc: text('uscc').primaryKey(),
   name: text('name').notNull(),

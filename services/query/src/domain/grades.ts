@@ -8,16 +8,30 @@ import {
   type SubjectGrades,
   type SubjectGradesPage,
 } from '@credit/schema';
-import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { gradeChanges, grades } from '../db/schema.ts';
+import { and, asc, eq, getTableColumns, gte, inArray, type SQL, sql } from 'drizzle-orm';
+import { evaluationMarks, gradeChanges, grades } from '../db/schema.ts';
 import type { Viewer } from './access-policy.ts';
 
-type GradeRow = typeof grades.$inferSelect;
+type GradeRow = typeof grades.$inferSelect & { disputed: boolean };
 type GradeChangeRow = typeof gradeChanges.$inferSelect;
 
 export interface GradeRows {
   states: GradeRow[];
   changes: GradeChangeRow[];
+}
+
+/** Whether a grade's evaluation is under objection (query.evaluation_marks). */
+// The grade's columns are named with their table: a bare column in a select list is rendered
+// unqualified, and would read the mark's own column of the same name.
+export const gradeDisputed = sql<boolean>`EXISTS (SELECT 1 FROM ${evaluationMarks} m
+  WHERE m.subject_key = ${grades}.subject_key AND m.evaluation_id = ${grades}.evaluation_id AND m.disputed)`;
+
+/** Grade states with whether each is disputed. */
+export function gradeStates(executor: Executor, where: SQL | undefined): Promise<GradeRow[]> {
+  return executor
+    .select({ ...getTableColumns(grades), disputed: gradeDisputed })
+    .from(grades)
+    .where(where);
 }
 
 /** The grades of many subjects in two queries, by subject key (hex). */
@@ -33,10 +47,7 @@ export async function gradeRowsOf(
     result.set(hex, found);
     return found;
   };
-  const states = await executor
-    .select()
-    .from(grades)
-    .where(inArray(grades.subjectKey, [...keys]));
+  const states = await gradeStates(executor, inArray(grades.subjectKey, [...keys]));
   for (const row of states) entry(row.subjectKey).states.push(row);
   const changes = await executor
     .select()
@@ -103,6 +114,7 @@ function currentGrades(states: readonly GradeRow[], now: Date): Grade[] {
       ruleCode: row.ruleCode,
       department: row.department,
       assignedAt: row.updatedAt.toISOString(),
+      disputed: row.disputed,
     }));
 }
 
@@ -155,7 +167,7 @@ export async function gradeHistoryPage(
   page: { after: readonly [at: string, feedSeq: number] | undefined; limit: number },
 ) {
   if (!gradesVisibleTo(viewer)) return { current: [], changes: [], more: false };
-  const states = await executor.select().from(grades).where(eq(grades.subjectKey, subjectKey));
+  const states = await gradeStates(executor, eq(grades.subjectKey, subjectKey));
   const since = historySince(viewer, now);
   const rows = await executor
     .select()

@@ -73,6 +73,8 @@ export const schema = /* GraphQL */ `
     ruleCode: String!
     department: String!
     assignedAt: String!
+    "Under objection (异议中) until the objection closes; checks keep applying the grade meanwhile"
+    disputed: Boolean!
   }
 
   type GradeChange {

@@ -22,7 +22,10 @@ import {
   organisationNameProjectionName,
 } from '../consumers/organisation-names.ts';
 import {
+  applyEvaluationMarks,
   applyRepairEvents,
+  evaluationMarkEvents,
+  evaluationMarksName,
   queryFollowedRepairEvents,
   queryRepairFollowName,
 } from '../consumers/repair-follow.ts';
@@ -246,6 +249,19 @@ export default fp(
           idleMs: settings.feedIdleMs,
           logger: app.log,
           apply: applyRepairEvents,
+        }),
+      );
+      consumers.set(
+        evaluationMarksName,
+        await startConsumer({
+          handle: app.database,
+          source: 'repair',
+          cursorSchema: querySchemaName,
+          name: evaluationMarksName,
+          types: evaluationMarkEvents,
+          idleMs: settings.feedIdleMs,
+          logger: app.log,
+          apply: applyEvaluationMarks,
         }),
       );
       for (const [name, consumer] of await startExchangeConsumers(app, {

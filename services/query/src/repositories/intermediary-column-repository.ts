@@ -1,7 +1,8 @@
 import type { Executor } from '@credit/db';
 import type { IntermediaryIndustry } from '@credit/schema';
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import { grades, intermediaries, intermediaryDeclarations, records, subjects } from '../db/schema.ts';
+import { gradeDisputed } from '../domain/grades.ts';
 
 /** Reads of the intermediaries' column (专栏公示 / 专版曝光), each on the connection it is given. */
 export const intermediaryColumn = {
@@ -46,15 +47,15 @@ export const intermediaryColumn = {
     return row;
   },
 
-  /** Current grades (assigned, not withdrawn) of these agencies, by key. */
+  /** Current grades (assigned, not withdrawn) of these agencies, by key, each disputed or not. */
   async currentGrades(db: Executor, keys: Buffer[]) {
-    if (keys.length === 0) return new Map<string, (typeof grades.$inferSelect)[]>();
+    if (keys.length === 0) return new Map<string, ({ disputed: boolean } & typeof grades.$inferSelect)[]>();
     const rows = await db
-      .select()
+      .select({ ...getTableColumns(grades), disputed: gradeDisputed })
       .from(grades)
       .where(and(inArray(grades.subjectKey, keys), eq(grades.status, 'assigned')))
       .orderBy(asc(grades.domain), desc(grades.year));
-    const byKey = new Map<string, (typeof grades.$inferSelect)[]>();
+    const byKey = new Map<string, typeof rows>();
     for (const row of rows) {
       const hex = row.subjectKey.toString('hex');
       byKey.set(hex, [...(byKey.get(hex) ?? []), row]);

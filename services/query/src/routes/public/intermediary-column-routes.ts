@@ -72,6 +72,7 @@ export async function intermediaryColumnRoutes(fastify: FastifyInstance) {
           year: g.year,
           grade: g.grade,
           department: g.department,
+          disputed: g.disputed,
         })),
         declarations: declarations.filter((d) => d.subjectKey.equals(row.subjectKey)),
       };
