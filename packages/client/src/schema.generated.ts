@@ -2549,6 +2549,8 @@ export interface components {
             /** @description The department that grades (认定部门) */
             department: string;
             assignedAt: components["schemas"]["Instant"];
+            /** @description Under objection (异议中) until the objection closes; checks keep applying the grade meanwhile, as they do a disputed record */
+            disputed: boolean;
         };
         GradeChange: {
             /** @enum {string} */
@@ -8057,12 +8059,14 @@ export interface operations {
                             industryLabel: string;
                             /** @description The supervising department that registered it */
                             department: string;
-                            /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                            /** @description Current grades as evaluations assigned them (grade rules and the supervising departments’ industry evaluations); empty until evaluated */
                             grades: {
                                 domain: string;
                                 year: number;
                                 grade: string;
                                 department: string;
+                                /** @description The evaluation is under objection (异议中) until the objection closes */
+                                disputed: boolean;
                             }[];
                             /** @description Accepted declarations published */
                             declarations: number;
@@ -8174,12 +8178,14 @@ export interface operations {
                             industryLabel: string;
                             /** @description The supervising department that registered it */
                             department: string;
-                            /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                            /** @description Current grades as evaluations assigned them (grade rules and the supervising departments’ industry evaluations); empty until evaluated */
                             grades: {
                                 domain: string;
                                 year: number;
                                 grade: string;
                                 department: string;
+                                /** @description The evaluation is under objection (异议中) until the objection closes */
+                                disputed: boolean;
                             }[];
                             /** @description Its standing public records of serious dishonesty (严重失信): false declarations or reports, revoked qualifications, bans, criminal liability… */
                             records: components["schemas"]["ReportItem"][];
@@ -8284,12 +8290,14 @@ export interface operations {
                         industryLabel: string;
                         /** @description The supervising department that registered it */
                         department: string;
-                        /** @description Current grades as evaluations assigned them (grade.assigned); empty until evaluated */
+                        /** @description Current grades as evaluations assigned them (grade rules and the supervising departments’ industry evaluations); empty until evaluated */
                         grades: {
                             domain: string;
                             year: number;
                             grade: string;
                             department: string;
+                            /** @description The evaluation is under objection (异议中) until the objection closes */
+                            disputed: boolean;
                         }[];
                         /** @description Accepted declarations, newest first */
                         declarations: {
