@@ -33,41 +33,6 @@ let admin: string;
 let provider: { code: string; token: string };
 const at = (iso: string) => platform.setNow(new Date(iso));
 
-beforeAll(async () => {
-  platform = await createTestPlatform([
-    ingestDefinition,
-    { ...queryDefinition, options: { openDataEveryMs: 0, openData: { batchSize: 3, chunkBytes: 512 } } },
-    { ...sanctionsDefinition, options: { dailyCheckMs: 0 } },
-    { ...repairDefinition, options: { expiryEveryMs: 0, calendarWatchMs: 0 } },
-  ]);
-  at('2026-05-11T02:00:00Z');
-  admin = await platform.token('admin', { org: 'credit-office' });
-  provider = await registerProvider(platform, ['administrative_penalty', 'org_licence', 'credit_commitment']);
-  const rule = await platform.request({
-    method: 'POST',
-    url: '/v1/rules',
-    token: admin,
-    body: {
-      definition: {
-        code: 'open-data-serious',
-        name: '严重违法失信',
-        kind: 'black',
-        domain: 'general',
-        subjectKinds: ['legal_person'],
-        identifyingDepartment: provider.code,
-        condition: {
-          type: 'records',
-          match: { entries: ['administrative_penalty'], severities: ['serious'] },
-          minCount: 1,
-        },
-        objectionWindowWorkingDays: 1,
-      },
-    },
-  });
-  expect(rule.statusCode, rule.body).toBe(201);
-});
-afterAll(async () => platform?.close());
-
 type Row = Record<string, string>;
 type Line = { op?: 'upsert' | 'delete'; preset: string; id: string; row?: Row };
 
@@ -175,7 +140,52 @@ function mirrorOf(mirror: Map<string, Row>, subjects: TestSubject[]): Map<string
 const penalty = (org: TestSubject, overrides: Record<string, unknown> = {}) =>
   record('administrative_penalty', org, { occurredAt: '2026-01-10', ...overrides });
 
-describe('open data', () => {
+/** A platform whose cuts run on `threads` cut threads (0: in the cut's own thread, as on PGlite), each range one organisation. */
+async function startPlatform(threads: number) {
+  platform = await createTestPlatform([
+    ingestDefinition,
+    {
+      ...queryDefinition,
+      options: {
+        openDataEveryMs: 0,
+        openDataThreads: threads,
+        openData: { batchSize: 3, chunkBytes: 512, rangeSubjects: 1 },
+      },
+    },
+    { ...sanctionsDefinition, options: { dailyCheckMs: 0 } },
+    { ...repairDefinition, options: { expiryEveryMs: 0, calendarWatchMs: 0 } },
+  ]);
+  at('2026-05-11T02:00:00Z');
+  admin = await platform.token('admin', { org: 'credit-office' });
+  provider = await registerProvider(platform, ['administrative_penalty', 'org_licence', 'credit_commitment']);
+  const rule = await platform.request({
+    method: 'POST',
+    url: '/v1/rules',
+    token: admin,
+    body: {
+      definition: {
+        code: 'open-data-serious',
+        name: '严重违法失信',
+        kind: 'black',
+        domain: 'general',
+        subjectKinds: ['legal_person'],
+        identifyingDepartment: provider.code,
+        condition: {
+          type: 'records',
+          match: { entries: ['administrative_penalty'], severities: ['serious'] },
+          minCount: 1,
+        },
+        objectionWindowWorkingDays: 1,
+      },
+    },
+  });
+  expect(rule.statusCode, rule.body).toBe(201);
+}
+
+describe.each([0, 2])('open data, cut on %i threads', (threads) => {
+  beforeAll(async () => startPlatform(threads));
+  afterAll(async () => platform?.close());
+
   it('gives a mirror that applies the full file and then each increment exactly what public disclosure shows', async () => {
     const orgs = [
       company('淄博甲陶瓷有限公司'),

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash, type Hash, hash } from 'node:crypto';
 import { formatOccurrence } from '@credit/calendar';
 import { identityAad, type Keyring } from '@credit/crypto';
 import { asBuffer } from '@credit/db';
@@ -78,7 +78,7 @@ export type Chunk = { chunkNo: number; content: Buffer };
 
 /** One file being written: encoded into its current chunk, hashed and counted as it goes, handed out in whole chunks. */
 export class FileSink {
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash | null;
   private chunk: Buffer;
   private offset = 0;
   private sealed: Chunk[] = [];
@@ -94,8 +94,24 @@ export class FileSink {
     private readonly chunkBytes: number,
     /** A chunk buffer to write into: a stored one given back, or a new one. */
     private readonly allocate: () => Buffer = () => Buffer.allocUnsafe(chunkBytes),
+    /** Off for a part of a file written on a thread: the thread that writes the whole file hashes it. */
+    hashing = true,
   ) {
     this.chunk = allocate();
+    this.hash = hashing ? createHash('sha256') : null;
+  }
+
+  /** Bytes of lines already encoded (a part of the file written on a thread), holding `records` records. */
+  writeBytes(bytes: Uint8Array, records: number): void {
+    this.records += records;
+    for (let at = 0; at < bytes.length; ) {
+      const length = Math.min(bytes.length - at, this.chunkBytes - this.offset);
+      this.chunk.set(bytes.subarray(at, at + length), this.offset);
+      this.offset += length;
+      at += length;
+      if (this.offset === this.chunkBytes) this.seal();
+    }
+    this.bytes += bytes.length;
   }
 
   write(text: string, isRecord = true): void {
@@ -121,7 +137,7 @@ export class FileSink {
 
   private seal(): void {
     const content = this.offset === this.chunkBytes ? this.chunk : this.chunk.subarray(0, this.offset);
-    this.hash.update(content);
+    this.hash?.update(content);
     this.sealed.push({ chunkNo: this.nextChunk++, content });
     this.chunk = this.allocate();
     this.offset = 0;
@@ -142,7 +158,7 @@ export class FileSink {
       format: this.format,
       preset: this.preset,
       bytes: this.bytes,
-      sha256: this.hash.digest('hex'),
+      sha256: this.hash?.digest('hex') ?? '',
       records: this.records,
     };
   }
@@ -163,23 +179,38 @@ export class CutFiles {
   /** Chunk buffers stored and given back: the files are written into a few buffers over and over. */
   private readonly spare: Buffer[] = [];
 
-  /** The first cut has no increment: a mirror starts from its full files. */
+  /**
+   * The first cut has no increment: a mirror starts from its full files. `part`: the lines of a
+   * range of items a thread writes, for the whole files another thread writes (no headers, no
+   * hashes, each chunk a buffer of its own, to be handed over); the sinks are in the same order.
+   */
   constructor(
     day: string,
     private readonly chunkBytes: number,
     private readonly increments: boolean,
+    part = false,
   ) {
-    const allocate = () => this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
+    const allocate = part
+      ? () => Buffer.allocUnsafeSlow(chunkBytes)
+      : () => this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
     for (const kind of increments ? (['full', 'increment'] as const) : (['full'] as const)) {
       for (const preset of exportPresets) {
-        const sink = new FileSink(`${day}-${kind}-${preset}.csv`, kind, 'csv', preset, chunkBytes, allocate);
+        const sink = new FileSink(
+          `${day}-${kind}-${preset}.csv`,
+          kind,
+          'csv',
+          preset,
+          chunkBytes,
+          allocate,
+          !part,
+        );
         const header =
           kind === 'full' ? exportColumns[preset] : [incrementOpColumn, ...exportColumns[preset]];
-        sink.write(bom + csvLine(header), false);
+        if (!part) sink.write(bom + csvLine(header), false);
         this.csv.set(`${kind}/${preset}`, sink);
         this.sinks.push(sink);
       }
-      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes, allocate);
+      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes, allocate, !part);
       this.jsonl.set(kind, lines);
       this.sinks.push(lines);
     }
@@ -187,8 +218,9 @@ export class CutFiles {
 
   /** Chunks the database has stored: their buffers are written again. */
   recycle(chunks: readonly Chunk[]): void {
+    // A few: the sinks' current chunks and those stored meanwhile are all the cut writes into at once.
     for (const { content } of chunks)
-      if (content.length === this.chunkBytes && this.spare.length < 64) this.spare.push(content);
+      if (content.length === this.chunkBytes && this.spare.length < 4) this.spare.push(content);
   }
 
   full(item: CutItem): void {
@@ -221,6 +253,39 @@ export class CutFiles {
     );
     this.jsonl.get('increment')?.write(`${JSON.stringify({ op: 'delete', preset, id })}\n`);
   }
+}
+
+/** What the published baseline gets of an item this cut writes. */
+export type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
+
+/**
+ * Writes public items (rows of the cut's cursor) to `files`: each to the full files, and to the
+ * increment when its row differs from what the last cut published. Returns what the baseline
+ * gets: items published for the first time (`fresh`), and those whose row changed.
+ */
+export function writeItems(
+  rows: readonly PublicItemRow[],
+  files: CutFiles,
+  open: ReturnType<typeof identityOpener>,
+): { fresh: Published[]; changed: Published[] } {
+  const fresh: Published[] = [];
+  const changed: Published[] = [];
+  for (const row of rows) {
+    const item = cutItem(row, open);
+    files.full(item);
+    const digest = rowDigest(item);
+    const before = row.published_digest ? asBuffer(row.published_digest) : null;
+    if (before?.equals(digest)) continue;
+    files.upsert(item);
+    const published = {
+      subjectKey: asBuffer(row.subject_key),
+      itemId: row.item_id,
+      preset: item.preset,
+      digest,
+    };
+    (before ? changed : fresh).push(published);
+  }
+  return { fresh, changed };
 }
 
 /** The first 16 bytes of SHA-256 over a row: what the published baseline keeps to tell a changed row. */

@@ -1,6 +1,6 @@
 import { shanghaiDate } from '@credit/calendar';
 import { canonicalJson, type Keyring, type PlatformSigner } from '@credit/crypto';
-import { asBuffer, type Database, inTransaction } from '@credit/db';
+import { type Database, inTransaction } from '@credit/db';
 import {
   type ExportPreset,
   type OpenDataManifest,
@@ -8,8 +8,10 @@ import {
   openDataSignatureType,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
-import type { OpenDataRepository } from '../repositories/open-data-repository.ts';
-import { CutFiles, cutItem, identityOpener, rowDigest } from './open-data-files.ts';
+import type { OpenDataCutPool } from '../open-data-threads/cut-pool.ts';
+import type { RangePart } from '../open-data-threads/messages.ts';
+import type { OpenDataRepository, SubjectRange } from '../repositories/open-data-repository.ts';
+import { CutFiles, identityOpener, type Published, writeItems } from './open-data-files.ts';
 
 /**
  * Open data (开放数据): once a day, everything public disclosure shows, cut in one snapshot into
@@ -23,6 +25,8 @@ export interface OpenDataContext {
   keyring: Keyring;
   signer: PlatformSigner;
   openData: OpenDataRepository;
+  /** Threads that read and encode the cut's key ranges (PostgreSQL); without them the cut's own thread does. */
+  cutThreads?: OpenDataCutPool | undefined;
 }
 
 export interface OpenDataOptions {
@@ -33,9 +37,20 @@ export interface OpenDataOptions {
   /** Days of full files kept (a mirror starts from the newest); increments are kept `keepIncrementDays`. */
   keepFullDays?: number;
   keepIncrementDays?: number;
+  /** Organisations per key range a cut thread reads at a time. */
+  rangeSubjects?: number;
 }
 
-const defaults = { batchSize: 2_000, chunkBytes: 1 << 20, keepFullDays: 2, keepIncrementDays: 31 };
+const defaults = {
+  batchSize: 2_000,
+  chunkBytes: 1 << 20,
+  keepFullDays: 2,
+  keepIncrementDays: 31,
+  rangeSubjects: 400,
+};
+
+/** Bytes per buffer a cut thread hands a range's lines over in. */
+const partBytes = 1 << 16;
 
 export type CutOutcome = { created: boolean; day: string; manifest: OpenDataManifest; signature: string };
 
@@ -70,7 +85,6 @@ export async function cutOpenData(
       files.recycle(chunks);
     };
 
-    type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
     const batchSize = settings.batchSize;
     const quiet = <T>(promise: Promise<T>): Promise<T> => {
       // Awaited later; a failure meanwhile (the transaction aborted) must not go unhandled.
@@ -78,49 +92,85 @@ export async function cutOpenData(
       return promise;
     };
 
-    // Everything public, in key order, from one cursor: the full files; what differs from the
-    // previous cut: the increment's upserts. The next batch is fetched, and the last one
-    // written, while this one is turned into rows: the statements queue on the transaction's
-    // connection, the work overlaps.
-    await openData.openPublicItems(tx, now);
-    let reading = quiet(openData.fetchPublicItems(tx, batchSize));
-    let writing: Promise<void> = Promise.resolve();
-    for (;;) {
-      const rows = await reading;
-      const more = rows.length === batchSize;
-      if (more) reading = quiet(openData.fetchPublicItems(tx, batchSize));
-      const fresh: Published[] = [];
-      const changed: Published[] = [];
-      for (const row of rows) {
-        const item = cutItem(row, open);
-        files.full(item);
-        const digest = rowDigest(item);
-        const before = row.published_digest ? asBuffer(row.published_digest) : null;
-        if (before?.equals(digest)) continue;
-        files.upsert(item);
-        const published = {
-          subjectKey: asBuffer(row.subject_key),
-          itemId: row.item_id,
-          preset: item.preset,
-          digest,
-        };
-        (before ? changed : fresh).push(published);
-      }
+    const publish = async (fresh: Published[], changed: Published[]) => {
       const chunks = files.sinks.flatMap((sink) =>
         sink.take(false).map((c) => ({ day, name: sink.name, ...c })),
       );
+      await openData.publishNew(tx, fresh);
+      await openData.publishChanged(tx, changed);
+      await openData.storeChunks(tx, chunks);
+      files.recycle(chunks);
+    };
+
+    if (context.cutThreads) {
+      // Everything public, in key ranges read and encoded on the threads, each range in this
+      // transaction's snapshot; their lines are appended here in key order, hashed and stored
+      // while the next ranges are encoded. At most two ranges a thread are out at once, so
+      // what waits here stays a few megabytes whatever the size of the tables.
+      const pool = context.cutThreads;
+      const snapshot = await openData.exportSnapshot(tx);
+      const bounds = await openData.subjectRangeBounds(tx, settings.rangeSubjects);
+      const ranges: SubjectRange[] = [...bounds, null].map((upTo, i) => ({
+        after: i === 0 ? null : (bounds[i - 1] as Buffer),
+        upTo,
+      }));
+      const parts: (Promise<RangePart> | undefined)[] = [];
+      const ask = (i: number) => {
+        const range = ranges[i];
+        if (range)
+          parts[i] = quiet(
+            pool.run({
+              snapshot,
+              now: now.getTime(),
+              day,
+              increments: previous !== undefined,
+              partBytes,
+              range,
+            }),
+          );
+      };
+      // The threads live for the cut: a job of once a day does not hold their memory the rest of it.
+      try {
+        const ahead = pool.size * 2;
+        for (let i = 0; i < ahead; i++) ask(i);
+        let writing: Promise<void> = Promise.resolve();
+        for (let i = 0; i < ranges.length; i++) {
+          const part = await (parts[i] as Promise<RangePart>);
+          parts[i] = undefined;
+          ask(i + ahead);
+          part.files.forEach((file, f) => {
+            const sink = files.sinks[f];
+            if (!sink) throw new Error('a cut thread wrote a file this cut does not have');
+            sink.records += file.records;
+            for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
+          });
+          const { fresh, changed } = publishedOf(part.published);
+          await writing;
+          writing = quiet(publish(fresh, changed));
+        }
+        await writing;
+      } finally {
+        await pool.close();
+      }
+    } else {
+      // Everything public, in key order, from one cursor: the full files; what differs from the
+      // previous cut: the increment's upserts. The next batch is fetched, and the last one
+      // written, while this one is turned into rows: the statements queue on the transaction's
+      // connection, the work overlaps.
+      await openData.openPublicItems(tx, now);
+      let reading = quiet(openData.fetchPublicItems(tx, batchSize));
+      let writing: Promise<void> = Promise.resolve();
+      for (;;) {
+        const rows = await reading;
+        const more = rows.length === batchSize;
+        if (more) reading = quiet(openData.fetchPublicItems(tx, batchSize));
+        const { fresh, changed } = writeItems(rows, files, open);
+        await writing;
+        writing = quiet(publish(fresh, changed));
+        if (!more) break;
+      }
       await writing;
-      writing = quiet(
-        (async () => {
-          await openData.publishNew(tx, fresh);
-          await openData.publishChanged(tx, changed);
-          await openData.storeChunks(tx, chunks);
-          files.recycle(chunks);
-        })(),
-      );
-      if (!more) break;
     }
-    await writing;
 
     // What the previous cut published and public disclosure no longer shows: the increment's
     // deletions, after its upserts (a first cut has no baseline to sweep).
@@ -163,6 +213,24 @@ export async function cutOpenData(
     await openData.pruneFiles(tx, 'increment', keptFrom(settings.keepIncrementDays));
     return { created: true, day, manifest, signature };
   });
+}
+
+/** The baseline's rows of a range a thread cut, from its columns (views on its buffers, not copies). */
+function publishedOf(columns: RangePart['published']): { fresh: Published[]; changed: Published[] } {
+  const keys = Buffer.from(columns.keys.buffer, columns.keys.byteOffset, columns.keys.byteLength);
+  const digests = Buffer.from(columns.digests.buffer, columns.digests.byteOffset, columns.digests.byteLength);
+  const fresh: Published[] = [];
+  const changed: Published[] = [];
+  for (let i = 0; i < columns.itemIds.length; i++) {
+    const item = {
+      subjectKey: keys.subarray(i === 0 ? 0 : columns.keyEnds[i - 1], columns.keyEnds[i]),
+      itemId: columns.itemIds[i] as string,
+      preset: columns.presets[i] as string,
+      digest: digests.subarray(i * 16, i * 16 + 16),
+    };
+    (i < columns.fresh ? fresh : changed).push(item);
+  }
+  return { fresh, changed };
 }
 
 export function parseCut(row: { manifest: string; signature: string }): {

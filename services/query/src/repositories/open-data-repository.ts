@@ -1,4 +1,4 @@
-import { bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
+import { asBuffer, bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
 import { severityRules } from '@credit/schema';
 import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
@@ -72,6 +72,47 @@ function notShown(now: Date): SQL {
         AND s.kind <> 'natural_person')`;
 }
 
+/** Subjects after one key (exclusive) up to another (inclusive); null: no bound. */
+export interface SubjectRange {
+  after: Uint8Array | null;
+  upTo: Uint8Array | null;
+}
+
+/** A range's bounds on the subject key of `alias`. */
+function inRange(alias: string, range: SubjectRange | undefined): SQL {
+  const key = sql.raw(`${alias}.subject_key`);
+  const after = range?.after ? sql` AND ${key} > ${Buffer.from(range.after)}` : sql``;
+  const upTo = range?.upTo ? sql` AND ${key} <= ${Buffer.from(range.upTo)}` : sql``;
+  return sql`${after}${upTo}`;
+}
+
+/**
+ * Every public item in (subject, item) order: records and list entries of organisations (a
+ * person's items are never open data), with their subjects' sealed identities and the digest
+ * the last cut published of each (null when it published none); only those of `range` when given.
+ */
+function publicItems(now: Date, range?: SubjectRange): SQL {
+  return sql`
+    SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
+           p.digest AS published_digest
+    FROM (
+      SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
+             r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
+             NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
+             NULL::timestamptz AS valid_until, NULL::text[] AS measures
+      FROM query.records r
+      WHERE ${recordDisclosed(now)}${inRange('r', range)}
+      UNION ALL
+      SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
+      FROM query.list_entries e
+      WHERE ${entryDisclosed(now)}${inRange('e', range)}
+    ) u
+    JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'${inRange('s', range)}
+    LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}
+    ORDER BY u.subject_key, u.item_id`;
+}
+
 /** A FETCH count: the statement takes no parameter there. */
 function fetchCount(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a fetch size: ${limit}`);
@@ -92,26 +133,45 @@ export function createOpenDataRepository(db: Database) {
     async openPublicItems(tx: Executor, now: Date): Promise<void> {
       // The cut reads every row: plan for the whole result, not for its first rows.
       await tx.execute(sql`SET LOCAL cursor_tuple_fraction = 1`);
-      await tx.execute(sql`
-        DECLARE open_data_items NO SCROLL CURSOR FOR
-        SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
-               p.digest AS published_digest
-        FROM (
-          SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
-                 r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
-                 NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
-                 NULL::timestamptz AS valid_until, NULL::text[] AS measures
-          FROM query.records r
-          WHERE ${recordDisclosed(now)}
-          UNION ALL
-          SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                 e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
-          FROM query.list_entries e
-          WHERE ${entryDisclosed(now)}
-        ) u
-        JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'
-        LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id
-        ORDER BY u.subject_key, u.item_id`);
+      await tx.execute(sql`DECLARE open_data_items NO SCROLL CURSOR FOR ${publicItems(now)}`);
+    },
+
+    /**
+     * The snapshot of the cut's transaction, for the threads that read its key ranges
+     * (`SET TRANSACTION SNAPSHOT`): valid while that transaction is open.
+     */
+    async exportSnapshot(tx: Executor): Promise<string> {
+      const [row] = resultRows<{ id: string }>(await tx.execute(sql`SELECT pg_export_snapshot() AS id`));
+      if (!row) throw new Error('no snapshot exported');
+      return row.id;
+    },
+
+    /** Makes this transaction (its first statement, at repeatable read) see the snapshot `id` another exported. */
+    async importSnapshot(tx: Executor, id: string): Promise<void> {
+      // SET TRANSACTION SNAPSHOT takes no parameter: the id is checked to be one.
+      if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(id)) throw new Error('not a snapshot id');
+      await tx.execute(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      await tx.execute(sql.raw(`SET TRANSACTION SNAPSHOT '${id}'`));
+    },
+
+    /**
+     * Keys that cut the organisations into ranges of `subjects` each, in order: the ranges are
+     * (none, k1], (k1, k2], …, (kn, none). Their items are read one range at a time.
+     */
+    async subjectRangeBounds(tx: Executor, subjects: number): Promise<Buffer[]> {
+      const rows = resultRows<{ subject_key: Buffer }>(
+        await tx.execute(sql`
+          SELECT subject_key FROM (
+            SELECT subject_key, row_number() OVER (ORDER BY subject_key) AS n
+            FROM query.subjects WHERE kind <> 'natural_person'
+          ) x WHERE n % ${subjects} = 0 ORDER BY subject_key`),
+      );
+      return rows.map((row) => asBuffer(row.subject_key));
+    },
+
+    /** The public items of subjects in (`after`, `upTo`] (null: unbounded), in the order of the cut's cursor. */
+    async publicItemsIn(tx: Executor, now: Date, range: SubjectRange): Promise<PublicItemRow[]> {
+      return resultRows<PublicItemRow>(await tx.execute(publicItems(now, range)));
     },
 
     /** The next `limit` items of the cursor `openPublicItems` opened. */
