@@ -1,4 +1,10 @@
-import { citizenId, registerIntermediary, registerSupervisor, type TestPlatform } from '@credit/testing';
+import {
+  citizenId,
+  registerIntermediary,
+  registerProvider,
+  registerSupervisor,
+  type TestPlatform,
+} from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPlatform } from './helpers.ts';
 
@@ -157,5 +163,83 @@ describe('self-declaration (seeds/003 四(一)、(三))', () => {
       [id],
     );
     expect(events.map((e) => e.type)).toEqual(['declaration.accepted', 'declaration.found_false']);
+  });
+
+  it('queues the declarations awaiting a department’s review across the agencies of its industries, oldest first', async () => {
+    const both = await registerSupervisor(platform, ['other', 'tendering_agency']);
+    const tendering = await registerSupervisor(platform, ['tendering_agency']);
+    const first = await registerIntermediary(platform, both.token, 'other', '淄博某中介服务有限公司');
+    const agent = await registerIntermediary(
+      platform,
+      both.token,
+      'tendering_agency',
+      '淄博某招标代理有限公司',
+    );
+    const second = await registerIntermediary(platform, both.token, 'other', '淄博某咨询服务有限公司');
+    const common = ['truthful', 'lawful_practice', 'service_standards', 'liability'];
+    const submitted: string[] = [];
+    const start = Date.parse('2026-04-01T01:00:00Z');
+    for (const [minute, agency, accepted] of [
+      [0, first, common],
+      [1, agent, [...common, 'no_collusion']],
+      [2, second, common],
+      [3, first, common],
+    ] as const) {
+      platform.setNow(new Date(start + minute * 60_000));
+      const body = { ...declaration(), commitment: { ...declaration().commitment, accepted } };
+      const response = await platform.request({
+        method: 'POST',
+        url: `/v1/intermediaries/${agency.uscc}/declarations`,
+        token: agency.token,
+        body,
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      submitted.push(response.json().id);
+    }
+    const [oldest, tender, reviewed, newest] = submitted as [string, string, string, string];
+    // Reviewed, it leaves the queue.
+    const review = await platform.request({
+      method: 'POST',
+      url: `/v1/intermediaries/${second.uscc}/declarations/${reviewed}/review`,
+      token: both.token,
+      body: { decision: 'return', reasons: '业绩证明材料不全' },
+    });
+    expect(review.statusCode, review.body).toBe(200);
+
+    const queue = (token: string, query = '') =>
+      platform.request({ url: `/v1/declarations/awaiting-review${query}`, token });
+    const pages: { id: string; agency: string; agencyName: string; status: string }[][] = [];
+    let next: string | undefined;
+    do {
+      const page = (await queue(both.token, `?limit=2${next ? `&cursor=${next}` : ''}`)).json();
+      pages.push(page.items);
+      next = page.next;
+    } while (next);
+    expect(pages.map((page) => page.map((item) => item.id))).toEqual([[oldest, tender], [newest]]);
+    expect(pages[0]?.[0]).toMatchObject({
+      agency: first.uscc,
+      agencyName: '淄博某中介服务有限公司',
+      industry: 'other',
+      status: 'submitted',
+    });
+    expect(pages[0]?.[1]).toMatchObject({ agency: agent.uscc, agencyName: '淄博某招标代理有限公司' });
+
+    const ids = async (token: string, query = '') =>
+      (await queue(token, query)).json().items.map((item: { id: string }) => item.id);
+    expect(await ids(tendering.token)).toEqual([tender]);
+    expect(await ids(both.token, '?industry=other')).toEqual([oldest, newest]);
+    expect(
+      await ids(await platform.token('admin', { org: 'credit-office' }), '?industry=tendering_agency'),
+    ).toEqual([tender]);
+    expect((await queue(tendering.token, '?industry=other')).json()).toMatchObject({
+      status: 403,
+      code: 'department_not_permitted',
+    });
+    const unsupervising = await registerProvider(platform, ['administrative_penalty']);
+    expect((await queue(unsupervising.token)).json()).toMatchObject({
+      status: 403,
+      code: 'department_not_permitted',
+    });
+    expect((await queue(first.token)).statusCode).toBe(403);
   });
 });

@@ -138,6 +138,11 @@ export const declarationSchema = z.object({
 });
 export type Declaration = z.infer<typeof declarationSchema>;
 
+/** A declaration in a supervising department's review queue: the agency named beside its USCC. */
+export const declarationAwaitingReviewSchema = declarationSchema.extend({
+  agencyName: z.string().describe('The name the agency was registered under'),
+});
+
 export const declarationReviewSchema = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('accept') }),
   z.strictObject({ decision: z.literal('return'), reasons: text(2000) }),

@@ -7,10 +7,11 @@ import {
   type DeclarationSubmission,
   declarationAcceptedType,
   declarationFoundFalseType,
+  type IntermediaryIndustry,
   industryDefinition,
 } from '@credit/schema';
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import { declarations, ingestOutbox, ingestSchemaName } from '../db/schema.ts';
+import { declarations, ingestOutbox, ingestSchemaName, intermediaries, subjects } from '../db/schema.ts';
 import type { IntermediaryRow } from './intermediary-repository.ts';
 
 export type DeclarationRow = typeof declarations.$inferSelect;
@@ -112,6 +113,29 @@ export function createDeclarationRepository(db: Database) {
           and(
             eq(declarations.agencyKey, agencyKey),
             statuses ? inArray(declarations.status, statuses) : undefined,
+            after ? gt(declarations.declarationId, after) : undefined,
+          ),
+        )
+        .orderBy(asc(declarations.declarationId))
+        .limit(limit);
+    },
+
+    /**
+     * The declarations awaiting review (submitted) in these industries across their agencies, in
+     * id order (ids begin with the submission time, so oldest first), each with its agency's
+     * registered name and identity row; migration ingest/0012 indexes it.
+     */
+    async awaitingReview(industries: IntermediaryIndustry[], after: string | undefined, limit: number) {
+      if (industries.length === 0) return [];
+      return db
+        .select({ declaration: declarations, agencyName: intermediaries.name, subject: subjects })
+        .from(declarations)
+        .innerJoin(intermediaries, eq(intermediaries.subjectKey, declarations.agencyKey))
+        .innerJoin(subjects, eq(subjects.subjectKey, declarations.agencyKey))
+        .where(
+          and(
+            eq(declarations.status, 'submitted'),
+            inArray(declarations.industry, industries),
             after ? gt(declarations.declarationId, after) : undefined,
           ),
         )

@@ -1,12 +1,15 @@
 import { ProblemError } from '@credit/errors';
 import { bodyCheckedByDomain, principalOf, type ZodTypeProvider } from '@credit/http';
 import {
+  declarationAwaitingReviewSchema,
   declarationFalsitySchema,
   declarationReviewSchema,
   declarationSchema,
   declarationStatuses,
   declarationSubmissionSchema,
   industryLabel,
+  intermediaryIndustries,
+  intermediaryIndustrySchema,
   pageQuerySchema,
   pageSchema,
   prefixedId,
@@ -17,15 +20,19 @@ import {
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { subjectKeyForToken } from '../../domain/identity.ts';
+import { identifierAad, subjectKeyForToken } from '../../domain/identity.ts';
 import { receiptOf } from '../../domain/record-receipts.ts';
 import { declarationView } from '../../repositories/declaration-repository.ts';
+import { activeProvider } from '../records/provider-guard.ts';
 import { mayReadAgency, registeredAgency, supervisingDepartment } from './supervision.ts';
 
 const byUscc = z.strictObject({ uscc: usccSchema });
 const byDeclaration = z.strictObject({ uscc: usccSchema, id: prefixedId('dcl') });
 const listQuery = pageQuerySchema(z.tuple([prefixedId('dcl')])).extend({
   status: z.enum(declarationStatuses).optional().describe('Only declarations in this state'),
+});
+const queueQuery = pageQuerySchema(z.tuple([prefixedId('dcl')])).extend({
+  industry: intermediaryIndustrySchema.optional().describe('Only this one of the industries supervised'),
 });
 /** The catalogue entry a declaration found false becomes (seeds/003 三(二)). */
 const falseDeclarationEntry = 'intermediary_false_declaration';
@@ -95,6 +102,47 @@ export async function declarationRoutes(fastify: FastifyInstance) {
       );
       return toPage(
         rows.map((row) => declarationView(row, uscc)),
+        limit,
+        (view) => [view.id],
+      );
+    },
+  );
+
+  app.get(
+    '/v1/declarations/awaiting-review',
+    {
+      config: { auth: { roles: ['provider', 'admin'] } },
+      schema: {
+        tags: ['intermediaries'],
+        summary: 'Declarations awaiting your review across the agencies of your industries, oldest first',
+        description:
+          'A supervising department’s review queue: the submitted declarations of every agency in the industries its registry entry lists (or the one `industry` asked for), oldest first, a page at a time; each names the agency and links to its review (POST /v1/intermediaries/{agency}/declarations/{id}/review). A department supervising no industry, or not the one asked for, is refused 403 `department_not_permitted`; the credit office reads every industry.',
+        querystring: queueQuery,
+        response: { 200: pageSchema(declarationAwaitingReviewSchema) },
+      },
+    },
+    async (request) => {
+      const { cursor, limit, industry } = request.query;
+      let industries = industry ? [industry] : [...intermediaryIndustries];
+      if (!principalOf(request).roles.includes('admin')) {
+        const provider = await activeProvider(app, request);
+        if (industry) await supervisingDepartment(app, request, industry);
+        else if (provider.industries.length === 0)
+          throw new ProblemError(
+            'department_not_permitted',
+            `department '${provider.code}' supervises no industry`,
+          );
+        else industries = provider.industries;
+      }
+      const rows = await declarations.awaitingReview(industries, cursor?.[0], limit + 1);
+      return toPage(
+        rows.map(({ declaration, agencyName, subject }) => ({
+          ...declarationView(
+            declaration,
+            app.keyring.decrypt(subject.keyId, subject.identifierCipher, identifierAad(subject.subjectKey)),
+          ),
+          agencyName,
+        })),
         limit,
         (view) => [view.id],
       );
