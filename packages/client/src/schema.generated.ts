@@ -442,6 +442,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/declarations/awaiting-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Declarations awaiting your review across the agencies of your industries, oldest first
+         * @description A supervising department’s review queue: the submitted declarations of every agency in the industries its registry entry lists (or the one `industry` asked for), oldest first, a page at a time; each names the agency and links to its review (POST /v1/intermediaries/{agency}/declarations/{id}/review). A department supervising no industry, or not the one asked for, is refused 403 `department_not_permitted`; the credit office reads every industry.
+         *
+         *     Roles: provider, admin.
+         */
+        get: operations["getDeclarationsAwaitingReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/intermediaries/{uscc}/declarations/{id}": {
         parameters: {
             query?: never;
@@ -6424,6 +6446,154 @@ export interface operations {
             };
             /** @description Refused (an invalid identifier in the path, query or body is `invalid_identifier`): see `code` and `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeclarationsAwaitingReview: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–500, default 100) */
+                limit?: number;
+                /** @description Opaque: the `next` of the previous page; omit for the first page */
+                cursor?: string;
+                /** @description Only this one of the industries supervised */
+                industry?: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Identifier with the `dcl_` prefix */
+                            id: string;
+                            agency: components["schemas"]["Uscc"];
+                            /**
+                             * @description Intermediary industry group (seeds/003 二)
+                             * @enum {string}
+                             */
+                            industry: "design_consulting" | "attestation_technical" | "appraisal" | "audit" | "tendering_agency" | "other";
+                            /** @enum {string} */
+                            status: "submitted" | "accepted" | "returned" | "found_false";
+                            content: {
+                                /** @default [] */
+                                qualifications: {
+                                    /** @description 资质/执业资格名称 */
+                                    name: string;
+                                    /** @description 证书编号 */
+                                    number: string;
+                                    issuedBy?: string;
+                                    level?: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    validUntil?: string;
+                                }[];
+                                /** @default [] */
+                                capabilities: {
+                                    name: string;
+                                    description: string;
+                                }[];
+                                practice?: {
+                                    /** @description 执业范围 */
+                                    serviceScope: string;
+                                    practitionerCount?: number;
+                                    offices?: string;
+                                };
+                                /** @default [] */
+                                engagements: {
+                                    client: string;
+                                    project: string;
+                                    service: string;
+                                    /**
+                                     * Format: date
+                                     * @description Calendar date, YYYY-MM-DD (Asia/Shanghai)
+                                     */
+                                    completedOn: string;
+                                    /** @description Amount in yuan (元), up to two decimals */
+                                    contractAmount?: number;
+                                }[];
+                            };
+                            commitment: {
+                                title: string;
+                                clauses: {
+                                    code: string;
+                                    text: string;
+                                }[];
+                                signatory: string;
+                                signedOn: string;
+                            };
+                            submittedAt: components["schemas"]["Instant"];
+                            reviewedAt: components["schemas"]["Instant"] | null;
+                            /** @description The reviewing department */
+                            reviewedBy: string | null;
+                            /** @description Why it was returned, or the finding that it was false */
+                            reasons: string | null;
+                            /** @description Dishonesty records written when it was found false */
+                            records: string[];
+                            /** @description The name the agency was registered under */
+                            agencyName: string;
+                        }[];
+                        /** @description Pass as `cursor` to read the next page; absent on the last page */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
