@@ -123,4 +123,33 @@ describe('the demo after its first start', () => {
     const lines = (await platform.request({ url: `/v1/open-data/days/2026-11-16/files/${full.name}` })).body;
     expect(lines).toContain(`"id":"${entry}"`);
   });
+
+  it('shows an appraisal firm in the intermediaries’ column: its grade, accepted declaration and responsible practitioner', async () => {
+    const column = (await platform.request({ url: '/v1/public/intermediaries' })).json();
+    expect(column.items).toEqual([
+      expect.objectContaining({
+        name: '淄博正衡资产评估有限公司',
+        industry: 'appraisal',
+        department: 'zb-finance',
+        grades: [{ domain: 'appraisal', year: 2025, grade: 'AA', department: 'zb-finance', disputed: false }],
+        declarations: 1,
+      }),
+    ]);
+    const detail = examples.find((e) => /One appraisal firm/.test(e.title));
+    if (!detail) throw new Error('no intermediary example');
+    const firm = (await send(detail)).json();
+    expect(firm.declarations).toMatchObject([
+      { acceptedBy: 'zb-finance', commitment: { signatory: '孙正衡' } },
+    ]);
+    const department = examples.find((e) => e.path === '/v1/declarations/awaiting-review')?.headers;
+    const agency = await platform.request({
+      url: `/v1/intermediaries/${firm.id}`,
+      headers: department ?? {},
+    });
+    expect(agency.json().practitioners).toMatchObject([{ responsible: true, person: { name: '孙正衡' } }]);
+    const check = examples.find(
+      (e) => e.path === '/v1/checks' && e.body && (e.body as { subject: string }).subject === firm.id,
+    );
+    expect(check && (await send(check)).json().decision).toBe('priority');
+  });
 });

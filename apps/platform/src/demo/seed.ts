@@ -1,4 +1,5 @@
 import type { DevIssuer } from '@credit/auth';
+import { shanghaiDate, shanghaiYear } from '@credit/calendar';
 import { catalogueEntries, findEntry, generateCitizenId, generateUscc, seededRandom } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -112,8 +113,8 @@ const demoRules = [
  * platform, list rules, the court's black-list procedure replayed from five months ago with the
  * clock set back (a published entry with its linked legal representative, and one that exited),
  * subjects with valid generated identifiers and records across every catalogue entry, red entries
- * decided, black and watch proposals noticed, an authorisation and an open objection. Source ids
- * are fixed, so running it again adds nothing.
+ * decided, black and watch proposals noticed, an appraisal firm in the intermediaries' column, an
+ * authorisation and an open objection. Source ids are fixed, so running it again adds nothing.
  */
 export async function seedDemo(
   app: FastifyInstance,
@@ -243,6 +244,7 @@ export async function seedDemo(
     }
   }
   await drain();
+  const intermediary = await seedIntermediary(call, token, now);
 
   const proposed = (await call('GET', '/v1/list-entries?status=proposed&limit=500', admin)).items as {
     id: string;
@@ -457,6 +459,37 @@ export async function seedDemo(
       headers: {},
     },
     {
+      title:
+        'The intermediaries’ column (专栏公示): agencies by industry with their grades and published declarations (public)',
+      method: 'GET',
+      path: '/v1/public/intermediaries?industry=appraisal',
+      headers: {},
+    },
+    {
+      title:
+        'One appraisal firm in the column: its accepted declaration, signed commitment and grade (public)',
+      method: 'GET',
+      path: `/v1/public/intermediaries/${intermediary.uscc}`,
+      headers: {},
+    },
+    {
+      title: 'Its supervising department’s review queue: declarations awaiting review, oldest first',
+      method: 'GET',
+      path: '/v1/declarations/awaiting-review',
+      headers: { authorization: `Bearer ${intermediary.departmentToken}` },
+    },
+    {
+      title: 'A department checks the AA-graded appraisal firm before government purchasing: priority',
+      method: 'POST',
+      path: '/v1/checks',
+      headers: { authorization: `Bearer ${government}`, 'content-type': 'application/json' },
+      body: {
+        subject: intermediary.uscc,
+        action: 'government_procurement',
+        purpose: '政府购买服务资格审查',
+      },
+    },
+    {
       title: 'Open objections the credit office follows',
       method: 'GET',
       path: '/v1/objections',
@@ -490,6 +523,14 @@ async function registerWorld(call: DemoCall, admin: string, agencyUscc: string):
       categories: categoriesOf(provider.code),
     });
   }
+  // The department supervising appraisal firms (seeds/003): it registers them, reviews their
+  // declarations and evaluates them; a false declaration becomes a record under its code.
+  await call('POST', '/v1/providers', admin, {
+    code: intermediarySupervisor,
+    name: '淄博市财政局',
+    categories: ['intermediary_false_declaration'],
+    industries: ['appraisal'],
+  });
   const departments = [
     {
       code: 'zb-amr',
@@ -523,6 +564,68 @@ async function registerWorld(call: DemoCall, admin: string, agencyUscc: string):
     licenceValidUntil: '2030-12-31',
   });
   for (const rule of demoRules) await call('POST', '/v1/rules', admin, { definition: rule });
+}
+
+const intermediarySupervisor = 'zb-finance';
+
+/**
+ * An appraisal firm in the intermediaries' column (seeds/003 三、四): registered by its
+ * supervising department with a responsible practitioner, its declaration accepted, and graded AA
+ * for last year by the department. Declared only once: a reload finds the declaration there.
+ */
+async function seedIntermediary(
+  call: DemoCall,
+  token: (
+    roles: Parameters<DevIssuer['sign']>[0]['roles'],
+    org?: string,
+    subjectId?: string,
+  ) => Promise<string>,
+  now: Date,
+): Promise<{ uscc: string; departmentToken: string }> {
+  const random = seededRandom(20_260_322);
+  const agency = { id: generateUscc(random, '91'), name: '淄博正衡资产评估有限公司' };
+  const department = await token(['provider'], intermediarySupervisor);
+  const own = await token(['subject'], undefined, agency.id);
+  await call('POST', '/v1/intermediaries', department, { subject: agency, industry: 'appraisal' });
+  await call('POST', `/v1/intermediaries/${agency.id}/practitioners`, department, {
+    person: { id: generateCitizenId(random, 1970, 1988), name: '孙正衡' },
+    qualifications: [{ name: '资产评估师', number: 'ZCPG-3703-0021', issuedBy: '中国资产评估协会' }],
+    responsible: true,
+  });
+  const declarations = `/v1/intermediaries/${agency.id}/declarations`;
+  const held = (await call('GET', declarations, own)) as { items: unknown[] };
+  if (held.items.length === 0) {
+    const declared = (await call('POST', declarations, own, {
+      content: {
+        qualifications: [{ name: '资产评估资格证书', number: 'ZCPG-3703-017', issuedBy: '山东省财政厅' }],
+        practice: { serviceScope: '资产评估、土地估价', practitionerCount: 9 },
+        engagements: [
+          {
+            client: '淄博市国资委',
+            project: '国有股权转让评估',
+            service: '资产评估',
+            completedOn: '2025-11-20',
+          },
+        ],
+      },
+      commitment: {
+        accepted: ['truthful', 'lawful_practice', 'service_standards', 'liability', 'fair_valuation'],
+        signatory: '孙正衡',
+        signedOn: shanghaiDate(now),
+      },
+    })) as { id: string };
+    await call('POST', `${declarations}/${declared.id}/review`, department, { decision: 'accept' });
+  }
+  const year = shanghaiYear(now) - 1;
+  await call('POST', '/v1/industry-evaluations', department, {
+    sourceId: `DEMO-EVAL-APPRAISAL-${year}`,
+    subject: agency.id,
+    industry: 'appraisal',
+    grade: 'AA',
+    period: { from: `${year}-01-01`, to: `${year}-12-31` },
+    basis: `${year}年度资产评估机构信用评价：执业质量检查无问题，无投诉`,
+  });
+  return { uscc: agency.id, departmentToken: department };
 }
 
 /** The examples as curl commands for the console. */
