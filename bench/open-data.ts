@@ -23,15 +23,13 @@ import { generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { processorSeconds, residentBytes, startScript, stop, waitForHttp } from './processes.ts';
-import { machineDescription, type ResultRow, resultsTable } from './results.ts';
+import { machineDescription, type ResultRow, resultsTable, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld } from './world.ts';
-import { prepareWorldDatabase } from './world-database.ts';
+import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const targetRecords = Number(process.env.BENCH_OPEN_DATA_RECORDS ?? 1_000_000);
 const resultsPath = process.env.BENCH_RESULTS ?? 'bench/RESULTS.md';
-const sectionStart = '<!-- bench:open-data -->';
-const sectionEnd = '<!-- /bench:open-data -->';
 
 /** The rows public disclosure shows, as the cut reads them (its predicate in open-data-repository.ts). */
 const publicRows = `
@@ -108,14 +106,12 @@ async function main() {
       await writeFile(keysPath(database), JSON.stringify(stored), { mode: 0o600 });
     }
     const platformEnv = {
-      DATABASE_URL: url,
-      DATA_DIR: join(workDir, 'data'),
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: process.env.BENCH_PORT ?? '3967',
-      DATABASE_POOL_SIZE: '10',
-      BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
-      ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+      ...benchPlatformEnvironment({
+        url,
+        dataDir: join(workDir, 'data'),
+        port: process.env.BENCH_PORT ?? '3967',
+        material,
+      }),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
     const { keyring, devIssuer, setup } = await prepareWorldDatabase(
@@ -225,22 +221,13 @@ async function main() {
       },
     ];
     const section = [
-      sectionStart,
       `### Open data (npm run bench:open-data), ${new Date().toISOString().slice(0, 10)}`,
       '',
       `${machine}. ${records.toLocaleString('en')} public records of ${subjects.toLocaleString('en')} subjects; the cut is a first cut (no increment; every item enters the published baseline): ${cutSeconds.toFixed(1)} s for ${(fullBytes / 2 ** 20).toFixed(0)} MiB of full files (CSV and JSON Lines), using ${cutCpu.toFixed(1)} s of the server's processor time (all threads), beside COPY TO of the same rows in ${copy.seconds.toFixed(1)} s (${(copy.bytes / 2 ** 20).toFixed(0)} MiB).`,
       '',
       resultsTable(rows),
-      sectionEnd,
     ].join('\n');
-    const existing = await readFile(resultsPath, 'utf8').catch(() => '');
-    const startAt = existing.indexOf(sectionStart);
-    const endAt = existing.indexOf(sectionEnd);
-    const next =
-      startAt >= 0 && endAt > startAt
-        ? `${existing.slice(0, startAt)}${section}${existing.slice(endAt + sectionEnd.length)}`
-        : `${existing.trimEnd()}\n\n${section}\n`;
-    await writeFile(resultsPath, next);
+    await writeResultsSection(resultsPath, 'open-data', section);
     process.stdout.write(`${section}\n`);
   } finally {
     if (platform) await stop(platform);

@@ -32,7 +32,7 @@ import { type LoadResult, loadTest, percentiles, type Timings } from './measure.
 import { startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
-import { prepareWorldDatabase } from './world-database.ts';
+import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
 
 const subjectCount = Number(process.env.BENCH_SUBJECTS ?? 20_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -45,17 +45,10 @@ type Route = 'listing' | 'disclosure' | 'changes';
 
 function environment(url: string, dataDir: string, material: ReturnType<typeof generateKeyMaterial>) {
   return {
-    DATABASE_URL: url,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: port,
-    DATABASE_POOL_SIZE: '10',
+    ...benchPlatformEnvironment({ url, dataDir, port, material }),
     RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000000',
     RATE_LIMIT_CHECKS_PER_MINUTE: '1000000000',
     RATE_LIMIT_LISTING_PER_MINUTE: '1000000000',
-    BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
-    ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
   };
 }
 

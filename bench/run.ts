@@ -18,7 +18,7 @@ import { type LoadResult, loadTest, medianBy, serverTimes, type Timings } from '
 import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
 import { type GrowthFigures, machineDescription, type ResultRow, writeResultsFile } from './results.ts';
 import { loadMeasures, loadWorld, worldSubject } from './world.ts';
-import { prepareWorldDatabase } from './world-database.ts';
+import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
@@ -137,18 +137,16 @@ async function main() {
   try {
     const material = generateKeyMaterial();
     const platformEnv = {
-      DATABASE_URL: url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: process.env.BENCH_PORT ?? '3947',
-      DATABASE_POOL_SIZE: '10',
+      ...benchPlatformEnvironment({
+        url,
+        dataDir,
+        port: process.env.BENCH_PORT ?? '3947',
+        material,
+      }),
       // The bench measures capacity from one caller: the per-caller limits stay on (their cost
       // is in the figures) but high enough never to refuse.
       RATE_LIMIT_CHECKS_PER_MINUTE: '1000000000',
       RATE_LIMIT_LISTING_PER_MINUTE: '1000000000',
-      BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
-      ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
     // A kept database can be served again by hand: `set -a; . <dir>/platform.env` (keys included, so /tmp only).

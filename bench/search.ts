@@ -26,7 +26,7 @@ import { type NamedOrganisation, nameRowOf, nameWorld, type Variant, variantsOf 
 import { startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, type ResultRow, resultsTable, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld, worldSubject } from './world.ts';
-import { prepareWorldDatabase } from './world-database.ts';
+import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const organisationCount = Number(process.env.BENCH_SEARCH_ORGS ?? 1_000_000);
@@ -177,17 +177,15 @@ async function main() {
   try {
     const material = generateKeyMaterial();
     const platformEnv = {
-      DATABASE_URL: url,
-      DATA_DIR: join(workDir, 'data'),
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: process.env.BENCH_PORT ?? '3957',
-      DATABASE_POOL_SIZE: '10',
+      ...benchPlatformEnvironment({
+        url,
+        dataDir: join(workDir, 'data'),
+        port: process.env.BENCH_PORT ?? '3957',
+        material,
+      }),
       RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000000',
       RATE_LIMIT_CHECKS_PER_MINUTE: '1000000000',
       RATE_LIMIT_LISTING_PER_MINUTE: '1000000000',
-      BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
-      ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
     const { keyring, devIssuer, setup } = await prepareWorldDatabase(url, platformEnv, material, loaders);

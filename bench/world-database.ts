@@ -45,3 +45,27 @@ export async function prepareWorldDatabase(
   await setup.query(`INSERT INTO sanctions.job_runs (job, last_run_at) VALUES ('daily-pass', now())`);
   return { keyring, devIssuer, setup };
 }
+
+/**
+ * The platform process's environment in every bench: the bench's database and data directory,
+ * its port, quiet logs and the keys the bench generated (so it can read what the platform
+ * encrypts). Benches add the rate limits they need raised.
+ */
+export function benchPlatformEnvironment(options: {
+  url: string;
+  dataDir: string;
+  port: string;
+  material: KeyMaterial;
+}) {
+  const { material } = options;
+  return {
+    DATABASE_URL: options.url,
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: options.port,
+    DATABASE_POOL_SIZE: '10',
+    BLIND_INDEX_KEY: `${material.blindIndexKey.id}:${material.blindIndexKey.key.toString('base64')}`,
+    ENCRYPTION_KEYS: material.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+  };
+}

@@ -1,14 +1,10 @@
 import { type FieldError, ProblemError } from '@credit/errors';
-import { findProhibitedFields, prohibitedFieldCategories, requestIssuesToErrors } from '@credit/schema';
+import { prohibitedFieldErrors, requestIssuesToErrors } from '@credit/schema';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { z } from 'zod';
 
 const samePlaceless = new Set<string>(['invalid_identifier', 'purpose_required']);
-
-const prohibitedNames = new Map<string, string>(
-  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
-);
 
 export function isZodSchema(value: unknown): value is z.ZodType {
   return value instanceof z.ZodType;
@@ -63,13 +59,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
   if (!isZodSchema(schema)) throw new Error(`route schema for ${httpPart} must be a Zod schema`);
   return (data: unknown) => {
     if (httpPart === 'body') {
-      const prohibited = findProhibitedFields(data);
-      if (prohibited.length > 0) {
-        const errors: FieldError[] = prohibited.map((hit) => ({
-          path: hit.path,
-          code: 'prohibited_field',
-          message: `${prohibitedNames.get(hit.category)} may never be collected`,
-        }));
+      const errors: FieldError[] = prohibitedFieldErrors(data);
+      if (errors.length > 0) {
         return { error: ProblemError.fromFieldErrors(errors) };
       }
     }

@@ -61,3 +61,18 @@ export type ProhibitedCategory = (typeof prohibitedFieldCategories)[number]['cod
 export function findProhibitedFields(value: unknown): KeyHit<ProhibitedCategory>[] {
   return findKeys(value, prohibitedFieldCategories);
 }
+
+const prohibitedNames = new Map<string, string>(
+  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
+);
+
+/** Each prohibited field in the input as a field error: where it is, and what may never be collected. */
+export function prohibitedFieldErrors(
+  value: unknown,
+): { path: string; code: 'prohibited_field'; message: string }[] {
+  return findProhibitedFields(value).map((hit) => ({
+    path: hit.path,
+    code: 'prohibited_field',
+    message: `${prohibitedNames.get(hit.category)} may never be collected`,
+  }));
+}

@@ -1,13 +1,9 @@
 import { type DeclarationSubmission, declarationSubmissionSchema } from '../api/intermediaries.ts';
 import { findConsentGatedFields } from '../fields/consent-gated.ts';
-import { findProhibitedFields, prohibitedFieldCategories } from '../fields/prohibited.ts';
+import { prohibitedFieldErrors } from '../fields/prohibited.ts';
 import { type IntermediaryIndustry, requiredClauses } from '../intermediaries/industries.ts';
 import type { RecordFieldError } from './record-validation.ts';
 import { zodIssuesToErrors } from './zod-issues.ts';
-
-const prohibitedNames = new Map<string, string>(
-  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
-);
 
 export type DeclarationValidation =
   | { ok: true; declaration: DeclarationSubmission }
@@ -21,16 +17,8 @@ export type DeclarationValidation =
  * industry's format (seeds/003 四(三)).
  */
 export function validateDeclaration(raw: unknown, industry: IntermediaryIndustry): DeclarationValidation {
-  const prohibited = findProhibitedFields(raw);
-  if (prohibited.length > 0)
-    return {
-      ok: false,
-      errors: prohibited.map((hit) => ({
-        path: hit.path,
-        code: 'prohibited_field',
-        message: `${prohibitedNames.get(hit.category)} may never be collected`,
-      })),
-    };
+  const prohibited = prohibitedFieldErrors(raw);
+  if (prohibited.length > 0) return { ok: false, errors: prohibited };
   const gated = findConsentGatedFields(raw);
   if (gated.length > 0)
     return {

@@ -5,7 +5,7 @@ import { findEntry } from '../catalogue/catalogue.ts';
 import { displayUntil, effectivePublicity, resolveSeverity } from '../catalogue/rules.ts';
 import type { CatalogueEntry, PublicityLevel, Severity } from '../catalogue/types.ts';
 import { type ConsentGatedCategory, findConsentGatedFields } from '../fields/consent-gated.ts';
-import { findProhibitedFields, prohibitedFieldCategories } from '../fields/prohibited.ts';
+import { prohibitedFieldErrors } from '../fields/prohibited.ts';
 import { checkCitizenId, isAdultAt } from '../identifiers/citizen-id.ts';
 import { checkSubjectIdentifier, type SubjectKind } from '../identifiers/subject.ts';
 import { zodIssuesToErrors } from './zod-issues.ts';
@@ -58,10 +58,6 @@ export type RecordValidation =
   | { ok: true; record: ValidatedRecord }
   | { ok: false; errors: RecordFieldError[] };
 
-const prohibitedNames = new Map<string, string>(
-  prohibitedFieldCategories.map((c) => [c.code, `${c.zh} / ${c.en}`]),
-);
-
 /**
  * Checks a record submission (or correction) against the catalogue. Prohibited information is
  * looked for first, over the raw input at any depth, so that it is refused as such and never
@@ -72,17 +68,8 @@ export function validateRecordInput(
   mode: 'submission' | 'correction',
   now: Date = new Date(),
 ): RecordValidation {
-  const prohibited = findProhibitedFields(raw);
-  if (prohibited.length > 0) {
-    return {
-      ok: false,
-      errors: prohibited.map((hit) => ({
-        path: hit.path,
-        code: 'prohibited_field',
-        message: `${prohibitedNames.get(hit.category)} may never be collected`,
-      })),
-    };
-  }
+  const prohibited = prohibitedFieldErrors(raw);
+  if (prohibited.length > 0) return { ok: false, errors: prohibited };
 
   const envelope =
     mode === 'submission' ? recordSubmissionSchema.safeParse(raw) : recordCorrectionSchema.safeParse(raw);
