@@ -53,6 +53,7 @@ const distribution: Record<string, string | 'reference'> = {
   'query.intermediaries': 'subject_key',
   'query.intermediary_declarations': 'subject_key',
   'query.grade_changes': 'subject_key',
+  'query.evaluation_marks': 'subject_key',
   'query.recipient_notices': 'org',
   'query.events': 'subject_key',
   // The exchange log is read by position ranges, the ledger by receiver (docs/exchange.md).

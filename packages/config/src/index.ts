@@ -106,6 +106,9 @@ export const baseEnvironmentSchema = z
     HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(72_000),
     CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+    // Event-loop delay above which requests answer 503 with Retry-After instead of queueing
+    // (under-pressure); 0 turns the guard off. Embedded PGlite runs in the event loop: always off there.
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     // An event consumer whose oldest unapplied event is older than this makes /ready answer 503.
     CONSUMER_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(300_000),
     // Whether ordinary weekends are statutory rest days when a period in natural days ends on one

@@ -104,7 +104,7 @@ export async function buildPlatformApp(
   // Under pressure (event loop stalled, heap exhausted) answer 503 with Retry-After instead of queueing.
   await app.register(underPressure, {
     // Embedded PGlite runs inside this event loop, so its query time would read as a stall.
-    maxEventLoopDelay: runtime.database.kind === 'pglite' ? 0 : 1000,
+    maxEventLoopDelay: runtime.database.kind === 'pglite' ? 0 : runtime.env.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: 0.9 * getHeapStatistics().heap_size_limit,
     retryAfter: retryAfterSeconds,
     exposeStatusRoute: false,

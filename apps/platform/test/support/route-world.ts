@@ -36,6 +36,8 @@ export interface RouteWorld {
   openDataDay: string;
   /** A registered intermediary, for the public column's detail route. */
   intermediaryUscc: string;
+  /** A department supervising an industry: the provider whose review queue the queue route reads. */
+  supervisorToken: string;
 }
 
 export interface OpenApiOperation {
@@ -113,6 +115,7 @@ export async function buildRouteWorld(env: Record<string, string> = {}): Promise
   return {
     openDataDay: (cut.json() as { manifest: { day: string } }).manifest.day,
     intermediaryUscc: intermediary.uscc,
+    supervisorToken: supervisor.token,
     checkpointSize: (checkpoint.json() as { treeSize: number }).treeSize,
     platform,
     tokens,
@@ -192,9 +195,12 @@ function extras(
   world: RouteWorld,
   route: RouteAccess,
   role: Role | undefined,
-): { query?: string; headers?: Record<string, string>; body?: unknown } {
+): { query?: string; headers?: Record<string, string>; body?: unknown; token?: string } {
   const key = `${route.method} ${route.url}`;
   switch (key) {
+    // A department reads the review queue of the industries it supervises (403 with none).
+    case 'GET /v1/declarations/awaiting-review':
+      return role === 'provider' ? { token: world.supervisorToken } : {};
     case 'GET /v1/subjects/:id/report':
       return {
         query: 'purpose=%E8%A1%8C%E6%94%BF%E8%AE%B8%E5%8F%AF%E5%AE%A1%E6%9F%A5',
@@ -226,7 +232,7 @@ export function callFor(world: RouteWorld, route: RouteAccess, role: Role | unde
   const extra = extras(world, route, role);
   const query = extra.query ? `?${extra.query}` : '';
   const headers: Record<string, string> = { ...(extra.headers ?? {}) };
-  if (role) headers.authorization = `Bearer ${world.tokens[role]}`;
+  if (role) headers.authorization = `Bearer ${extra.token ?? world.tokens[role]}`;
   const call: RouteCall = { method: route.method, url: `${pathOf(world, route)}${query}`, headers };
   const takesBody = operationOf(world, route)?.requestBody !== undefined || extra.body !== undefined;
   if (takesBody) {
