@@ -22,7 +22,14 @@ import { pipeline } from 'node:stream/promises';
 import { generateKeyMaterial, type KeyMaterial } from '@credit/crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { processorSeconds, residentBytes, startScript, stop, waitForHttp } from './processes.ts';
+import {
+  processorSeconds,
+  refuseArguments,
+  residentBytes,
+  startScript,
+  stop,
+  waitForHttp,
+} from './processes.ts';
 import { machineDescription, type ResultRow, resultsTable, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld } from './world.ts';
 import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
@@ -239,6 +246,15 @@ async function main() {
   }
 }
 
+refuseArguments('npm run bench:open-data', {
+  BENCH_OPEN_DATA_RECORDS: 'public records in the world',
+  BENCH_OPEN_DATA_REUSE: 'a kept database to measure again',
+  BENCH_KEEP: 'keep the database afterwards',
+  BENCH_DATABASE_URL: 'the PostgreSQL server to use',
+  BENCH_PLATFORM_NODE_ARGS: 'node arguments for the platform (e.g. --cpu-prof)',
+  BENCH_PORT: 'the platform’s port',
+  BENCH_RESULTS: 'where the results go',
+});
 main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);

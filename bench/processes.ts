@@ -78,3 +78,17 @@ export async function stop(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await exited;
 }
+
+/**
+ * Benches take their settings from the environment, and run for minutes: any argument (`--help`
+ * too) prints what the bench reads and stops, rather than starting a run nobody asked for.
+ */
+export function refuseArguments(command: string, settings: Record<string, string>): void {
+  const args = process.argv.slice(2);
+  if (args.length === 0) return;
+  const lines = Object.entries(settings).map(([name, what]) => `  ${name.padEnd(28)} ${what}`);
+  process.stdout.write(
+    `usage: ${command} (settings from the environment; no arguments)\n${lines.join('\n')}\n`,
+  );
+  process.exit(args.some((a) => a === '--help' || a === '-h') ? 0 : 2);
+}

@@ -29,7 +29,7 @@ import {
   type ThrowawayCluster,
 } from '../apps/platform/test/support/throwaway-cluster.ts';
 import { type LoadResult, loadTest, percentiles, type Timings } from './measure.ts';
-import { startScript, stop, waitForHttp } from './processes.ts';
+import { refuseArguments, startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld, worldCategories, worldProvider, worldSubject } from './world.ts';
 import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
@@ -411,4 +411,10 @@ async function main() {
   }
 }
 
+refuseArguments('npm run bench:replicas', {
+  BENCH_SUBJECTS: 'subjects in the world (20000)',
+  BENCH_SECONDS: 'seconds per route and variant (10)',
+  BENCH_ROUNDS: 'alternating rounds (3)',
+  BENCH_PORT: 'the platform’s port (3961)',
+});
 await main();

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { measureCacheFootprint } from './cache-footprint.ts';
 import { runIngestBench } from './ingest-phase.ts';
 import { type LoadResult, loadTest, medianBy, serverTimes, type Timings } from './measure.ts';
-import { residentBytes, startScript, stop, waitForHttp } from './processes.ts';
+import { refuseArguments, residentBytes, startScript, stop, waitForHttp } from './processes.ts';
 import { type GrowthFigures, machineDescription, type ResultRow, writeResultsFile } from './results.ts';
 import { loadMeasures, loadWorld, worldSubject } from './world.ts';
 import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
@@ -490,4 +490,19 @@ function singleRows(
   ];
 }
 
+refuseArguments('npm run bench', {
+  BENCH_SIZES: 'world sizes, comma-separated',
+  BENCH_DURATION: 'seconds per load run',
+  BENCH_REPORT_DURATION: 'seconds per report run',
+  BENCH_REPEATS: 'repeats',
+  BENCH_ROUNDS: 'paired rounds',
+  BENCH_CONNECTIONS: 'connections',
+  BENCH_CHECK_CONNECTIONS: 'connections for checks',
+  BENCH_BATCH_REQUESTS: 'batch requests',
+  BENCH_DATABASE_URL: 'the PostgreSQL server to use',
+  BENCH_KEEP: 'keep the database afterwards',
+  BENCH_PLATFORM_NODE_ARGS: 'node arguments for the platform',
+  BENCH_PORT: 'the platform’s port',
+  BENCH_RESULTS: 'where the results go',
+});
 await main();

@@ -23,7 +23,7 @@ import pg from 'pg';
 import { upsertOrganisationNames } from '../services/query/src/consumers/organisation-names.ts';
 import { type LoadResult, loadTest, serverTimes } from './measure.ts';
 import { type NamedOrganisation, nameRowOf, nameWorld, type Variant, variantsOf } from './name-world.ts';
-import { startScript, stop, waitForHttp } from './processes.ts';
+import { refuseArguments, startScript, stop, waitForHttp } from './processes.ts';
 import { machineDescription, type ResultRow, resultsTable, writeResultsSection } from './results.ts';
 import { loadMeasures, loadWorld, worldSubject } from './world.ts';
 import { benchPlatformEnvironment, prepareWorldDatabase } from './world-database.ts';
@@ -422,4 +422,15 @@ ${misses || '- none'}
   }
 }
 
+refuseArguments('npm run bench:search', {
+  BENCH_SEARCH_ORGS: 'organisations in the name world',
+  BENCH_SEARCH_SAMPLE: 'queries evaluated',
+  BENCH_LATENCY_DURATION: 'seconds per latency run',
+  BENCH_REPEATS: 'repeats',
+  BENCH_SCREENING_CALLS: 'screening calls',
+  BENCH_DATABASE_URL: 'the PostgreSQL server to use',
+  BENCH_KEEP: 'keep the database afterwards',
+  BENCH_PORT: 'the platform’s port',
+  BENCH_RESULTS: 'where the results go',
+});
 await main();
