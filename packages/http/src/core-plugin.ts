@@ -1,4 +1,4 @@
-import type { KeyMaterial, Keyring, PlatformSigner } from '@credit/crypto';
+import { createKeyring, type KeyMaterial, type Keyring, type PlatformSigner } from '@credit/crypto';
 import type { Database, DatabaseHandle, DatabaseTarget, ReplicaSet } from '@credit/db';
 import type { RunningConsumer } from '@credit/events';
 import type { OutboundGuard } from '@credit/outbound';
@@ -22,6 +22,15 @@ export interface ThreadBootstrap {
    * do not wait for them); otherwise at first use (tests, where most applications never need them).
    */
   startWithService: boolean;
+}
+
+/** A worker thread's keyring, from the bootstrap it was given: its buffers arrive as plain Uint8Arrays after the structured clone. */
+export function threadKeyring(bootstrap: ThreadBootstrap): Keyring {
+  const { keyMaterial } = bootstrap;
+  return createKeyring({
+    blindIndexKey: { id: keyMaterial.blindIndexKey.id, key: Buffer.from(keyMaterial.blindIndexKey.key) },
+    encryptionKeys: keyMaterial.encryptionKeys.map(({ id, key }) => ({ id, key: Buffer.from(key) })),
+  });
 }
 
 /** What every service needs from its host, whether it runs alone or inside the all-in-one server. */

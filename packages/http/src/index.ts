@@ -22,6 +22,7 @@ export {
   type PlatformContext,
   type ReadinessWarning,
   type ThreadBootstrap,
+  threadKeyring,
 } from './core-plugin.ts';
 export { createHttpApp, type HttpAppOptions } from './create-app.ts';
 export { healthRoutes } from './health-routes.ts';

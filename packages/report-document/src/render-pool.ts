@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnThread, threadEntry } from '@credit/threads';
 import type { ReportDocumentInput } from './render.ts';
 import type { FromRenderThread, ToRenderThread } from './render-worker.ts';
 
@@ -11,20 +12,7 @@ export interface RenderPoolOptions {
   onLoad?: (load: { rendering: number; waiting: number }) => void;
 }
 
-// Beside this module: render-worker.ts from the sources, render-worker.js from the production build.
-const workerEntry = new URL(
-  import.meta.url.endsWith('.ts') ? './render-worker.ts' : './render-worker.js',
-  import.meta.url,
-);
-
-function spawn(): Worker {
-  if (!workerEntry.pathname.endsWith('.ts')) return new Worker(workerEntry);
-  // From the sources (tsx, tests) the thread registers the TypeScript loader before its entry:
-  // a worker does not inherit the loader hooks of the thread that starts it.
-  const loader = import.meta.resolve('tsx/esm/api');
-  const source = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(workerEntry.href)}); })`;
-  return new Worker(source, { eval: true });
-}
+const workerEntry = threadEntry(import.meta.url, 'render-worker');
 
 interface Job {
   input: ReportDocumentInput;
@@ -53,7 +41,7 @@ class RenderThread {
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
     });
-    this.worker = spawn();
+    this.worker = spawnThread(workerEntry);
     // An idle pool must not keep the process alive; a render in flight holds its request open anyway.
     this.worker.unref();
     this.worker.on('message', (message: FromRenderThread) => {

@@ -5,10 +5,9 @@
  * thread but these messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyring } from '@credit/crypto';
 import { isConnectionError, openDatabase } from '@credit/db';
 import { ProblemError } from '@credit/errors';
-import { serialiseError } from '@credit/http';
+import { serialiseError, threadKeyring } from '@credit/http';
 import { createRecordIntake } from '../domain/record-intake.ts';
 import { answerChunk } from './batch-chunk.ts';
 import type { ChunkFailure, ToPool, ToWorker, WorkerSetup } from './messages.ts';
@@ -27,12 +26,7 @@ function failureOf(error: unknown): ChunkFailure {
   return { kind: 'error', error: serialiseError(error) };
 }
 
-const { keyMaterial } = setup.bootstrap;
-// Buffers arrive as plain Uint8Arrays after the structured clone.
-const keyring = createKeyring({
-  blindIndexKey: { id: keyMaterial.blindIndexKey.id, key: Buffer.from(keyMaterial.blindIndexKey.key) },
-  encryptionKeys: keyMaterial.encryptionKeys.map(({ id, key }) => ({ id, key: Buffer.from(key) })),
-});
+const keyring = threadKeyring(setup.bootstrap);
 const database = await openDatabase({
   ...setup.bootstrap.database,
   poolSize: setup.poolSize,

@@ -5,9 +5,8 @@
  * digests go back, their buffers transferred, not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyring } from '@credit/crypto';
 import { inTransaction, openDatabase } from '@credit/db';
-import { serialiseError } from '@credit/http';
+import { serialiseError, threadKeyring } from '@credit/http';
 import { CutFiles, identityOpener, type Published, writeItems } from '../domain/open-data-files.ts';
 import { createOpenDataRepository } from '../repositories/open-data-repository.ts';
 import type { CutThreadSetup, FromCutThread, RangePart, RangeTask, ToCutThread } from './messages.ts';
@@ -16,12 +15,7 @@ const port = parentPort;
 if (!port) throw new Error('the open-data cut worker runs as a worker thread');
 const setup = workerData as CutThreadSetup;
 
-const { keyMaterial } = setup.bootstrap;
-// Buffers arrive as plain Uint8Arrays after the structured clone.
-const keyring = createKeyring({
-  blindIndexKey: { id: keyMaterial.blindIndexKey.id, key: Buffer.from(keyMaterial.blindIndexKey.key) },
-  encryptionKeys: keyMaterial.encryptionKeys.map(({ id, key }) => ({ id, key: Buffer.from(key) })),
-});
+const keyring = threadKeyring(setup.bootstrap);
 // Two ranges in flight: one read while the other is encoded.
 const database = await openDatabase({
   ...setup.bootstrap.database,
