@@ -133,7 +133,7 @@ async function main() {
     let subjects: number;
     if (reused) {
       await setup.query(
-        `TRUNCATE query.open_data_chunks, query.open_data_files, query.open_data_cuts, query.open_data_published`,
+        `TRUNCATE query.open_data_chunks, query.open_data_files, query.open_data_cuts, query.open_data_published, query.open_data_staged`,
       );
       await setup.query(`DELETE FROM query.job_runs WHERE job = 'open-data'`);
       const { rows } = await setup.query('SELECT count(*)::bigint AS n FROM query.subjects');

@@ -69,6 +69,7 @@ const distribution: Record<string, string | 'reference'> = {
   'query.open_data_files': 'day',
   'query.open_data_chunks': 'day',
   'query.open_data_published': 'subject_key',
+  'query.open_data_staged': 'subject_key',
   'sanctions.event_cursors': 'reference',
   'sanctions.records': 'subject_key',
   'sanctions.subjects': 'subject_key',

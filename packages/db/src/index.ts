@@ -48,7 +48,7 @@ export {
   serverOf,
   type WalPosition,
 } from './replicas.ts';
-export { inTransaction } from './transaction.ts';
+export { holdsConcurrentTransactions, inTransaction } from './transaction.ts';
 export {
   asBuffer,
   bytea,

@@ -30,6 +30,15 @@ export function transactionClientOf(executor: Database): TransactionClient | und
   return transactionClients.get(executor);
 }
 
+/**
+ * Whether `db` can hold two transactions open at once, each on a connection of its own
+ * (PostgreSQL): the embedded database has one connection, on which a second transaction waits
+ * for the first to end.
+ */
+export function holdsConcurrentTransactions(db: Database): boolean {
+  return pools.has(db);
+}
+
 async function onPooledClient<T>(pooled: PooledDatabase, work: (tx: Database) => Promise<T>): Promise<T> {
   const client = await pooled.pool.connect();
   let broken: Error | undefined;

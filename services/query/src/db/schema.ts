@@ -332,6 +332,8 @@ export const openDataCuts = query.table('open_data_cuts', {
   cutAt: instant('cut_at').notNull(),
   manifest: text('manifest').notNull(),
   signature: text('signature').notNull(),
+  /** The attempt whose staged baseline changes are not applied yet (migrations/query/0024). */
+  baselinePending: uuid('baseline_pending'),
 });
 
 export const openDataFiles = query.table('open_data_files', {
@@ -359,6 +361,15 @@ export const openDataPublished = query.table('open_data_published', {
   itemId: text('item_id').notNull(),
   preset: text('preset').notNull(),
   digest: bytea('digest').notNull(),
+});
+
+/** A cut attempt's changes to the baseline, applied once its cut is stored; a null digest leaves it. */
+export const openDataStaged = query.table('open_data_staged', {
+  attempt: uuid('attempt').notNull(),
+  subjectKey: bytea('subject_key').notNull(),
+  itemId: text('item_id').notNull(),
+  preset: text('preset').notNull(),
+  digest: bytea('digest'),
 });
 
 /** The intermediaries' disclosure column (migrations/query/0021): agencies and accepted declarations. */

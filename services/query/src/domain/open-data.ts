@@ -1,6 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { shanghaiDate } from '@credit/calendar';
 import { canonicalJson, type Keyring, type PlatformSigner } from '@credit/crypto';
-import { type Database, inTransaction } from '@credit/db';
+import {
+  asBuffer,
+  type Database,
+  type Executor,
+  holdsConcurrentTransactions,
+  inTransaction,
+} from '@credit/db';
 import {
   type ExportPreset,
   type OpenDataManifest,
@@ -54,62 +61,96 @@ const partBytes = 1 << 16;
 
 export type CutOutcome = { created: boolean; day: string; manifest: OpenDataManifest; signature: string };
 
+/** Staged baseline changes applied per transaction. */
+const applyBatch = 20_000;
+
 /**
- * Cuts the day `now` falls on (Asia/Shanghai), unless it is cut already: one transaction, so a cut
- * exists whole or not at all, and one snapshot, so files, increment and checkpoint agree.
+ * Cuts the day `now` falls on (Asia/Shanghai), unless it is cut already. The cut reads in one
+ * snapshot, so files, increment and checkpoint agree; it becomes visible whole, in one short
+ * transaction that stores its files' list and manifest, or not at all.
+ *
+ * On PostgreSQL the snapshot is a read-only transaction, which takes no transaction id, and the
+ * cut writes in short transactions of its own beside it: every event feed releases an event only
+ * once all older transaction ids have ended, so a cut that wrote as it read would stop every
+ * consumer for as long as it ran (minutes a day at a city's size). The embedded database has one
+ * connection, and cuts in one transaction there.
  */
 export async function cutOpenData(
   context: OpenDataContext,
   now: Date,
   options: OpenDataOptions = {},
 ): Promise<CutOutcome> {
-  const settings = { ...defaults, ...options };
+  // A pass that found the baseline behind, or another process's cut newer than its snapshot,
+  // brings it up to date and reads again in a snapshot that sees it.
+  for (let pass = 0; ; pass++) {
+    const outcome = await cutPass(context, now, { ...defaults, ...options });
+    if (outcome !== 'read again') return outcome;
+    if (pass >= 3) throw new Error('open data: the published baseline kept changing under the cut');
+  }
+}
+
+async function cutPass(
+  context: OpenDataContext,
+  now: Date,
+  settings: Required<OpenDataOptions>,
+): Promise<CutOutcome | 'read again'> {
   const { openData } = context;
   const day = shanghaiDate(now);
-  return inTransaction(context.db, async (tx) => {
-    await tx.execute(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('query.open_data_cuts', 0))`);
-    const existing = await openData.cut(day, tx);
+  const separate = holdsConcurrentTransactions(context.db);
+  return inTransaction(context.db, async (reader) => {
+    await reader.execute(
+      separate
+        ? sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`
+        : sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`,
+    );
+    /** A short transaction of its own beside the snapshot; the snapshot's own on one connection. */
+    const write = <T>(work: (tx: Executor) => Promise<T>): Promise<T> =>
+      separate ? inTransaction(context.db, work) : work(reader);
+    // Held to the snapshot's end, so one cut runs at a time across processes. The snapshot is
+    // taken before the wait: what another cut stored meanwhile is read outside it (`current`).
+    await reader.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('query.open_data_cuts', 0))`);
+    const current = separate ? context.db : reader;
+    const existing = await openData.cut(day, current);
     if (existing) return { created: false, day, ...parseCut(existing) };
-    const previous = await openData.newestCut(tx);
+    const pending = await openData.pendingBaselines(current);
+    if (pending.length > 0) {
+      for (const cut of pending) await applyBaseline(openData, write, cut);
+      return 'read again';
+    }
+    const previous = await openData.newestCut(reader);
+    if ((await openData.newestCut(current))?.day !== previous?.day) return 'read again';
     if (previous && previous.day > day)
       throw new Error(`open data was cut for ${previous.day}, after ${day}`);
-    const checkpoint = await openData.newestCheckpoint(tx);
+    await write((tx) => openData.dropAbandoned(tx));
+
+    const attempt = randomUUID();
+    const checkpoint = await openData.newestCheckpoint(reader);
     const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
     const open = identityOpener(context.keyring);
-    const flush = async (final: boolean) => {
-      const chunks = files.sinks.flatMap((sink) =>
-        sink.take(final).map((c) => ({ day, name: sink.name, ...c })),
-      );
-      await openData.storeChunks(tx, chunks);
-      files.recycle(chunks);
-    };
-
-    const batchSize = settings.batchSize;
     const quiet = <T>(promise: Promise<T>): Promise<T> => {
-      // Awaited later; a failure meanwhile (the transaction aborted) must not go unhandled.
+      // Awaited later; a failure meanwhile must not go unhandled.
       promise.catch(() => undefined);
       return promise;
     };
-
-    const publish = async (fresh: Published[], changed: Published[]) => {
+    // The files' chunks so far and the baseline's changes, each in a transaction of its own:
+    // neither is seen until the cut is stored, and a failed attempt's are dropped by the next.
+    const store = async (changes: Staged[], final = false) => {
       const chunks = files.sinks.flatMap((sink) =>
-        sink.take(false).map((c) => ({ day, name: sink.name, ...c })),
+        sink.take(final).map((c) => ({ day, name: sink.name, ...c })),
       );
-      await openData.publishNew(tx, fresh);
-      await openData.publishChanged(tx, changed);
-      await openData.storeChunks(tx, chunks);
+      if (chunks.length > 0) await write((tx) => openData.storeChunks(tx, chunks));
       files.recycle(chunks);
+      if (changes.length > 0) await write((tx) => openData.stage(tx, attempt, changes));
     };
 
     if (context.cutThreads) {
       // Everything public, in key ranges read and encoded on the threads, each range in this
-      // transaction's snapshot; their lines are appended here in key order, hashed and stored
-      // while the next ranges are encoded. At most two ranges a thread are out at once, so
-      // what waits here stays a few megabytes whatever the size of the tables.
+      // snapshot; their lines are appended here in key order, hashed and stored while the next
+      // ranges are encoded. At most two ranges a thread are out at once, so what waits here
+      // stays a few megabytes whatever the size of the tables.
       const pool = context.cutThreads;
-      const snapshot = await openData.exportSnapshot(tx);
-      const bounds = await openData.subjectRangeBounds(tx, settings.rangeSubjects);
+      const snapshot = await openData.exportSnapshot(reader);
+      const bounds = await openData.subjectRangeBounds(reader, settings.rangeSubjects);
       const ranges: SubjectRange[] = [...bounds, null].map((upTo, i) => ({
         after: i === 0 ? null : (bounds[i - 1] as Buffer),
         upTo,
@@ -144,9 +185,9 @@ export async function cutOpenData(
             sink.records += file.records;
             for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
           });
-          const { fresh, changed } = publishedOf(part.published);
+          const changes = publishedOf(part.published);
           await writing;
-          writing = quiet(publish(fresh, changed));
+          writing = quiet(store(changes));
         }
         await writing;
       } finally {
@@ -155,18 +196,17 @@ export async function cutOpenData(
     } else {
       // Everything public, in key order, from one cursor: the full files; what differs from the
       // previous cut: the increment's upserts. The next batch is fetched, and the last one
-      // written, while this one is turned into rows: the statements queue on the transaction's
-      // connection, the work overlaps.
-      await openData.openPublicItems(tx, now);
-      let reading = quiet(openData.fetchPublicItems(tx, batchSize));
+      // stored, while this one is turned into rows.
+      await openData.openPublicItems(reader, now);
+      let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
       let writing: Promise<void> = Promise.resolve();
       for (;;) {
         const rows = await reading;
-        const more = rows.length === batchSize;
-        if (more) reading = quiet(openData.fetchPublicItems(tx, batchSize));
+        const more = rows.length === settings.batchSize;
+        if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
         const { fresh, changed } = writeItems(rows, files, open);
         await writing;
-        writing = quiet(publish(fresh, changed));
+        writing = quiet(store([...fresh, ...changed]));
         if (!more) break;
       }
       await writing;
@@ -175,16 +215,24 @@ export async function cutOpenData(
     // What the previous cut published and public disclosure no longer shows: the increment's
     // deletions, after its upserts (a first cut has no baseline to sweep).
     if (previous) {
-      await openData.openUnshownItems(tx, now);
+      await openData.openUnshownItems(reader, now);
       for (;;) {
-        const rows = await openData.fetchUnshownItems(tx, batchSize);
-        for (const row of rows) files.delete(row.preset as ExportPreset, row.item_id);
-        await flush(false);
-        if (rows.length < batchSize) break;
+        const rows = await openData.fetchUnshownItems(reader, settings.batchSize);
+        const leaving: Staged[] = [];
+        for (const row of rows) {
+          files.delete(row.preset as ExportPreset, row.item_id);
+          leaving.push({
+            subjectKey: asBuffer(row.subject_key),
+            itemId: row.item_id,
+            preset: row.preset,
+            digest: null,
+          });
+        }
+        await store(leaving);
+        if (rows.length < settings.batchSize) break;
       }
-      await openData.unpublishUnshown(tx, now);
     }
-    await flush(true);
+    await store([], true);
 
     const manifest: OpenDataManifest = {
       format: openDataManifestFormat,
@@ -202,35 +250,59 @@ export async function cutOpenData(
     };
     const text = canonicalJson(manifest);
     const signature = await context.signer.signDetached(text, openDataSignatureType);
-    await openData.storeCut(
-      tx,
-      { day, previousDay: manifest.previousDay, cutAt: now, manifest: text, signature },
-      manifest.files.map((f) => ({ ...f, day, chunkBytes: settings.chunkBytes })),
+    // The cut appears here, whole; its baseline changes follow in batches, finished by the next
+    // cut if this process stops first.
+    await write((tx) =>
+      openData.storeCut(
+        tx,
+        {
+          day,
+          previousDay: manifest.previousDay,
+          cutAt: now,
+          manifest: text,
+          signature,
+          baselinePending: attempt,
+        },
+        manifest.files.map((f) => ({ ...f, day, chunkBytes: settings.chunkBytes })),
+      ),
     );
+    await applyBaseline(openData, write, { day, attempt });
     // Files of days before the kept ones go; their manifests stay, as the history of what was published.
     const keptFrom = (days: number) => shanghaiDate(new Date(now.getTime() - (days - 1) * 86_400_000));
-    await openData.pruneFiles(tx, 'full', keptFrom(settings.keepFullDays));
-    await openData.pruneFiles(tx, 'increment', keptFrom(settings.keepIncrementDays));
+    await write(async (tx) => {
+      await openData.pruneFiles(tx, 'full', keptFrom(settings.keepFullDays));
+      await openData.pruneFiles(tx, 'increment', keptFrom(settings.keepIncrementDays));
+    });
     return { created: true, day, manifest, signature };
   });
 }
 
-/** The baseline's rows of a range a thread cut, from its columns (views on its buffers, not copies). */
-function publishedOf(columns: RangePart['published']): { fresh: Published[]; changed: Published[] } {
+/** A change to the published baseline: a null digest takes the item out of it. */
+type Staged = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer | null };
+
+/** Applies a stored cut's staged baseline changes, a batch a transaction, then marks them applied. */
+async function applyBaseline(
+  openData: OpenDataRepository,
+  write: <T>(work: (tx: Executor) => Promise<T>) => Promise<T>,
+  cut: { day: string; attempt: string },
+): Promise<void> {
+  while ((await write((tx) => openData.applyStaged(tx, cut.attempt, applyBatch))) === applyBatch);
+  await write((tx) => openData.baselineApplied(tx, cut.day));
+}
+
+/** The baseline's changes of a range a thread cut, from its columns (views on its buffers, not copies). */
+function publishedOf(columns: RangePart['published']): Published[] {
   const keys = Buffer.from(columns.keys.buffer, columns.keys.byteOffset, columns.keys.byteLength);
   const digests = Buffer.from(columns.digests.buffer, columns.digests.byteOffset, columns.digests.byteLength);
-  const fresh: Published[] = [];
-  const changed: Published[] = [];
-  for (let i = 0; i < columns.itemIds.length; i++) {
-    const item = {
+  const items: Published[] = [];
+  for (let i = 0; i < columns.itemIds.length; i++)
+    items.push({
       subjectKey: keys.subarray(i === 0 ? 0 : columns.keyEnds[i - 1], columns.keyEnds[i]),
       itemId: columns.itemIds[i] as string,
       preset: columns.presets[i] as string,
       digest: digests.subarray(i * 16, i * 16 + 16),
-    };
-    (i < columns.fresh ? fresh : changed).push(item);
-  }
-  return { fresh, changed };
+    });
+  return items;
 }
 
 export function parseCut(row: { manifest: string; signature: string }): {

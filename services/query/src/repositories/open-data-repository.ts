@@ -1,13 +1,13 @@
 import { asBuffer, bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
 import { severityRules } from '@credit/schema';
-import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
   checkpointsSeen,
   jobRuns,
   openDataChunks,
   openDataCuts,
   openDataFiles,
-  openDataPublished,
+  openDataStaged,
 } from '../db/schema.ts';
 
 /** One public item as a cut reads it: a record or a list entry, its subject's sealed identity, and what the last cut published of it. */
@@ -183,8 +183,8 @@ export function createOpenDataRepository(db: Database) {
 
     /**
      * Opens a cursor over the items the last cut published that are not public now, in (subject,
-     * item) order: the increment's deletions. Items this cut publishes are public, so its own
-     * writes to the baseline never appear here.
+     * item) order: the increment's deletions. The cut's own changes to the baseline wait in
+     * staging until it is stored, so the baseline read here is the previous cut's.
      */
     async openUnshownItems(tx: Executor, now: Date): Promise<void> {
       await tx.execute(sql`
@@ -200,37 +200,75 @@ export function createOpenDataRepository(db: Database) {
       );
     },
 
-    /** Drops from the baseline what `openUnshownItems` listed (the same rows, in the same snapshot). */
-    async unpublishUnshown(tx: Executor, now: Date): Promise<void> {
-      await tx.execute(sql`DELETE FROM query.open_data_published p WHERE ${notShown(now)}`);
+    /**
+     * Stages an attempt's changes to the baseline (binary COPY): items to publish with their
+     * digests, and items to drop with a null digest. They apply once the cut is stored.
+     */
+    async stage(
+      tx: Executor,
+      attempt: string,
+      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer | null }[],
+    ): Promise<void> {
+      await bulkInsert(
+        tx,
+        openDataStaged,
+        rows.map((row) => ({ attempt, ...row })),
+      );
     },
 
-    /** Items published for the first time (binary COPY). */
-    async publishNew(
-      tx: Executor,
-      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
-    ): Promise<void> {
-      await bulkInsert(tx, openDataPublished, rows);
+    /**
+     * Applies up to `limit` of an attempt's staged changes to the baseline, in key order, and
+     * removes them from staging in the same statement: a batch applies once or not at all, so
+     * an apply cut short goes on where it stopped. Answers how many it applied.
+     */
+    async applyStaged(tx: Executor, attempt: string, limit: number): Promise<number> {
+      const [row] = resultRows<{ n: number }>(
+        await tx.execute(sql`
+          WITH batch AS (
+            DELETE FROM query.open_data_staged s
+            WHERE s.attempt = ${attempt} AND (s.subject_key, s.item_id) IN (
+              SELECT subject_key, item_id FROM query.open_data_staged
+              WHERE attempt = ${attempt} ORDER BY subject_key, item_id LIMIT ${limit})
+            RETURNING s.subject_key, s.item_id, s.preset, s.digest),
+          upserted AS (
+            INSERT INTO query.open_data_published (subject_key, item_id, preset, digest)
+            SELECT subject_key, item_id, preset, digest FROM batch WHERE digest IS NOT NULL
+            ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest
+            RETURNING 1),
+          dropped AS (
+            DELETE FROM query.open_data_published p USING batch b
+            WHERE b.digest IS NULL AND p.subject_key = b.subject_key AND p.item_id = b.item_id
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM batch`),
+      );
+      return row?.n ?? 0;
     },
 
-    /** Items whose row changed since the last cut. */
-    async publishChanged(
-      tx: Executor,
-      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
-    ): Promise<void> {
-      if (rows.length === 0) return;
+    /** Marks a cut's baseline changes applied. */
+    async baselineApplied(tx: Executor, day: string): Promise<void> {
+      await tx.update(openDataCuts).set({ baselinePending: null }).where(eq(openDataCuts.day, day));
+    },
+
+    /** Stored cuts whose staged baseline changes are not all applied yet. */
+    async pendingBaselines(executor: Executor = db) {
+      const rows = await executor
+        .select({ day: openDataCuts.day, attempt: openDataCuts.baselinePending })
+        .from(openDataCuts)
+        .where(isNotNull(openDataCuts.baselinePending));
+      return rows.flatMap((row) => (row.attempt ? [{ day: row.day, attempt: row.attempt }] : []));
+    },
+
+    /**
+     * Drops what attempts that failed before their cut was stored left behind: staged changes
+     * no stored cut names, and chunks of files no stored cut lists.
+     */
+    async dropAbandoned(tx: Executor): Promise<void> {
       await tx.execute(sql`
-        INSERT INTO query.open_data_published (subject_key, item_id, preset, digest)
-        SELECT decode(x.k, 'hex'), x.i, x.p, decode(x.d, 'hex')
-        FROM json_to_recordset(${JSON.stringify(
-          rows.map((r) => ({
-            k: r.subjectKey.toString('hex'),
-            i: r.itemId,
-            p: r.preset,
-            d: r.digest.toString('hex'),
-          })),
-        )}::json) AS x(k text, i text, p text, d text)
-        ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest`);
+        DELETE FROM query.open_data_staged s WHERE NOT EXISTS (
+          SELECT 1 FROM query.open_data_cuts c WHERE c.baseline_pending = s.attempt)`);
+      await tx.execute(sql`
+        DELETE FROM query.open_data_chunks c WHERE NOT EXISTS (
+          SELECT 1 FROM query.open_data_files f WHERE f.day = c.day AND f.name = c.name)`);
     },
 
     async storeChunks(
