@@ -173,5 +173,14 @@ describe.skipIf(!onPostgres)('the open-data cut beside the event feeds', () => {
     expect((await cutNow()).statusCode).toBe(201);
     const day4 = await incrementIds('2026-06-04');
     expect(day4).toEqual({ upserts: [fourth], deletions: [] });
+
+    // Two cuts asked for at once (the daily job and the credit office): one cuts, the other
+    // waits for it and answers the same cut.
+    at('2026-06-05T02:00:00Z');
+    await push(platform, provider.token, penalty(org, '2026-05-30'));
+    await platform.drainConsumers();
+    const both = await Promise.all([cutNow(), cutNow()]);
+    expect(both.map((answer) => answer.statusCode).sort()).toEqual([200, 201]);
+    expect(both[0]?.json()).toEqual(both[1]?.json());
   });
 });

@@ -31,12 +31,12 @@ export function transactionClientOf(executor: Database): TransactionClient | und
 }
 
 /**
- * Whether `db` can hold two transactions open at once, each on a connection of its own
- * (PostgreSQL): the embedded database has one connection, on which a second transaction waits
- * for the first to end.
+ * Whether `db` can hold two transactions open at once, each on a connection of its own: on
+ * PostgreSQL with a pool of two connections or more. The embedded database has one connection,
+ * on which a second transaction would wait for the first to end.
  */
 export function holdsConcurrentTransactions(db: Database): boolean {
-  return pools.has(db);
+  return (pools.get(db)?.pool.options.max ?? 1) >= 2;
 }
 
 async function onPooledClient<T>(pooled: PooledDatabase, work: (tx: Database) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import {
   type Executor,
   holdsConcurrentTransactions,
   inTransaction,
+  resultRows,
 } from '@credit/db';
 import {
   type ExportPreset,
@@ -81,11 +82,13 @@ export async function cutOpenData(
   options: OpenDataOptions = {},
 ): Promise<CutOutcome> {
   // A pass that found the baseline behind, or another process's cut newer than its snapshot,
-  // brings it up to date and reads again in a snapshot that sees it.
-  for (let pass = 0; ; pass++) {
+  // brings it up to date and reads again in a snapshot that sees it; a pass that found another
+  // cut running waits for it without holding a connection.
+  for (let rereads = 0; ; ) {
     const outcome = await cutPass(context, now, { ...defaults, ...options });
-    if (outcome !== 'read again') return outcome;
-    if (pass >= 3) throw new Error('open data: the published baseline kept changing under the cut');
+    if (outcome === 'another cut runs') await new Promise((resolve) => setTimeout(resolve, 250));
+    else if (outcome !== 'read again') return outcome;
+    else if (++rereads > 3) throw new Error('open data: the published baseline kept changing under the cut');
   }
 }
 
@@ -93,7 +96,7 @@ async function cutPass(
   context: OpenDataContext,
   now: Date,
   settings: Required<OpenDataOptions>,
-): Promise<CutOutcome | 'read again'> {
+): Promise<CutOutcome | 'read again' | 'another cut runs'> {
   const { openData } = context;
   const day = shanghaiDate(now);
   const separate = holdsConcurrentTransactions(context.db);
@@ -106,9 +109,14 @@ async function cutPass(
     /** A short transaction of its own beside the snapshot; the snapshot's own on one connection. */
     const write = <T>(work: (tx: Executor) => Promise<T>): Promise<T> =>
       separate ? inTransaction(context.db, work) : work(reader);
-    // Held to the snapshot's end, so one cut runs at a time across processes. The snapshot is
-    // taken before the wait: what another cut stored meanwhile is read outside it (`current`).
-    await reader.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('query.open_data_cuts', 0))`);
+    // Held to the snapshot's end, so one cut runs at a time across processes. What another cut
+    // stored just before is read outside the snapshot (`current`) as well as in it.
+    const [lock] = resultRows<{ held: boolean }>(
+      await reader.execute(
+        sql`SELECT pg_try_advisory_xact_lock(hashtextextended('query.open_data_cuts', 0)) AS held`,
+      ),
+    );
+    if (!lock?.held) return 'another cut runs';
     const current = separate ? context.db : reader;
     const existing = await openData.cut(day, current);
     if (existing) return { created: false, day, ...parseCut(existing) };
