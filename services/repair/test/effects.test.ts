@@ -343,4 +343,29 @@ describe('display-period expiry', () => {
       (await platform.request({ method: 'POST', url: '/v1/expiry-runs', token: a.admin })).json().ended,
     ).toBe(0);
   });
+
+  it('announces a backlog of ends once each, a page at a time, when many share one instant', async () => {
+    at('2026-06-01T02:00:00Z');
+    const org = company();
+    // Pages of two (test settings): three penalties whose display ends on one instant, and one
+    // before and one after it.
+    const ids: string[] = [];
+    for (const occurredAt of ['2025-06-05', '2025-06-06', '2025-06-06', '2025-06-06', '2025-06-07'])
+      ids.push((await push(platform, a.provider, record('administrative_penalty', org, { occurredAt }))).id);
+    await platform.drainConsumers();
+    at('2026-06-10T02:00:00Z');
+    const run = (await platform.request({ method: 'POST', url: '/v1/expiry-runs', token: a.admin })).json();
+    expect(run.ended).toBe(5);
+    const announced = await platform.database.query<{ id: string; n: number }>(
+      `SELECT aggregate_id AS id, count(*)::int AS n FROM repair.events
+       WHERE type = 'record.display_ended' AND aggregate_id = ANY($1) GROUP BY aggregate_id`,
+      [ids],
+    );
+    expect(announced.map((row) => [row.id, row.n]).sort()).toEqual(ids.map((id) => [id, 1]).sort());
+    await platform.drainConsumers();
+    expect((await platform.request({ url: `/v1/public/subjects/${org.id}` })).json().items).toEqual([]);
+    expect(
+      (await platform.request({ method: 'POST', url: '/v1/expiry-runs', token: a.admin })).json().ended,
+    ).toBe(0);
+  });
 });

@@ -13,7 +13,7 @@ export async function repairPlatform(
       ingestDefinition,
       queryDefinition,
       { ...sanctionsDefinition, options: { dailyCheckMs: 0 } },
-      { ...repairDefinition, options: { expiryEveryMs: 0, calendarWatchMs: 0 } },
+      { ...repairDefinition, options: { expiryEveryMs: 0, calendarWatchMs: 0, expiryPageSize: 2 } },
     ],
     options,
   );

@@ -21,6 +21,8 @@ export interface RepairSettings {
   feedIdleMs: number;
   /** How often the display-expiry job runs; 0 disables it (tests run it on demand). */
   expiryEveryMs: number;
+  /** Records whose display ended announced per transaction (default 1,000). */
+  expiryPageSize?: number;
   /**
    * How often the calendar watch runs (years loaded elsewhere, deadlines awaiting them, the credit
    * office's warning of a missing year); it also runs at start. 0 leaves it to the start only.
@@ -93,7 +95,7 @@ export default fp(
       if (settings.expiryEveryMs > 0) {
         timers.push(
           setInterval(() => {
-            runExpiry(app.db, context).catch((error: unknown) =>
+            runExpiry(app.db, context, settings.expiryPageSize).catch((error: unknown) =>
               app.log.warn({ errorName: (error as Error).name }, 'display expiry failed; will retry'),
             );
           }, settings.expiryEveryMs),

@@ -187,6 +187,6 @@ export async function subjectRoutes(fastify: FastifyInstance) {
         response: { 200: z.object({ ended: z.number().int() }) },
       },
     },
-    async () => runExpiry(app.db, context),
+    async () => runExpiry(app.db, context, context.settings.expiryPageSize),
   );
 }
