@@ -27,7 +27,14 @@ export async function runDailyPass(
   pageSize = 500,
 ): Promise<DailySummary> {
   const now = context.clock();
-  const expired = await inTransaction(db, (tx) => expireEntries(tx, context, now));
+  // Entries past their validity, a page a transaction: an exit leaves the published status, so
+  // each page is the next; a backlog neither holds a transaction id throughout nor sits in memory.
+  let expired = 0;
+  for (;;) {
+    const exited = await inTransaction(db, (tx) => expireEntries(tx, context, now, pageSize));
+    expired += exited;
+    if (exited < pageSize) break;
+  }
   const resumed = await inTransaction(db, (tx) => resumeAwaitingEntries(tx, context, now));
   const total: DailySummary = { expired, resumed, ...noEvaluations() };
   let after: Buffer | undefined;

@@ -141,8 +141,13 @@ export async function rejectEntry(
 }
 
 /** Published entries whose validity is over exit (the daily pass). */
-export async function expireEntries(tx: Executor, context: ProcedureContext, now: Date): Promise<number> {
-  const due = await context.store.entries.publishedEndedBy(now, tx);
+export async function expireEntries(
+  tx: Executor,
+  context: ProcedureContext,
+  now: Date,
+  limit: number,
+): Promise<number> {
+  const due = await context.store.entries.publishedEndedBy(now, limit, tx);
   const writer = new EntryWriter(tx, context, now);
   for (const entry of due) await exitEntry(writer, tx, entry, 'validity_ended', 'system', now);
   await writer.flush();

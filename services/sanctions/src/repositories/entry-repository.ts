@@ -50,7 +50,7 @@ export function createEntryRepository(db: Database) {
     },
 
     /** Published entries (not linked ones) whose validity is over by `now`. */
-    async publishedEndedBy(now: Date, executor: Executor = db): Promise<EntryRow[]> {
+    async publishedEndedBy(now: Date, limit: number, executor: Executor = db): Promise<EntryRow[]> {
       return executor
         .select()
         .from(listEntries)
@@ -60,7 +60,9 @@ export function createEntryRepository(db: Database) {
             sql`${listEntries.validUntil} <= ${now}`,
             sql`${listEntries.parentEntryId} IS NULL`,
           ),
-        );
+        )
+        .orderBy(asc(listEntries.validUntil))
+        .limit(limit);
     },
 
     /** Appends a step to an entry's history after its last one. */
