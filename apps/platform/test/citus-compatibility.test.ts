@@ -85,6 +85,10 @@ const distribution: Record<string, string | 'reference'> = {
   'sanctions.webhook_deliveries': 'delivery_id',
   'sanctions.job_runs': 'reference',
   'sanctions.calendar_years': 'reference',
+  // When each subject is next due for the daily pass, beside its records; the rule versions the
+  // due instants were worked out under are a handful of rows.
+  'sanctions.evaluation_due': 'subject_key',
+  'sanctions.evaluated_rules': 'reference',
   // Industry evaluations by subject; which department supervises which industry and the tiers of
   // graded supervision are small registry data (docs/lists-and-grades.md).
   'sanctions.industry_evaluations': 'subject_key',

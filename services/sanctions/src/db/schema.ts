@@ -26,6 +26,21 @@ export const records = sanctions.table('records', {
 
 export const subjects = defineSubjectIdentities(sanctionsSchemaName);
 
+/**
+ * When each subject is next due for the daily pass: the first instant its outcome could change by
+ * time alone, null when none (migrations/sanctions/0014_evaluation_due.sql).
+ */
+export const evaluationDue = sanctions.table('evaluation_due', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  dueAt: instant('due_at'),
+});
+
+/** The active rule versions the stored due instants were worked out under. */
+export const evaluatedRules = sanctions.table('evaluated_rules', {
+  code: text('code').notNull(),
+  version: integer('version').notNull(),
+});
+
 export const measures = sanctions.table('measures', {
   code: text('code').primaryKey(),
   name: text('name').notNull(),

@@ -75,10 +75,13 @@ export function listingChangeOf(
 
 /**
  * Changes entries and keeps the record of each change: the entry row moves to its new state,
- * the history gains a row, and the outbox an event, all in the caller's transaction.
+ * the history gains a row, and the outbox an event, all in the caller's transaction. A subject
+ * whose entries changed is due for the next daily pass: the rules read its entries, and the change
+ * (a validity that ended, a decision, a repair) was not made by an evaluation of it.
  */
 export class EntryWriter {
   private readonly events: NewEvent[] = [];
+  private readonly changed: Buffer[] = [];
 
   constructor(
     private readonly tx: Executor,
@@ -108,6 +111,7 @@ export class EntryWriter {
       },
       this.tx,
     );
+    this.changed.push(entry.subjectKey);
     const type = `list.entry.${entry.status}`;
     this.events.push({
       type,
@@ -138,6 +142,8 @@ export class EntryWriter {
   async flush(): Promise<void> {
     await this.context.store.feed.publish(this.events, this.now, this.tx);
     this.events.length = 0;
+    await this.context.store.subjects.markDue(this.changed, this.now, this.tx);
+    this.changed.length = 0;
   }
 }
 

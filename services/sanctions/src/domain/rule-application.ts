@@ -2,6 +2,7 @@ import { newId } from '@credit/crypto';
 import type { Executor } from '@credit/db';
 import type { ListKind, RuleDefinition } from '@credit/schema';
 import type { BasisRef } from '../db/schema.ts';
+import type { SubjectDue } from '../repositories/subject-repository.ts';
 import {
   type EntryRow,
   EntryWriter,
@@ -12,7 +13,7 @@ import {
   ruleNoLongerMet,
 } from './entry-writer.ts';
 import { type GradedSubject, gradeSubject } from './grading.ts';
-import { evaluateRule, type RecordRow } from './rule-engine.ts';
+import { evaluateRule, type RecordRow, soonestChange, timeChanges } from './rule-engine.ts';
 
 function basisOf(rows: RecordRow[]): BasisRef[] {
   return rows
@@ -106,10 +107,16 @@ export async function evaluateSubjects(
   if (ruleSet.length === 0) return summary;
   const allMeasures = await context.store.measures.all(tx);
   const writer = new EntryWriter(tx, context, now);
+  const definitions = ruleSet.map((r) => r.definition);
+  const dues: SubjectDue[] = [];
 
   for (const subjectKey of subjectKeys) {
     const state = await loadSubject(tx, context, subjectKey);
-    if (!state) continue;
+    if (!state) {
+      dues.push({ subjectKey, dueAt: null });
+      continue;
+    }
+    dues.push({ subjectKey, dueAt: nextDueAt(state, definitions, now) });
     summary.subjects++;
     for (const rule of ruleSet.filter((r) => r.definition.kind !== 'grade')) {
       const evaluation = evaluateRule(rule.definition, state.kind, state.records, now, state.grades);
@@ -174,7 +181,23 @@ export async function evaluateSubjects(
     summary.graded += await gradeSubject(tx, context, subjectKey, state, ruleSet, now);
   }
   await writer.flush();
+  // After the writer, which made the subjects whose entries changed due at once: what was just
+  // evaluated stands until the instants worked out here.
+  await context.store.subjects.setDue(dues, tx);
   return summary;
+}
+
+/**
+ * When the daily pass must next evaluate a subject: the soonest instant at which the rules could
+ * answer differently by time alone, or a published entry's validity ends (it exits, and the
+ * subject may be proposed again on a changed basis). Entries created by this evaluation have no
+ * validity yet; publishing one is a change to the entry, which makes the subject due anyway.
+ */
+function nextDueAt(state: SubjectState, definitions: RuleDefinition[], now: Date): Date | null {
+  const validityEnds = state.entries
+    .filter((e) => e.status === 'published' && e.validUntil !== null)
+    .map((e) => e.validUntil as Date);
+  return soonestChange(now, [...timeChanges(definitions, state.kind, state.records, now), ...validityEnds]);
 }
 
 /** The objection window of a black or watch entry noticed on `from`, or the year it waits for. */

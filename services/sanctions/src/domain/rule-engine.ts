@@ -1,4 +1,4 @@
-import { addMonths, shanghaiYear } from '@credit/calendar';
+import { addMonths, shanghaiYear, startOfShanghaiDay, startOfShanghaiDayOf } from '@credit/calendar';
 import { findEntry, type RecordMatch, type RuleCondition, type RuleDefinition } from '@credit/schema';
 import type { records } from '../db/schema.ts';
 
@@ -130,4 +130,103 @@ export function evaluateRule(
     now,
     grades,
   );
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * The first instant at which a fact of `occurredAt` is no longer within the last `months` months
+ * (`occurredAt >= addMonths(t, -months)` stops holding), or undefined when it cannot be worked out
+ * exactly. Counting back from the day it lands on reaches the fact's own instant unless that month
+ * is shorter (31 January + 1 month = 28 February): then every instant of the landing day still
+ * counts back to an earlier day, and the fact leaves at the start of the next one.
+ */
+export function leavesWindowAt(occurredAt: Date, months: number): Date | undefined {
+  const landing = addMonths(occurredAt, months);
+  const candidate =
+    addMonths(landing, -months).getTime() === occurredAt.getTime()
+      ? new Date(landing.getTime() + 1)
+      : new Date(startOfShanghaiDayOf(landing).getTime() + dayMs);
+  // Kept only when exact: in the window a millisecond before, out of it at the instant.
+  const inWindow = (t: Date) => occurredAt.getTime() >= addMonths(t, -months).getTime();
+  return inWindow(new Date(candidate.getTime() - 1)) && !inWindow(candidate) ? candidate : undefined;
+}
+
+/** When the Shanghai year after `now` begins: grades are per year, and grade_history counts back from it. */
+function nextShanghaiYear(now: Date): Date {
+  return startOfShanghaiDay(`${shanghaiYear(now) + 1}-01-01`);
+}
+
+/**
+ * The soonest of the instants a subject's outcome may change at. An instant that is not after
+ * `now`, or undefined (it could not be worked out), makes it the next pass: a subject is evaluated
+ * once too often rather than missed. Null when there is none.
+ */
+export function soonestChange(now: Date, candidates: readonly (Date | undefined)[]): Date | null {
+  let soonest: number | undefined;
+  for (const candidate of candidates) {
+    const at =
+      candidate === undefined || candidate.getTime() <= now.getTime()
+        ? now.getTime() + 1
+        : candidate.getTime();
+    if (soonest === undefined || at < soonest) soonest = at;
+  }
+  return soonest === undefined ? null : new Date(soonest);
+}
+
+function conditionChanges(
+  condition: RuleCondition,
+  standing: RecordRow[],
+  now: Date,
+  into: (Date | undefined)[],
+): void {
+  switch (condition.type) {
+    case 'records':
+    case 'absence': {
+      if (!condition.withinMonths) return;
+      const since = addMonths(now, -condition.withinMonths);
+      for (const record of standing)
+        if (matches(condition.match, record) && record.occurredAt >= since)
+          into.push(leavesWindowAt(record.occurredAt, condition.withinMonths));
+      return;
+    }
+    case 'grade_history':
+      into.push(nextShanghaiYear(now));
+      return;
+    case 'all':
+    case 'any':
+      for (const part of condition.conditions) conditionChanges(part, standing, now, into);
+      return;
+    default:
+      // A kind of condition not known here may read the clock: the subject is due at the next pass.
+      into.push(undefined);
+  }
+}
+
+/**
+ * The instants after `now` at which evaluating `rules` for a subject could answer differently by
+ * time alone, over the parts of the rule language that read the clock: a usable record's display
+ * end (`usable`), a counted record leaving a `withinMonths` window (records and absence
+ * conditions), and a new Shanghai year (grade_history, and every grade rule: grades are given per
+ * year). Nothing else in a rule reads the clock; a new part of the language that does must add its
+ * instants here (services/sanctions/test/daily-pass.test.ts holds the pass to them).
+ */
+export function timeChanges(
+  rules: readonly RuleDefinition[],
+  subjectKind: string,
+  records: RecordRow[],
+  now: Date,
+): (Date | undefined)[] {
+  const applicable = rules.filter((rule) =>
+    rule.subjectKinds.includes(subjectKind as RuleDefinition['subjectKinds'][number]),
+  );
+  if (applicable.length === 0) return [];
+  const standing = records.filter((r) => usable(r, now));
+  const changes: (Date | undefined)[] = [];
+  for (const record of standing) if (record.displayUntil) changes.push(record.displayUntil);
+  for (const rule of applicable) {
+    if (rule.kind === 'grade') changes.push(nextShanghaiYear(now));
+    conditionChanges(rule.condition, standing, now, changes);
+  }
+  return changes;
 }

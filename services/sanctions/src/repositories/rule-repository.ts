@@ -1,7 +1,7 @@
 import type { Database, Executor } from '@credit/db';
 import { type RuleDefinition, ruleDefinitionSchema } from '@credit/schema';
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { rules } from '../db/schema.ts';
+import { evaluatedRules, rules } from '../db/schema.ts';
 
 export type RuleRow = typeof rules.$inferSelect;
 
@@ -65,6 +65,21 @@ export function createRuleRepository(db: Database) {
         .where(and(eq(rules.code, code), after === undefined ? undefined : gt(rules.version, after)))
         .orderBy(asc(rules.version))
         .limit(limit);
+    },
+
+    /** The active rule versions the subjects' due instants were worked out under, as `code:version`. */
+    async evaluatedUnder(executor: Executor = db): Promise<Set<string>> {
+      const rows = await executor.select().from(evaluatedRules);
+      return new Set(rows.map((r) => `${r.code}:${r.version}`));
+    },
+
+    /** Records that every subject with records was evaluated under these rule versions. */
+    async recordEvaluated(active: readonly ActiveRule[], executor: Executor = db): Promise<void> {
+      await executor.delete(evaluatedRules);
+      if (active.length > 0)
+        await executor
+          .insert(evaluatedRules)
+          .values(active.map((rule) => ({ code: rule.code, version: rule.version })));
     },
 
     /** One version of a rule, the one an entry was made under. */

@@ -1,9 +1,26 @@
-import type { Database, Executor } from '@credit/db';
-import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
-import { records, subjects } from '../db/schema.ts';
+import { bulkUpsert, type Database, type Executor } from '@credit/db';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { evaluationDue, records, subjects } from '../db/schema.ts';
 
 export type SubjectRow = typeof subjects.$inferSelect;
 export type RecordRow = typeof records.$inferSelect;
+
+/** When a subject is next due for the daily pass; null: nothing of it changes by time alone. */
+export interface SubjectDue {
+  subjectKey: Buffer;
+  dueAt: Date | null;
+}
+
+/** A subject the daily pass takes, and whether it has records (only those are evaluated). */
+export interface DueSubject {
+  subjectKey: Buffer;
+  dueAt: Date;
+  hasRecords: boolean;
+}
+
+function distinctByKey<T extends { subjectKey: Buffer }>(rows: readonly T[]): T[] {
+  return [...new Map(rows.map((row) => [row.subjectKey.toString('hex'), row])).values()];
+}
 
 /** Subjects (encrypted identities) and their records, as this service projects them from the ingest feed. */
 export function createSubjectRepository(db: Database) {
@@ -47,6 +64,66 @@ export function createSubjectRepository(db: Database) {
         .orderBy(asc(records.subjectKey))
         .limit(limit);
       return page.map((p) => p.subjectKey);
+    },
+
+    /**
+     * Stores when subjects just evaluated are next due; the instant was worked out from everything
+     * they stand on now, so it replaces whatever was stored.
+     */
+    async setDue(rows: readonly SubjectDue[], executor: Executor = db): Promise<void> {
+      await bulkUpsert(executor, evaluationDue, distinctByKey(rows), {
+        target: ['subjectKey'],
+        update: ['dueAt'],
+        newer: 'true',
+      });
+    },
+
+    /**
+     * Makes subjects due at `at` at the latest: their entries changed outside an evaluation (a
+     * validity that ended, a decision, a repair), which the next pass must see. An earlier due
+     * instant stays.
+     */
+    async markDue(subjectKeys: readonly Buffer[], at: Date, executor: Executor = db): Promise<void> {
+      await bulkUpsert(
+        executor,
+        evaluationDue,
+        distinctByKey(subjectKeys.map((subjectKey) => ({ subjectKey, dueAt: at }))),
+        {
+          target: ['subjectKey'],
+          update: ['dueAt'],
+          newer: 't.due_at IS NULL OR t.due_at > excluded.due_at',
+        },
+      );
+    },
+
+    /**
+     * A page of the subjects due by `now`, after `after` in (due instant, key) order: the order of
+     * evaluation_due_idx, so a page reads only due rows however many subjects there are.
+     */
+    async duePage(
+      now: Date,
+      after: { dueAt: Date; subjectKey: Buffer } | undefined,
+      limit: number,
+      executor: Executor = db,
+    ): Promise<DueSubject[]> {
+      const rows = await executor
+        .select({
+          subjectKey: evaluationDue.subjectKey,
+          dueAt: evaluationDue.dueAt,
+          hasRecords: sql<boolean>`EXISTS (SELECT 1 FROM ${records} WHERE ${records.subjectKey} = ${evaluationDue.subjectKey})`,
+        })
+        .from(evaluationDue)
+        .where(
+          and(
+            lte(evaluationDue.dueAt, now),
+            after
+              ? sql`(${evaluationDue.dueAt}, ${evaluationDue.subjectKey}) > (${after.dueAt.toISOString()}::timestamptz, ${after.subjectKey}::bytea)`
+              : undefined,
+          ),
+        )
+        .orderBy(asc(evaluationDue.dueAt), asc(evaluationDue.subjectKey))
+        .limit(limit);
+      return rows.map((row) => ({ ...row, dueAt: row.dueAt as Date }));
     },
 
     /** Which of these subjects have a standing dishonesty record of one of `classes` on display, by hex key. */

@@ -220,7 +220,8 @@ export async function ruleRoutes(fastify: FastifyInstance) {
       config: { auth: { roles: ['admin'] } },
       schema: {
         tags: ['sanctions'],
-        summary: 'Run the daily pass now: expire entries past validity, re-evaluate every subject',
+        summary:
+          'Run the daily pass now: expire entries past validity, re-evaluate the subjects that are due',
         response: {
           200: z.object({
             expired: z.number(),
@@ -229,7 +230,11 @@ export async function ruleRoutes(fastify: FastifyInstance) {
               .describe(
                 'Entries that awaited the official calendar, noticed now that it covers their window',
               ),
-            subjects: z.number(),
+            subjects: z
+              .number()
+              .describe(
+                'Subjects evaluated: those whose outcome could have changed by time alone or whose entries changed, every subject with records after a rule change (docs/lists-and-grades.md, "The daily pass")',
+              ),
             proposed: z.number(),
             awaitingCalendar: z
               .number()
