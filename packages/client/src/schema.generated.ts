@@ -1407,7 +1407,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Run the daily pass now: expire entries past validity, re-evaluate every subject
+         * Run the daily pass now: expire entries past validity, re-evaluate the subjects that are due
          * @description Roles: admin.
          */
         post: operations["postEvaluations"];
@@ -12346,6 +12346,7 @@ export interface operations {
                         expired: number;
                         /** @description Entries that awaited the official calendar, noticed now that it covers their window */
                         resumed: number;
+                        /** @description Subjects evaluated: those whose outcome could have changed by time alone or whose entries changed, every subject with records after a rule change (docs/lists-and-grades.md, "The daily pass") */
                         subjects: number;
                         proposed: number;
                         /** @description Black and watch entries created awaiting_calendar: their objection window ends in a year whose official calendar is not loaded (GET /v1/list-entries?status=awaiting_calendar) */
