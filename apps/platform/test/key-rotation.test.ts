@@ -90,7 +90,8 @@ async function rowsNaming(keyId: string): Promise<Record<string, number>> {
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
-  platform = await createTestPlatform(platformServices);
+  // Receivers of signed deliveries on a port nothing listens on: only their sealed secrets matter here.
+  platform = await createTestPlatform(platformServices, { env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1:9' } });
   admin = await platform.token('admin', { org: 'credit-office' });
   const provider = (
     await registerProvider(platform, ['administrative_penalty', 'exam_cheating'], 'dept-keys', '市场监管局')
@@ -153,6 +154,21 @@ beforeAll(async () => {
     });
     expect(linked.statusCode, linked.body).toBe(201);
   }
+  // Signing secrets of a webhook and an exchange receiver are sealed under the same keys.
+  const hook = await platform.request({
+    method: 'PUT',
+    url: '/v1/webhooks',
+    token: await platform.token('platform', { org: 'shop-keys' }),
+    body: { url: 'http://127.0.0.1:9/hook' },
+  });
+  expect(hook.statusCode, hook.body).toBe(200);
+  const receiver = await platform.request({
+    method: 'POST',
+    url: '/v1/exchange/receivers',
+    token: admin,
+    body: { name: '省公共信用信息平台', url: 'http://127.0.0.1:9/exchange' },
+  });
+  expect(receiver.statusCode, receiver.body).toBe(201);
 });
 afterAll(async () => platform?.close());
 

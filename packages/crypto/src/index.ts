@@ -25,6 +25,9 @@ export {
   identityAad,
   type KeyMaterial,
   type Keyring,
+  openSigningSecret,
+  sealSigningSecret,
+  signingSecretAad,
 } from './keyring.ts';
 export {
   type DetachedVerification,

@@ -117,6 +117,33 @@ export function identityAad(field: 'identifier' | 'name', subjectKey: Uint8Array
 
 const aadPrefixes = { identifier: Buffer.from('identifier:'), name: Buffer.from('name:') } as const;
 
+/**
+ * Associated data of a signing secret (a receiver's HMAC key): the row it belongs to, as
+ * `schema.table/id`, so a ciphertext copied onto another receiver's row fails to open.
+ */
+export function signingSecretAad(owner: string): Buffer {
+  return Buffer.from(`signing-secret:${owner}`, 'utf8');
+}
+
+/** A receiver's signing secret sealed under the active key, for its row `owner`. */
+export function sealSigningSecret(
+  keyring: Keyring,
+  owner: string,
+  secret: string,
+): { keyId: string; ciphertext: Buffer } {
+  return keyring.encrypt(secret, signingSecretAad(owner));
+}
+
+/** The signing secret of `owner`'s row, opened only to sign a delivery; throws if it does not open. */
+export function openSigningSecret(
+  keyring: Keyring,
+  owner: string,
+  keyId: string,
+  ciphertext: Uint8Array,
+): string {
+  return keyring.decrypt(keyId, ciphertext, signingSecretAad(owner));
+}
+
 export function generateKeyMaterial(): KeyMaterial {
   return {
     blindIndexKey: { id: 'bi1', key: randomBytes(32) },

@@ -1,12 +1,10 @@
 import type { Executor } from './types.ts';
 
-/** One stored identity ciphertext, with what its associated data binds it to. */
-export interface StoredCipher {
-  keyId: string;
-  ciphertext: Buffer;
-  field: 'identifier' | 'name';
-  subjectKey: Buffer;
-}
+/** One stored ciphertext, with what its associated data binds it to. */
+export type StoredCipher =
+  | { keyId: string; ciphertext: Buffer; field: 'identifier' | 'name'; subjectKey: Buffer }
+  /** A receiver's signing secret, bound to its row (`schema.table/id`, see signing-secrets.ts). */
+  | { keyId: string; ciphertext: Buffer; field: 'signing-secret'; owner: string };
 
 /**
  * Re-encrypts a ciphertext under the rotation's target key; undefined when it does not open
@@ -22,7 +20,7 @@ export interface RewrapBatch {
 }
 
 /**
- * A table holding identity ciphertexts, as the key-rotation command sees it. Each service
+ * A table holding ciphertexts (identities, signing secrets), as the key-rotation command sees it. Each service
  * declares its own (ServiceDefinition.cipherStores), so a new table with ciphertexts is rotated
  * by declaring it, and nobody else needs to know its columns.
  */

@@ -48,6 +48,12 @@ export {
   serverOf,
   type WalPosition,
 } from './replicas.ts';
+export {
+  type SealedSecret,
+  type SealSecret,
+  type SigningSecretTable,
+  signingSecretTable,
+} from './signing-secrets.ts';
 export { holdsConcurrentTransactions, inTransaction } from './transaction.ts';
 export {
   asBuffer,

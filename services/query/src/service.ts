@@ -1,7 +1,7 @@
 import { outboxPartitions, subjectIdentityCipherStore } from '@credit/events';
 import type { ServiceDefinition } from '@credit/host';
 import queryService, { queryMigrations } from './app.ts';
-import { subjects } from './db/schema.ts';
+import { receiverSecrets, subjects } from './db/schema.ts';
 
 /** The query service as the host registers it. */
 export const queryDefinition: ServiceDefinition = {
@@ -13,5 +13,5 @@ export const queryDefinition: ServiceDefinition = {
     { schema: 'query', table: 'access_log', by: { kind: 'month', ahead: 3 } },
   ],
   plugin: queryService,
-  cipherStores: [subjectIdentityCipherStore(subjects)],
+  cipherStores: [subjectIdentityCipherStore(subjects), receiverSecrets],
 };

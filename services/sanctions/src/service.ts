@@ -1,7 +1,7 @@
 import { outboxPartitions, subjectIdentityCipherStore } from '@credit/events';
 import type { ServiceDefinition } from '@credit/host';
 import sanctionsService, { sanctionsMigrations } from './app.ts';
-import { subjects } from './db/schema.ts';
+import { subjects, webhookSecrets } from './db/schema.ts';
 
 /** The sanctions service as the host registers it. */
 export const sanctionsDefinition: ServiceDefinition = {
@@ -11,5 +11,5 @@ export const sanctionsDefinition: ServiceDefinition = {
   // from every event of this feed (docs/scaling.md).
   partitions: () => [outboxPartitions('sanctions')],
   plugin: sanctionsService,
-  cipherStores: [subjectIdentityCipherStore(subjects)],
+  cipherStores: [subjectIdentityCipherStore(subjects), webhookSecrets],
 };

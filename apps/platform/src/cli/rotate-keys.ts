@@ -3,13 +3,14 @@ import type { RotationReport } from '../keys/rotation.ts';
 
 const usage = `npm run rotate-keys -- [--status] [--keep-old] [--batch N] [--max-batches N] [--json]
 
-Rotates the data-encryption key of identity numbers and names (docs/security.md). With keys in
-DATA_DIR/keys/platform-keys.json it puts a new key first, re-encrypts every stored ciphertext of
-every service under it, and destroys the old key once no row names it. With ENCRYPTION_KEYS, put
-the new key first yourself (k2:<base64>,k1:<base64>) and restart the services; the command then
-re-encrypts everything under it and tells you when k1 can be removed. Run it again after a crash
-or a partial run: it continues where it stopped. Stop the platform first on the embedded database
-(the command refuses at once while a server holds DATA_DIR).
+Rotates the data-encryption key of identity numbers, names and receivers' signing secrets
+(docs/security.md). With keys in DATA_DIR/keys/platform-keys.json it puts a new key first,
+re-encrypts every stored ciphertext of every service under it, and destroys the old key once no
+row names it. With ENCRYPTION_KEYS, put the new key first yourself (k2:<base64>,k1:<base64>) and
+restart the services; the command then re-encrypts everything under it and tells you when k1 can
+be removed. Run it again after a crash or a partial run: it continues where it stopped. Stop the
+platform first on the embedded database (the command refuses at once while a server holds
+DATA_DIR).
 Exit status 0: every ciphertext is under the active key; 1: some are not yet; 2: cannot run.
 
   --status         count what each key protects, change nothing

@@ -1,4 +1,4 @@
-import { createKeyring, identityAad, type Keyring } from '@credit/crypto';
+import { createKeyring, identityAad, type Keyring, signingSecretAad } from '@credit/crypto';
 import { type CipherStore, type DatabaseHandle, inTransaction, type Rewrap } from '@credit/db';
 import { CommandError } from '../cli-support/command.ts';
 import type { KeySource } from './key-source.ts';
@@ -57,9 +57,13 @@ async function references(
 }
 
 function rewrapWith(keyring: Keyring): Rewrap {
-  return ({ keyId, ciphertext, field, subjectKey }) => {
+  return (cipher) => {
+    const aad =
+      cipher.field === 'signing-secret'
+        ? signingSecretAad(cipher.owner)
+        : identityAad(cipher.field, cipher.subjectKey);
     try {
-      return keyring.rewrap(keyId, ciphertext, identityAad(field, subjectKey)).ciphertext;
+      return keyring.rewrap(cipher.keyId, cipher.ciphertext, aad).ciphertext;
     } catch {
       return undefined;
     }

@@ -1,4 +1,4 @@
-import { bytea, defineJobRuns, instant } from '@credit/db';
+import { bytea, defineJobRuns, instant, signingSecretTable } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { DeclarationAccepted, IntermediaryIndustry, ListKind } from '@credit/schema';
 import { bigint, boolean, date, integer, jsonb, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
@@ -275,7 +275,11 @@ export const exchangeReceivers = query.table('exchange_receivers', {
   name: text('name').notNull(),
   url: text('url').notNull(),
   format: text('format').notNull(),
-  secret: text('secret').notNull(),
+  /** A secret in clear, only on rows from before 0024 until the service's start seals it. */
+  plainSecret: text('secret'),
+  /** The signing secret, sealed (@credit/crypto sealSigningSecret) for `query.exchange_receivers/<id>`. */
+  secretCipher: bytea('secret_cipher'),
+  keyId: text('key_id'),
   enabled: boolean('enabled').notNull(),
   /** The last log position the receiver acknowledged (or a replay moved it back to). */
   cursor: bigint('cursor', { mode: 'number' }).notNull(),
@@ -285,6 +289,9 @@ export const exchangeReceivers = query.table('exchange_receivers', {
   createdAt: instant('created_at').notNull(),
   updatedAt: instant('updated_at').notNull(),
 });
+
+/** The receivers' signing secrets, for sealing, rotation and the start's sealing of old rows. */
+export const receiverSecrets = signingSecretTable('query.exchange_receivers', 'receiver_id');
 
 export const exchangeBatches = query.table('exchange_batches', {
   receiverId: text('receiver_id').notNull(),

@@ -98,7 +98,7 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     authorisations: createAuthorisationRepository(app.db),
     accessLog: createAccessLogRepository(app.db),
   };
-  const exchange = createExchangeRepository(app.db);
+  const exchange = createExchangeRepository(app.db, app.keyring);
   const exchangeSender = createExchangeSender(
     app,
     {
@@ -282,6 +282,9 @@ export default fp(
       }))
         consumers.set(name, consumer);
       for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
+      // Secrets kept in clear before migrations/query/0024 are sealed before anything sends.
+      const sealed = await queryContext.exchange.sealPlainSecrets();
+      if (sealed > 0) app.log.info({ sealed }, 'exchange signing secrets kept in clear are sealed now');
       queryContext.exchangeSender.start();
     });
     app.addHook('onClose', async () => {

@@ -1,4 +1,4 @@
-import { bytea, defineJobRuns, instant } from '@credit/db';
+import { bytea, defineJobRuns, instant, signingSecretTable } from '@credit/db';
 import { defineOutbox, defineSubjectIdentities } from '@credit/events';
 import type { GradeTier, ListKind, RelatedPersonRef } from '@credit/schema';
 import { boolean, date, integer, jsonb, numeric, pgSchema, text, uuid } from 'drizzle-orm/pg-core';
@@ -151,10 +151,17 @@ export const watches = sanctions.table('watches', {
 export const webhooks = sanctions.table('webhooks', {
   platform: text('platform').primaryKey(),
   url: text('url').notNull(),
-  secret: text('secret').notNull(),
+  /** A secret in clear, only on rows from before 0014 until the service's start seals it. */
+  plainSecret: text('secret'),
+  /** The signing secret, sealed (@credit/crypto sealSigningSecret) for `sanctions.webhooks/<platform>`. */
+  secretCipher: bytea('secret_cipher'),
+  keyId: text('key_id'),
   createdAt: instant('created_at').notNull(),
   updatedAt: instant('updated_at').notNull(),
 });
+
+/** The webhooks' signing secrets, for sealing, rotation and the start's sealing of old rows. */
+export const webhookSecrets = signingSecretTable('sanctions.webhooks', 'platform');
 
 export const webhookDeliveries = sanctions.table('webhook_deliveries', {
   deliveryId: text('delivery_id').primaryKey(),

@@ -1,11 +1,12 @@
 import { WorkingDayCalendar } from '@credit/calendar';
+import { sealSigningSecret } from '@credit/crypto';
 import { type RunningConsumer, startConsumer } from '@credit/events';
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ingestProjection, recordProjectionName } from '../consumers/ingest-projection.ts';
 import { followedRepairEvents, repairFollow, repairFollowName } from '../consumers/repair-follow.ts';
-import { calendarYears, listEntries, sanctionsSchemaName } from '../db/schema.ts';
+import { calendarYears, listEntries, sanctionsSchemaName, webhookSecrets } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
 import type { ProcedureContext } from '../domain/entry-writer.ts';
 import { ListingCache, listingCacheName } from '../domain/listing-cache.ts';
@@ -55,7 +56,7 @@ export default fp(
       settings,
       listing: new ListingCache(app.database, settings.feedIdleMs, app.log),
       sendWebhooks: () =>
-        sendDueDeliveries(app.db, app.outbound, settings.webhooks, app.clock, (outcome) =>
+        sendDueDeliveries(app.db, app.keyring, app.outbound, settings.webhooks, app.clock, (outcome) =>
           app.metrics.webhookDeliveries.inc({ outcome }),
         ),
     };
@@ -72,6 +73,11 @@ export default fp(
     let sending: Promise<unknown> = Promise.resolve();
 
     app.addHook('onReady', async () => {
+      // Secrets kept in clear before migrations/sanctions/0014 are sealed before anything sends.
+      const sealed = await webhookSecrets.sealPlain(app.db, (owner, secret) =>
+        sealSigningSecret(app.keyring, owner, secret),
+      );
+      if (sealed > 0) app.log.info({ sealed }, 'webhook signing secrets kept in clear are sealed now');
       for (const year of await app.db.select().from(calendarYears)) context.calendar.load(year);
       await context.listing.start();
       consumers.push(context.listing);

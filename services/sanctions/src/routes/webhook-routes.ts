@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sealSigningSecret } from '@credit/crypto';
 import { ProblemError } from '@credit/errors';
 import { principalOf, requireSubject, vetReceiverUrl, type ZodTypeProvider } from '@credit/http';
 import {
@@ -13,7 +14,7 @@ import {
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
+import { watches, webhookDeliveries, webhookSecrets, webhooks } from '../db/schema.ts';
 
 /**
  * Deliveries are listed newest first by creation time, then id (ids are derived from the
@@ -61,11 +62,14 @@ export async function webhookRoutes(fastify: FastifyInstance) {
       const platform = platformOf(request);
       await vetReceiverUrl(app.outbound, url);
       const secret = randomBytes(32).toString('base64url');
+      // Stored only sealed; this answer is the one place the secret is ever shown.
+      const { keyId, ciphertext } = sealSigningSecret(app.keyring, webhookSecrets.ownerOf(platform), secret);
+      const sealed = { secretCipher: ciphertext, keyId, plainSecret: null };
       const now = app.clock();
       await app.db
         .insert(webhooks)
-        .values({ platform, url, secret, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: webhooks.platform, set: { url, secret, updatedAt: now } });
+        .values({ platform, url, ...sealed, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: webhooks.platform, set: { url, ...sealed, updatedAt: now } });
       return { url, secret };
     },
   );

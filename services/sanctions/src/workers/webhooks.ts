@@ -1,9 +1,9 @@
-import { idFromDigest, sha256 } from '@credit/crypto';
+import { idFromDigest, type Keyring, openSigningSecret, sha256 } from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import type { FeedEvent } from '@credit/events';
 import { type OutboundGuard, postSigned, retryDelay } from '@credit/outbound';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { watches, webhookDeliveries, webhooks } from '../db/schema.ts';
+import { watches, webhookDeliveries, webhookSecrets, webhooks } from '../db/schema.ts';
 
 export const webhookDispatchName = 'sanctions-webhook-dispatch';
 
@@ -56,6 +56,20 @@ export interface SenderSettings {
 }
 
 /**
+ * The platform's signing secret, opened for one delivery; undefined when it does not open (a key
+ * the keyring no longer holds, an altered row). A row from before the secrets were sealed that
+ * the start has not sealed yet still signs with the secret it holds.
+ */
+function signingSecretOf(keyring: Keyring, hook: typeof webhooks.$inferSelect): string | undefined {
+  if (!hook.secretCipher || !hook.keyId) return hook.plainSecret ?? undefined;
+  try {
+    return openSigningSecret(keyring, webhookSecrets.ownerOf(hook.platform), hook.keyId, hook.secretCipher);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Sends due deliveries: claims a few (leasing them so concurrent senders do not send the same
  * one), posts each signed body with its event id through the outbound guard (which checks the
  * receiver's address again, since DNS can change after registration), and records delivered,
@@ -64,6 +78,7 @@ export interface SenderSettings {
  */
 export async function sendDueDeliveries(
   db: Database,
+  keyring: Keyring,
   outbound: OutboundGuard,
   settings: SenderSettings,
   now: () => Date,
@@ -109,14 +124,17 @@ export async function sendDueDeliveries(
     claimed.map(async (delivery) => {
       const attempt = delivery.attempts + 1;
       const hook = byPlatform.get(delivery.platform);
+      const secret = hook && signingSecretOf(keyring, hook);
       let status: number | null = null;
       let error: string | null = null;
       if (!hook) {
         error = 'the platform has no webhook';
+      } else if (!secret) {
+        error = 'the signing secret does not open';
       } else {
         ({ status, error } = await postSigned(outbound, {
           url: hook.url,
-          secret: hook.secret,
+          secret,
           headers: {
             'x-credit-event-id': delivery.eventId,
             'x-credit-delivery-id': delivery.deliveryId,

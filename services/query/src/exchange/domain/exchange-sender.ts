@@ -154,9 +154,11 @@ async function attempt(
   };
   const document = await batchDocument(deps, batch, receiver);
   if ('missing' in document) return fail(null, document.missing);
+  const secret = deps.exchange.signingSecret(receiver);
+  if (!secret) return fail(null, 'the signing secret does not open');
   const outcome = await postSigned(deps.outbound, {
     url: receiver.url,
-    secret: receiver.secret,
+    secret,
     headers: {
       'x-credit-batch-id': batch.batchId,
       'x-credit-attempt': String(batch.attempts),

@@ -1,7 +1,20 @@
-import { idFromDigest, newId, sha256 } from '@credit/crypto';
+import {
+  idFromDigest,
+  type Keyring,
+  newId,
+  openSigningSecret,
+  sealSigningSecret,
+  sha256,
+} from '@credit/crypto';
 import type { Database, Executor } from '@credit/db';
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm';
-import { exchangeBatches, exchangeLog, exchangeReceivers, exchangeRefusals } from '../../db/schema.ts';
+import {
+  exchangeBatches,
+  exchangeLog,
+  exchangeReceivers,
+  exchangeRefusals,
+  receiverSecrets,
+} from '../../db/schema.ts';
 
 export type ReceiverRow = typeof exchangeReceivers.$inferSelect;
 export type BatchRow = typeof exchangeBatches.$inferSelect;
@@ -12,8 +25,14 @@ function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }
 
+/** What a receiver's row is given for its signing secret: only ever sealed, bound to the row. */
+function sealedFor(keyring: Keyring, receiverId: string, secret: string) {
+  const { keyId, ciphertext } = sealSigningSecret(keyring, receiverSecrets.ownerOf(receiverId), secret);
+  return { secretCipher: ciphertext, keyId, plainSecret: null };
+}
+
 /** Every query of the delivery ledger: receivers, their batches, the log they are cut from. */
-export function createExchangeRepository(db: Database) {
+export function createExchangeRepository(db: Database, keyring: Keyring) {
   const lockReceiver = async (tx: Executor, receiverId: string) => {
     const [row] = await tx
       .select()
@@ -36,11 +55,14 @@ export function createExchangeRepository(db: Database) {
       values: { name: string; url: string; format: string; secret: string },
       now: Date,
     ): Promise<ReceiverRow> {
+      const { secret, ...rest } = values;
+      const receiverId = newId('xrc', now.getTime());
       const [row] = await db
         .insert(exchangeReceivers)
         .values({
-          receiverId: newId('xrc', now.getTime()),
-          ...values,
+          receiverId,
+          ...rest,
+          ...sealedFor(keyring, receiverId, secret),
           enabled: true,
           cursor: 0,
           highWater: 0,
@@ -50,6 +72,30 @@ export function createExchangeRepository(db: Database) {
         })
         .returning();
       return row as ReceiverRow;
+    },
+
+    /**
+     * The receiver's signing secret, opened to sign one attempt; undefined when it does not open
+     * (a key the keyring no longer holds, an altered row). A row from before the secrets were
+     * sealed that the start has not sealed yet signs with the secret it holds.
+     */
+    signingSecret(receiver: ReceiverRow): string | undefined {
+      if (!receiver.secretCipher || !receiver.keyId) return receiver.plainSecret ?? undefined;
+      try {
+        return openSigningSecret(
+          keyring,
+          receiverSecrets.ownerOf(receiver.receiverId),
+          receiver.keyId,
+          receiver.secretCipher,
+        );
+      } catch {
+        return undefined;
+      }
+    },
+
+    /** Seals the secrets kept in clear before migrations/query/0024 (at the service's start). */
+    sealPlainSecrets(): Promise<number> {
+      return receiverSecrets.sealPlain(db, (owner, secret) => sealSigningSecret(keyring, owner, secret));
     },
 
     async findReceiver(receiverId: string): Promise<ReceiverRow | undefined> {
@@ -71,12 +117,17 @@ export function createExchangeRepository(db: Database) {
 
     async updateReceiver(
       receiverId: string,
-      changes: Partial<Pick<ReceiverRow, 'name' | 'url' | 'format' | 'secret' | 'enabled'>>,
+      changes: Partial<Pick<ReceiverRow, 'name' | 'url' | 'format' | 'enabled'> & { secret: string }>,
       now: Date,
     ): Promise<ReceiverRow | undefined> {
+      const { secret, ...rest } = changes;
       const [row] = await db
         .update(exchangeReceivers)
-        .set({ ...changes, updatedAt: now })
+        .set({
+          ...rest,
+          ...(secret === undefined ? {} : sealedFor(keyring, receiverId, secret)),
+          updatedAt: now,
+        })
         .where(eq(exchangeReceivers.receiverId, receiverId))
         .returning();
       return row;
