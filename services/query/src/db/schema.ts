@@ -275,7 +275,7 @@ export const exchangeReceivers = query.table('exchange_receivers', {
   name: text('name').notNull(),
   url: text('url').notNull(),
   format: text('format').notNull(),
-  /** A secret in clear, only on rows from before 0024 until the service's start seals it. */
+  /** A secret in clear, only on rows from before 0025 until the service's start seals it. */
   plainSecret: text('secret'),
   /** The signing secret, sealed (@credit/crypto sealSigningSecret) for `query.exchange_receivers/<id>`. */
   secretCipher: bytea('secret_cipher'),

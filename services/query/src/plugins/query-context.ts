@@ -282,7 +282,7 @@ export default fp(
       }))
         consumers.set(name, consumer);
       for (const [name, consumer] of consumers) app.consumers.set(name, consumer);
-      // Secrets kept in clear before migrations/query/0024 are sealed before anything sends.
+      // Secrets kept in clear before migrations/query/0025 are sealed before anything sends.
       const sealed = await queryContext.exchange.sealPlainSecrets();
       if (sealed > 0) app.log.info({ sealed }, 'exchange signing secrets kept in clear are sealed now');
       queryContext.exchangeSender.start();

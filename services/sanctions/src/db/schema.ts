@@ -151,7 +151,7 @@ export const watches = sanctions.table('watches', {
 export const webhooks = sanctions.table('webhooks', {
   platform: text('platform').primaryKey(),
   url: text('url').notNull(),
-  /** A secret in clear, only on rows from before 0014 until the service's start seals it. */
+  /** A secret in clear, only on rows from before 0015 until the service's start seals it. */
   plainSecret: text('secret'),
   /** The signing secret, sealed (@credit/crypto sealSigningSecret) for `sanctions.webhooks/<platform>`. */
   secretCipher: bytea('secret_cipher'),

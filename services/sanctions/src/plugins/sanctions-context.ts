@@ -73,7 +73,7 @@ export default fp(
     let sending: Promise<unknown> = Promise.resolve();
 
     app.addHook('onReady', async () => {
-      // Secrets kept in clear before migrations/sanctions/0014 are sealed before anything sends.
+      // Secrets kept in clear before migrations/sanctions/0015 are sealed before anything sends.
       const sealed = await webhookSecrets.sealPlain(app.db, (owner, secret) =>
         sealSigningSecret(app.keyring, owner, secret),
       );

@@ -93,7 +93,7 @@ export function createExchangeRepository(db: Database, keyring: Keyring) {
       }
     },
 
-    /** Seals the secrets kept in clear before migrations/query/0024 (at the service's start). */
+    /** Seals the secrets kept in clear before migrations/query/0025 (at the service's start). */
     sealPlainSecrets(): Promise<number> {
       return receiverSecrets.sealPlain(db, (owner, secret) => sealSigningSecret(keyring, owner, secret));
     },
