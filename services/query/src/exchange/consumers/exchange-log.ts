@@ -48,16 +48,18 @@ interface Announced {
 async function announced(tx: Executor, refs: { subjectKey: Buffer; refId: string }[]) {
   const found = new Map<string, Announced>();
   if (refs.length === 0) return found;
-  const keys = sql.join(
-    refs.map((r) => sql`(${r.subjectKey}::bytea, ${r.refId}::text)`),
-    sql`, `,
-  );
+  // The pairs travel as one JSON parameter. A list of hundreds of (key, id) row constructors,
+  // two parameters each, aborted the embedded database's WebAssembly at commit (PGlite), and
+  // costs PostgreSQL a plan per batch size.
+  const wanted = JSON.stringify(refs.map((r) => ({ k: r.subjectKey.toString('hex'), r: r.refId })));
   const result = await tx.execute(sql`
-    SELECT DISTINCT ON (subject_key, ref_id) subject_key, ref_id, subject_kind, operation, preset, ref_version,
-      count(*) FILTER (WHERE operation = 'upsert') OVER (PARTITION BY subject_key, ref_id) AS upserts
-    FROM query.exchange_log
-    WHERE (subject_key, ref_id) IN (${keys})
-    ORDER BY subject_key, ref_id, position DESC`);
+    SELECT DISTINCT ON (l.subject_key, l.ref_id) l.subject_key, l.ref_id, l.subject_kind, l.operation,
+      l.preset, l.ref_version,
+      count(*) FILTER (WHERE l.operation = 'upsert') OVER (PARTITION BY l.subject_key, l.ref_id) AS upserts
+    FROM (SELECT DISTINCT decode(x.k, 'hex') AS subject_key, x.r AS ref_id
+          FROM json_to_recordset(${wanted}::json) AS x(k text, r text)) w
+    JOIN query.exchange_log l ON l.subject_key = w.subject_key AND l.ref_id = w.ref_id
+    ORDER BY l.subject_key, l.ref_id, l.position DESC`);
   const rows = ((result as { rows?: unknown[] }).rows ?? result) as {
     subject_key: Buffer | Uint8Array;
     ref_id: string;
