@@ -298,11 +298,10 @@ const asDate = (value: Date | string | null): Date | null =>
 
 /** Subjects repeat across consecutive items (the cut reads in subject order): each is opened once. */
 export function identityOpener(keyring: Keyring) {
-  let last: { key: string; identity: { id: string; name: string } } | undefined;
+  let last: { key: Buffer; identity: { id: string; name: string } } | undefined;
   return (row: PublicItemRow): { id: string; name: string } => {
     const key = asBuffer(row.subject_key);
-    const hex = key.toString('hex');
-    if (last?.key === hex) return last.identity;
+    if (last?.key.equals(key)) return last.identity;
     const identity = {
       id: keyring.decrypt(
         row.key_id as string,
@@ -315,7 +314,7 @@ export function identityOpener(keyring: Keyring) {
         identityAad('name', key),
       ),
     };
-    last = { key: hex, identity };
+    last = { key, identity };
     return identity;
   };
 }
@@ -349,7 +348,8 @@ function exportedRow(
     version: row.version ?? 1,
     category,
     subject,
-    occurredOn: formatOccurrence({ at: asDate(row.occurred_at) as Date, date: row.occurred_on }),
+    // The instant is parsed only for a fact without a plain date: most have one.
+    occurredOn: row.occurred_on ?? formatOccurrence({ at: asDate(row.occurred_at) as Date, date: null }),
     data,
     providerCode: row.provider_code ?? '',
     displayUntil: asDate(row.display_until),
