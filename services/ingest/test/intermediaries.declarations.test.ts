@@ -165,6 +165,67 @@ describe('self-declaration (seeds/003 四(一)、(三))', () => {
     expect(events.map((e) => e.type)).toEqual(['declaration.accepted', 'declaration.found_false']);
   });
 
+  it('finds a declaration false once: another supervising department cannot record it again, and the same finding again answers its record after a responsible person joined', async () => {
+    const finance = await registerSupervisor(platform, ['audit']);
+    const other = await registerSupervisor(platform, ['audit']);
+    const agency = await registerIntermediary(platform, finance.token, 'audit');
+    const link = (person: { id: string; name: string }) =>
+      platform.request({
+        method: 'POST',
+        url: `/v1/intermediaries/${agency.uscc}/practitioners`,
+        token: finance.token,
+        body: { person, responsible: true },
+      });
+    expect((await link({ id: citizenId(), name: '李主任' })).statusCode).toBe(201);
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    const submitted = await platform.request({
+      method: 'POST',
+      url,
+      token: agency.token,
+      body: declaration(),
+    });
+    const falsity = `${url}/${submitted.json().id}/falsity`;
+    const finding = {
+      documentNumber: '淄财监〔2026〕11号',
+      decidedOn: '2026-05-06',
+      facts: '申报业绩不存在',
+    };
+    const found = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: finance.token,
+      body: finding,
+    });
+    expect(found.statusCode, found.body).toBe(200);
+    const records = found.json().records;
+
+    // A second department's finding of the same declaration would be a second 严重失信 record.
+    const second = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: other.token,
+      body: { ...finding, documentNumber: '淄财监〔2026〕12号' },
+    });
+    expect(second.json()).toMatchObject({ status: 409, code: 'invalid_state' });
+
+    // A responsible person linked after the finding is not named on it; the finding's replay stands.
+    expect((await link({ id: citizenId(), name: '赵经理' })).statusCode).toBe(201);
+    const again = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: finance.token,
+      body: finding,
+    });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({ records, record: { id: records[0], created: false } });
+
+    const written = await platform.database.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ingest.records WHERE origin = 'pushed' AND source_id = $1`,
+      [`false-declaration-${submitted.json().id}`],
+    );
+    expect(written).toEqual([{ count: 1 }]);
+  });
+
   it('queues the declarations awaiting a department’s review across the agencies of its industries, oldest first', async () => {
     const both = await registerSupervisor(platform, ['other', 'tendering_agency']);
     const tendering = await registerSupervisor(platform, ['tendering_agency']);

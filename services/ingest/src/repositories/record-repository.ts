@@ -31,6 +31,27 @@ export function createRecordRepository(db: Database, keyring: Keyring) {
       return { record, versions };
     },
 
+    /**
+     * The persons one version named (role, identity number and name in clear), in its order: what
+     * a submission naming them again must carry to be found identical.
+     */
+    async personsNamedBy(stored: StoredRecord, version: number, executor: Executor = db) {
+      const row = stored.versions.find((v) => v.version === version);
+      if (!row) return undefined;
+      return Promise.all(
+        row.relatedPersons.map(async (person) => {
+          const key = Buffer.from(person.subjectKey, 'hex');
+          const [identity] = await executor.select().from(subjects).where(eq(subjects.subjectKey, key));
+          if (!identity) throw new Error('a named person has no identity row');
+          return {
+            role: person.role,
+            id: keyring.decrypt(identity.keyId, identity.identifierCipher, identifierAad(key)),
+            name: keyring.decrypt(person.keyId, Buffer.from(person.nameCipher, 'base64'), nameAad(key)),
+          };
+        }),
+      );
+    },
+
     /** Recomputes every version's commitment and chain link; false when any stored byte was altered. */
     verifyChain(stored: StoredRecord): boolean {
       return chainHolds(keyring, stored.record, stored.versions);

@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { identifierAad, subjectKeyForToken } from '../../domain/identity.ts';
 import { receiptOf } from '../../domain/record-receipts.ts';
-import { declarationView } from '../../repositories/declaration-repository.ts';
+import { type DeclarationRow, declarationView } from '../../repositories/declaration-repository.ts';
 import { activeProvider } from '../records/provider-guard.ts';
 import { mayReadAgency, registeredAgency, supervisingDepartment } from './supervision.ts';
 
@@ -45,7 +45,31 @@ const falseDeclarationEntry = 'intermediary_false_declaration';
  */
 export async function declarationRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { declarations, intermediaries, intake } = app.ingest;
+  const { declarations, intermediaries, intake, records } = app.ingest;
+
+  /**
+   * Whom a finding of falsity names: the agency's responsible persons when it is made; on the same
+   * finding again, the persons its record named then (one linked or unlinked since would make
+   * the identical finding a different record). A declaration is found false once: another
+   * department's finding would be a second serious-dishonesty record of the same facts.
+   */
+  async function personsToName(declaration: DeclarationRow, department: string, agencyKey: Buffer) {
+    if (declaration.status !== 'found_false')
+      return (await intermediaries.responsiblePersons(agencyKey)).map((person) => ({
+        role: 'directly_responsible',
+        ...person,
+      }));
+    const [recordId] = declaration.recordIds;
+    if (declaration.reviewedBy !== department)
+      throw new ProblemError(
+        'invalid_state',
+        `the declaration was found false by '${declaration.reviewedBy}' (record ${recordId}); it is not found false again`,
+      );
+    const stored = recordId ? await records.find(recordId) : undefined;
+    const named = stored ? await records.personsNamedBy(stored, 1) : undefined;
+    if (!named) throw new Error('a declaration found false names no record of its finding');
+    return named;
+  }
 
   app.post(
     '/v1/intermediaries/:uscc/declarations',
@@ -205,13 +229,13 @@ export async function declarationRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/intermediaries/:uscc/declarations/:id/falsity',
     {
-      config: { auth: { roles: ['provider'] } },
+      config: { auth: { roles: ['provider'] }, problems: ['invalid_state'] },
       schema: {
         tags: ['intermediaries'],
         summary:
           'Find a declaration false: a serious dishonesty record against the agency and its responsible persons',
         description:
-          'A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record.',
+          'A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false is 409 `invalid_state`.',
         params: byDeclaration,
         body: declarationFalsitySchema,
         response: { 200: declarationSchema.extend({ record: recordReceiptSchema }) },
@@ -225,7 +249,7 @@ export async function declarationRoutes(fastify: FastifyInstance) {
       if (!declaration) throw new ProblemError('not_found', 'no such declaration');
       const body = request.body;
       const now = app.clock();
-      const responsible = await intermediaries.responsiblePersons(agency.subjectKey);
+      const responsible = await personsToName(declaration, department.code, agency.subjectKey);
       const submission = {
         // One finding per declaration: its record is found again, never doubled.
         sourceId: `false-declaration-${id}`,
@@ -240,7 +264,7 @@ export async function declarationRoutes(fastify: FastifyInstance) {
           industry: agency.industry,
           facts: body.facts,
         },
-        relatedPersons: responsible.map((person) => ({ role: 'directly_responsible', ...person })),
+        relatedPersons: responsible,
       };
       // Supervising the industry is what entitles the department to record this entry.
       const provider = { code: department.code, categories: [falseDeclarationEntry] };
