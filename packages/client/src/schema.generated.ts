@@ -517,7 +517,7 @@ export interface paths {
         put?: never;
         /**
          * Find a declaration false: a serious dishonesty record against the agency and its responsible persons
-         * @description A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record.
+         * @description A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false is 409 `invalid_state`.
          *
          *     Roles: provider.
          */
@@ -7128,6 +7128,15 @@ export interface operations {
             };
             /** @description Nothing with this identifier (or not visible to this caller) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_state`: Not possible in the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
