@@ -18,8 +18,15 @@ export interface DueSubject {
   hasRecords: boolean;
 }
 
+/**
+ * One row per subject (a statement cannot upsert a row twice), in key order: two transactions
+ * writing overlapping subjects (a pass's page, a feed batch) then take the rows' locks in the same
+ * order and wait for each other instead of deadlocking.
+ */
 function distinctByKey<T extends { subjectKey: Buffer }>(rows: readonly T[]): T[] {
-  return [...new Map(rows.map((row) => [row.subjectKey.toString('hex'), row])).values()];
+  return [...new Map(rows.map((row) => [row.subjectKey.toString('hex'), row])).values()].sort((a, b) =>
+    Buffer.compare(a.subjectKey, b.subjectKey),
+  );
 }
 
 /** Subjects (encrypted identities) and their records, as this service projects them from the ingest feed. */
