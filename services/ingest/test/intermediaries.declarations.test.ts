@@ -65,6 +65,33 @@ describe('self-declaration (seeds/003 四(一)、(三))', () => {
     expect(foreign.statusCode).toBe(403);
   });
 
+  it('refuses a commitment signed, or a past engagement completed, after today (Asia/Shanghai)', async () => {
+    const finance = await registerSupervisor(platform, ['audit']);
+    const agency = await registerIntermediary(platform, finance.token, 'audit');
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    // 2026-05-06 00:30 in Shanghai is still 2026-05-05 in UTC.
+    platform.setNow(new Date('2026-05-05T16:30:00Z'));
+    try {
+      const send = (body: unknown) => platform.request({ method: 'POST', url, token: agency.token, body });
+      const base = declaration();
+      const signedLater = await send({ ...base, commitment: { ...base.commitment, signedOn: '2099-01-01' } });
+      expect(signedLater.json()).toMatchObject({ status: 422, errors: [{ path: 'commitment.signedOn' }] });
+      const engagement = { ...base.content.engagements[0], completedOn: '2026-05-07' };
+      const completedLater = await send(declaration({ engagements: [engagement] }));
+      expect(completedLater.json()).toMatchObject({
+        status: 422,
+        errors: [{ path: 'content.engagements.0.completedOn' }],
+      });
+      const today = await send({
+        ...declaration({ engagements: [{ ...engagement, completedOn: '2026-05-06' }] }),
+        commitment: { ...base.commitment, signedOn: '2026-05-06' },
+      });
+      expect(today.statusCode, today.body).toBe(201);
+    } finally {
+      platform.setNow(undefined);
+    }
+  });
+
   it('is reviewed only by a supervising department, and a false one becomes a record against the agency and its responsible person', async () => {
     const finance = await registerSupervisor(platform, ['audit']);
     const housing = await registerSupervisor(platform, ['tendering_agency']);

@@ -1,3 +1,4 @@
+import { shanghaiDate } from '@credit/calendar';
 import { type DeclarationSubmission, declarationSubmissionSchema } from '../api/intermediaries.ts';
 import { findConsentGatedFields } from '../fields/consent-gated.ts';
 import { prohibitedFieldErrors } from '../fields/prohibited.ts';
@@ -14,9 +15,14 @@ export type DeclarationValidation =
  * first, over the raw input at any depth, so it is refused as such and never stored or logged;
  * then consent-gated values (收入、存款…), which a declaration cannot carry since it cites no
  * written consent; then the shape; then the commitment, which must accept every clause of the
- * industry's format (seeds/003 四(三)).
+ * industry's format (seeds/003 四(三)). A past engagement or the signature dated after today
+ * (Asia/Shanghai) is refused, as a record that occurred in the future is.
  */
-export function validateDeclaration(raw: unknown, industry: IntermediaryIndustry): DeclarationValidation {
+export function validateDeclaration(
+  raw: unknown,
+  industry: IntermediaryIndustry,
+  now: Date,
+): DeclarationValidation {
   const prohibited = prohibitedFieldErrors(raw);
   if (prohibited.length > 0) return { ok: false, errors: prohibited };
   const gated = findConsentGatedFields(raw);
@@ -31,6 +37,15 @@ export function validateDeclaration(raw: unknown, industry: IntermediaryIndustry
     };
   const parsed = declarationSubmissionSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: zodIssuesToErrors(parsed.error.issues) };
+  // What the agency signed and what it has done are past: a later date is published as a fact.
+  const today = shanghaiDate(now);
+  const later: RecordFieldError[] = [
+    ...parsed.data.content.engagements.flatMap((engagement, index) =>
+      engagement.completedOn > today ? [`content.engagements.${index}.completedOn`] : [],
+    ),
+    ...(parsed.data.commitment.signedOn > today ? ['commitment.signedOn'] : []),
+  ].map((path) => ({ path, code: 'validation_failed', message: `a date after today (${today})` }));
+  if (later.length > 0) return { ok: false, errors: later };
   const required = requiredClauses(industry);
   const accepted = new Set(parsed.data.commitment.accepted);
   const missing = required.filter((code) => !accepted.has(code));

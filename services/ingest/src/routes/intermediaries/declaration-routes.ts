@@ -92,7 +92,7 @@ export async function declarationRoutes(fastify: FastifyInstance) {
       const agency = await registeredAgency(app, uscc);
       if (!own?.equals(agency.subjectKey))
         throw new ProblemError('forbidden', 'an agency declares for its own organisation only');
-      const checked = validateDeclaration(request.body, agency.industry);
+      const checked = validateDeclaration(request.body, agency.industry, app.clock());
       if (!checked.ok) throw ProblemError.fromFieldErrors(checked.errors);
       const row = await declarations.submit(agency, checked.declaration, app.clock());
       reply.code(201).header('location', `/v1/intermediaries/${uscc}/declarations/${row.declarationId}`);
