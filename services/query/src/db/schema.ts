@@ -373,6 +373,8 @@ export const openDataPublished = query.table('open_data_published', {
 /** A cut attempt's changes to the baseline, applied once its cut is stored; a null digest leaves it. */
 export const openDataStaged = query.table('open_data_staged', {
   attempt: uuid('attempt').notNull(),
+  /** The order the cut staged it in, a batch at a time: applied a range of batches a transaction. */
+  batch: integer('batch').notNull(),
   subjectKey: bytea('subject_key').notNull(),
   itemId: text('item_id').notNull(),
   preset: text('preset').notNull(),

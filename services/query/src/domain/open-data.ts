@@ -62,8 +62,8 @@ const partBytes = 1 << 16;
 
 export type CutOutcome = { created: boolean; day: string; manifest: OpenDataManifest; signature: string };
 
-/** Staged baseline changes applied per transaction. */
-const applyBatch = 20_000;
+/** Staged batches applied to the baseline per transaction (a batch is a fetch, or a thread's range). */
+const batchesApplied = 10;
 
 /**
  * Cuts the day `now` falls on (Asia/Shanghai), unless it is cut already. The cut reads in one
@@ -132,6 +132,7 @@ async function cutPass(
     await write((tx) => openData.dropAbandoned(tx));
 
     const attempt = randomUUID();
+    let stagedBatches = 0;
     const checkpoint = await openData.newestCheckpoint(reader);
     const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
     const open = identityOpener(context.keyring);
@@ -148,7 +149,10 @@ async function cutPass(
       );
       if (chunks.length > 0) await write((tx) => openData.storeChunks(tx, chunks));
       files.recycle(chunks);
-      if (changes.length > 0) await write((tx) => openData.stage(tx, attempt, changes));
+      if (changes.length > 0) {
+        const batch = stagedBatches++;
+        await write((tx) => openData.stage(tx, attempt, batch, changes));
+      }
     };
 
     if (context.cutThreads) {
@@ -294,7 +298,9 @@ async function applyBaseline(
   write: <T>(work: (tx: Executor) => Promise<T>) => Promise<T>,
   cut: { day: string; attempt: string },
 ): Promise<void> {
-  while ((await write((tx) => openData.applyStaged(tx, cut.attempt, applyBatch))) === applyBatch);
+  const last = await write((tx) => openData.lastStagedBatch(tx, cut.attempt));
+  for (let from = 0; last !== undefined && from <= last; from += batchesApplied)
+    await write((tx) => openData.applyStaged(tx, cut.attempt, from, from + batchesApplied));
   await write((tx) => openData.baselineApplied(tx, cut.day));
 }
 

@@ -207,41 +207,45 @@ export function createOpenDataRepository(db: Database) {
     async stage(
       tx: Executor,
       attempt: string,
+      batch: number,
       rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer | null }[],
     ): Promise<void> {
       await bulkInsert(
         tx,
         openDataStaged,
-        rows.map((row) => ({ attempt, ...row })),
+        rows.map((row) => ({ attempt, batch, ...row })),
       );
     },
 
+    /** The number of the last batch an attempt staged (undefined: none). */
+    async lastStagedBatch(executor: Executor, attempt: string): Promise<number | undefined> {
+      const [row] = await executor
+        .select({ batch: openDataStaged.batch })
+        .from(openDataStaged)
+        .where(eq(openDataStaged.attempt, attempt))
+        .orderBy(desc(openDataStaged.batch))
+        .limit(1);
+      return row?.batch;
+    },
+
     /**
-     * Applies up to `limit` of an attempt's staged changes to the baseline, in key order, and
-     * removes them from staging in the same statement: a batch applies once or not at all, so
-     * an apply cut short goes on where it stopped. Answers how many it applied.
+     * Applies an attempt's staged changes of batches `from` to `to` (exclusive) to the baseline,
+     * and removes them from staging in the same statement: a range applies once or not at all,
+     * so an apply cut short goes on where it stopped.
      */
-    async applyStaged(tx: Executor, attempt: string, limit: number): Promise<number> {
-      const [row] = resultRows<{ n: number }>(
-        await tx.execute(sql`
-          WITH batch AS (
-            DELETE FROM query.open_data_staged s
-            WHERE s.attempt = ${attempt} AND (s.subject_key, s.item_id) IN (
-              SELECT subject_key, item_id FROM query.open_data_staged
-              WHERE attempt = ${attempt} ORDER BY subject_key, item_id LIMIT ${limit})
-            RETURNING s.subject_key, s.item_id, s.preset, s.digest),
-          upserted AS (
-            INSERT INTO query.open_data_published (subject_key, item_id, preset, digest)
-            SELECT subject_key, item_id, preset, digest FROM batch WHERE digest IS NOT NULL
-            ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest
-            RETURNING 1),
-          dropped AS (
-            DELETE FROM query.open_data_published p USING batch b
-            WHERE b.digest IS NULL AND p.subject_key = b.subject_key AND p.item_id = b.item_id
-            RETURNING 1)
-          SELECT count(*)::int AS n FROM batch`),
-      );
-      return row?.n ?? 0;
+    async applyStaged(tx: Executor, attempt: string, from: number, to: number): Promise<void> {
+      await tx.execute(sql`
+        WITH batch AS (
+          DELETE FROM query.open_data_staged s
+          WHERE s.attempt = ${attempt} AND s.batch >= ${from} AND s.batch < ${to}
+          RETURNING s.subject_key, s.item_id, s.preset, s.digest),
+        upserted AS (
+          INSERT INTO query.open_data_published (subject_key, item_id, preset, digest)
+          SELECT subject_key, item_id, preset, digest FROM batch WHERE digest IS NOT NULL
+          ON CONFLICT (subject_key, item_id) DO UPDATE SET preset = excluded.preset, digest = excluded.digest
+          RETURNING 1)
+        DELETE FROM query.open_data_published p USING batch b
+        WHERE b.digest IS NULL AND p.subject_key = b.subject_key AND p.item_id = b.item_id`);
     },
 
     /** Marks a cut's baseline changes applied. */
