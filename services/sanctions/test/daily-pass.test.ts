@@ -67,9 +67,11 @@ describe('the daily pass takes the subjects that are due', () => {
       },
     });
     await push(platform, a.provider, record('honour_award', honoured, { occurredAt: '2023-06-15' }));
-    await push(platform, a.provider, record('org_registration', reformed, { occurredAt: '2020-01-01' }));
+    // The penalty goes in before the registration: the other way round, a consumer that caught
+    // the registration alone would rightly propose the reformed company and cancel it a moment later.
     const penalty = record('administrative_penalty', reformed, { occurredAt: '2025-06-20' });
     await push(platform, a.provider, { ...penalty, data: { ...penalty.data, severity: 'serious' } });
+    await push(platform, a.provider, record('org_registration', reformed, { occurredAt: '2020-01-01' }));
     await push(platform, a.provider, record('org_registration', quiet, { occurredAt: '2020-01-01' }));
     await platform.drainConsumers();
   });
