@@ -20,7 +20,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
  * consumer (read models, listing cache, transparency log, webhooks) for as long as it runs: at
  * city scale, past CONSUMER_STUCK_AFTER_MS, every day. The cut is made slow here by a second
  * session holding its chunk writes back, as slow storage would; and it is made to fail halfway,
- * at both of its write steps, as a crash would, to show the next cut is whole all the same.
+ * at both of its write steps, as a crash would, to show the next cut is whole all the same; and a
+ * first cut (which writes the published baseline itself as it reads) is made to fail once it has
+ * written all of it, to show the next attempt starts from an empty one.
  */
 
 // A second session holding the cut's writes back, and PGlite has one connection: PostgreSQL only.
@@ -108,7 +110,32 @@ describe.skipIf(!onPostgres)('the open-data cut beside the event feeds', () => {
     const { id: kept } = await push(platform, provider.token, penalty(org));
     const doubled = penalty(org, '2026-02-10');
     const { id: withdrawn } = await push(platform, provider.token, doubled);
+    const early = penalty(org, '2026-01-20');
+    const { id: dropped } = await push(platform, provider.token, early);
     await platform.drainConsumers();
+
+    // The first cut fails as it stores itself, its files and its whole baseline written.
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE query.open_data_cuts IN SHARE MODE');
+    const firstHeld = cutNow();
+    try {
+      await waitingOn('open_data_cuts');
+      await failWaitingOn('open_data_cuts');
+      expect((await firstHeld).statusCode).toBe(500);
+    } finally {
+      await holder.query('ROLLBACK');
+    }
+    // An item it published leaves public disclosure before the cut is made again: a baseline
+    // that kept the failed attempt's rows would hold it, and day 2 would delete it.
+    const leaves = await platform.request({
+      method: 'DELETE',
+      url: `/v1/records/by-source/${early.sourceId}`,
+      token: provider.token,
+      body: { reasonCode: 'entered_in_error', reason: '重复报送' },
+    });
+    expect(leaves.statusCode, leaves.body).toBe(200);
+    await platform.drainConsumers();
+    expect(await shown(org)).not.toContain(dropped);
     expect((await cutNow()).statusCode).toBe(201);
 
     // Day 2: a new item and a withdrawal, so the cut writes both upserts and deletions.
@@ -147,6 +174,7 @@ describe.skipIf(!onPostgres)('the open-data cut beside the event feeds', () => {
     const day2 = await incrementIds('2026-06-02');
     expect(day2.upserts.sort()).toEqual([added, late].sort());
     expect(day2.deletions).toEqual([withdrawn]);
+    expect(day2.deletions).not.toContain(dropped);
     expect(day2.upserts).not.toContain(kept);
 
     // Day 3: the cut's files are stored and it fails while bringing its baseline up to date.

@@ -129,7 +129,14 @@ async function cutPass(
     if ((await openData.newestCut(current))?.day !== previous?.day) return 'read again';
     if (previous && previous.day > day)
       throw new Error(`open data was cut for ${previous.day}, after ${day}`);
-    await write((tx) => openData.dropAbandoned(tx));
+    // A first cut (no cut stored) writes the baseline itself as it goes, rather than staging it
+    // and applying it after: the baseline must then be empty, so what is there was written by
+    // a first attempt that failed, and goes. Nothing reads it until this cut is stored.
+    const first = previous === undefined;
+    await write(async (tx) => {
+      await openData.dropAbandoned(tx);
+      if (first) await openData.clearBaseline(tx);
+    });
 
     const attempt = randomUUID();
     let stagedBatches = 0;
@@ -149,102 +156,111 @@ async function cutPass(
       );
       if (chunks.length > 0) await write((tx) => openData.storeChunks(tx, chunks));
       files.recycle(chunks);
-      if (changes.length > 0) {
+      if (changes.length === 0) return;
+      // A first cut has no deletions: every change it makes carries its digest.
+      if (first) await write((tx) => openData.publish(tx, changes as Published[]));
+      else {
         const batch = stagedBatches++;
         await write((tx) => openData.stage(tx, attempt, batch, changes));
       }
     };
+    // A pass that fails lets its writes in flight end before its snapshot, and with it the lock,
+    // is released: the next attempt's clearing must not be followed by one of this one's writes.
+    let writing: Promise<void> = Promise.resolve();
 
-    if (context.cutThreads) {
-      // Everything public, in key ranges read and encoded on the threads, each range in this
-      // snapshot; their lines are appended here in key order, hashed and stored while the next
-      // ranges are encoded. At most two ranges a thread are out at once, so what waits here
-      // stays a few megabytes whatever the size of the tables.
-      const pool = context.cutThreads;
-      const snapshot = await openData.exportSnapshot(reader);
-      const bounds = await openData.subjectRangeBounds(reader, settings.rangeSubjects);
-      const ranges: SubjectRange[] = [...bounds, null].map((upTo, i) => ({
-        after: i === 0 ? null : (bounds[i - 1] as Buffer),
-        upTo,
-      }));
-      const parts: (Promise<RangePart> | undefined)[] = [];
-      const ask = (i: number) => {
-        const range = ranges[i];
-        if (range)
-          parts[i] = quiet(
-            pool.run({
-              snapshot,
-              now: now.getTime(),
-              day,
-              increments: previous !== undefined,
-              partBytes,
-              range,
-            }),
-          );
-      };
-      // The threads live for the cut: a job of once a day does not hold their memory the rest of it.
-      try {
-        const ahead = pool.size * 2;
-        for (let i = 0; i < ahead; i++) ask(i);
-        let writing: Promise<void> = Promise.resolve();
-        for (let i = 0; i < ranges.length; i++) {
-          const part = await (parts[i] as Promise<RangePart>);
-          parts[i] = undefined;
-          ask(i + ahead);
-          part.files.forEach((file, f) => {
-            const sink = files.sinks[f];
-            if (!sink) throw new Error('a cut thread wrote a file this cut does not have');
-            sink.records += file.records;
-            for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
-          });
-          const changes = publishedOf(part.published);
+    try {
+      if (context.cutThreads) {
+        // Everything public, in key ranges read and encoded on the threads, each range in this
+        // snapshot; their lines are appended here in key order, hashed and stored while the next
+        // ranges are encoded. At most two ranges a thread are out at once, so what waits here
+        // stays a few megabytes whatever the size of the tables.
+        const pool = context.cutThreads;
+        const snapshot = await openData.exportSnapshot(reader);
+        const bounds = await openData.subjectRangeBounds(reader, settings.rangeSubjects);
+        const ranges: SubjectRange[] = [...bounds, null].map((upTo, i) => ({
+          after: i === 0 ? null : (bounds[i - 1] as Buffer),
+          upTo,
+        }));
+        const parts: (Promise<RangePart> | undefined)[] = [];
+        const ask = (i: number) => {
+          const range = ranges[i];
+          if (range)
+            parts[i] = quiet(
+              pool.run({
+                snapshot,
+                now: now.getTime(),
+                day,
+                increments: previous !== undefined,
+                partBytes,
+                range,
+              }),
+            );
+        };
+        // The threads live for the cut: a job of once a day does not hold their memory the rest of it.
+        try {
+          const ahead = pool.size * 2;
+          for (let i = 0; i < ahead; i++) ask(i);
+          for (let i = 0; i < ranges.length; i++) {
+            const part = await (parts[i] as Promise<RangePart>);
+            parts[i] = undefined;
+            ask(i + ahead);
+            part.files.forEach((file, f) => {
+              const sink = files.sinks[f];
+              if (!sink) throw new Error('a cut thread wrote a file this cut does not have');
+              sink.records += file.records;
+              for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
+            });
+            const changes = publishedOf(part.published);
+            await writing;
+            writing = quiet(store(changes));
+          }
           await writing;
-          writing = quiet(store(changes));
+        } finally {
+          await pool.close();
+        }
+      } else {
+        // Everything public, in key order, from one cursor: the full files; what differs from the
+        // previous cut: the increment's upserts. The next batch is fetched, and the last one
+        // stored, while this one is turned into rows.
+        await openData.openPublicItems(reader, now, !first);
+        let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+        for (;;) {
+          const rows = await reading;
+          const more = rows.length === settings.batchSize;
+          if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+          const { fresh, changed } = writeItems(rows, files, open);
+          await writing;
+          writing = quiet(store([...fresh, ...changed]));
+          if (!more) break;
         }
         await writing;
-      } finally {
-        await pool.close();
       }
-    } else {
-      // Everything public, in key order, from one cursor: the full files; what differs from the
-      // previous cut: the increment's upserts. The next batch is fetched, and the last one
-      // stored, while this one is turned into rows.
-      await openData.openPublicItems(reader, now);
-      let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-      let writing: Promise<void> = Promise.resolve();
-      for (;;) {
-        const rows = await reading;
-        const more = rows.length === settings.batchSize;
-        if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-        const { fresh, changed } = writeItems(rows, files, open);
-        await writing;
-        writing = quiet(store([...fresh, ...changed]));
-        if (!more) break;
-      }
-      await writing;
-    }
 
-    // What the previous cut published and public disclosure no longer shows: the increment's
-    // deletions, after its upserts (a first cut has no baseline to sweep).
-    if (previous) {
-      await openData.openUnshownItems(reader, now);
-      for (;;) {
-        const rows = await openData.fetchUnshownItems(reader, settings.batchSize);
-        const leaving: Staged[] = [];
-        for (const row of rows) {
-          files.delete(row.preset as ExportPreset, row.item_id);
-          leaving.push({
-            subjectKey: asBuffer(row.subject_key),
-            itemId: row.item_id,
-            preset: row.preset,
-            digest: null,
-          });
+      // What the previous cut published and public disclosure no longer shows: the increment's
+      // deletions, after its upserts (a first cut has no baseline to sweep).
+      if (previous) {
+        await openData.openUnshownItems(reader, now);
+        for (;;) {
+          const rows = await openData.fetchUnshownItems(reader, settings.batchSize);
+          const leaving: Staged[] = [];
+          for (const row of rows) {
+            files.delete(row.preset as ExportPreset, row.item_id);
+            leaving.push({
+              subjectKey: asBuffer(row.subject_key),
+              itemId: row.item_id,
+              preset: row.preset,
+              digest: null,
+            });
+          }
+          await store(leaving);
+          if (rows.length < settings.batchSize) break;
         }
-        await store(leaving);
-        if (rows.length < settings.batchSize) break;
       }
+      await store([], true);
+    } catch (error) {
+      await writing.catch(() => undefined);
+      throw error;
     }
-    await store([], true);
 
     const manifest: OpenDataManifest = {
       format: openDataManifestFormat,
@@ -262,8 +278,8 @@ async function cutPass(
     };
     const text = canonicalJson(manifest);
     const signature = await context.signer.signDetached(text, openDataSignatureType);
-    // The cut appears here, whole; its baseline changes follow in batches, finished by the next
-    // cut if this process stops first.
+    // The cut appears here, whole; a later cut's baseline changes follow in batches, finished by
+    // the next cut if this process stops first (a first cut's baseline is written already).
     await write((tx) =>
       openData.storeCut(
         tx,
@@ -273,12 +289,12 @@ async function cutPass(
           cutAt: now,
           manifest: text,
           signature,
-          baselinePending: attempt,
+          baselinePending: first ? null : attempt,
         },
         manifest.files.map((f) => ({ ...f, day, chunkBytes: settings.chunkBytes })),
       ),
     );
-    await applyBaseline(openData, write, { day, attempt });
+    if (!first) await applyBaseline(openData, write, { day, attempt });
     // Files of days before the kept ones go; their manifests stay, as the history of what was published.
     const keptFrom = (days: number) => shanghaiDate(new Date(now.getTime() - (days - 1) * 86_400_000));
     await write(async (tx) => {

@@ -52,7 +52,7 @@ function publishedColumns(fresh: Published[], changed: Published[]): RangePart['
 async function cutRange(task: RangeTask): Promise<RangePart> {
   const rows = await inTransaction(database.db, async (tx) => {
     await openData.importSnapshot(tx, task.snapshot);
-    return openData.publicItemsIn(tx, new Date(task.now), task.range);
+    return openData.publicItemsIn(tx, new Date(task.now), task.increments, task.range);
   });
   const files = new CutFiles(task.day, task.partBytes, task.increments, true);
   const { fresh, changed } = writeItems(rows, files, identityOpener(keyring));

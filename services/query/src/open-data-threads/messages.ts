@@ -12,6 +12,7 @@ export interface RangeTask {
   /** The cut's instant, in milliseconds: what public disclosure shows then. */
   now: number;
   day: string;
+  /** A cut was stored before: an increment is written, against the published baseline. */
   increments: boolean;
   /** Bytes per buffer the range's lines are handed over in. */
   partBytes: number;

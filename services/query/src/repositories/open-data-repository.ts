@@ -7,6 +7,7 @@ import {
   openDataChunks,
   openDataCuts,
   openDataFiles,
+  openDataPublished,
   openDataStaged,
 } from '../db/schema.ts';
 
@@ -90,11 +91,16 @@ function inRange(alias: string, range: SubjectRange | undefined): SQL {
  * Every public item in (subject, item) order: records and list entries of organisations (a
  * person's items are never open data), with their subjects' sealed identities and the digest
  * the last cut published of each (null when it published none); only those of `range` when given.
+ * Without `baseline` (a first cut: no cut was stored, so nothing was published) the digests are
+ * all null and the baseline table is not read: what is in it then is a failed attempt's, and goes.
  */
-function publicItems(now: Date, range?: SubjectRange): SQL {
+function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
+  const published = baseline
+    ? sql`LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}`
+    : sql``;
   return sql`
     SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
-           p.digest AS published_digest
+           ${baseline ? sql`p.digest` : sql`NULL::bytea`} AS published_digest
     FROM (
       SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
              r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
@@ -109,7 +115,7 @@ function publicItems(now: Date, range?: SubjectRange): SQL {
       WHERE ${entryDisclosed(now)}${inRange('e', range)}
     ) u
     JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'${inRange('s', range)}
-    LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}
+    ${published}
     ORDER BY u.subject_key, u.item_id`;
 }
 
@@ -128,12 +134,12 @@ export function createOpenDataRepository(db: Database) {
      * sealed identities and the digest the last cut published of each (null when it published
      * none). One statement, planned once, read `fetchPublicItems` at a time: a keyset statement
      * per batch looked each batch's subjects up anew, and the planner hash-joined the whole
-     * subjects table into every one of them.
+     * subjects table into every one of them. `baseline`: a cut was stored before (see `publicItems`).
      */
-    async openPublicItems(tx: Executor, now: Date): Promise<void> {
+    async openPublicItems(tx: Executor, now: Date, baseline: boolean): Promise<void> {
       // The cut reads every row: plan for the whole result, not for its first rows.
       await tx.execute(sql`SET LOCAL cursor_tuple_fraction = 1`);
-      await tx.execute(sql`DECLARE open_data_items NO SCROLL CURSOR FOR ${publicItems(now)}`);
+      await tx.execute(sql`DECLARE open_data_items NO SCROLL CURSOR FOR ${publicItems(now, baseline)}`);
     },
 
     /**
@@ -170,8 +176,13 @@ export function createOpenDataRepository(db: Database) {
     },
 
     /** The public items of subjects in (`after`, `upTo`] (null: unbounded), in the order of the cut's cursor. */
-    async publicItemsIn(tx: Executor, now: Date, range: SubjectRange): Promise<PublicItemRow[]> {
-      return resultRows<PublicItemRow>(await tx.execute(publicItems(now, range)));
+    async publicItemsIn(
+      tx: Executor,
+      now: Date,
+      baseline: boolean,
+      range: SubjectRange,
+    ): Promise<PublicItemRow[]> {
+      return resultRows<PublicItemRow>(await tx.execute(publicItems(now, baseline, range)));
     },
 
     /** The next `limit` items of the cursor `openPublicItems` opened. */
@@ -215,6 +226,25 @@ export function createOpenDataRepository(db: Database) {
         openDataStaged,
         rows.map((row) => ({ attempt, batch, ...row })),
       );
+    },
+
+    /**
+     * Empties the published baseline, before a first cut writes it: with no cut stored, what is
+     * there was written by a first cut that failed before it was stored.
+     */
+    async clearBaseline(tx: Executor): Promise<void> {
+      await tx.execute(sql`DELETE FROM query.open_data_published`);
+    },
+
+    /**
+     * A first cut's baseline, written as it goes (binary COPY): no cut is stored yet, so no
+     * increment is measured against it until this cut is, and a failed attempt's is cleared.
+     */
+    async publish(
+      tx: Executor,
+      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
+    ): Promise<void> {
+      await bulkInsert(tx, openDataPublished, rows);
     },
 
     /** The number of the last batch an attempt staged (undefined: none). */
