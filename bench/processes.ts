@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -70,6 +70,26 @@ export async function processorSeconds(pid: number): Promise<number> {
   // After the command name (in parentheses, which may hold spaces): fields 14 and 15 are utime and stime, in ticks of 1/100 s.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Processor seconds used so far by each PostgreSQL backend connected to `database` on this
+ * machine (found by the title the server gives its processes, `postgres: … <user> <database> …`),
+ * by pid. The server's shared processes (WAL writer, checkpointer) are not among them.
+ */
+export async function backendSeconds(database: string): Promise<Map<number, number>> {
+  const seconds = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (!/^postgres: /.test(title) || !title.split(' ').includes(database)) continue;
+      seconds.set(Number(entry), await processorSeconds(Number(entry)));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return seconds;
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
