@@ -120,6 +120,9 @@ async function main() {
         port: process.env.BENCH_PORT ?? '3967',
         material,
       }),
+      // The cut is one request that sends nothing until it is done: at the default (180 s) a
+      // cut slowed by other work on the machine lost its connection, though it went on.
+      CONNECTION_TIMEOUT_MS: String(3_600_000),
     };
     const base = `http://127.0.0.1:${platformEnv.PORT}`;
     const { keyring, devIssuer, setup } = await prepareWorldDatabase(
