@@ -96,6 +96,8 @@ const distribution: Record<string, string | 'reference'> = {
   'sanctions.industry_supervisors': 'reference',
   'sanctions.supervision_tiers': 'reference',
   'sanctions.practitioners': 'subject_key',
+  // Registered agencies by their key, beside their practitioners (joined on it).
+  'sanctions.intermediaries': 'subject_key',
   'sanctions.events': 'subject_key',
   'repair.event_cursors': 'reference',
   'repair.records': 'subject_key',

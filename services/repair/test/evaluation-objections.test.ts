@@ -25,6 +25,15 @@ beforeAll(async () => {
 afterAll(async () => platform?.close());
 
 async function evaluated(firm: TestSubject, grade: string) {
+  // Only an agency registered in the industry is evaluated, once the registration has arrived.
+  const registered = await platform.request({
+    method: 'POST',
+    url: '/v1/intermediaries',
+    token: audit.token,
+    body: { subject: { id: firm.id, name: firm.name }, industry: 'audit' },
+  });
+  expect([200, 201], registered.body).toContain(registered.statusCode);
+  await platform.drainConsumers();
   const response = await platform.request({
     method: 'POST',
     url: '/v1/industry-evaluations',

@@ -30,6 +30,25 @@ async function department(industries: string[], categories: string[] = ['adminis
   return { code, token: await platform.token('provider', { org: code }) };
 }
 
+/** Registers an agency with its supervising department (ingest); the sanctions service learns it from the feed. */
+async function register(by: { token: string }, agency: TestSubject, industry: string) {
+  const registered = await platform.request({
+    method: 'POST',
+    url: '/v1/intermediaries',
+    token: by.token,
+    body: { subject: { id: agency.id, name: agency.name }, industry },
+  });
+  expect(registered.statusCode, registered.body).toBe(201);
+}
+
+/** An agency registered in the industry, and the registration followed by the sanctions service. */
+async function agencyOf(by: { token: string }, name: string, industry = 'audit'): Promise<TestSubject> {
+  const agency = company(name);
+  await register(by, agency, industry);
+  await platform.drainConsumers();
+  return agency;
+}
+
 const evaluate = (token: string, body: Record<string, unknown>) =>
   platform.request({ method: 'POST', url: '/v1/industry-evaluations', token, body });
 
@@ -77,7 +96,7 @@ afterAll(async () => platform?.close());
 
 describe('industry credit evaluations (信用评价)', () => {
   it('sets a grade that changes the check answer for government purchasing', async () => {
-    const firm = company('连云港某会计师事务所');
+    const firm = await agencyOf(audit, '连云港某会计师事务所');
     const before = await check('government_procurement', firm);
     expect(before).toMatchObject({ decision: 'allow', measures: [], industryGrades: [] });
 
@@ -119,7 +138,7 @@ describe('industry credit evaluations (信用评价)', () => {
   });
 
   it('grants no incentive of a high grade to a subject with current dishonesty', async () => {
-    const firm = company('连云港某审计有限公司');
+    const firm = await agencyOf(audit, '连云港某审计有限公司');
     await evaluate(audit.token, evaluation(firm, 'A'));
     expect((await check('government_procurement', firm)).decision).toBe('priority');
     await push(platform, audit.token, record('administrative_penalty', firm));
@@ -129,8 +148,52 @@ describe('industry credit evaluations (信用评价)', () => {
     expect(answer.industryGrades[0]).toMatchObject({ grade: 'A', tier: 'high' });
   });
 
+  it('grades only agencies registered in the industry and their practitioners', async () => {
+    // Never registered as an intermediary (or the registration has not reached this service yet).
+    const stranger = company('连云港某贸易有限公司');
+    const unregistered = await evaluate(audit.token, evaluation(stranger, 'A'));
+    expect(unregistered.statusCode, unregistered.body).toBe(409);
+    expect(unregistered.json()).toMatchObject({ code: 'invalid_state' });
+    expect(unregistered.json().errors).toEqual([
+      expect.objectContaining({ path: 'subject', code: 'invalid_state' }),
+    ]);
+
+    // Registered as a tendering agent: an audit department supervising audit firms grades it
+    // neither as an audit firm nor as anything else.
+    const agent = await agencyOf(tendering, '连云港某工程招标代理有限公司', 'tendering_agency');
+    const otherIndustry = await evaluate(audit.token, evaluation(agent, 'A'));
+    expect(otherIndustry.statusCode, otherIndustry.body).toBe(422);
+    expect(otherIndustry.json()).toMatchObject({ code: 'validation_failed' });
+    expect(otherIndustry.json().errors).toEqual([
+      expect.objectContaining({ path: 'industry', code: 'validation_failed' }),
+    ]);
+    const own = await evaluate(tendering.token, evaluation(agent, 'AAA', { industry: 'tendering_agency' }));
+    expect(own.statusCode, own.body).toBe(201);
+
+    // A practitioner is graded in the industry of an agency they are registered with.
+    const practitioner = person('周某');
+    const linked = await platform.request({
+      method: 'POST',
+      url: `/v1/intermediaries/${agent.id}/practitioners`,
+      token: tendering.token,
+      body: { person: { id: practitioner.id, name: practitioner.name }, responsible: false },
+    });
+    expect(linked.statusCode, linked.body).toBe(201);
+    await platform.drainConsumers();
+    const graded = await evaluate(
+      tendering.token,
+      evaluation(practitioner, 'A', { industry: 'tendering_agency' }),
+    );
+    expect(graded.statusCode, graded.body).toBe(201);
+    expect((await evaluate(audit.token, evaluation(practitioner, 'A'))).statusCode).toBe(422);
+    expect(
+      (await evaluate(tendering.token, evaluation(person('吴某'), 'A', { industry: 'tendering_agency' })))
+        .statusCode,
+    ).toBe(409);
+  });
+
   it('keeps one evaluation per source id, refuses another department and a grade off the scale', async () => {
-    const firm = company('连云港某招标代理有限公司');
+    const firm = await agencyOf(audit, '连云港某会计师事务所（特殊普通合伙）');
     const body = evaluation(firm, 'B');
     const first = await evaluate(audit.token, body);
     const again = await evaluate(audit.token, body);
@@ -153,9 +216,10 @@ describe('industry credit evaluations (信用评价)', () => {
       expect.objectContaining({ path: 'grade', code: 'grade_off_scale' }),
     ]);
     // A tendering agent's scale has AAA.
+    const agent = await agencyOf(tendering, '连云港某招标代理有限公司', 'tendering_agency');
     const tenderingGrade = await evaluate(
       tendering.token,
-      evaluation(firm, 'AAA', { industry: 'tendering_agency' }),
+      evaluation(agent, 'AAA', { industry: 'tendering_agency' }),
     );
     expect(tenderingGrade.statusCode, tenderingGrade.body).toBe(201);
   });
@@ -174,6 +238,7 @@ describe('graded supervision of an industry (分级分类监管)', () => {
         body: { subject: { id: firm.id, name: firm.name }, industry: 'design_consulting' },
       });
       expect(registered.statusCode, registered.body).toBe(201);
+      await platform.drainConsumers();
       const pushed = await evaluate(design.token, evaluation(firm, grade, { industry: 'design_consulting' }));
       expect(pushed.statusCode, pushed.body).toBe(201);
       agencies.push({ id: firm.id, name: firm.name, grade });

@@ -244,7 +244,7 @@ export async function seedDemo(
     }
   }
   await drain();
-  const intermediary = await seedIntermediary(call, token, now);
+  const intermediary = await seedIntermediary(call, token, drain, now);
 
   const proposed = (await call('GET', '/v1/list-entries?status=proposed&limit=500', admin)).items as {
     id: string;
@@ -580,6 +580,7 @@ async function seedIntermediary(
     org?: string,
     subjectId?: string,
   ) => Promise<string>,
+  drain: () => Promise<void>,
   now: Date,
 ): Promise<{ uscc: string; departmentToken: string }> {
   const random = seededRandom(20_260_322);
@@ -616,6 +617,8 @@ async function seedIntermediary(
     })) as { id: string };
     await call('POST', `${declarations}/${declared.id}/review`, department, { decision: 'accept' });
   }
+  // The sanctions service evaluates registered agencies only: let it follow the registration.
+  await drain();
   const year = shanghaiYear(now) - 1;
   await call('POST', '/v1/industry-evaluations', department, {
     sourceId: `DEMO-EVAL-APPRAISAL-${year}`,

@@ -239,6 +239,14 @@ export const industrySupervisors = sanctions.table('industry_supervisors', {
   updatedAt: instant('updated_at').notNull(),
 });
 
+/** Organisations registered as intermediaries and their industry, from the ingest feed. */
+export const intermediaries = sanctions.table('intermediaries', {
+  subjectKey: bytea('subject_key').primaryKey(),
+  industry: text('industry').notNull(),
+  department: text('department').notNull(),
+  registeredAt: instant('registered_at').notNull(),
+});
+
 /** Practitioners registered with an agency (subject_key is the agency's), from the ingest feed. */
 export const practitioners = sanctions.table('practitioners', {
   subjectKey: bytea('subject_key').notNull(),

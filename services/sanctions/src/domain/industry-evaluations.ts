@@ -10,6 +10,7 @@ import {
   type IndustryEvaluationView,
   type IntermediaryIndustry,
   industryGrade,
+  industryLabel,
   intermediaryIndustries,
   type SubjectKind,
   type SubjectRef,
@@ -65,6 +66,45 @@ export async function requireSupervisor(
     );
 }
 
+/**
+ * Only an agency registered in the industry (`POST /v1/intermediaries`), or a practitioner
+ * registered with one, is evaluated in it. The sanctions service knows registrations from the
+ * ingest feed: one made moments ago may not have arrived yet, and then reads as no registration
+ * (409 `invalid_state`, which says to retry; the state changes when it arrives). A subject
+ * registered in other industries only is refused at `industry` (422): that does not change.
+ */
+export async function requireRegistered(
+  executor: Executor,
+  context: Pick<ProcedureContext, 'store'>,
+  subject: SubjectRef,
+  subjectKind: SubjectKind,
+  industry: IntermediaryIndustry,
+): Promise<void> {
+  const industries = await context.store.industryEvaluations.registeredIndustries(subject.key, executor);
+  if (industries.includes(industry)) return;
+  const who = subjectKind === 'natural_person' ? 'practitioner' : 'agency';
+  if (industries.length === 0) {
+    const message =
+      who === 'agency'
+        ? 'this organisation is not registered as an intermediary (POST /v1/intermediaries); a registration made moments ago reaches evaluations within seconds, retry then'
+        : 'this person is not registered as a practitioner of an intermediary (POST /v1/intermediaries/{uscc}/practitioners); a registration made moments ago reaches evaluations within seconds, retry then';
+    throw new ProblemError('invalid_state', message, {
+      errors: [{ path: 'subject', code: 'invalid_state', message }],
+    });
+  }
+  const registered = industries.filter(isIndustry).map(industryLabel).join('、');
+  throw ProblemError.fromFieldErrors(
+    [
+      {
+        path: 'industry',
+        code: 'validation_failed',
+        message: `the ${who} is registered in ${industries.join(', ')} (${registered}), not ${industry}`,
+      },
+    ],
+    `the ${who} is not registered in ${industry}; a department evaluates the agencies of its own industry`,
+  );
+}
+
 function eventOf(
   type: IndustryEvaluationEventType,
   row: IndustryEvaluationRow,
@@ -91,7 +131,8 @@ function eventOf(
 
 /**
  * Takes a department's evaluation: the industry and grade checked against the catalogue's scale,
- * the department against the industry's supervisors, then kept once per (department, source id)
+ * the department against the industry's supervisors, the subject against the industry's
+ * registered agencies and their practitioners, then kept once per (department, source id)
  * and announced (`industry_evaluation.published`). A resubmission of the same source id answers
  * the evaluation held (`created: false`); one that differs is a conflict, corrections have their
  * own route.
@@ -108,6 +149,7 @@ export async function submitEvaluation(
 ): Promise<{ row: IndustryEvaluationRow; created: boolean }> {
   const tier = tierOf(input.industry, input.grade);
   await requireSupervisor(tx, context, department, input.industry, admin);
+  await requireRegistered(tx, context, subject, subjectKind, input.industry);
   const evaluationId = industryEvaluationId(department, input.sourceId);
   const row: IndustryEvaluationRow = {
     subjectKey: subject.key,

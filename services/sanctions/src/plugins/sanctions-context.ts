@@ -5,6 +5,11 @@ import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ingestProjection, recordProjectionName } from '../consumers/ingest-projection.ts';
+import {
+  applyIntermediaryRegistrations,
+  followedRegistrationEvents,
+  intermediaryRegistrationsName,
+} from '../consumers/intermediary-registrations.ts';
 import { followedRepairEvents, repairFollow, repairFollowName } from '../consumers/repair-follow.ts';
 import { calendarYears, listEntries, sanctionsSchemaName, webhookSecrets } from '../db/schema.ts';
 import { runDailyPassIfDue } from '../domain/daily-pass.ts';
@@ -43,7 +48,7 @@ declare module 'fastify' {
 
 /**
  * The sanctions service's context and background work: the record projection (which also
- * re-evaluates rules), the webhook dispatcher and sender, and the daily pass. Background work
+ * re-evaluates rules), the intermediaries' registrations, the webhook dispatcher and sender, and the daily pass. Background work
  * starts when the server is ready and stops before the database closes.
  */
 export default fp(
@@ -111,8 +116,19 @@ export default fp(
         logger: app.log,
         apply: repairFollow(context),
       });
-      consumers.push(projection, dispatcher, repairs);
+      const registrations = await startConsumer({
+        handle: app.database,
+        source: 'ingest',
+        cursorSchema: sanctionsSchemaName,
+        name: intermediaryRegistrationsName,
+        types: followedRegistrationEvents,
+        idleMs: settings.feedIdleMs,
+        logger: app.log,
+        apply: applyIntermediaryRegistrations,
+      });
+      consumers.push(projection, dispatcher, repairs, registrations);
       app.consumers.set(recordProjectionName, projection);
+      app.consumers.set(intermediaryRegistrationsName, registrations);
       app.consumers.set(webhookDispatchName, dispatcher);
       app.consumers.set(repairFollowName, repairs);
       timers.push(
@@ -140,6 +156,7 @@ export default fp(
       app.consumers.delete(recordProjectionName);
       app.consumers.delete(webhookDispatchName);
       app.consumers.delete(repairFollowName);
+      app.consumers.delete(intermediaryRegistrationsName);
       app.consumers.delete(listingCacheName);
       for (const consumer of consumers) await consumer.stop();
     });

@@ -5,6 +5,7 @@ import {
   industryEvaluations,
   industryEvaluationVersions,
   industrySupervisors,
+  intermediaries,
   practitioners,
   supervisionTiers,
 } from '../db/schema.ts';
@@ -160,6 +161,23 @@ export function createIndustryEvaluationRepository(db: Database) {
           and(eq(industrySupervisors.department, department), eq(industrySupervisors.industry, industry)),
         );
       return row !== undefined;
+    },
+
+    /**
+     * The industries a subject is registered in, as far as this service has followed the ingest
+     * feed: an agency's own, a practitioner's those of the agencies they are registered with.
+     */
+    async registeredIndustries(subjectKey: Buffer, executor: Executor = db): Promise<string[]> {
+      const own = await executor
+        .select({ industry: intermediaries.industry })
+        .from(intermediaries)
+        .where(eq(intermediaries.subjectKey, subjectKey));
+      const through = await executor
+        .selectDistinct({ industry: intermediaries.industry })
+        .from(practitioners)
+        .innerJoin(intermediaries, eq(intermediaries.subjectKey, practitioners.subjectKey))
+        .where(eq(practitioners.personKey, subjectKey));
+      return [...new Set([...own, ...through].map((row) => row.industry))];
     },
 
     /** The persons registered as responsible (相关负责人) for an agency, by hex key. */

@@ -62,7 +62,7 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
     {
       config: {
         auth: { roles: ['provider', 'government', 'admin'] },
-        problems: ['department_not_permitted', 'source_id_conflict', 'grade_off_scale'],
+        problems: ['department_not_permitted', 'source_id_conflict', 'invalid_state', 'grade_off_scale'],
         headers: { location: [201] },
       },
       schema: {
@@ -70,7 +70,7 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
         summary:
           'Push an evaluation result (信用评价) for an intermediary or practitioner of an industry you supervise',
         description:
-          'The grade must be on the industry’s scale (GET /v1/intermediaries/industries), else 422 `grade_off_scale`; a department not supervising the industry is refused with 403 `department_not_permitted`. Sending the same `sourceId` again answers 200 with the evaluation held.',
+          'The grade must be on the industry’s scale (GET /v1/intermediaries/industries), else 422 `grade_off_scale`; a department not supervising the industry is refused with 403 `department_not_permitted`. The subject must be an agency registered in the industry (POST /v1/intermediaries) or a practitioner registered with one: a subject registered in other industries only is refused with 422 `validation_failed` at `industry`; one not registered at all with 409 `invalid_state` at `subject` — registrations reach this service from the ingest feed, usually within a second, so right after registering retry a 409 shortly. Sending the same `sourceId` again answers 200 with the evaluation held.',
         body: industryEvaluationRequestSchema,
         response: { 200: industryEvaluationSchema, 201: industryEvaluationSchema },
       },
