@@ -1591,7 +1591,7 @@ export interface paths {
         put?: never;
         /**
          * Push an evaluation result (信用评价) for an intermediary or practitioner of an industry you supervise
-         * @description The grade must be on the industry’s scale (GET /v1/intermediaries/industries), else 422 `grade_off_scale`; a department not supervising the industry is refused with 403 `department_not_permitted`. Sending the same `sourceId` again answers 200 with the evaluation held.
+         * @description The grade must be on the industry’s scale (GET /v1/intermediaries/industries), else 422 `grade_off_scale`; a department not supervising the industry is refused with 403 `department_not_permitted`. The subject must be an agency registered in the industry (POST /v1/intermediaries) or a practitioner registered with one: a subject registered in other industries only is refused with 422 `validation_failed` at `industry`; one not registered at all with 409 `invalid_state` at `subject` — registrations reach this service from the ingest feed, usually within a second, so right after registering retry a 409 shortly. Sending the same `sourceId` again answers 200 with the evaluation held.
          *
          *     Roles: provider, government, admin.
          */
@@ -13414,7 +13414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `source_id_conflict`: This sourceId already names a different record */
+            /** @description `source_id_conflict`: This sourceId already names a different record; `invalid_state`: Not possible in the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
