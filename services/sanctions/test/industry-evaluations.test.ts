@@ -192,6 +192,18 @@ describe('industry credit evaluations (信用评价)', () => {
     ).toBe(409);
   });
 
+  it('refuses a result that would stop standing before its period ends', async () => {
+    const firm = await agencyOf(audit, '连云港某会计师事务所（普通合伙）');
+    const early = await evaluate(audit.token, evaluation(firm, 'A', { validUntil: '2025-06-30' }));
+    expect(early.statusCode, early.body).toBe(422);
+    expect(early.json()).toMatchObject({ code: 'validation_failed' });
+    expect(early.json().errors).toEqual([expect.objectContaining({ path: 'validUntil' })]);
+    // Standing through the period's last day is a result of the period.
+    const lastDay = await evaluate(audit.token, evaluation(firm, 'A', { validUntil: '2025-12-31' }));
+    expect(lastDay.statusCode, lastDay.body).toBe(201);
+    expect(lastDay.json().validUntil).toBe('2025-12-31T15:59:59.999Z');
+  });
+
   it('keeps one evaluation per source id, refuses another department and a grade off the scale', async () => {
     const firm = await agencyOf(audit, '连云港某会计师事务所（特殊普通合伙）');
     const body = evaluation(firm, 'B');

@@ -11,25 +11,34 @@ const periodSchema = z
   .describe('The evaluation period (评价周期), dates in Asia/Shanghai');
 
 /** A supervising department's evaluation result (信用评价结果, seeds/003 四(五)). */
-export const industryEvaluationRequestSchema = z.strictObject({
-  sourceId: sourceIdSchema.describe(
-    'The department’s own id of this evaluation: sending it again answers the evaluation already held',
-  ),
-  subject: subjectIdSchema.describe('The intermediary’s USCC, or a practitioner’s citizen identity number'),
-  industry: intermediaryIndustrySchema,
-  grade: z.string().trim().min(1).max(20).describe('A grade of the industry’s scale'),
-  period: periodSchema,
-  basis: z
-    .string()
-    .trim()
-    .min(1)
-    .max(2000)
-    .describe('What the evaluation rests on (评价依据: the method, the findings)'),
-  validUntil: z.iso
-    .date()
-    .optional()
-    .describe('Last day the result stands; by default one more period of the same length after it ends'),
-});
+export const industryEvaluationRequestSchema = z
+  .strictObject({
+    sourceId: sourceIdSchema.describe(
+      'The department’s own id of this evaluation: sending it again answers the evaluation already held',
+    ),
+    subject: subjectIdSchema.describe('The intermediary’s USCC, or a practitioner’s citizen identity number'),
+    industry: intermediaryIndustrySchema,
+    grade: z.string().trim().min(1).max(20).describe('A grade of the industry’s scale'),
+    period: periodSchema,
+    basis: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .describe('What the evaluation rests on (评价依据: the method, the findings)'),
+    validUntil: z.iso
+      .date()
+      .optional()
+      .describe(
+        'Last day the result stands, not before the period’s last day; by default one more period of the same length after it ends',
+      ),
+  })
+  // A result that stops standing before its own period has ended was never a result of the
+  // period: refused rather than shown as a grade that ended before it applied in full.
+  .refine((e) => e.validUntil === undefined || e.validUntil >= e.period.to, {
+    message: 'the result stops standing before its period ends',
+    path: ['validUntil'],
+  });
 export type IndustryEvaluationRequest = z.infer<typeof industryEvaluationRequestSchema>;
 
 /** The department's correction of its evaluation (更正发布), e.g. after an upheld objection. */
