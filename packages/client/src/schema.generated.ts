@@ -13312,7 +13312,7 @@ export interface operations {
                     basis: string;
                     /**
                      * Format: date
-                     * @description Last day the result stands; by default one more period of the same length after it ends
+                     * @description Last day the result stands, not before the period’s last day; by default one more period of the same length after it ends
                      */
                     validUntil?: string;
                 };
