@@ -149,6 +149,60 @@ describe('the intermediaries’ column (seeds/003 三(一) 专栏公示、专版
     ]);
   });
 
+  it('shows the grades that still stand, by the clock, and none whose validity has ended', async () => {
+    platform.setNow(new Date('2026-05-20T02:00:00Z'));
+    try {
+      const audit = await registerSupervisor(platform, ['audit']);
+      const agency = await registerIntermediary(
+        platform,
+        audit.token,
+        'audit',
+        '淄博某会计师事务所（普通合伙）',
+      );
+      await platform.drainConsumers();
+      const evaluate = async (grade: string, period: { from: string; to: string }, validUntil?: string) => {
+        const response = await platform.request({
+          method: 'POST',
+          url: '/v1/industry-evaluations',
+          token: audit.token,
+          body: {
+            sourceId: `EVAL-${Math.random().toString(36).slice(2, 10)}`,
+            subject: agency.uscc,
+            industry: 'audit',
+            grade,
+            period,
+            basis: '年度执业质量检查',
+            ...(validUntil ? { validUntil } : {}),
+          },
+        });
+        expect(response.statusCode, response.body).toBe(201);
+      };
+      // 2024's result stood through 2025; 2025's only until the end of March 2026.
+      await evaluate('A', { from: '2024-01-01', to: '2024-12-31' });
+      await evaluate('C', { from: '2025-01-01', to: '2025-12-31' }, '2026-03-31');
+      await platform.drainConsumers();
+      const shown = async () => {
+        const column = (
+          await platform.request({ url: '/v1/public/intermediaries?industry=audit&limit=500' })
+        ).json();
+        const listed = column.items.find((i: { id: string }) => i.id === agency.uscc);
+        const detail = (await platform.request({ url: `/v1/public/intermediaries/${agency.uscc}` })).json();
+        expect(detail.grades).toEqual(listed.grades);
+        return listed.grades.map((g: { year: number; grade: string }) => `${g.year} ${g.grade}`);
+      };
+      expect(await shown()).toEqual([]);
+
+      // The first quarter of 2026 stands until the end of the next quarter.
+      await evaluate('B', { from: '2026-01-01', to: '2026-03-31' });
+      await platform.drainConsumers();
+      expect(await shown()).toEqual(['2026 B']);
+      platform.setNow(new Date('2026-07-01T02:00:00Z'));
+      expect(await shown()).toEqual([]);
+    } finally {
+      platform.setNow(undefined);
+    }
+  });
+
   it('pages the column by cursor and answers an unknown agency 404', async () => {
     const supervisor = await registerSupervisor(platform, ['other']);
     const ids = [];

@@ -27,6 +27,8 @@ interface GradeChange {
   ruleCode: string;
   department: string;
   change: 'assigned' | 'withdrawn';
+  /** An industry evaluation's end of validity; a grade rule's grade has none. */
+  validUntil: Date | null;
   /** Moves the year's grade only when this holds beside the event being newer. */
   only?: SQL;
 }
@@ -49,11 +51,14 @@ function gradeChangeOf(event: FeedEvent): GradeChange | undefined {
       ruleCode,
       department,
       change: changeOf[event.type as GradeEventType],
+      validUntil: null,
     };
   }
   const evaluationSchema = industryEvaluationEventSchemas[event.type as IndustryEvaluationEventType];
   if (!evaluationSchema) return undefined;
-  const { evaluationId, industry, grade, department, periodTo } = evaluationSchema.parse(event.payload);
+  const { evaluationId, industry, grade, department, periodTo, validUntil } = evaluationSchema.parse(
+    event.payload,
+  );
   return {
     evaluationId,
     domain: industry,
@@ -62,6 +67,7 @@ function gradeChangeOf(event: FeedEvent): GradeChange | undefined {
     ruleCode: industryEvaluationRule,
     department,
     change: 'assigned',
+    validUntil: new Date(validUntil),
     ...(event.type === 'industry_evaluation.corrected'
       ? { only: sql`${grades.evaluationId} = excluded.evaluation_id` }
       : {}),
@@ -77,7 +83,7 @@ export async function applyGradeEvents(tx: Executor, events: FeedEvent[]): Promi
   for (const event of events) {
     const changed = gradeChangeOf(event);
     if (!changed) continue;
-    const { evaluationId, domain, year, grade, ruleCode, department, change } = changed;
+    const { evaluationId, domain, year, grade, ruleCode, department, change, validUntil } = changed;
     await tx
       .insert(gradeChanges)
       .values({
@@ -106,6 +112,7 @@ export async function applyGradeEvents(tx: Executor, events: FeedEvent[]): Promi
         department,
         status: change,
         updatedAt: event.createdAt,
+        validUntil,
       })
       .onConflictDoUpdate({
         target: [grades.subjectKey, grades.domain, grades.year],
@@ -116,6 +123,7 @@ export async function applyGradeEvents(tx: Executor, events: FeedEvent[]): Promi
           department: sql`excluded.department`,
           status: sql`excluded.status`,
           updatedAt: sql`excluded.updated_at`,
+          validUntil: sql`excluded.valid_until`,
         },
         setWhere: changed.only
           ? sql`${grades.updatedAt} <= excluded.updated_at AND ${changed.only}`

@@ -195,6 +195,8 @@ export const grades = query.table('grades', {
   department: text('department').notNull(),
   status: text('status').$type<'assigned' | 'withdrawn'>().notNull(),
   updatedAt: instant('updated_at').notNull(),
+  /** An industry evaluation's end of validity; null for a grade rule's grade (it stands by its year). */
+  validUntil: instant('valid_until'),
 });
 
 /** Every grade assignment and withdrawal: the grade history. */

@@ -58,6 +58,23 @@ export async function gradeRowsOf(
   return result;
 }
 
+/** The current grades of many subjects (the intermediaries' column), by subject key (hex). */
+export async function currentGradesOf(
+  executor: Executor,
+  keys: readonly Buffer[],
+  now: Date,
+): Promise<Map<string, Grade[]>> {
+  const result = new Map<string, Grade[]>();
+  if (keys.length === 0) return result;
+  const bySubject = new Map<string, GradeRow[]>();
+  for (const row of await gradeStates(executor, inArray(grades.subjectKey, [...keys]))) {
+    const hex = row.subjectKey.toString('hex');
+    bySubject.set(hex, [...(bySubject.get(hex) ?? []), row]);
+  }
+  for (const [hex, states] of bySubject) result.set(hex, currentGrades(states, now));
+  return result;
+}
+
 /** Grades stand in the catalogue as industry credit grades (行业信用等级评价信息, class good_credit). */
 const gradeEntry = findEntry('industry_credit_grade');
 const gradeClass = gradeEntry?.classCode ?? 'good_credit';
@@ -94,17 +111,20 @@ function changeView(row: GradeChangeRow): GradeChange {
 /**
  * Per domain, the grade of the newest graded year, if that is this year or the last (an annual
  * grade stands until the next year's is given) and it was not withdrawn (a withdrawal leaves the
- * domain ungraded, it does not bring an older year's grade back).
+ * domain ungraded, it does not bring an older year's grade back). An industry evaluation's grade
+ * stands until its `validUntil` instead, and the current one is the standing one with the latest
+ * period, as the sanctions service reads it: one whose validity has ended is not shown.
  */
-function currentGrades(states: readonly GradeRow[], now: Date): Grade[] {
+export function currentGrades(states: readonly GradeRow[], now: Date): Grade[] {
   const year = shanghaiYear(now);
   const newest = new Map<string, GradeRow>();
   for (const row of states) {
+    if (row.validUntil !== null && row.validUntil.getTime() <= now.getTime()) continue;
     const held = newest.get(row.domain);
     if (!held || held.year < row.year) newest.set(row.domain, row);
   }
   return [...newest.values()]
-    .filter((row) => row.status === 'assigned' && row.year >= year - 1)
+    .filter((row) => row.status === 'assigned' && (row.validUntil !== null || row.year >= year - 1))
     .sort((a, b) => (a.domain < b.domain ? -1 : 1))
     .map((row) => ({
       evaluationId: row.evaluationId,

@@ -1,8 +1,7 @@
 import type { Executor } from '@credit/db';
 import type { IntermediaryIndustry } from '@credit/schema';
-import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
-import { grades, intermediaries, intermediaryDeclarations, records, subjects } from '../db/schema.ts';
-import { gradeDisputed } from '../domain/grades.ts';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { intermediaries, intermediaryDeclarations, records, subjects } from '../db/schema.ts';
 
 /** Reads of the intermediaries' column (专栏公示 / 专版曝光), each on the connection it is given. */
 export const intermediaryColumn = {
@@ -45,22 +44,6 @@ export const intermediaryColumn = {
   async find(db: Executor, key: Buffer) {
     const [row] = await this.page(db, { keys: [key] }, undefined, 1);
     return row;
-  },
-
-  /** Current grades (assigned, not withdrawn) of these agencies, by key, each disputed or not. */
-  async currentGrades(db: Executor, keys: Buffer[]) {
-    if (keys.length === 0) return new Map<string, ({ disputed: boolean } & typeof grades.$inferSelect)[]>();
-    const rows = await db
-      .select({ ...getTableColumns(grades), disputed: gradeDisputed })
-      .from(grades)
-      .where(and(inArray(grades.subjectKey, keys), eq(grades.status, 'assigned')))
-      .orderBy(asc(grades.domain), desc(grades.year));
-    const byKey = new Map<string, typeof rows>();
-    for (const row of rows) {
-      const hex = row.subjectKey.toString('hex');
-      byKey.set(hex, [...(byKey.get(hex) ?? []), row]);
-    }
-    return byKey;
   },
 
   async declarationsOf(db: Executor, keys: Buffer[]) {

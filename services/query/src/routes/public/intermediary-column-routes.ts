@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { publiclyDisclosed } from '../../domain/access-policy.ts';
+import { currentGradesOf } from '../../domain/grades.ts';
 import { findOrganisations } from '../../domain/name-search.ts';
 import { subjectKey } from '../../domain/subject-key.ts';
 import { intermediaryColumn } from '../../repositories/intermediary-column-repository.ts';
@@ -54,9 +55,10 @@ export async function intermediaryColumnRoutes(fastify: FastifyInstance) {
     return (matches ?? []).filter((m) => m.score >= nameMinScore).map((m) => m.subjectKey);
   }
 
-  async function summaries(db: Executor, rows: ColumnRow[]) {
+  async function summaries(db: Executor, rows: ColumnRow[], now: Date) {
     const keys = rows.map((row) => row.subjectKey);
-    const grades = await intermediaryColumn.currentGrades(db, keys);
+    // Current by the service's clock, as public disclosure hides a record past its display end.
+    const grades = await currentGradesOf(db, keys, now);
     const declarations = await intermediaryColumn.declarationsOf(db, keys);
     return rows.map((row) => {
       const hex = row.subjectKey.toString('hex');
@@ -101,12 +103,13 @@ export async function intermediaryColumnRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { cursor, limit, industry, name } = request.query;
+      const now = app.clock();
       return readLagTolerant(app, request, async (db) => {
         const keys = await keysNamed(db, name);
         const after = cursor ? Buffer.from(cursor[0], 'hex') : undefined;
         const rows = await intermediaryColumn.page(db, { industry, keys }, after, limit + 1);
         const page = toPage(rows, limit, (row) => [row.subjectKey.toString('hex')]);
-        const items = await summaries(db, page.items);
+        const items = await summaries(db, page.items, now);
         return { ...page, items: items.map((item) => ({ ...item, declarations: item.declarations.length })) };
       });
     },
@@ -143,7 +146,7 @@ export async function intermediaryColumnRoutes(fastify: FastifyInstance) {
           page.items.map((row) => row.subjectKey),
           db,
         );
-        const items = (await summaries(db, page.items)).map((item, index) => {
+        const items = (await summaries(db, page.items, now)).map((item, index) => {
           const key = (page.items[index] as ColumnRow).subjectKey.toString('hex');
           const { declarations: _published, ...summary } = item;
           return {
@@ -177,7 +180,7 @@ export async function intermediaryColumnRoutes(fastify: FastifyInstance) {
       const found = await readLagTolerant(app, request, async (db) => {
         const row = await intermediaryColumn.find(db, key);
         if (!row) return undefined;
-        const [summary] = await summaries(db, [row]);
+        const [summary] = await summaries(db, [row], now);
         return { summary, records: await readModel.recordsOf(key, db) };
       });
       if (!found?.summary)
