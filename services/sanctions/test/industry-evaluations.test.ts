@@ -1,4 +1,4 @@
-import { intermediaryBlacklistRule } from '@credit/schema';
+import { intermediaryBlacklistRule, subjectKeyOf } from '@credit/schema';
 import {
   company,
   defineRule,
@@ -10,6 +10,7 @@ import {
   type TestSubject,
 } from '@credit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { industryEvaluationId } from '../src/domain/industry-evaluations.ts';
 import { record, sanctionsPlatform } from './helpers.ts';
 
 let platform: TestPlatform;
@@ -290,6 +291,42 @@ describe('graded supervision of an industry (分级分类监管)', () => {
     expect((await list('', audit.token)).json()).toMatchObject({
       status: 403,
       code: 'department_not_permitted',
+    });
+  });
+});
+
+describe('graded supervision of evaluations made before registration was required', () => {
+  it('names a registered agency, and says of an unregistered one only what is known', async () => {
+    const other = await department(['other']);
+    const registered = await agencyOf(other, '连云港某行政审批咨询有限公司', 'other');
+    const pushed = await evaluate(other.token, evaluation(registered, 'good', { industry: 'other' }));
+    expect(pushed.statusCode, pushed.body).toBe(201);
+    // An evaluation of an organisation never registered, as one was taken before registration was
+    // required: the service holds its key but neither its identity nor a registration.
+    const stranger = company('连云港某未登记咨询有限公司');
+    const legacyId = industryEvaluationId(other.code, 'LEGACY-1');
+    await platform.database.query(
+      `INSERT INTO sanctions.industry_evaluations (subject_key, evaluation_id, subject_kind, industry,
+         department, source_id, version, grade, tier, period_from, period_to, valid_until, basis,
+         received_at, updated_at)
+       VALUES ($1, $2, 'legal_person', 'other', $3, 'LEGACY-1', 1, 'unqualified', 'low', '2025-01-01',
+         '2025-12-31', '2026-12-31T15:59:59.999Z', '旧评价', now(), now())`,
+      [subjectKeyOf(platform.runtime.keyring.blindIndex, 'legal_person', stranger.id), legacyId, other.code],
+    );
+    const listed = await platform.request({ url: '/v1/supervision?industry=other', token: other.token });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const items = listed.json().items as { evaluationId: string; subject: Record<string, unknown> }[];
+    expect(items.find((i) => i.evaluationId === pushed.json().id)?.subject).toEqual({
+      kind: 'legal_person',
+      id: registered.id,
+      name: registered.name,
+      registered: true,
+    });
+    expect(items.find((i) => i.evaluationId === legacyId)?.subject).toEqual({
+      kind: 'legal_person',
+      id: null,
+      name: null,
+      registered: false,
     });
   });
 });

@@ -102,7 +102,21 @@ export const supervisionSchema = z.object({
 
 /** One agency (or practitioner) in a department's graded-supervision list of its industry. */
 export const supervisionListItemSchema = checkIndustryGradeSchema.extend({
-  subject: z.object({ kind: z.enum(subjectKinds), id: z.string(), name: z.string() }),
+  subject: z.object({
+    kind: z.enum(subjectKinds),
+    id: z
+      .string()
+      .nullable()
+      .describe(
+        'As officials see it; null when the service holds no identity of the subject (an evaluation taken before registration was required, of an organisation never registered)',
+      ),
+    name: z.string().nullable().describe('As officials see it; null as `id`'),
+    registered: z
+      .boolean()
+      .describe(
+        'Registered in the industry (the agency, or a practitioner registered with one of its agencies); false only for evaluations taken before registration was required',
+      ),
+  }),
   currentDishonesty: z
     .boolean()
     .describe('A black or watch entry in force or a current dishonesty record: supervised as the low tier'),

@@ -180,6 +180,25 @@ export function createIndustryEvaluationRepository(db: Database) {
       return [...new Set([...own, ...through].map((row) => row.industry))];
     },
 
+    /** Of these subjects, those registered in the industry (agencies, or practitioners of one), by hex key. */
+    async registeredIn(
+      keys: readonly Buffer[],
+      industry: string,
+      executor: Executor = db,
+    ): Promise<Set<string>> {
+      if (keys.length === 0) return new Set();
+      const own = await executor
+        .select({ key: intermediaries.subjectKey })
+        .from(intermediaries)
+        .where(and(inArray(intermediaries.subjectKey, [...keys]), eq(intermediaries.industry, industry)));
+      const through = await executor
+        .selectDistinct({ key: practitioners.personKey })
+        .from(practitioners)
+        .innerJoin(intermediaries, eq(intermediaries.subjectKey, practitioners.subjectKey))
+        .where(and(inArray(practitioners.personKey, [...keys]), eq(intermediaries.industry, industry)));
+      return new Set([...own, ...through].map((row) => row.key.toString('hex')));
+    },
+
     /** The persons registered as responsible (相关负责人) for an agency, by hex key. */
     async responsiblePractitioners(agencyKey: Buffer, executor: Executor = db): Promise<string[]> {
       const rows = await executor

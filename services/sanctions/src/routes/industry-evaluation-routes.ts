@@ -211,7 +211,7 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
         summary:
           'Graded supervision of an industry you supervise: each agency’s current evaluation and recommended inspections',
         description:
-          'For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order. Only a department supervising the industry (or the credit office) reads it.',
+          'For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order, each subject as officials see it and whether it is registered in the industry (`registered`; `id` and `name` are null for a subject of an evaluation taken before registration was required whose identity the service never held). Only a department supervising the industry (or the credit office) reads it.',
         querystring: supervisionListQuery,
         response: { 200: pageSchema(supervisionListItemSchema) },
       },
@@ -238,6 +238,7 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
           row,
         ]),
       );
+      const registered = await app.sanctions.store.industryEvaluations.registeredIn(keys, industry);
       const tiers = cache.tiers();
       const low = tiers.find((t) => t.tier === 'low');
       return {
@@ -255,14 +256,16 @@ export async function industryEvaluationRoutes(fastify: FastifyInstance) {
               ? ''
               : app.keyring.decrypt(identity?.keyId ?? '', cipher, identityAad(field, row.subjectKey));
           const kind = row.subjectKind as SubjectKind;
+          // Without an identity (an evaluation taken before registration was required, of an
+          // organisation never registered) the list says so rather than showing blanks.
           const shown = identity
             ? discloseIdentity({ as: 'official' }, 'subject', kind, {
                 id: decrypt('identifier', identity.identifierCipher),
                 name: decrypt('name', identity.nameCipher),
               })
-            : { id: '', name: '' };
+            : { id: null, name: null };
           return {
-            subject: { kind, id: shown.id, name: shown.name },
+            subject: { kind, id: shown.id, name: shown.name, registered: registered.has(hex) },
             evaluationId: row.evaluationId,
             industry: row.industry,
             grade: row.grade,
