@@ -1675,7 +1675,7 @@ export interface paths {
         };
         /**
          * Graded supervision of an industry you supervise: each agency’s current evaluation and recommended inspections
-         * @description For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order. Only a department supervising the industry (or the credit office) reads it.
+         * @description For planning inspections (分级分类监管): the current evaluation of every evaluated agency or practitioner of the industry, optionally of one `tier`, in a stable order, each subject as officials see it and whether it is registered in the industry (`registered`; `id` and `name` are null for a subject of an evaluation taken before registration was required whose identity the service never held). Only a department supervising the industry (or the credit office) reads it.
          *
          *     Roles: provider, admin.
          */
@@ -13907,8 +13907,12 @@ export interface operations {
                             subject: {
                                 /** @enum {string} */
                                 kind: "natural_person" | "legal_person" | "non_enterprise_legal_person" | "unincorporated_org";
-                                id: string;
-                                name: string;
+                                /** @description As officials see it; null when the service holds no identity of the subject (an evaluation taken before registration was required, of an organisation never registered) */
+                                id: string | null;
+                                /** @description As officials see it; null as `id` */
+                                name: string | null;
+                                /** @description Registered in the industry (the agency, or a practitioner registered with one of its agencies); false only for evaluations taken before registration was required */
+                                registered: boolean;
                             };
                             /** @description A black or watch entry in force or a current dishonesty record: supervised as the low tier */
                             currentDishonesty: boolean;
