@@ -80,6 +80,12 @@ export async function operationsRoutes(
             'unknown',
           ])
         : ['unknown'];
+      // A consumer that failed while the database was away sleeps up to 2 s before it tries
+      // again; the database answering now is reason enough to try at once, so that readiness
+      // follows the database back within a poll or two rather than a backoff later.
+      if (database)
+        for (const consumer of app.consumers.values())
+          if (consumer.status().consecutiveFailures > 0) consumer.wake();
       const consumers = database ? await consumerStates() : [];
       const ready = database && pending.length === 0 && !consumers.some((c) => c.stuck);
       reply.code(ready ? 200 : 503);
