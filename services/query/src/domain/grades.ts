@@ -69,7 +69,9 @@ export async function currentGradesOf(
   const bySubject = new Map<string, GradeRow[]>();
   for (const row of await gradeStates(executor, inArray(grades.subjectKey, [...keys]))) {
     const hex = row.subjectKey.toString('hex');
-    bySubject.set(hex, [...(bySubject.get(hex) ?? []), row]);
+    const held = bySubject.get(hex);
+    if (held) held.push(row);
+    else bySubject.set(hex, [row]);
   }
   for (const [hex, states] of bySubject) result.set(hex, currentGrades(states, now));
   return result;
