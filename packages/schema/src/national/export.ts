@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { shanghaiDate } from '@credit/calendar';
-import { findEntry } from '../catalogue/catalogue.ts';
+import { catalogueEntries, findEntry } from '../catalogue/catalogue.ts';
 import { penaltyKindLabels, type penaltyKinds } from '../catalogue/fields.ts';
 import type { SubjectKind } from '../identifiers/subject.ts';
 import { type NationalFormat, nationalPresets } from './items.ts';
@@ -245,14 +246,31 @@ function put(values: string[], index: number, value: string | undefined): void {
   if (index >= 0) values[index] = value ?? '';
 }
 
+/** The items every preset's rows begin with, in this order. */
+export const exportLeadColumns = ['行政相对人名称', '行政相对人类别', '统一社会信用代码'] as const;
+for (const preset of exportPresets) {
+  if (exportLeadColumns.some((name, i) => exportColumns[preset][i] !== name))
+    throw new Error(`the columns of ${preset} do not begin with the subject's name, category and code`);
+}
+
+/** A subject's values of `exportLeadColumns`: an organisation's other subject items (证件类型, 证件号码) are empty. */
+export function exportLeadValues(subject: ExportRecord['subject']): [string, string, string] {
+  return [
+    subject.name,
+    subjectCategory(subject.kind, subject.id),
+    subject.kind === 'natural_person' ? '' : subject.id,
+  ];
+}
+
 /** A row of `preset` with every value empty, the subject's items filled in. */
 function startRow(preset: ExportPreset, subject: ExportRecord['subject']): string[] {
   const values = new Array<string>(exportColumns[preset].length).fill('');
   const cells = common[preset];
   const person = subject.kind === 'natural_person';
-  put(values, cells.name, subject.name);
-  put(values, cells.category, subjectCategory(subject.kind, subject.id));
-  put(values, cells.uscc, person ? '' : subject.id);
+  const [name, category, uscc] = exportLeadValues(subject);
+  put(values, cells.name, name);
+  put(values, cells.category, category);
+  put(values, cells.uscc, uscc);
   put(values, cells.idType, person ? '身份证' : '');
   put(values, cells.idNumber, person ? subject.id : '');
   return values;
@@ -402,3 +420,29 @@ export function listEntryValues(entry: ExportListEntry): NationalExportValues {
 export function listEntryToItems(entry: ExportListEntry): NationalExportRow {
   return asRow(listEntryValues(entry));
 }
+
+/**
+ * Bump when the code above renders any row differently (a rule, a format, an order): stored
+ * renderings of an older revision are rendered again (services/query renders a public record's
+ * open-data lines when it writes the record, and a cut re-renders what carries another stamp).
+ */
+const exportRenderingRevision = 1;
+
+/**
+ * What every stored rendering of an exported row is stamped with: the revision above and a hash
+ * of the tables rows are rendered from (columns, catalogue labels and gated fields, names of
+ * kinds), so a changed label or column re-renders without anyone remembering to bump.
+ */
+export const exportRenderingStamp: string = createHash('sha256')
+  .update(
+    JSON.stringify({
+      revision: exportRenderingRevision,
+      columns: exportColumns,
+      entries: catalogueEntries.map((e) => [e.code, e.zh, e.consentGatedFields]),
+      penaltyKindNames,
+      licenceTypeNames,
+      listKindNames,
+    }),
+  )
+  .digest('hex')
+  .slice(0, 16);

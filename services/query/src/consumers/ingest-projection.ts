@@ -11,11 +11,13 @@ import {
   erasuresIn,
   latestRecordEvents,
   type RecordEvent,
+  severityRules,
   standingVersionPayloads,
   subjectIdentities,
 } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { checkpointsSeen, consents, records, subjects } from '../db/schema.ts';
+import { recordBody, storedBody } from '../domain/open-data-files.ts';
 
 export const projectionName = 'query-records';
 
@@ -51,6 +53,9 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       'reason',
       'hash',
       'consentRef',
+      'exportCsv',
+      'exportJson',
+      'exportStamp',
     ],
     newer: 't.version < excluded.version',
   });
@@ -114,7 +119,33 @@ export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
     reason: e.reason,
     hash: e.hash,
     consentRef: e.consentRef ?? null,
+    ...storedBody(
+      openDataMayShow(e)
+        ? recordBody({
+            recordId: e.recordId,
+            version: e.version,
+            category: e.category,
+            occurredOn: occurred.date,
+            occurredAt: occurred.at,
+            data: e.data,
+            providerCode: e.provider,
+            displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+          })
+        : null,
+    ),
   };
+}
+
+/**
+ * Whether open data can ever show a version: an organisation's public record of a published
+ * severity (whether it is shown today, the cut decides). Only these carry an open-data body.
+ */
+function openDataMayShow(e: RecordEvent): boolean {
+  return (
+    e.subject.kind !== 'natural_person' &&
+    e.publicity === 'public' &&
+    (e.severity === null || e.severity === undefined || severityRules[e.severity].published)
+  );
 }
 
 /** Consents and revocations, in feed order: the scope the gated values of records are read in. */

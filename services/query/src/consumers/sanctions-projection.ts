@@ -3,6 +3,7 @@ import type { FeedEvent } from '@credit/events';
 import { type ListingChange, listingChangeSchema } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { listEntries } from '../db/schema.ts';
+import { entryBody, storedBody } from '../domain/open-data-files.ts';
 
 export const listProjectionName = 'query-list-entries';
 export const listEventTypes = [
@@ -34,6 +35,9 @@ export async function applySanctionsEvents(tx: Executor, events: FeedEvent[]): P
           endReason: sql`excluded.end_reason`,
           measures: sql`excluded.measures`,
           updatedAt: sql`excluded.updated_at`,
+          exportCsv: sql`excluded.export_csv`,
+          exportJson: sql`excluded.export_json`,
+          exportStamp: sql`excluded.export_stamp`,
         },
         setWhere: sql`${listEntries.updatedAt} <= excluded.updated_at`,
       });
@@ -58,6 +62,19 @@ export function listEntryRowOf(
     endReason: entry.endReason,
     measures: entry.measures,
     updatedAt: at,
+    // Red and black lists are public (a watch list never is); whose entry open data shows, the cut decides.
+    ...storedBody(
+      entry.listKind === 'watch'
+        ? null
+        : entryBody({
+            entryId: entry.id,
+            listKind: entry.listKind,
+            domain: entry.domain,
+            validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
+            validUntil: entry.validUntil ? new Date(entry.validUntil) : null,
+            measures: entry.measures,
+          }),
+    ),
   };
 }
 

@@ -48,6 +48,10 @@ export const records = query.table('records', {
   consentRef: text('consent_ref'),
   /** Set by an upheld objection: versions received before it are withheld from all but the subject. */
   withheldSince: instant('withheld_since'),
+  /** Its open-data lines after the subject's cells, when open data may show it (migrations/query/0029). */
+  exportCsv: text('export_csv'),
+  exportJson: text('export_json'),
+  exportStamp: text('export_stamp'),
 });
 
 /** The repair service's marks on a record, kept even before the record is projected (migrations/query/0005_record_marks.sql). */
@@ -159,6 +163,10 @@ export const listEntries = query.table('list_entries', {
   endReason: text('end_reason'),
   measures: text('measures').array().notNull(),
   updatedAt: instant('updated_at').notNull(),
+  /** Its open-data lines after the subject's cells, when open data may show it (migrations/query/0029). */
+  exportCsv: text('export_csv'),
+  exportJson: text('export_json'),
+  exportStamp: text('export_stamp'),
 });
 
 export const recipientNotices = query.table('recipient_notices', {

@@ -6,7 +6,11 @@ import {
   type ExportPreset,
   exportColumns,
   exportIdItem,
+  exportLeadColumns,
+  exportLeadValues,
+  exportPresetOf,
   exportPresets,
+  exportRenderingStamp,
   listEntryValues,
   type NationalExportValues,
   type OpenDataManifest,
@@ -17,10 +21,14 @@ import type { PublicItemRow } from '../repositories/open-data-repository.ts';
 import { gatedFieldsOf } from './consent-scope.ts';
 
 /**
- * The bytes of a cut's files (docs/open-data.md): items turned into national rows, written as
- * CSV and JSON Lines straight into the file's current chunk, hashed a chunk at a time. This is
- * where a cut spends its processor time, so a row is built once and each file's line is
- * written from its values without further objects.
+ * The bytes of a cut's files (docs/open-data.md): items as national rows, written as CSV and
+ * JSON Lines straight into the file's current chunk, hashed a chunk at a time.
+ *
+ * An item's lines are rendered when its record or list entry is written to the read model, not
+ * by every cut: a cut joins each item's stored body (its lines after the subject's three lead
+ * cells) to its subject's cells, opened once a subject. The body is stamped with
+ * `exportRenderingStamp`; a body of another stamp (or none: a row written before bodies were
+ * kept) is rendered by the cut itself, which also stores it again for the next.
  */
 
 const bom = '\uFEFF';
@@ -64,14 +72,6 @@ const jsonNames = Object.fromEntries(
     exportColumns[preset].map((column, i) => `${i === 0 ? '{' : ','}${JSON.stringify(column)}:`),
   ]),
 ) as Record<ExportPreset, string[]>;
-
-/** `JSON.stringify(row)` of a complete row (its values in column order), without building it again. */
-function rowJson(preset: ExportPreset, values: readonly string[]): string {
-  const names = jsonNames[preset];
-  let json = '';
-  for (let i = 0; i < values.length; i++) json += `${names[i]}${JSON.stringify(values[i])}`;
-  return values.length === 0 ? '{}' : `${json}}`;
-}
 
 type FileMeta = OpenDataManifest['files'][number];
 export type Chunk = { chunkNo: number; content: Buffer };
@@ -164,13 +164,6 @@ export class FileSink {
   }
 }
 
-/** An item of the cut as its files write it: its preset, id and values in column order. */
-export interface CutItem {
-  preset: ExportPreset;
-  id: string;
-  values: string[];
-}
-
 /** The file set of one cut: per kind, a CSV per preset and one JSON Lines file. */
 export class CutFiles {
   readonly sinks: FileSink[] = [];
@@ -223,23 +216,26 @@ export class CutFiles {
       if (content.length === this.chunkBytes && this.spare.length < 4) this.spare.push(content);
   }
 
-  full(item: CutItem): void {
-    this.csv.get(`full/${item.preset}`)?.write(csvLine(item.values));
-    this.jsonl
-      .get('full')
-      ?.write(
-        `{"preset":${JSON.stringify(item.preset)},"id":${JSON.stringify(item.id)},"row":${rowJson(item.preset, item.values)}}\n`,
-      );
+  full(preset: ExportPreset, id: string, head: SubjectHead, body: ItemBody): void {
+    const csv = this.csv.get(`full/${preset}`);
+    csv?.write(head.csv, true);
+    csv?.write(body.csv, false);
+    const lines = this.jsonl.get('full');
+    lines?.write(`{"preset":${JSON.stringify(preset)},"id":${JSON.stringify(id)},"row":${head.json}`, true);
+    lines?.write(`${body.json}}\n`, false);
   }
 
-  upsert(item: CutItem): void {
+  upsert(preset: ExportPreset, id: string, head: SubjectHead, body: ItemBody): void {
     if (!this.increments) return;
-    this.csv.get(`increment/${item.preset}`)?.write(csvLine(item.values, 'upsert'));
-    this.jsonl
-      .get('increment')
-      ?.write(
-        `{"op":"upsert","preset":${JSON.stringify(item.preset)},"id":${JSON.stringify(item.id)},"row":${rowJson(item.preset, item.values)}}\n`,
-      );
+    const csv = this.csv.get(`increment/${preset}`);
+    csv?.write(`upsert,${head.csv}`, true);
+    csv?.write(body.csv, false);
+    const lines = this.jsonl.get('increment');
+    lines?.write(
+      `{"op":"upsert","preset":${JSON.stringify(preset)},"id":${JSON.stringify(id)},"row":${head.json}`,
+      true,
+    );
+    lines?.write(`${body.json}}\n`, false);
   }
 
   delete(preset: ExportPreset, id: string): void {
@@ -258,110 +254,212 @@ export class CutFiles {
 /** What the published baseline gets of an item this cut writes. */
 export type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
 
+/** An item's lines after its subject's lead cells: CSV cells each after a comma, to the line's end; JSON members each after a comma, and the row's closing brace. */
+export interface ItemBody {
+  csv: string;
+  json: string;
+}
+
+/** An organisation's lead cells, as each file begins its items' lines with them. */
+export interface SubjectHead {
+  csv: string;
+  /** The row object opened, its lead members written: `{"行政相对人名称":…,…,"统一社会信用代码":…`. */
+  json: string;
+}
+
+const leadNames = exportLeadColumns.map((column, i) => `${i === 0 ? '{' : ','}${JSON.stringify(column)}:`);
+
+function subjectHead(values: readonly string[]): SubjectHead {
+  let csv = '';
+  let json = '';
+  for (let i = 0; i < exportLeadColumns.length; i++) {
+    csv += `${i === 0 ? '' : ','}${csvCell(values[i] as string)}`;
+    json += `${leadNames[i]}${JSON.stringify(values[i])}`;
+  }
+  return { csv, json };
+}
+
+/** The lines of a row after its lead cells. */
+function itemBody(values: readonly string[], preset: ExportPreset): ItemBody {
+  const names = jsonNames[preset];
+  let csv = '';
+  let json = '';
+  for (let i = exportLeadColumns.length; i < values.length; i++) {
+    csv += `,${csvCell(values[i] as string)}`;
+    json += `${names[i]}${JSON.stringify(values[i])}`;
+  }
+  return { csv: `${csv}\r\n`, json: `${json}}` };
+}
+
+/**
+ * The first 16 bytes of SHA-256 over an item's row (its preset and JSON row, which tells every
+ * value apart): what the published baseline keeps to tell a changed row.
+ */
+export function itemDigest(preset: ExportPreset, head: SubjectHead, body: ItemBody): Buffer {
+  return hash('sha256', `${preset}\u0000${head.json}${body.json}`, 'buffer').subarray(0, 16);
+}
+
 /**
  * Writes public items (rows of the cut's cursor) to `files`: each to the full files, and to the
  * increment when its row differs from what the last cut published. Returns what the baseline
- * gets: items published for the first time (`fresh`), and those whose row changed.
+ * gets: items published for the first time (`fresh`), and those whose row changed; and the
+ * bodies the cut rendered itself (their stored ones were of another stamp), to store again.
  */
 export function writeItems(
   rows: readonly PublicItemRow[],
   files: CutFiles,
   open: ReturnType<typeof identityOpener>,
-): { fresh: Published[]; changed: Published[] } {
+): { fresh: Published[]; changed: Published[]; rendered: RenderedBody[] } {
   const fresh: Published[] = [];
   const changed: Published[] = [];
+  const rendered: RenderedBody[] = [];
   for (const row of rows) {
-    const item = cutItem(row, open);
-    files.full(item);
-    const digest = rowDigest(item);
+    const head = open(row);
+    let preset: ExportPreset;
+    let body: ItemBody;
+    if (row.export_csv !== null && row.export_json !== null) {
+      preset = row.source === 'entry' ? 'platform-list-entry' : exportPresetOf(row.category as string);
+      body = { csv: row.export_csv, json: row.export_json };
+    } else {
+      ({ preset, body } = renderedRow(row));
+      rendered.push({ row, body });
+    }
+    files.full(preset, row.item_id, head, body);
+    const digest = itemDigest(preset, head, body);
     const before = row.published_digest ? asBuffer(row.published_digest) : null;
     if (before?.equals(digest)) continue;
-    files.upsert(item);
-    const published = {
-      subjectKey: asBuffer(row.subject_key),
-      itemId: row.item_id,
-      preset: item.preset,
-      digest,
-    };
+    files.upsert(preset, row.item_id, head, body);
+    const published = { subjectKey: asBuffer(row.subject_key), itemId: row.item_id, preset, digest };
     (before ? changed : fresh).push(published);
   }
-  return { fresh, changed };
+  return { fresh, changed, rendered };
 }
 
-/** The first 16 bytes of SHA-256 over a row: what the published baseline keeps to tell a changed row. */
-export function rowDigest(item: CutItem): Buffer {
-  return hash('sha256', `${item.preset}\u0000${item.values.join('\u0000')}`, 'buffer').subarray(0, 16);
-}
+/** A body the cut rendered, with the row it rendered it from (whose version it must still be when stored). */
+export type RenderedBody = { row: PublicItemRow; body: ItemBody };
 
 const asDate = (value: Date | string | null): Date | null =>
   value === null ? null : value instanceof Date ? value : new Date(value);
 
 /** Subjects repeat across consecutive items (the cut reads in subject order): each is opened once. */
 export function identityOpener(keyring: Keyring) {
-  let last: { key: Buffer; identity: { id: string; name: string } } | undefined;
-  return (row: PublicItemRow): { id: string; name: string } => {
+  let last: { key: Buffer; head: SubjectHead } | undefined;
+  return (row: PublicItemRow): SubjectHead => {
     const key = asBuffer(row.subject_key);
-    if (last?.key.equals(key)) return last.identity;
-    const identity = {
-      id: keyring.decrypt(
-        row.key_id as string,
-        asBuffer(row.identifier_cipher as Buffer),
-        identityAad('identifier', key),
-      ),
-      name: keyring.decrypt(
-        row.key_id as string,
-        asBuffer(row.name_cipher as Buffer),
-        identityAad('name', key),
-      ),
-    };
-    last = { key, identity };
-    return identity;
+    if (last?.key.equals(key)) return last.head;
+    const id = keyring.decrypt(
+      row.key_id as string,
+      asBuffer(row.identifier_cipher as Buffer),
+      identityAad('identifier', key),
+    );
+    const name = keyring.decrypt(
+      row.key_id as string,
+      asBuffer(row.name_cipher as Buffer),
+      identityAad('name', key),
+    );
+    const head = subjectHead(exportLeadValues({ kind: row.subject_kind as SubjectKind, id, name }));
+    last = { key, head };
+    return head;
   };
 }
 
-/** An item as disclosure shows it, in national items: the public never sees consent-gated values or related persons. */
-function exportedRow(
-  row: PublicItemRow,
-  subject: { kind: SubjectKind; id: string; name: string },
-): NationalExportValues {
-  if (row.source === 'entry') {
-    return listEntryValues({
-      entryId: row.item_id,
-      subject,
-      listKind: row.list_kind as 'red' | 'black',
-      domain: row.domain ?? '',
-      validFrom: asDate(row.valid_from),
-      validUntil: asDate(row.valid_until),
-      measures: row.measures ?? [],
-    });
-  }
-  const category = row.category as string;
-  let data = row.data ?? {};
-  const gated = gatedFieldsOf(category, data);
+/** Rows are rendered without their subject, whose lead cells each cut writes: an organisation's other subject cells are empty. */
+const anyOrganisation = { kind: 'legal_person', id: '', name: '' } as const;
+
+/** What a record's body is rendered from: the read model's columns. */
+export interface RecordToRender {
+  recordId: string;
+  version: number;
+  category: string;
+  /** The fact's plain date (YYYY-MM-DD), when it has one; else `occurredAt` is. */
+  occurredOn: string | null;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+  providerCode: string;
+  displayUntil: Date | null;
+}
+
+/** What a list entry's body is rendered from. */
+export interface EntryToRender {
+  entryId: string;
+  listKind: 'red' | 'black';
+  domain: string;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  measures: readonly string[];
+}
+
+/** A record as disclosure shows it, in national items: the public never sees consent-gated values or related persons. */
+function recordValues(record: RecordToRender): NationalExportValues {
+  let data = record.data;
+  const gated = gatedFieldsOf(record.category, data);
   if (gated.length > 0) {
-    // A copy without them: the row the driver parsed stays as it was.
+    // A copy without them: the row the caller holds stays as it was.
     data = { ...data };
     for (const field of gated) delete data[field];
   }
   return toNationalValues({
-    recordId: row.item_id,
-    version: row.version ?? 1,
-    category,
-    subject,
-    // The instant is parsed only for a fact without a plain date: most have one.
-    occurredOn: row.occurred_on ?? formatOccurrence({ at: asDate(row.occurred_at) as Date, date: null }),
+    recordId: record.recordId,
+    version: record.version,
+    category: record.category,
+    subject: anyOrganisation,
+    occurredOn: record.occurredOn ?? formatOccurrence({ at: record.occurredAt, date: null }),
     data,
-    providerCode: row.provider_code ?? '',
-    displayUntil: asDate(row.display_until),
+    providerCode: record.providerCode,
+    displayUntil: record.displayUntil,
   });
 }
 
-const idColumn = Object.fromEntries(
-  exportPresets.map((preset) => [preset, exportColumns[preset].indexOf(exportIdItem)]),
-) as Record<ExportPreset, number>;
+/** A public record's body, as the read model stores it beside the record (with `exportRenderingStamp`). */
+export function recordBody(record: RecordToRender): ItemBody {
+  const { preset, values } = recordValues(record);
+  return itemBody(values, preset);
+}
 
-/** A public item as a row of the cut's files. */
-export function cutItem(row: PublicItemRow, open: ReturnType<typeof identityOpener>): CutItem {
-  const { preset, values } = exportedRow(row, { kind: row.subject_kind as SubjectKind, ...open(row) });
-  return { preset, id: values[idColumn[preset]] ?? '', values };
+/** A published red or black list entry's body, as the read model stores it beside the entry. */
+export function entryBody(entry: EntryToRender): ItemBody {
+  const { preset, values } = listEntryValues({ ...entry, subject: anyOrganisation });
+  return itemBody(values, preset);
+}
+
+/** The read model's columns of a stored body: null where open data never shows the item. */
+export function storedBody(body: ItemBody | null): {
+  exportCsv: string | null;
+  exportJson: string | null;
+  exportStamp: string | null;
+} {
+  return body
+    ? { exportCsv: body.csv, exportJson: body.json, exportStamp: exportRenderingStamp }
+    : { exportCsv: null, exportJson: null, exportStamp: null };
+}
+
+/** A row of the cut whose stored body was of another stamp, rendered here. */
+function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
+  if (row.source === 'entry') {
+    return {
+      preset: 'platform-list-entry',
+      body: entryBody({
+        entryId: row.item_id,
+        listKind: row.list_kind as 'red' | 'black',
+        domain: row.domain ?? '',
+        validFrom: asDate(row.valid_from),
+        validUntil: asDate(row.valid_until),
+        measures: row.measures ?? [],
+      }),
+    };
+  }
+  const category = row.category as string;
+  return {
+    preset: exportPresetOf(category),
+    body: recordBody({
+      recordId: row.item_id,
+      version: row.version ?? 1,
+      category,
+      occurredOn: row.occurred_on,
+      occurredAt: asDate(row.occurred_at) as Date,
+      data: row.data ?? {},
+      providerCode: row.provider_code ?? '',
+      displayUntil: asDate(row.display_until),
+    }),
+  };
 }

@@ -19,7 +19,13 @@ import { sql } from 'drizzle-orm';
 import type { OpenDataCutPool } from '../open-data-threads/cut-pool.ts';
 import type { RangePart } from '../open-data-threads/messages.ts';
 import type { OpenDataRepository, SubjectRange } from '../repositories/open-data-repository.ts';
-import { CutFiles, identityOpener, type Published, writeItems } from './open-data-files.ts';
+import {
+  CutFiles,
+  identityOpener,
+  type Published,
+  type RenderedBody,
+  writeItems,
+} from './open-data-files.ts';
 
 /**
  * Open data (开放数据): once a day, everything public disclosure shows, cut in one snapshot into
@@ -150,7 +156,8 @@ async function cutPass(
     };
     // The files' chunks so far and the baseline's changes, each in a transaction of its own:
     // neither is seen until the cut is stored, and a failed attempt's are dropped by the next.
-    const store = async (changes: Staged[], final = false) => {
+    const store = async (changes: Staged[], final = false, rendered: RenderedBody[] = []) => {
+      if (rendered.length > 0) await write((tx) => storeRendered(openData, tx, rendered));
       const chunks = files.sinks.flatMap((sink) =>
         sink.take(final).map((c) => ({ day, name: sink.name, ...c })),
       );
@@ -228,9 +235,9 @@ async function cutPass(
           const rows = await reading;
           const more = rows.length === settings.batchSize;
           if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-          const { fresh, changed } = writeItems(rows, files, open);
+          const { fresh, changed, rendered } = writeItems(rows, files, open);
           await writing;
-          writing = quiet(store([...fresh, ...changed]));
+          writing = quiet(store([...fresh, ...changed], false, rendered));
           if (!more) break;
         }
         await writing;
@@ -303,6 +310,24 @@ async function cutPass(
     });
     return { created: true, day, manifest, signature };
   });
+}
+
+/** Bodies the cut rendered itself (stale or none stored), stored for the next cut. */
+async function storeRendered(openData: OpenDataRepository, tx: Executor, rendered: RenderedBody[]) {
+  const records = [];
+  const entries = [];
+  for (const { row, body } of rendered) {
+    const subjectKey = asBuffer(row.subject_key);
+    if (row.source === 'entry')
+      entries.push({
+        subjectKey,
+        entryId: row.item_id,
+        updatedAt: new Date(row.updated_at as Date),
+        ...body,
+      });
+    else records.push({ subjectKey, recordId: row.item_id, version: row.version as number, ...body });
+  }
+  await openData.storeBodies(tx, records, entries);
 }
 
 /** A change to the published baseline: a null digest takes the item out of it. */

@@ -55,6 +55,7 @@ async function cutRange(task: RangeTask): Promise<RangePart> {
     return openData.publicItemsIn(tx, new Date(task.now), task.increments, task.range);
   });
   const files = new CutFiles(task.day, task.partBytes, task.increments, true);
+  // Bodies rendered here (stale ones) are not stored again: the single-threaded cut does that.
   const { fresh, changed } = writeItems(rows, files, identityOpener(keyring));
   return {
     files: files.sinks.map((sink) => ({

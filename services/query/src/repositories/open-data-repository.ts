@@ -1,5 +1,5 @@
 import { asBuffer, bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
-import { severityRules } from '@credit/schema';
+import { exportRenderingStamp, severityRules } from '@credit/schema';
 import { and, asc, desc, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
   checkpointsSeen,
@@ -28,11 +28,16 @@ export interface PublicItemRow {
   valid_from: Date | string | null;
   valid_until: Date | string | null;
   measures: string[] | null;
+  /** An entry's last change: a body the cut rendered is stored only on the entry as it was read. */
+  updated_at: Date | string | null;
   subject_kind: string | null;
   key_id: string | null;
   identifier_cipher: Buffer | Uint8Array | null;
   name_cipher: Buffer | Uint8Array | null;
   published_digest: Buffer | Uint8Array | null;
+  /** The item's stored body (open-data-files.ts), null when it was not rendered with the current stamp: the columns above it are then read to render it. */
+  export_csv: string | null;
+  export_json: string | null;
 }
 
 const publishedSeverities = Object.entries(severityRules)
@@ -98,19 +103,31 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
   const published = baseline
     ? sql`LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}`
     : sql``;
+  // What a body is rendered from is read (and parsed by the driver) only where the stored body is stale.
+  const stale = (alias: string) => sql.raw(`${alias}.export_stamp IS DISTINCT FROM `);
+  const r = sql`${stale('r')}${exportRenderingStamp}`;
+  const e = sql`${stale('e')}${exportRenderingStamp}`;
   return sql`
     SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
            ${baseline ? sql`p.digest` : sql`NULL::bytea`} AS published_digest
     FROM (
       SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
-             r.occurred_on::text AS occurred_on, r.occurred_at, r.display_until, r.provider_code, r.data,
+             CASE WHEN ${r} THEN r.occurred_on::text END AS occurred_on,
+             CASE WHEN ${r} THEN r.occurred_at END AS occurred_at,
+             CASE WHEN ${r} THEN r.display_until END AS display_until,
+             CASE WHEN ${r} THEN r.provider_code END AS provider_code,
+             CASE WHEN ${r} THEN r.data END AS data,
              NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
-             NULL::timestamptz AS valid_until, NULL::text[] AS measures
+             NULL::timestamptz AS valid_until, NULL::text[] AS measures, NULL::timestamptz AS updated_at,
+             CASE WHEN ${r} THEN NULL ELSE r.export_csv END AS export_csv,
+             CASE WHEN ${r} THEN NULL ELSE r.export_json END AS export_json
       FROM query.records r
       WHERE ${recordDisclosed(now)}${inRange('r', range)}
       UNION ALL
       SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures
+             e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures, e.updated_at,
+             CASE WHEN ${e} THEN NULL ELSE e.export_csv END,
+             CASE WHEN ${e} THEN NULL ELSE e.export_json END
       FROM query.list_entries e
       WHERE ${entryDisclosed(now)}${inRange('e', range)}
     ) u
@@ -190,6 +207,48 @@ export function createOpenDataRepository(db: Database) {
       return resultRows<PublicItemRow>(
         await tx.execute(sql.raw(`FETCH FORWARD ${fetchCount(limit)} FROM open_data_items`)),
       );
+    },
+
+    /**
+     * Stores bodies a cut rendered because the stored ones were stale, each only on the version
+     * it was rendered from (a record's version, an entry's last change): a row written since
+     * carries its own body already.
+     */
+    async storeBodies(
+      tx: Executor,
+      records: readonly {
+        subjectKey: Buffer;
+        recordId: string;
+        version: number;
+        csv: string;
+        json: string;
+      }[],
+      entries: readonly { subjectKey: Buffer; entryId: string; updatedAt: Date; csv: string; json: string }[],
+    ): Promise<void> {
+      if (records.length > 0)
+        await tx.execute(sql`
+          UPDATE query.records r
+          SET export_csv = b.csv, export_json = b.json, export_stamp = ${exportRenderingStamp}
+          FROM unnest(${sql.param(records.map((b) => b.subjectKey.toString('hex')))}::text[],
+                      ${sql.param(records.map((b) => b.recordId))}::text[],
+                      ${sql.param(records.map((b) => b.version))}::integer[],
+                      ${sql.param(records.map((b) => b.csv))}::text[],
+                      ${sql.param(records.map((b) => b.json))}::text[])
+            AS b(key_hex, record_id, version, csv, json)
+          WHERE r.subject_key = decode(b.key_hex, 'hex') AND r.record_id = b.record_id
+            AND r.version = b.version`);
+      if (entries.length > 0)
+        await tx.execute(sql`
+          UPDATE query.list_entries e
+          SET export_csv = b.csv, export_json = b.json, export_stamp = ${exportRenderingStamp}
+          FROM unnest(${sql.param(entries.map((b) => b.subjectKey.toString('hex')))}::text[],
+                      ${sql.param(entries.map((b) => b.entryId))}::text[],
+                      ${sql.param(entries.map((b) => b.updatedAt.toISOString()))}::timestamptz[],
+                      ${sql.param(entries.map((b) => b.csv))}::text[],
+                      ${sql.param(entries.map((b) => b.json))}::text[])
+            AS b(key_hex, entry_id, updated_at, csv, json)
+          WHERE e.subject_key = decode(b.key_hex, 'hex') AND e.entry_id = b.entry_id
+            AND e.updated_at = b.updated_at`);
     },
 
     /**
