@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -111,6 +112,31 @@ async function copyOut(client: pg.ClientBase): Promise<{ seconds: number; bytes:
     }),
   );
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
+}
+
+/**
+ * Asks the server for a cut and waits for its answer however long it takes: `fetch` gives up
+ * after 300 s without response headers (undici's default), and a cut sends none until it is done.
+ */
+function postCut(base: string, token: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const call = request(`${base}/v1/open-data/cuts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    call.on('response', (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('error', reject);
+      response.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        if (response.statusCode !== 201) reject(new Error(`cut: ${response.statusCode} ${text}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    call.on('error', reject);
+    call.end();
+  });
 }
 
 /** Takes a kept world's open data away, so the cut measured is a first cut again. */
@@ -217,11 +243,7 @@ async function main() {
       try {
         await waitForHttp(`${base}/ready`, warming);
         const token = await devIssuer.sign({ roles: ['admin'], org: 'credit-office', ttlSeconds: 86_400 });
-        const response = await fetch(`${base}/v1/open-data/cuts`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}` },
-        });
-        if (response.status !== 201) throw new Error(`cut: ${response.status} ${await response.text()}`);
+        await postCut(base, token);
       } finally {
         await stop(warming);
       }
@@ -270,10 +292,7 @@ async function main() {
     const token = await devIssuer.sign({ roles: ['admin'], org: 'credit-office', ttlSeconds: 86_400 });
     const cpuBefore = await processorSeconds(pid);
     const started = process.hrtime.bigint();
-    const response = await fetch(`${base}/v1/open-data/cuts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const answer = await postCut(base, token);
     const cutSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     clearInterval(sampler);
     clearInterval(backendSampler);
@@ -283,8 +302,7 @@ async function main() {
     let databaseCpu = 0;
     for (const [backend, seconds] of backendsSeen)
       databaseCpu += seconds - (backendsBefore.get(backend) ?? 0);
-    if (response.status !== 201) throw new Error(`cut: ${response.status} ${await response.text()}`);
-    const { manifest } = (await response.json()) as {
+    const { manifest } = answer as {
       manifest: { files: { name: string; kind: string; format: string; bytes: number; records: number }[] };
     };
     const full = manifest.files.filter((f) => f.kind === 'full');
