@@ -1,3 +1,4 @@
+export { type CopiedTuple, inlinedStatement, readBinaryCopy, readsBinaryCopy } from './binary-copy-out.ts';
 export { bulkDocument, bulkInsert, bulkInsertStatement, bulkUpsert } from './bulk-insert.ts';
 export type { CipherStore, Rewrap, RewrapBatch, StoredCipher } from './cipher-store.ts';
 export {

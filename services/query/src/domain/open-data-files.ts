@@ -1,7 +1,7 @@
 import { createHash, type Hash, hash } from 'node:crypto';
 import { formatOccurrence } from '@credit/calendar';
 import { identityAad, type Keyring } from '@credit/crypto';
-import { asBuffer } from '@credit/db';
+import { asBuffer, type CopiedTuple } from '@credit/db';
 import {
   type ExportPreset,
   exportColumns,
@@ -17,7 +17,7 @@ import {
   type SubjectKind,
   toNationalValues,
 } from '@credit/schema';
-import type { PublicItemRow } from '../repositories/open-data-repository.ts';
+import { type PublicItemRow, publicItemColumns } from '../repositories/open-data-repository.ts';
 import { gatedFieldsOf } from './consent-scope.ts';
 
 /**
@@ -112,6 +112,18 @@ export class FileSink {
       if (this.offset === this.chunkBytes) this.seal();
     }
     this.bytes += bytes.length;
+  }
+
+  /** `source[start..end)`, part of a line already encoded. */
+  copy(source: Buffer, start: number, end: number): void {
+    for (let at = start; at < end; ) {
+      const length = Math.min(end - at, this.chunkBytes - this.offset);
+      source.copy(this.chunk, this.offset, at, at + length);
+      this.offset += length;
+      at += length;
+      if (this.offset === this.chunkBytes) this.seal();
+    }
+    this.bytes += end - start;
   }
 
   write(text: string, isRecord = true): void {
@@ -216,26 +228,46 @@ export class CutFiles {
       if (content.length === this.chunkBytes && this.spare.length < 4) this.spare.push(content);
   }
 
-  full(preset: ExportPreset, id: string, head: SubjectHead, body: ItemBody): void {
-    const csv = this.csv.get(`full/${preset}`);
-    csv?.write(head.csv, true);
-    csv?.write(body.csv, false);
+  /**
+   * An item: its CSV line (the subject's cells, then the body's) to its preset's file, and its
+   * JSON line, whole in `json[0..jsonEnd)`, to the JSON Lines; to the increment's too when `upsert`.
+   */
+  item(
+    preset: ExportPreset,
+    head: SubjectHead,
+    csv: Buffer,
+    csvStart: number,
+    csvEnd: number,
+    json: Buffer,
+    jsonEnd: number,
+    upsert: boolean,
+  ): void {
+    const full = this.csv.get(`full/${preset}`);
+    if (full) {
+      full.records += 1;
+      full.copy(head.csv, 0, head.csv.length);
+      full.copy(csv, csvStart, csvEnd);
+    }
     const lines = this.jsonl.get('full');
-    lines?.write(`{"preset":${JSON.stringify(preset)},"id":${JSON.stringify(id)},"row":${head.json}`, true);
-    lines?.write(`${body.json}}\n`, false);
-  }
-
-  upsert(preset: ExportPreset, id: string, head: SubjectHead, body: ItemBody): void {
-    if (!this.increments) return;
-    const csv = this.csv.get(`increment/${preset}`);
-    csv?.write(`upsert,${head.csv}`, true);
-    csv?.write(body.csv, false);
-    const lines = this.jsonl.get('increment');
-    lines?.write(
-      `{"op":"upsert","preset":${JSON.stringify(preset)},"id":${JSON.stringify(id)},"row":${head.json}`,
-      true,
-    );
-    lines?.write(`${body.json}}\n`, false);
+    if (lines) {
+      lines.records += 1;
+      lines.copy(json, 0, jsonEnd);
+    }
+    if (!upsert || !this.increments) return;
+    const changed = this.csv.get(`increment/${preset}`);
+    if (changed) {
+      changed.records += 1;
+      changed.copy(upsertCsv, 0, upsertCsv.length);
+      changed.copy(head.csv, 0, head.csv.length);
+      changed.copy(csv, csvStart, csvEnd);
+    }
+    const changedLines = this.jsonl.get('increment');
+    if (changedLines) {
+      changedLines.records += 1;
+      // `{"op":"upsert",` and the full file's line after its opening brace.
+      changedLines.copy(upsertJson, 0, upsertJson.length);
+      changedLines.copy(json, 1, jsonEnd);
+    }
   }
 
   delete(preset: ExportPreset, id: string): void {
@@ -260,13 +292,15 @@ export interface ItemBody {
   json: string;
 }
 
-/** An organisation's lead cells, as each file begins its items' lines with them. */
-export interface SubjectHead {
-  csv: string;
+/** An organisation's lead cells, encoded as each file begins its items' lines with them. */
+interface SubjectHead {
+  csv: Buffer;
   /** The row object opened, its lead members written: `{"行政相对人名称":…,…,"统一社会信用代码":…`. */
-  json: string;
+  json: Buffer;
 }
 
+const upsertCsv = Buffer.from('upsert,');
+const upsertJson = Buffer.from('{"op":"upsert",');
 const leadNames = exportLeadColumns.map((column, i) => `${i === 0 ? '{' : ','}${JSON.stringify(column)}:`);
 
 function subjectHead(values: readonly string[]): SubjectHead {
@@ -276,7 +310,7 @@ function subjectHead(values: readonly string[]): SubjectHead {
     csv += `${i === 0 ? '' : ','}${csvCell(values[i] as string)}`;
     json += `${leadNames[i]}${JSON.stringify(values[i])}`;
   }
-  return { csv, json };
+  return { csv: Buffer.from(csv), json: Buffer.from(json) };
 }
 
 /** The lines of a row after its lead cells. */
@@ -291,77 +325,263 @@ function itemBody(values: readonly string[], preset: ExportPreset): ItemBody {
   return { csv: `${csv}\r\n`, json: `${json}}` };
 }
 
-/**
- * The first 16 bytes of SHA-256 over an item's row (its preset and JSON row, which tells every
- * value apart): what the published baseline keeps to tell a changed row.
- */
-export function itemDigest(preset: ExportPreset, head: SubjectHead, body: ItemBody): Buffer {
-  return hash('sha256', `${preset}\u0000${head.json}${body.json}`, 'buffer').subarray(0, 16);
+/** Each preset's JSON line up to its id: `{"preset":"…","id":"`. */
+const linePrefix = Object.fromEntries(
+  exportPresets.map((preset) => [preset, Buffer.from(`{"preset":${JSON.stringify(preset)},"id":"`)]),
+) as Record<ExportPreset, Buffer>;
+const rowMember = Buffer.from('","row":');
+const lineEnd = Buffer.from('}\n');
+
+/** Whether bytes are an id JSON writes as they are (ids are letters, digits, `_` and `-`). */
+function plainId(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45))
+      return false;
+  }
+  return end > start;
 }
 
+/** Field positions in a copied tuple (`publicItemColumns`). */
+const field = Object.fromEntries(publicItemColumns.map((name, i) => [name, i])) as Record<
+  (typeof publicItemColumns)[number],
+  number
+>;
+
 /**
- * Writes public items (rows of the cut's cursor) to `files`: each to the full files, and to the
- * increment when its row differs from what the last cut published. Returns what the baseline
- * gets: items published for the first time (`fresh`), and those whose row changed; and the
- * bodies the cut rendered itself (their stored ones were of another stamp), to store again.
+ * Writes a cut's public items to its files, in the order read: each to the full files, and to
+ * the increment when its row differs from what the last cut published. Items come as rows of
+ * the cursor (`row`) or as tuples of binary COPY (`tuple`), whose bodies are copied into the
+ * files as the bytes the database sent. Collects what the baseline gets (items published for the
+ * first time, `fresh`, and those whose row changed) and the bodies it rendered itself (stored
+ * ones of another stamp), to store again.
+ *
+ * A row's digest is SHA-256 over its line in the full JSON Lines (preset, id and every value).
  */
+export class ItemWriter {
+  fresh: Published[] = [];
+  changed: Published[] = [];
+  rendered: RenderedBody[] = [];
+  private subject: { key: Buffer; head: SubjectHead } | undefined;
+  /** The JSON line being written: hashed whole, then copied into the files. */
+  private line = Buffer.allocUnsafe(1 << 16);
+
+  constructor(
+    private readonly files: CutFiles,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** What this batch gave the baseline and rendered, handed over; the writer starts the next batch empty. */
+  take(): { fresh: Published[]; changed: Published[]; rendered: RenderedBody[] } {
+    const taken = { fresh: this.fresh, changed: this.changed, rendered: this.rendered };
+    this.fresh = [];
+    this.changed = [];
+    this.rendered = [];
+    return taken;
+  }
+
+  row(row: PublicItemRow): void {
+    const key = asBuffer(row.subject_key);
+    const head = this.headOf(key, 0, key.length, () => ({
+      keyId: row.key_id as string,
+      identifier: asBuffer(row.identifier_cipher as Buffer),
+      name: asBuffer(row.name_cipher as Buffer),
+      kind: row.subject_kind as SubjectKind,
+    }));
+    const { preset, body } = this.bodyOf(row);
+    const csv = Buffer.from(body.csv);
+    const json = Buffer.from(body.json);
+    const id = Buffer.from(row.item_id);
+    this.write(
+      key,
+      row.item_id,
+      preset,
+      head,
+      id,
+      0,
+      id.length,
+      csv,
+      0,
+      csv.length,
+      json,
+      0,
+      json.length,
+      row.published_digest,
+    );
+  }
+
+  tuple({ data, starts, lengths }: CopiedTuple): void {
+    const at = (name: keyof typeof field) => starts[field[name]] as number;
+    const end = (name: keyof typeof field) =>
+      (starts[field[name]] as number) + (lengths[field[name]] as number);
+    const text = (name: keyof typeof field) =>
+      (lengths[field[name]] as number) < 0 ? null : data.toString('utf8', at(name), end(name));
+    const head = this.headOf(data, at('subject_key'), end('subject_key'), () => ({
+      keyId: text('key_id') as string,
+      identifier: data.subarray(at('identifier_cipher'), end('identifier_cipher')),
+      name: data.subarray(at('name_cipher'), end('name_cipher')),
+      kind: text('subject_kind') as SubjectKind,
+    }));
+    const key = (this.subject as { key: Buffer }).key;
+    const source = data[at('source')] === 101 /* e */ ? 'entry' : 'record';
+    // Ids are ASCII: read as latin1 (no decoding), unless one is not.
+    const itemId = data.toString(
+      plainId(data, at('item_id'), end('item_id')) ? 'latin1' : 'utf8',
+      at('item_id'),
+      end('item_id'),
+    );
+    const digest =
+      (lengths[field.published_digest] as number) < 0
+        ? null
+        : data.subarray(at('published_digest'), end('published_digest'));
+    if ((lengths[field.export_csv] as number) >= 0 && (lengths[field.export_json] as number) >= 0) {
+      const preset = source === 'entry' ? 'platform-list-entry' : exportPresetOf(text('category') as string);
+      this.write(
+        key,
+        itemId,
+        preset,
+        head,
+        data,
+        at('item_id'),
+        end('item_id'),
+        data,
+        at('export_csv'),
+        end('export_csv'),
+        data,
+        at('export_json'),
+        end('export_json'),
+        digest,
+      );
+      return;
+    }
+    // A stale body: rendered from what the row sent, as a row of the cursor would be.
+    const row: PublicItemRow = {
+      subject_key: key,
+      item_id: data.toString('utf8', at('item_id'), end('item_id')),
+      source,
+      category: text('category'),
+      export_csv: null,
+      export_json: null,
+      key_id: null,
+      identifier_cipher: null,
+      name_cipher: null,
+      subject_kind: null,
+      published_digest: digest,
+      render: text('render'),
+    };
+    const { preset, body } = this.bodyOf(row);
+    const csv = Buffer.from(body.csv);
+    const json = Buffer.from(body.json);
+    const id = Buffer.from(row.item_id);
+    this.write(
+      key,
+      row.item_id,
+      preset,
+      head,
+      id,
+      0,
+      id.length,
+      csv,
+      0,
+      csv.length,
+      json,
+      0,
+      json.length,
+      digest,
+    );
+  }
+
+  /** The subject's head: opened once for its items in a row (the cut reads in subject order). */
+  private headOf(
+    key: Buffer,
+    start: number,
+    end: number,
+    sealed: () => { keyId: string; identifier: Buffer; name: Buffer; kind: SubjectKind },
+  ): SubjectHead {
+    const last = this.subject;
+    if (
+      last &&
+      last.key.length === end - start &&
+      key.compare(last.key, 0, last.key.length, start, end) === 0
+    )
+      return last.head;
+    const copy = Buffer.from(key.subarray(start, end));
+    const { keyId, identifier, name, kind } = sealed();
+    const head = subjectHead(
+      exportLeadValues({
+        kind,
+        id: this.keyring.decrypt(keyId, identifier, identityAad('identifier', copy)),
+        name: this.keyring.decrypt(keyId, name, identityAad('name', copy)),
+      }),
+    );
+    this.subject = { key: copy, head };
+    return head;
+  }
+
+  private bodyOf(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
+    if (row.export_csv !== null && row.export_json !== null)
+      return {
+        preset: row.source === 'entry' ? 'platform-list-entry' : exportPresetOf(row.category as string),
+        body: { csv: row.export_csv, json: row.export_json },
+      };
+    const rendered = renderedRow(row);
+    this.rendered.push({ row, body: rendered.body });
+    return rendered;
+  }
+
+  private write(
+    subjectKey: Buffer,
+    itemId: string,
+    preset: ExportPreset,
+    head: SubjectHead,
+    id: Buffer,
+    idStart: number,
+    idEnd: number,
+    csv: Buffer,
+    csvStart: number,
+    csvEnd: number,
+    json: Buffer,
+    jsonStart: number,
+    jsonEnd: number,
+    published: Buffer | Uint8Array | null,
+  ): void {
+    // The full file's JSON line, in one buffer: `{"preset":…,"id":"…","row":` head body `}\n`.
+    const prefix = linePrefix[preset];
+    const quotedId = plainId(id, idStart, idEnd) ? null : Buffer.from(JSON.stringify(itemId).slice(1, -1));
+    const idLength = quotedId ? quotedId.length : idEnd - idStart;
+    const length =
+      prefix.length + idLength + rowMember.length + head.json.length + (jsonEnd - jsonStart) + lineEnd.length;
+    if (length > this.line.length) this.line = Buffer.allocUnsafe(Math.max(length, this.line.length * 2));
+    const line = this.line;
+    let at = prefix.copy(line, 0);
+    at += quotedId ? quotedId.copy(line, at) : id.copy(line, at, idStart, idEnd);
+    at += rowMember.copy(line, at);
+    at += head.json.copy(line, at);
+    at += json.copy(line, at, jsonStart, jsonEnd);
+    at += lineEnd.copy(line, at);
+    const digest = hash('sha256', line.subarray(0, at), 'buffer').subarray(0, 16);
+    const before = published ? asBuffer(published) : null;
+    const upsert = !before?.equals(digest);
+    this.files.item(preset, head, csv, csvStart, csvEnd, line, at, upsert);
+    if (!upsert) return;
+    const item = { subjectKey, itemId, preset, digest };
+    (before ? this.changed : this.fresh).push(item);
+  }
+}
+
+/** `ItemWriter.row` over rows of the cursor, for one batch. */
 export function writeItems(
   rows: readonly PublicItemRow[],
   files: CutFiles,
-  open: ReturnType<typeof identityOpener>,
+  keyring: Keyring,
 ): { fresh: Published[]; changed: Published[]; rendered: RenderedBody[] } {
-  const fresh: Published[] = [];
-  const changed: Published[] = [];
-  const rendered: RenderedBody[] = [];
-  for (const row of rows) {
-    const head = open(row);
-    let preset: ExportPreset;
-    let body: ItemBody;
-    if (row.export_csv !== null && row.export_json !== null) {
-      preset = row.source === 'entry' ? 'platform-list-entry' : exportPresetOf(row.category as string);
-      body = { csv: row.export_csv, json: row.export_json };
-    } else {
-      ({ preset, body } = renderedRow(row));
-      rendered.push({ row, body });
-    }
-    files.full(preset, row.item_id, head, body);
-    const digest = itemDigest(preset, head, body);
-    const before = row.published_digest ? asBuffer(row.published_digest) : null;
-    if (before?.equals(digest)) continue;
-    files.upsert(preset, row.item_id, head, body);
-    const published = { subjectKey: asBuffer(row.subject_key), itemId: row.item_id, preset, digest };
-    (before ? changed : fresh).push(published);
-  }
-  return { fresh, changed, rendered };
+  const writer = new ItemWriter(files, keyring);
+  for (const row of rows) writer.row(row);
+  return writer.take();
 }
 
 /** A body the cut rendered, with the row it rendered it from (whose version it must still be when stored). */
 export type RenderedBody = { row: PublicItemRow; body: ItemBody };
-
-const asDate = (value: Date | string | null): Date | null =>
-  value === null ? null : value instanceof Date ? value : new Date(value);
-
-/** Subjects repeat across consecutive items (the cut reads in subject order): each is opened once. */
-export function identityOpener(keyring: Keyring) {
-  let last: { key: Buffer; head: SubjectHead } | undefined;
-  return (row: PublicItemRow): SubjectHead => {
-    const key = asBuffer(row.subject_key);
-    if (last?.key.equals(key)) return last.head;
-    const id = keyring.decrypt(
-      row.key_id as string,
-      asBuffer(row.identifier_cipher as Buffer),
-      identityAad('identifier', key),
-    );
-    const name = keyring.decrypt(
-      row.key_id as string,
-      asBuffer(row.name_cipher as Buffer),
-      identityAad('name', key),
-    );
-    const head = subjectHead(exportLeadValues({ kind: row.subject_kind as SubjectKind, id, name }));
-    last = { key, head };
-    return head;
-  };
-}
 
 /** Rows are rendered without their subject, whose lead cells each cut writes: an organisation's other subject cells are empty. */
 const anyOrganisation = { kind: 'legal_person', id: '', name: '' } as const;
@@ -433,18 +653,38 @@ export function storedBody(body: ItemBody | null): {
     : { exportCsv: null, exportJson: null, exportStamp: null };
 }
 
+const asDate = (value: Date | string | null): Date | null =>
+  value === null ? null : value instanceof Date ? value : new Date(value);
+
+/** What a stale row sends to render it from (`render`, as JSON). */
+type RenderSource = {
+  version?: number;
+  occurred_on?: string | null;
+  occurred_at?: string;
+  display_until?: string | null;
+  provider_code?: string;
+  data?: Record<string, unknown>;
+  list_kind?: 'red' | 'black';
+  domain?: string;
+  valid_from?: string | null;
+  valid_until?: string | null;
+  measures?: string[];
+  updated_at?: string;
+};
+
 /** A row of the cut whose stored body was of another stamp, rendered here. */
 function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
+  const source = JSON.parse(row.render ?? '{}') as RenderSource;
   if (row.source === 'entry') {
     return {
       preset: 'platform-list-entry',
       body: entryBody({
         entryId: row.item_id,
-        listKind: row.list_kind as 'red' | 'black',
-        domain: row.domain ?? '',
-        validFrom: asDate(row.valid_from),
-        validUntil: asDate(row.valid_until),
-        measures: row.measures ?? [],
+        listKind: source.list_kind as 'red' | 'black',
+        domain: source.domain ?? '',
+        validFrom: asDate(source.valid_from ?? null),
+        validUntil: asDate(source.valid_until ?? null),
+        measures: source.measures ?? [],
       }),
     };
   }
@@ -453,13 +693,23 @@ function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody
     preset: exportPresetOf(category),
     body: recordBody({
       recordId: row.item_id,
-      version: row.version ?? 1,
+      version: source.version ?? 1,
       category,
-      occurredOn: row.occurred_on,
-      occurredAt: asDate(row.occurred_at) as Date,
-      data: row.data ?? {},
-      providerCode: row.provider_code ?? '',
-      displayUntil: asDate(row.display_until),
+      occurredOn: source.occurred_on ?? null,
+      occurredAt: asDate(source.occurred_at ?? null) as Date,
+      data: source.data ?? {},
+      providerCode: source.provider_code ?? '',
+      displayUntil: asDate(source.display_until ?? null),
     }),
   };
+}
+
+/** The last change of an entry a stale row rendered, as the row sent it. */
+export function renderedEntryChange(row: PublicItemRow): Date {
+  return new Date((JSON.parse(row.render ?? '{}') as RenderSource).updated_at as string);
+}
+
+/** The version of a record a stale row rendered, as the row sent it. */
+export function renderedRecordVersion(row: PublicItemRow): number {
+  return (JSON.parse(row.render ?? '{}') as RenderSource).version ?? 1;
 }

@@ -7,6 +7,8 @@ import {
   type Executor,
   holdsConcurrentTransactions,
   inTransaction,
+  readBinaryCopy,
+  readsBinaryCopy,
   resultRows,
 } from '@credit/db';
 import {
@@ -18,13 +20,18 @@ import {
 import { sql } from 'drizzle-orm';
 import type { OpenDataCutPool } from '../open-data-threads/cut-pool.ts';
 import type { RangePart } from '../open-data-threads/messages.ts';
-import type { OpenDataRepository, SubjectRange } from '../repositories/open-data-repository.ts';
+import {
+  type OpenDataRepository,
+  publicItemColumns,
+  type SubjectRange,
+} from '../repositories/open-data-repository.ts';
 import {
   CutFiles,
-  identityOpener,
+  ItemWriter,
   type Published,
   type RenderedBody,
-  writeItems,
+  renderedEntryChange,
+  renderedRecordVersion,
 } from './open-data-files.ts';
 
 /**
@@ -148,7 +155,7 @@ async function cutPass(
     let stagedBatches = 0;
     const checkpoint = await openData.newestCheckpoint(reader);
     const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
-    const open = identityOpener(context.keyring);
+    const writer = new ItemWriter(files, context.keyring);
     const quiet = <T>(promise: Promise<T>): Promise<T> => {
       // Awaited later; a failure meanwhile must not go unhandled.
       promise.catch(() => undefined);
@@ -226,21 +233,45 @@ async function cutPass(
           await pool.close();
         }
       } else {
-        // Everything public, in key order, from one cursor: the full files; what differs from the
-        // previous cut: the increment's upserts. The next batch is fetched, and the last one
-        // stored, while this one is turned into rows.
-        await openData.openPublicItems(reader, now, !first);
-        let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-        for (;;) {
-          const rows = await reading;
-          const more = rows.length === settings.batchSize;
-          if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-          const { fresh, changed, rendered } = writeItems(rows, files, open);
+        // Everything public, in key order: the full files; what differs from the previous cut:
+        // the increment's upserts. On PostgreSQL the items come by binary COPY, their bodies
+        // copied into the files as the bytes the server sent; on the embedded database, from a
+        // cursor. What a batch gave is stored while the next is read.
+        const flush = async (final: boolean) => {
+          const { fresh, changed, rendered } = writer.take();
           await writing;
           writing = quiet(store([...fresh, ...changed], false, rendered));
-          if (!more) break;
+          if (final) await writing;
+        };
+        if (readsBinaryCopy(reader)) {
+          let written = 0;
+          await readBinaryCopy(
+            reader,
+            openData.publicItemsStatement(now, !first),
+            publicItemColumns.length,
+            (tuple) => {
+              writer.tuple(tuple);
+              written++;
+            },
+            async () => {
+              if (written < settings.batchSize) return;
+              written = 0;
+              await flush(false);
+            },
+          );
+          await flush(true);
+        } else {
+          await openData.openPublicItems(reader, now, !first);
+          let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+          for (;;) {
+            const rows = await reading;
+            const more = rows.length === settings.batchSize;
+            if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+            for (const row of rows) writer.row(row);
+            await flush(!more);
+            if (!more) break;
+          }
         }
-        await writing;
       }
 
       // What the previous cut published and public disclosure no longer shows: the increment's
@@ -322,10 +353,10 @@ async function storeRendered(openData: OpenDataRepository, tx: Executor, rendere
       entries.push({
         subjectKey,
         entryId: row.item_id,
-        updatedAt: new Date(row.updated_at as Date),
+        updatedAt: renderedEntryChange(row),
         ...body,
       });
-    else records.push({ subjectKey, recordId: row.item_id, version: row.version as number, ...body });
+    else records.push({ subjectKey, recordId: row.item_id, version: renderedRecordVersion(row), ...body });
   }
   await openData.storeBodies(tx, records, entries);
 }

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { inTransaction, openDatabase } from '@credit/db';
 import { serialiseError, threadKeyring } from '@credit/http';
-import { CutFiles, identityOpener, type Published, writeItems } from '../domain/open-data-files.ts';
+import { CutFiles, type Published, writeItems } from '../domain/open-data-files.ts';
 import { createOpenDataRepository } from '../repositories/open-data-repository.ts';
 import type { CutThreadSetup, FromCutThread, RangePart, RangeTask, ToCutThread } from './messages.ts';
 
@@ -56,7 +56,7 @@ async function cutRange(task: RangeTask): Promise<RangePart> {
   });
   const files = new CutFiles(task.day, task.partBytes, task.increments, true);
   // Bodies rendered here (stale ones) are not stored again: the single-threaded cut does that.
-  const { fresh, changed } = writeItems(rows, files, identityOpener(keyring));
+  const { fresh, changed } = writeItems(rows, files, keyring);
   return {
     files: files.sinks.map((sink) => ({
       chunks: sink.take(true).map((c) => c.content),

@@ -11,34 +11,42 @@ import {
   openDataStaged,
 } from '../db/schema.ts';
 
-/** One public item as a cut reads it: a record or a list entry, its subject's sealed identity, and what the last cut published of it. */
+/**
+ * One public item as a cut reads it: a record or a list entry, its stored body (null when it
+ * was not rendered with the current stamp, and then `render` holds what to render it from, as
+ * JSON), its subject's sealed identity, and what the last cut published of it. The columns in
+ * `publicItemColumns` order: binary COPY hands them over by position.
+ */
 export interface PublicItemRow {
   subject_key: Buffer;
   item_id: string;
   source: 'record' | 'entry';
-  version: number | null;
   category: string | null;
-  occurred_on: string | null;
-  occurred_at: Date | string | null;
-  display_until: Date | string | null;
-  provider_code: string | null;
-  data: Record<string, unknown> | null;
-  list_kind: string | null;
-  domain: string | null;
-  valid_from: Date | string | null;
-  valid_until: Date | string | null;
-  measures: string[] | null;
-  /** An entry's last change: a body the cut rendered is stored only on the entry as it was read. */
-  updated_at: Date | string | null;
-  subject_kind: string | null;
+  export_csv: string | null;
+  export_json: string | null;
   key_id: string | null;
   identifier_cipher: Buffer | Uint8Array | null;
   name_cipher: Buffer | Uint8Array | null;
+  subject_kind: string | null;
   published_digest: Buffer | Uint8Array | null;
-  /** The item's stored body (open-data-files.ts), null when it was not rendered with the current stamp: the columns above it are then read to render it. */
-  export_csv: string | null;
-  export_json: string | null;
+  /** A record's version, dates, provider and data, or an entry's kind, domain, validity, measures and last change. */
+  render: string | null;
 }
+
+export const publicItemColumns = [
+  'subject_key',
+  'item_id',
+  'source',
+  'category',
+  'export_csv',
+  'export_json',
+  'key_id',
+  'identifier_cipher',
+  'name_cipher',
+  'subject_kind',
+  'published_digest',
+  'render',
+] as const satisfies readonly (keyof PublicItemRow)[];
 
 const publishedSeverities = Object.entries(severityRules)
   .filter(([, rule]) => rule.published)
@@ -52,7 +60,7 @@ const publishedSeverities = Object.entries(severityRules)
  */
 function recordDisclosed(now: Date): SQL {
   return sql`r.status = 'active' AND r.repaired_at IS NULL
-    AND (r.display_until IS NULL OR r.display_until > ${now})
+    AND (r.display_until IS NULL OR r.display_until > ${now.toISOString()}::timestamptz)
     AND NOT (r.withheld_since IS NOT NULL AND r.received_at < r.withheld_since)
     AND r.publicity = 'public'
     AND (r.severity IS NULL OR r.severity IN (${sql.join(
@@ -63,7 +71,7 @@ function recordDisclosed(now: Date): SQL {
 
 /** `entriesInForce` of the disclosure route, red and black lists only (watch lists are not public), over `e`. */
 function entryDisclosed(now: Date): SQL {
-  return sql`e.status = 'published' AND (e.valid_until IS NULL OR e.valid_until > ${now}) AND e.list_kind <> 'watch'`;
+  return sql`e.status = 'published' AND (e.valid_until IS NULL OR e.valid_until > ${now.toISOString()}::timestamptz) AND e.list_kind <> 'watch'`;
 }
 
 /** A published item (`p`) that public disclosure no longer shows: neither a disclosed record nor an entry in force of an organisation. */
@@ -103,31 +111,31 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
   const published = baseline
     ? sql`LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}`
     : sql``;
-  // What a body is rendered from is read (and parsed by the driver) only where the stored body is stale.
-  const stale = (alias: string) => sql.raw(`${alias}.export_stamp IS DISTINCT FROM `);
-  const r = sql`${stale('r')}${exportRenderingStamp}`;
-  const e = sql`${stale('e')}${exportRenderingStamp}`;
+  // What a body is rendered from is read only where the stored body is stale.
+  const r = sql`r.export_stamp IS DISTINCT FROM ${exportRenderingStamp}`;
+  const e = sql`e.export_stamp IS DISTINCT FROM ${exportRenderingStamp}`;
   return sql`
-    SELECT u.*, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher,
-           ${baseline ? sql`p.digest` : sql`NULL::bytea`} AS published_digest
+    SELECT u.subject_key, u.item_id, u.source, u.category, u.export_csv, u.export_json,
+           s.key_id, s.identifier_cipher, s.name_cipher, s.kind AS subject_kind,
+           ${baseline ? sql`p.digest` : sql`NULL::bytea`} AS published_digest, u.render
     FROM (
-      SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.version, r.category,
-             CASE WHEN ${r} THEN r.occurred_on::text END AS occurred_on,
-             CASE WHEN ${r} THEN r.occurred_at END AS occurred_at,
-             CASE WHEN ${r} THEN r.display_until END AS display_until,
-             CASE WHEN ${r} THEN r.provider_code END AS provider_code,
-             CASE WHEN ${r} THEN r.data END AS data,
-             NULL::text AS list_kind, NULL::text AS domain, NULL::timestamptz AS valid_from,
-             NULL::timestamptz AS valid_until, NULL::text[] AS measures, NULL::timestamptz AS updated_at,
+      SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.category,
              CASE WHEN ${r} THEN NULL ELSE r.export_csv END AS export_csv,
-             CASE WHEN ${r} THEN NULL ELSE r.export_json END AS export_json
+             CASE WHEN ${r} THEN NULL ELSE r.export_json END AS export_json,
+             CASE WHEN ${r} THEN json_build_object(
+               'version', r.version, 'occurred_on', r.occurred_on, 'occurred_at', r.occurred_at,
+               'display_until', r.display_until, 'provider_code', r.provider_code, 'data', r.data)::text
+             END AS render
       FROM query.records r
       WHERE ${recordDisclosed(now)}${inRange('r', range)}
       UNION ALL
-      SELECT e.subject_key, e.entry_id, 'entry', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             e.list_kind, e.domain, e.valid_from, e.valid_until, e.measures, e.updated_at,
+      SELECT e.subject_key, e.entry_id, 'entry', NULL,
              CASE WHEN ${e} THEN NULL ELSE e.export_csv END,
-             CASE WHEN ${e} THEN NULL ELSE e.export_json END
+             CASE WHEN ${e} THEN NULL ELSE e.export_json END,
+             CASE WHEN ${e} THEN json_build_object(
+               'list_kind', e.list_kind, 'domain', e.domain, 'valid_from', e.valid_from,
+               'valid_until', e.valid_until, 'measures', e.measures, 'updated_at', e.updated_at)::text
+             END
       FROM query.list_entries e
       WHERE ${entryDisclosed(now)}${inRange('e', range)}
     ) u
@@ -200,6 +208,11 @@ export function createOpenDataRepository(db: Database) {
       range: SubjectRange,
     ): Promise<PublicItemRow[]> {
       return resultRows<PublicItemRow>(await tx.execute(publicItems(now, baseline, range)));
+    },
+
+    /** The statement of every public item, in the cursor's order and columns (`publicItemColumns`), for binary COPY. */
+    publicItemsStatement(now: Date, baseline: boolean): SQL {
+      return publicItems(now, baseline);
     },
 
     /** The next `limit` items of the cursor `openPublicItems` opened. */
