@@ -77,14 +77,16 @@ const recordColumns = [
   .join(', ');
 
 /** The rows public disclosure shows, as the cut reads them (its predicate in open-data-repository.ts). */
-const publicRows = `
-  SELECT ${recordColumns}, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher
+const publicFrom = `
   FROM query.records r JOIN query.subjects s ON s.subject_key = r.subject_key
   WHERE r.status = 'active' AND r.repaired_at IS NULL
     AND (r.display_until IS NULL OR r.display_until > now())
     AND NOT (r.withheld_since IS NOT NULL AND r.received_at < r.withheld_since)
     AND r.publicity = 'public' AND (r.severity IS NULL OR r.severity <> 'minor')
-    AND s.kind <> 'natural_person'
+    AND s.kind <> 'natural_person'`;
+const publicRows = `
+  SELECT ${recordColumns}, s.kind AS subject_kind, s.key_id, s.identifier_cipher, s.name_cipher
+  ${publicFrom}
   ORDER BY r.subject_key, r.record_id`;
 
 function withDatabase(url: string, database: string): string {
@@ -231,8 +233,7 @@ async function main() {
     // so). A kept world written before that, or by an older rendering, gets them from one cut
     // first, not measured: the next cut renders nothing itself.
     const { rows: staleRows } = await setup.query(
-      `SELECT count(*)::bigint AS n FROM query.records r
-       WHERE r.publicity = 'public' AND r.subject_kind <> 'natural_person' AND r.export_stamp IS DISTINCT FROM $1`,
+      `SELECT count(*)::bigint AS n ${publicFrom} AND r.export_stamp IS DISTINCT FROM $1`,
       [exportRenderingStamp],
     );
     if (Number(staleRows[0].n) > 0) {
