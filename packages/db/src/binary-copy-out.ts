@@ -53,62 +53,106 @@ export async function readBinaryCopy(
     starts: new Int32Array(fields),
     lengths: new Int32Array(fields),
   };
-  let pending: Buffer | null = null;
-  let header = true;
-  let ended = false;
-  for await (const piece of stream as AsyncIterable<Buffer>) {
-    if (ended) throw new Error('binary COPY sent data after its trailer');
-    const data: Buffer = pending ? Buffer.concat([pending, piece]) : piece;
-    let at = 0;
-    if (header) {
-      if (data.length < 19) {
-        pending = data;
-        continue;
-      }
-      if (!data.subarray(0, 11).equals(signature)) throw new Error('not binary COPY output');
-      const extension = data.readInt32BE(15);
-      if (data.length < 19 + extension) {
-        pending = data;
-        continue;
-      }
-      at = 19 + extension;
-      header = false;
-    }
+  /** Calls `onTuple` for each whole tuple of `data` from `at`; returns where the first incomplete one begins, or -1 after the trailer. */
+  const parse = (data: Buffer, from: number): number => {
     tuple.data = data;
+    let at = from;
     for (;;) {
-      if (data.length - at < 2) break;
+      if (data.length - at < 2) return at;
       const count = data.readInt16BE(at);
-      if (count === -1) {
-        ended = true;
-        at += 2;
-        break;
-      }
+      if (count === -1) return -1;
       if (count !== fields) throw new Error(`binary COPY sent ${count} fields, ${fields} expected`);
       let p = at + 2;
-      let whole = true;
       for (let f = 0; f < count; f++) {
-        if (data.length - p < 4) {
-          whole = false;
-          break;
-        }
+        if (data.length - p < 4) return at;
         const length = data.readInt32BE(p);
         p += 4;
         tuple.starts[f] = p;
         tuple.lengths[f] = length;
         if (length > 0) {
-          if (data.length - p < length) {
-            whole = false;
-            break;
-          }
+          if (data.length - p < length) return at;
           p += length;
         }
       }
-      if (!whole) break;
       onTuple(tuple);
       at = p;
     }
-    pending = at < data.length ? data.subarray(at) : null;
+  };
+  let pending: Buffer | null = null;
+  let header = true;
+  let ended = false;
+  const take = async (piece: Buffer): Promise<void> => {
+    if (ended) throw new Error('binary COPY sent data after its trailer');
+    let data = piece;
+    let at = 0;
+    if (header) {
+      data = pending ? Buffer.concat([pending, piece]) : piece;
+      pending = null;
+      if (data.length < 19 || data.length < 19 + data.readInt32BE(15)) {
+        pending = data;
+        return;
+      }
+      if (!data.subarray(0, 11).equals(signature)) throw new Error('not binary COPY output');
+      at = 19 + data.readInt32BE(15);
+      header = false;
+    } else if (pending) {
+      // The tuple the last piece ended inside, completed with just the bytes of this piece it
+      // needs: joining whole pieces copied every byte of the output once more.
+      const needed = tupleBytes(pending, piece) - pending.length;
+      if (needed > piece.length) {
+        pending = Buffer.concat([pending, piece]);
+        return;
+      }
+      const joined = Buffer.concat([pending, piece.subarray(0, needed)]);
+      pending = null;
+      if (parse(joined, 0) === -1) {
+        ended = true;
+        if (needed < piece.length) throw new Error('binary COPY sent data after its trailer');
+        return;
+      }
+      at = needed;
+    }
+    const next = parse(data, at);
+    if (next === -1) {
+      ended = true;
+      pending = null;
+    } else pending = next < data.length ? data.subarray(next) : null;
     if (afterPiece) await afterPiece();
+  };
+  // The stream is read to its end even when a piece fails: the server sends the whole COPY
+  // whatever the client does, and a connection left inside it could not even roll back.
+  const pieces = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let failure: { error: unknown } | undefined;
+  for (;;) {
+    const next = await pieces.next();
+    if (next.done) break;
+    if (failure) continue;
+    try {
+      await take(next.value);
+    } catch (error) {
+      failure = { error };
+    }
   }
+  if (failure) throw failure.error;
   if (!ended || pending) throw new Error('binary COPY output ended inside a tuple');
+}
+
+/**
+ * The length of the tuple (or trailer) that begins at the start of `head` and goes on into
+ * `tail`, read across both; a length past both when their bytes do not reach its end.
+ */
+function tupleBytes(head: Buffer, tail: Buffer): number {
+  const total = head.length + tail.length;
+  const byte = (i: number) => (i < head.length ? (head[i] as number) : (tail[i - head.length] as number));
+  const int32 = (i: number) => (byte(i) << 24) | (byte(i + 1) << 16) | (byte(i + 2) << 8) | byte(i + 3) | 0;
+  if (total < 2) return total + 1;
+  const count = (((byte(0) << 8) | byte(1)) << 16) >> 16;
+  if (count === -1) return 2;
+  let p = 2;
+  for (let f = 0; f < count; f++) {
+    if (total - p < 4) return total + 1;
+    const length = int32(p);
+    p += 4 + Math.max(length, 0);
+  }
+  return p;
 }

@@ -348,6 +348,13 @@ const field = Object.fromEntries(publicItemColumns.map((name, i) => [name, i])) 
   number
 >;
 
+const start = (tuple: CopiedTuple, i: number): number => tuple.starts[i] as number;
+const end = (tuple: CopiedTuple, i: number): number =>
+  (tuple.starts[i] as number) + (tuple.lengths[i] as number);
+const isNull = (tuple: CopiedTuple, i: number): boolean => (tuple.lengths[i] as number) < 0;
+const text = (tuple: CopiedTuple, i: number): string | null =>
+  isNull(tuple, i) ? null : tuple.data.toString('utf8', start(tuple, i), end(tuple, i));
+
 /**
  * Writes a cut's public items to its files, in the order read: each to the full files, and to
  * the increment when its row differs from what the last cut published. Items come as rows of
@@ -382,12 +389,15 @@ export class ItemWriter {
 
   row(row: PublicItemRow): void {
     const key = asBuffer(row.subject_key);
-    const head = this.headOf(key, 0, key.length, () => ({
-      keyId: row.key_id as string,
-      identifier: asBuffer(row.identifier_cipher as Buffer),
-      name: asBuffer(row.name_cipher as Buffer),
-      kind: row.subject_kind as SubjectKind,
-    }));
+    const head =
+      this.cachedHead(key, 0, key.length) ??
+      this.openHead(
+        key,
+        row.key_id as string,
+        asBuffer(row.identifier_cipher as Buffer),
+        asBuffer(row.name_cipher as Buffer),
+        row.subject_kind as SubjectKind,
+      );
     const { preset, body } = this.bodyOf(row);
     const csv = Buffer.from(body.csv);
     const json = Buffer.from(body.json);
@@ -410,46 +420,45 @@ export class ItemWriter {
     );
   }
 
-  tuple({ data, starts, lengths }: CopiedTuple): void {
-    const at = (name: keyof typeof field) => starts[field[name]] as number;
-    const end = (name: keyof typeof field) =>
-      (starts[field[name]] as number) + (lengths[field[name]] as number);
-    const text = (name: keyof typeof field) =>
-      (lengths[field[name]] as number) < 0 ? null : data.toString('utf8', at(name), end(name));
-    const head = this.headOf(data, at('subject_key'), end('subject_key'), () => ({
-      keyId: text('key_id') as string,
-      identifier: data.subarray(at('identifier_cipher'), end('identifier_cipher')),
-      name: data.subarray(at('name_cipher'), end('name_cipher')),
-      kind: text('subject_kind') as SubjectKind,
-    }));
+  tuple(tuple: CopiedTuple): void {
+    const { data } = tuple;
+    const head =
+      this.cachedHead(data, start(tuple, field.subject_key), end(tuple, field.subject_key)) ??
+      this.openHead(
+        data.subarray(start(tuple, field.subject_key), end(tuple, field.subject_key)),
+        text(tuple, field.key_id) as string,
+        data.subarray(start(tuple, field.identifier_cipher), end(tuple, field.identifier_cipher)),
+        data.subarray(start(tuple, field.name_cipher), end(tuple, field.name_cipher)),
+        text(tuple, field.subject_kind) as SubjectKind,
+      );
     const key = (this.subject as { key: Buffer }).key;
-    const source = data[at('source')] === 101 /* e */ ? 'entry' : 'record';
+    const source = data[start(tuple, field.source)] === 101 /* e */ ? 'entry' : 'record';
+    const idStart = start(tuple, field.item_id);
+    const idEnd = end(tuple, field.item_id);
     // Ids are ASCII: read as latin1 (no decoding), unless one is not.
-    const itemId = data.toString(
-      plainId(data, at('item_id'), end('item_id')) ? 'latin1' : 'utf8',
-      at('item_id'),
-      end('item_id'),
-    );
-    const digest =
-      (lengths[field.published_digest] as number) < 0
-        ? null
-        : data.subarray(at('published_digest'), end('published_digest'));
-    if ((lengths[field.export_csv] as number) >= 0 && (lengths[field.export_json] as number) >= 0) {
-      const preset = source === 'entry' ? 'platform-list-entry' : exportPresetOf(text('category') as string);
+    const itemId = data.toString(plainId(data, idStart, idEnd) ? 'latin1' : 'utf8', idStart, idEnd);
+    const digest = isNull(tuple, field.published_digest)
+      ? null
+      : data.subarray(start(tuple, field.published_digest), end(tuple, field.published_digest));
+    if (!isNull(tuple, field.export_csv) && !isNull(tuple, field.export_json)) {
+      const preset =
+        source === 'entry'
+          ? 'platform-list-entry'
+          : exportPresetOf(data.toString('latin1', start(tuple, field.category), end(tuple, field.category)));
       this.write(
         key,
         itemId,
         preset,
         head,
         data,
-        at('item_id'),
-        end('item_id'),
+        idStart,
+        idEnd,
         data,
-        at('export_csv'),
-        end('export_csv'),
+        start(tuple, field.export_csv),
+        end(tuple, field.export_csv),
         data,
-        at('export_json'),
-        end('export_json'),
+        start(tuple, field.export_json),
+        end(tuple, field.export_json),
         digest,
       );
       return;
@@ -457,9 +466,9 @@ export class ItemWriter {
     // A stale body: rendered from what the row sent, as a row of the cursor would be.
     const row: PublicItemRow = {
       subject_key: key,
-      item_id: data.toString('utf8', at('item_id'), end('item_id')),
+      item_id: itemId,
       source,
-      category: text('category'),
+      category: text(tuple, field.category),
       export_csv: null,
       export_json: null,
       key_id: null,
@@ -467,7 +476,7 @@ export class ItemWriter {
       name_cipher: null,
       subject_kind: null,
       published_digest: digest,
-      render: text('render'),
+      render: text(tuple, field.render),
     };
     const { preset, body } = this.bodyOf(row);
     const csv = Buffer.from(body.csv);
@@ -491,13 +500,8 @@ export class ItemWriter {
     );
   }
 
-  /** The subject's head: opened once for its items in a row (the cut reads in subject order). */
-  private headOf(
-    key: Buffer,
-    start: number,
-    end: number,
-    sealed: () => { keyId: string; identifier: Buffer; name: Buffer; kind: SubjectKind },
-  ): SubjectHead {
+  /** The head of the last subject when `key[start..end)` is its key: its items come in a row (the cut reads in subject order). */
+  private cachedHead(key: Buffer, start: number, end: number): SubjectHead | undefined {
     const last = this.subject;
     if (
       last &&
@@ -505,8 +509,18 @@ export class ItemWriter {
       key.compare(last.key, 0, last.key.length, start, end) === 0
     )
       return last.head;
-    const copy = Buffer.from(key.subarray(start, end));
-    const { keyId, identifier, name, kind } = sealed();
+    return undefined;
+  }
+
+  /** A subject's head, its identity opened. */
+  private openHead(
+    key: Buffer,
+    keyId: string,
+    identifier: Buffer,
+    name: Buffer,
+    kind: SubjectKind,
+  ): SubjectHead {
+    const copy = Buffer.from(key);
     const head = subjectHead(
       exportLeadValues({
         kind,

@@ -187,7 +187,14 @@ async function cutPass(
     };
     // A pass that fails lets its writes in flight end before its snapshot, and with it the lock,
     // is released: the next attempt's clearing must not be followed by one of this one's writes.
-    let writing: Promise<void> = Promise.resolve();
+    // Two batches are stored at once while the next is read: waiting for each store before
+    // reading on left both the reading backend and this thread idle half of a cut.
+    const writes: Promise<void>[] = [];
+    // On one connection (the embedded database) they would only queue behind each other.
+    const storesAtOnce = separate ? 2 : 1;
+    const stored = async (most: number) => {
+      while (writes.length > most) await writes.shift();
+    };
 
     try {
       if (context.cutThreads) {
@@ -232,10 +239,10 @@ async function cutPass(
               for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
             });
             const changes = publishedOf(part.published);
-            await writing;
-            writing = quiet(store(changes));
+            await stored(storesAtOnce - 1);
+            writes.push(quiet(store(changes)));
           }
-          await writing;
+          await stored(0);
         } finally {
           await pool.close();
         }
@@ -246,9 +253,9 @@ async function cutPass(
         // cursor. What a batch gave is stored while the next is read.
         const flush = async (final: boolean) => {
           const { fresh, changed, rendered } = writer.take();
-          await writing;
-          writing = quiet(store([...fresh, ...changed], false, rendered));
-          if (final) await writing;
+          await stored(storesAtOnce - 1);
+          writes.push(quiet(store([...fresh, ...changed], false, rendered)));
+          if (final) await stored(0);
         };
         if (readsBinaryCopy(reader)) {
           let written = 0;
@@ -303,7 +310,7 @@ async function cutPass(
       }
       await store([], true);
     } catch (error) {
-      await writing.catch(() => undefined);
+      await Promise.allSettled(writes);
       throw error;
     }
 
