@@ -116,7 +116,12 @@ export async function readBinaryCopy(
     if (next === -1) {
       ended = true;
       pending = null;
-    } else pending = next < data.length ? data.subarray(next) : null;
+    } else {
+      // A copy of the few bytes of a tuple begun, not a view: a view would keep the whole piece
+      // alive into the next, long enough for V8 to move it out of the young generation, and
+      // pieces so kept pile up until a full collection.
+      pending = next < data.length ? Buffer.from(data.subarray(next)) : null;
+    }
     if (afterPiece) await afterPiece();
   };
   // The stream is read to its end even when a piece fails: the server sends the whole COPY

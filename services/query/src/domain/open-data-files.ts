@@ -176,6 +176,9 @@ export class FileSink {
   }
 }
 
+/** Chunk buffers kept for reuse once stored. */
+const spareChunks = 16;
+
 /** The file set of one cut: per kind, a CSV per preset and one JSON Lines file. */
 export class CutFiles {
   readonly sinks: FileSink[] = [];
@@ -223,9 +226,10 @@ export class CutFiles {
 
   /** Chunks the database has stored: their buffers are written again. */
   recycle(chunks: readonly Chunk[]): void {
-    // A few: the sinks' current chunks and those stored meanwhile are all the cut writes into at once.
+    // As many as the stores in flight hold (a few each): a buffer not kept is garbage V8 frees
+    // only at its next full collection, and a cut writes a thousand of them at a million items.
     for (const { content } of chunks)
-      if (content.length === this.chunkBytes && this.spare.length < 4) this.spare.push(content);
+      if (content.length === this.chunkBytes && this.spare.length < spareChunks) this.spare.push(content);
   }
 
   /**
@@ -372,6 +376,9 @@ export class ItemWriter {
   private subject: { key: Buffer; head: SubjectHead } | undefined;
   /** The JSON line being written: hashed whole, then copied into the files. */
   private line = Buffer.allocUnsafe(1 << 16);
+  /** The digests of items written, 16 bytes each, a few thousand to a buffer. */
+  private digests = Buffer.allocUnsafeSlow(16 * 4096);
+  private digestsAt = 0;
 
   constructor(
     private readonly files: CutFiles,
@@ -573,7 +580,14 @@ export class ItemWriter {
     at += head.json.copy(line, at);
     at += json.copy(line, at, jsonStart, jsonEnd);
     at += lineEnd.copy(line, at);
-    const digest = hash('sha256', line.subarray(0, at), 'buffer').subarray(0, 16);
+    // Into the batch's own buffer of digests: a view of each hash would keep its memory apart.
+    if (this.digestsAt + 16 > this.digests.length) {
+      this.digests = Buffer.allocUnsafeSlow(this.digests.length);
+      this.digestsAt = 0;
+    }
+    const digest = this.digests.subarray(this.digestsAt, this.digestsAt + 16);
+    hash('sha256', line.subarray(0, at), 'buffer').copy(digest, 0, 0, 16);
+    this.digestsAt += 16;
     const before = published ? asBuffer(published) : null;
     const upsert = !before?.equals(digest);
     this.files.item(preset, head, csv, csvStart, csvEnd, line, at, upsert);
