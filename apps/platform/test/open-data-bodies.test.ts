@@ -31,13 +31,20 @@ async function cut(): Promise<OpenDataManifest> {
   return response.json().manifest;
 }
 
-type Body = { item: string; csv: string | null; json: string | null; stamp: string | null };
+type Body = {
+  item: string;
+  csv: string | null;
+  json: string | null;
+  digest: string | null;
+  stamp: string | null;
+};
 
 async function bodies(): Promise<Body[]> {
   return platform.database.query<Body>(
-    `SELECT record_id AS item, export_csv AS csv, export_json AS json, export_stamp AS stamp FROM query.records
+    `SELECT record_id AS item, export_csv AS csv, export_json AS json, encode(export_digest, 'hex') AS digest,
+            export_stamp AS stamp FROM query.records
      UNION ALL
-     SELECT entry_id, export_csv, export_json, export_stamp FROM query.list_entries
+     SELECT entry_id, export_csv, export_json, encode(export_digest, 'hex'), export_stamp FROM query.list_entries
      ORDER BY item`,
   );
 }
@@ -120,6 +127,7 @@ describe('open-data bodies', () => {
       expect(body.stamp).toBe(exportRenderingStamp);
       expect(body.csv).toMatch(/\r\n$/);
       expect(body.json?.startsWith(',')).toBe(true);
+      expect(body.digest).toMatch(/^[0-9a-f]{32}$/);
     }
 
     const first = await cut();
@@ -129,7 +137,8 @@ describe('open-data bodies', () => {
        WHERE category = 'administrative_penalty'`,
     );
     await platform.database.query(
-      `UPDATE query.records SET export_stamp = NULL, export_csv = NULL, export_json = NULL WHERE category = 'org_licence'`,
+      `UPDATE query.records SET export_stamp = NULL, export_csv = NULL, export_json = NULL, export_digest = NULL
+       WHERE category = 'org_licence'`,
     );
     await platform.database.query(`UPDATE query.list_entries SET export_stamp = 'older'`);
     expect((await bodies()).filter((b) => b.stamp === exportRenderingStamp)).toHaveLength(1);

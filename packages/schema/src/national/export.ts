@@ -426,7 +426,7 @@ export function listEntryToItems(entry: ExportListEntry): NationalExportRow {
  * renderings of an older revision are rendered again (services/query renders a public record's
  * open-data lines when it writes the record, and a cut re-renders what carries another stamp).
  */
-const exportRenderingRevision = 1;
+const exportRenderingRevision = 2;
 
 /**
  * What every stored rendering of an exported row is stamped with: the revision above and a hash

@@ -56,6 +56,7 @@ export async function applyIngestEvents(tx: Executor, events: FeedEvent[]): Prom
       'exportCsv',
       'exportJson',
       'exportStamp',
+      'exportDigest',
     ],
     newer: 't.version < excluded.version',
   });

@@ -38,6 +38,7 @@ export async function applySanctionsEvents(tx: Executor, events: FeedEvent[]): P
           exportCsv: sql`excluded.export_csv`,
           exportJson: sql`excluded.export_json`,
           exportStamp: sql`excluded.export_stamp`,
+          exportDigest: sql`excluded.export_digest`,
         },
         setWhere: sql`${listEntries.updatedAt} <= excluded.updated_at`,
       });

@@ -52,6 +52,7 @@ export const records = query.table('records', {
   exportCsv: text('export_csv'),
   exportJson: text('export_json'),
   exportStamp: text('export_stamp'),
+  exportDigest: bytea('export_digest'),
 });
 
 /** The repair service's marks on a record, kept even before the record is projected (migrations/query/0005_record_marks.sql). */
@@ -167,6 +168,7 @@ export const listEntries = query.table('list_entries', {
   exportCsv: text('export_csv'),
   exportJson: text('export_json'),
   exportStamp: text('export_stamp'),
+  exportDigest: bytea('export_digest'),
 });
 
 export const recipientNotices = query.table('recipient_notices', {

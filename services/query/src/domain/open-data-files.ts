@@ -294,6 +294,8 @@ export type Published = { subjectKey: Buffer; itemId: string; preset: string; di
 export interface ItemBody {
   csv: string;
   json: string;
+  /** The first 16 bytes of SHA-256 over its preset and JSON. */
+  digest: Buffer;
 }
 
 /** An organisation's lead cells, encoded as each file begins its items' lines with them. */
@@ -301,6 +303,8 @@ interface SubjectHead {
   csv: Buffer;
   /** The row object opened, its lead members written: `{"行政相对人名称":…,…,"统一社会信用代码":…`. */
   json: Buffer;
+  /** The first 16 bytes of SHA-256 over `json`. */
+  digest: Buffer;
 }
 
 const upsertCsv = Buffer.from('upsert,');
@@ -314,7 +318,8 @@ function subjectHead(values: readonly string[]): SubjectHead {
     csv += `${i === 0 ? '' : ','}${csvCell(values[i] as string)}`;
     json += `${leadNames[i]}${JSON.stringify(values[i])}`;
   }
-  return { csv: Buffer.from(csv), json: Buffer.from(json) };
+  const encoded = Buffer.from(json);
+  return { csv: Buffer.from(csv), json: encoded, digest: hash('sha256', encoded, 'buffer').subarray(0, 16) };
 }
 
 /** The lines of a row after its lead cells. */
@@ -326,7 +331,12 @@ function itemBody(values: readonly string[], preset: ExportPreset): ItemBody {
     csv += `,${csvCell(values[i] as string)}`;
     json += `${names[i]}${JSON.stringify(values[i])}`;
   }
-  return { csv: `${csv}\r\n`, json: `${json}}` };
+  json += '}';
+  return {
+    csv: `${csv}\r\n`,
+    json,
+    digest: hash('sha256', `${preset}\u0000${json}`, 'buffer').subarray(0, 16),
+  };
 }
 
 /** Each preset's JSON line up to its id: `{"preset":"…","id":"`. */
@@ -423,6 +433,8 @@ export class ItemWriter {
       json,
       0,
       json.length,
+      body.digest,
+      0,
       row.published_digest,
     );
   }
@@ -447,7 +459,11 @@ export class ItemWriter {
     const digest = isNull(tuple, field.published_digest)
       ? null
       : data.subarray(start(tuple, field.published_digest), end(tuple, field.published_digest));
-    if (!isNull(tuple, field.export_csv) && !isNull(tuple, field.export_json)) {
+    if (
+      !isNull(tuple, field.export_csv) &&
+      !isNull(tuple, field.export_json) &&
+      (tuple.lengths[field.export_digest] as number) === 16
+    ) {
       const preset =
         source === 'entry'
           ? 'platform-list-entry'
@@ -466,6 +482,8 @@ export class ItemWriter {
         data,
         start(tuple, field.export_json),
         end(tuple, field.export_json),
+        data,
+        start(tuple, field.export_digest),
         digest,
       );
       return;
@@ -478,6 +496,7 @@ export class ItemWriter {
       category: text(tuple, field.category),
       export_csv: null,
       export_json: null,
+      export_digest: null,
       key_id: null,
       identifier_cipher: null,
       name_cipher: null,
@@ -503,6 +522,8 @@ export class ItemWriter {
       json,
       0,
       json.length,
+      body.digest,
+      0,
       digest,
     );
   }
@@ -540,10 +561,10 @@ export class ItemWriter {
   }
 
   private bodyOf(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
-    if (row.export_csv !== null && row.export_json !== null)
+    if (row.export_csv !== null && row.export_json !== null && row.export_digest !== null)
       return {
         preset: row.source === 'entry' ? 'platform-list-entry' : exportPresetOf(row.category as string),
-        body: { csv: row.export_csv, json: row.export_json },
+        body: { csv: row.export_csv, json: row.export_json, digest: asBuffer(row.export_digest) },
       };
     const rendered = renderedRow(row);
     this.rendered.push({ row, body: rendered.body });
@@ -564,6 +585,8 @@ export class ItemWriter {
     json: Buffer,
     jsonStart: number,
     jsonEnd: number,
+    bodyDigest: Buffer,
+    bodyDigestStart: number,
     published: Buffer | Uint8Array | null,
   ): void {
     // The full file's JSON line, in one buffer: `{"preset":…,"id":"…","row":` head body `}\n`.
@@ -586,7 +609,10 @@ export class ItemWriter {
       this.digestsAt = 0;
     }
     const digest = this.digests.subarray(this.digestsAt, this.digestsAt + 16);
-    hash('sha256', line.subarray(0, at), 'buffer').copy(digest, 0, 0, 16);
+    // The subject's digest and the body's, combined: either changing changes it.
+    const headDigest = head.digest;
+    for (let i = 0; i < 16; i++)
+      digest[i] = (headDigest[i] as number) ^ (bodyDigest[bodyDigestStart + i] as number);
     this.digestsAt += 16;
     const before = published ? asBuffer(published) : null;
     const upsert = !before?.equals(digest);
@@ -674,11 +700,17 @@ export function entryBody(entry: EntryToRender): ItemBody {
 export function storedBody(body: ItemBody | null): {
   exportCsv: string | null;
   exportJson: string | null;
+  exportDigest: Buffer | null;
   exportStamp: string | null;
 } {
   return body
-    ? { exportCsv: body.csv, exportJson: body.json, exportStamp: exportRenderingStamp }
-    : { exportCsv: null, exportJson: null, exportStamp: null };
+    ? {
+        exportCsv: body.csv,
+        exportJson: body.json,
+        exportDigest: body.digest,
+        exportStamp: exportRenderingStamp,
+      }
+    : { exportCsv: null, exportJson: null, exportDigest: null, exportStamp: null };
 }
 
 const asDate = (value: Date | string | null): Date | null =>

@@ -24,6 +24,7 @@ export interface PublicItemRow {
   category: string | null;
   export_csv: string | null;
   export_json: string | null;
+  export_digest: Buffer | Uint8Array | null;
   key_id: string | null;
   identifier_cipher: Buffer | Uint8Array | null;
   name_cipher: Buffer | Uint8Array | null;
@@ -40,6 +41,7 @@ export const publicItemColumns = [
   'category',
   'export_csv',
   'export_json',
+  'export_digest',
   'key_id',
   'identifier_cipher',
   'name_cipher',
@@ -115,13 +117,14 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
   const r = sql`r.export_stamp IS DISTINCT FROM ${exportRenderingStamp}`;
   const e = sql`e.export_stamp IS DISTINCT FROM ${exportRenderingStamp}`;
   return sql`
-    SELECT u.subject_key, u.item_id, u.source, u.category, u.export_csv, u.export_json,
+    SELECT u.subject_key, u.item_id, u.source, u.category, u.export_csv, u.export_json, u.export_digest,
            s.key_id, s.identifier_cipher, s.name_cipher, s.kind AS subject_kind,
            ${baseline ? sql`p.digest` : sql`NULL::bytea`} AS published_digest, u.render
     FROM (
       SELECT r.subject_key, r.record_id AS item_id, 'record' AS source, r.category,
              CASE WHEN ${r} THEN NULL ELSE r.export_csv END AS export_csv,
              CASE WHEN ${r} THEN NULL ELSE r.export_json END AS export_json,
+             CASE WHEN ${r} THEN NULL ELSE r.export_digest END AS export_digest,
              CASE WHEN ${r} THEN json_build_object(
                'version', r.version, 'occurred_on', r.occurred_on, 'occurred_at', r.occurred_at,
                'display_until', r.display_until, 'provider_code', r.provider_code, 'data', r.data)::text
@@ -132,6 +135,7 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
       SELECT e.subject_key, e.entry_id, 'entry', NULL,
              CASE WHEN ${e} THEN NULL ELSE e.export_csv END,
              CASE WHEN ${e} THEN NULL ELSE e.export_json END,
+             CASE WHEN ${e} THEN NULL ELSE e.export_digest END,
              CASE WHEN ${e} THEN json_build_object(
                'list_kind', e.list_kind, 'domain', e.domain, 'valid_from', e.valid_from,
                'valid_until', e.valid_until, 'measures', e.measures, 'updated_at', e.updated_at)::text
@@ -235,31 +239,43 @@ export function createOpenDataRepository(db: Database) {
         version: number;
         csv: string;
         json: string;
+        digest: Buffer;
       }[],
-      entries: readonly { subjectKey: Buffer; entryId: string; updatedAt: Date; csv: string; json: string }[],
+      entries: readonly {
+        subjectKey: Buffer;
+        entryId: string;
+        updatedAt: Date;
+        csv: string;
+        json: string;
+        digest: Buffer;
+      }[],
     ): Promise<void> {
       if (records.length > 0)
         await tx.execute(sql`
           UPDATE query.records r
-          SET export_csv = b.csv, export_json = b.json, export_stamp = ${exportRenderingStamp}
+          SET export_csv = b.csv, export_json = b.json, export_digest = decode(b.digest_hex, 'hex'),
+              export_stamp = ${exportRenderingStamp}
           FROM unnest(${sql.param(records.map((b) => b.subjectKey.toString('hex')))}::text[],
                       ${sql.param(records.map((b) => b.recordId))}::text[],
                       ${sql.param(records.map((b) => b.version))}::integer[],
                       ${sql.param(records.map((b) => b.csv))}::text[],
-                      ${sql.param(records.map((b) => b.json))}::text[])
-            AS b(key_hex, record_id, version, csv, json)
+                      ${sql.param(records.map((b) => b.json))}::text[],
+                      ${sql.param(records.map((b) => b.digest.toString('hex')))}::text[])
+            AS b(key_hex, record_id, version, csv, json, digest_hex)
           WHERE r.subject_key = decode(b.key_hex, 'hex') AND r.record_id = b.record_id
             AND r.version = b.version`);
       if (entries.length > 0)
         await tx.execute(sql`
           UPDATE query.list_entries e
-          SET export_csv = b.csv, export_json = b.json, export_stamp = ${exportRenderingStamp}
+          SET export_csv = b.csv, export_json = b.json, export_digest = decode(b.digest_hex, 'hex'),
+              export_stamp = ${exportRenderingStamp}
           FROM unnest(${sql.param(entries.map((b) => b.subjectKey.toString('hex')))}::text[],
                       ${sql.param(entries.map((b) => b.entryId))}::text[],
                       ${sql.param(entries.map((b) => b.updatedAt.toISOString()))}::timestamptz[],
                       ${sql.param(entries.map((b) => b.csv))}::text[],
-                      ${sql.param(entries.map((b) => b.json))}::text[])
-            AS b(key_hex, entry_id, updated_at, csv, json)
+                      ${sql.param(entries.map((b) => b.json))}::text[],
+                      ${sql.param(entries.map((b) => b.digest.toString('hex')))}::text[])
+            AS b(key_hex, entry_id, updated_at, csv, json, digest_hex)
           WHERE e.subject_key = decode(b.key_hex, 'hex') AND e.entry_id = b.entry_id
             AND e.updated_at = b.updated_at`);
     },
