@@ -214,6 +214,33 @@ describe('npm run verify checks the read models against the store', () => {
     }
   });
 
+  it('reports an open-data body changed in query.records, which the next cut would publish, and not one of another rendering', async () => {
+    const bodies = await platform.database.query<{ record_id: string }>(
+      `SELECT record_id FROM query.records WHERE export_stamp IS NOT NULL AND NOT (record_id = ANY($1)) ORDER BY record_id`,
+      [Object.values(ids)],
+    );
+    const [changed, stale] = bodies.map((row) => row.record_id);
+    if (!changed || !stale) throw new Error('the world needs two public records of an organisation');
+    const found = await findingsOf(
+      `UPDATE query.records SET export_csv = export_csv || ',x' WHERE record_id = $1`,
+      [changed],
+    );
+    expect(found).toEqual([
+      expect.objectContaining({
+        kind: 'read_model_changed',
+        where: `query.records ${changed}`,
+        detail: expect.stringContaining('exportCsv'),
+      }),
+    ]);
+    // A body of another rendering is never written to a file: the cut renders the item again.
+    expect(
+      await findingsOf(
+        `UPDATE query.records SET export_stamp = 'older', export_csv = ',x' WHERE record_id = $1`,
+        [stale],
+      ),
+    ).toEqual([]);
+  });
+
   it('reports list entries changed, removed or invented in query.list_entries', async () => {
     const [published] = await platform.database.query<{ entry_id: string }>(
       `SELECT entry_id FROM query.list_entries WHERE status = 'published' ORDER BY entry_id LIMIT 1`,

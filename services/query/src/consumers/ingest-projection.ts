@@ -17,7 +17,7 @@ import {
 } from '@credit/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { checkpointsSeen, consents, records, subjects } from '../db/schema.ts';
-import { recordBody, storedBody } from '../domain/open-data-files.ts';
+import { type RecordToRender, recordBody, storedBody } from '../domain/open-data-files.ts';
 
 export const projectionName = 'query-records';
 
@@ -120,33 +120,35 @@ export function readModelRowOf(e: RecordEvent): typeof records.$inferInsert {
     reason: e.reason,
     hash: e.hash,
     consentRef: e.consentRef ?? null,
-    ...storedBody(
-      openDataMayShow(e)
-        ? recordBody({
-            recordId: e.recordId,
-            version: e.version,
-            category: e.category,
-            occurredOn: occurred.date,
-            occurredAt: occurred.at,
-            data: e.data,
-            providerCode: e.provider,
-            displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
-          })
-        : null,
-    ),
+    ...recordBodyColumns({
+      recordId: e.recordId,
+      version: e.version,
+      category: e.category,
+      occurredOn: occurred.date,
+      occurredAt: occurred.at,
+      data: e.data,
+      providerCode: e.provider,
+      displayUntil: e.displayUntil ? new Date(e.displayUntil) : null,
+      subjectKind: e.subject.kind,
+      publicity: e.publicity,
+      severity: e.severity ?? null,
+    }),
   };
 }
 
 /**
- * Whether open data can ever show a version: an organisation's public record of a published
- * severity (whether it is shown today, the cut decides). Only these carry an open-data body.
+ * A read-model record's open-data body columns (what `readModelRowOf` stores, and what the audit
+ * expects of a row): rendered only where open data can ever show the version, an organisation's
+ * public record of a published severity (whether it is shown today, the cut decides).
  */
-function openDataMayShow(e: RecordEvent): boolean {
-  return (
-    e.subject.kind !== 'natural_person' &&
-    e.publicity === 'public' &&
-    (e.severity === null || e.severity === undefined || severityRules[e.severity].published)
-  );
+export function recordBodyColumns(
+  row: RecordToRender & { subjectKind: string; publicity: string; severity: string | null },
+) {
+  const mayShow =
+    row.subjectKind !== 'natural_person' &&
+    row.publicity === 'public' &&
+    (row.severity === null || severityRules[row.severity as keyof typeof severityRules]?.published === true);
+  return storedBody(mayShow ? recordBody(row) : null);
 }
 
 /** Consents and revocations, in feed order: the scope the gated values of records are read in. */
