@@ -52,14 +52,16 @@ export function listEntryRowOf(
   at: Date,
 ): typeof listEntries.$inferInsert {
   const { entry } = change;
+  const validFrom = entry.validFrom ? new Date(entry.validFrom) : null;
+  const validUntil = entry.validUntil ? new Date(entry.validUntil) : null;
   return {
     subjectKey: key,
     entryId: entry.id,
     listKind: entry.listKind,
     domain: entry.domain,
     status: entry.status,
-    validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
-    validUntil: entry.validUntil ? new Date(entry.validUntil) : null,
+    validFrom,
+    validUntil,
     endReason: entry.endReason,
     measures: entry.measures,
     updatedAt: at,
@@ -71,8 +73,8 @@ export function listEntryRowOf(
             entryId: entry.id,
             listKind: entry.listKind,
             domain: entry.domain,
-            validFrom: entry.validFrom ? new Date(entry.validFrom) : null,
-            validUntil: entry.validUntil ? new Date(entry.validUntil) : null,
+            validFrom,
+            validUntil,
             measures: entry.measures,
           }),
     ),

@@ -415,28 +415,7 @@ export class ItemWriter {
         asBuffer(row.name_cipher as Buffer),
         row.subject_kind as SubjectKind,
       );
-    const { preset, body } = this.bodyOf(row);
-    const csv = Buffer.from(body.csv);
-    const json = Buffer.from(body.json);
-    const id = Buffer.from(row.item_id);
-    this.write(
-      key,
-      row.item_id,
-      preset,
-      head,
-      id,
-      0,
-      id.length,
-      csv,
-      0,
-      csv.length,
-      json,
-      0,
-      json.length,
-      body.digest,
-      0,
-      row.published_digest,
-    );
+    this.writeRow(key, head, row);
   }
 
   tuple(tuple: CopiedTuple): void {
@@ -504,6 +483,11 @@ export class ItemWriter {
       published_digest: digest,
       render: text(tuple, field.render),
     };
+    this.writeRow(key, head, row);
+  }
+
+  /** A row whose body is a string: its stored one from the cursor, or one rendered here. */
+  private writeRow(key: Buffer, head: SubjectHead, row: PublicItemRow): void {
     const { preset, body } = this.bodyOf(row);
     const csv = Buffer.from(body.csv);
     const json = Buffer.from(body.json);
@@ -524,7 +508,7 @@ export class ItemWriter {
       json.length,
       body.digest,
       0,
-      digest,
+      row.published_digest,
     );
   }
 
