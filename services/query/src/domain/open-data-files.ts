@@ -78,7 +78,7 @@ export type Chunk = { chunkNo: number; content: Buffer };
 
 /** One file being written: encoded into its current chunk, hashed and counted as it goes, handed out in whole chunks. */
 export class FileSink {
-  private readonly hash: Hash | null;
+  private readonly hash: Hash = createHash('sha256');
   private chunk: Buffer;
   private offset = 0;
   private sealed: Chunk[] = [];
@@ -94,24 +94,8 @@ export class FileSink {
     private readonly chunkBytes: number,
     /** A chunk buffer to write into: a stored one given back, or a new one. */
     private readonly allocate: () => Buffer = () => Buffer.allocUnsafe(chunkBytes),
-    /** Off for a part of a file written on a thread: the thread that writes the whole file hashes it. */
-    hashing = true,
   ) {
     this.chunk = allocate();
-    this.hash = hashing ? createHash('sha256') : null;
-  }
-
-  /** Bytes of lines already encoded (a part of the file written on a thread), holding `records` records. */
-  writeBytes(bytes: Uint8Array, records: number): void {
-    this.records += records;
-    for (let at = 0; at < bytes.length; ) {
-      const length = Math.min(bytes.length - at, this.chunkBytes - this.offset);
-      this.chunk.set(bytes.subarray(at, at + length), this.offset);
-      this.offset += length;
-      at += length;
-      if (this.offset === this.chunkBytes) this.seal();
-    }
-    this.bytes += bytes.length;
   }
 
   /** `source[start..end)`, part of a line already encoded. */
@@ -149,7 +133,7 @@ export class FileSink {
 
   private seal(): void {
     const content = this.offset === this.chunkBytes ? this.chunk : this.chunk.subarray(0, this.offset);
-    this.hash?.update(content);
+    this.hash.update(content);
     this.sealed.push({ chunkNo: this.nextChunk++, content });
     this.chunk = this.allocate();
     this.offset = 0;
@@ -170,7 +154,7 @@ export class FileSink {
       format: this.format,
       preset: this.preset,
       bytes: this.bytes,
-      sha256: this.hash?.digest('hex') ?? '',
+      sha256: this.hash.digest('hex'),
       records: this.records,
     };
   }
@@ -187,38 +171,23 @@ export class CutFiles {
   /** Chunk buffers stored and given back: the files are written into a few buffers over and over. */
   private readonly spare: Buffer[] = [];
 
-  /**
-   * The first cut has no increment: a mirror starts from its full files. `part`: the lines of a
-   * range of items a thread writes, for the whole files another thread writes (no headers, no
-   * hashes, each chunk a buffer of its own, to be handed over); the sinks are in the same order.
-   */
+  /** The first cut has no increment: a mirror starts from its full files. */
   constructor(
     day: string,
     private readonly chunkBytes: number,
     private readonly increments: boolean,
-    part = false,
   ) {
-    const allocate = part
-      ? () => Buffer.allocUnsafeSlow(chunkBytes)
-      : () => this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
+    const allocate = () => this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes);
     for (const kind of increments ? (['full', 'increment'] as const) : (['full'] as const)) {
       for (const preset of exportPresets) {
-        const sink = new FileSink(
-          `${day}-${kind}-${preset}.csv`,
-          kind,
-          'csv',
-          preset,
-          chunkBytes,
-          allocate,
-          !part,
-        );
+        const sink = new FileSink(`${day}-${kind}-${preset}.csv`, kind, 'csv', preset, chunkBytes, allocate);
         const header =
           kind === 'full' ? exportColumns[preset] : [incrementOpColumn, ...exportColumns[preset]];
-        if (!part) sink.write(bom + csvLine(header), false);
+        sink.write(bom + csvLine(header), false);
         this.csv.set(`${kind}/${preset}`, sink);
         this.sinks.push(sink);
       }
-      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes, allocate, !part);
+      const lines = new FileSink(`${day}-${kind}.jsonl`, kind, 'jsonl', null, chunkBytes, allocate);
       this.jsonl.set(kind, lines);
       this.sinks.push(lines);
     }
@@ -605,17 +574,6 @@ export class ItemWriter {
     const item = { subjectKey, itemId, preset, digest };
     (before ? this.changed : this.fresh).push(item);
   }
-}
-
-/** `ItemWriter.row` over rows of the cursor, for one batch. */
-export function writeItems(
-  rows: readonly PublicItemRow[],
-  files: CutFiles,
-  keyring: Keyring,
-): { fresh: Published[]; changed: Published[]; rendered: RenderedBody[] } {
-  const writer = new ItemWriter(files, keyring);
-  for (const row of rows) writer.row(row);
-  return writer.take();
 }
 
 /** A body the cut rendered, with the row it rendered it from (whose version it must still be when stored). */

@@ -18,13 +18,7 @@ import {
   openDataSignatureType,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
-import type { OpenDataCutPool } from '../open-data-threads/cut-pool.ts';
-import type { RangePart } from '../open-data-threads/messages.ts';
-import {
-  type OpenDataRepository,
-  publicItemColumns,
-  type SubjectRange,
-} from '../repositories/open-data-repository.ts';
+import { type OpenDataRepository, publicItemColumns } from '../repositories/open-data-repository.ts';
 import {
   CutFiles,
   ItemWriter,
@@ -46,8 +40,6 @@ export interface OpenDataContext {
   keyring: Keyring;
   signer: PlatformSigner;
   openData: OpenDataRepository;
-  /** Threads that read and encode the cut's key ranges (PostgreSQL); without them the cut's own thread does. */
-  cutThreads?: OpenDataCutPool | undefined;
 }
 
 export interface OpenDataOptions {
@@ -58,8 +50,6 @@ export interface OpenDataOptions {
   /** Days of full files kept (a mirror starts from the newest); increments are kept `keepIncrementDays`. */
   keepFullDays?: number;
   keepIncrementDays?: number;
-  /** Organisations per key range a cut thread reads at a time. */
-  rangeSubjects?: number;
 }
 
 const defaults = {
@@ -67,11 +57,7 @@ const defaults = {
   chunkBytes: 1 << 20,
   keepFullDays: 2,
   keepIncrementDays: 31,
-  rangeSubjects: 400,
 };
-
-/** Bytes per buffer a cut thread hands a range's lines over in. */
-const partBytes = 1 << 16;
 
 export type CutOutcome = { created: boolean; day: string; manifest: OpenDataManifest; signature: string };
 
@@ -197,94 +183,43 @@ async function cutPass(
     };
 
     try {
-      if (context.cutThreads) {
-        // Everything public, in key ranges read and encoded on the threads, each range in this
-        // snapshot; their lines are appended here in key order, hashed and stored while the next
-        // ranges are encoded. At most two ranges a thread are out at once, so what waits here
-        // stays a few megabytes whatever the size of the tables.
-        const pool = context.cutThreads;
-        const snapshot = await openData.exportSnapshot(reader);
-        const bounds = await openData.subjectRangeBounds(reader, settings.rangeSubjects);
-        const ranges: SubjectRange[] = [...bounds, null].map((upTo, i) => ({
-          after: i === 0 ? null : (bounds[i - 1] as Buffer),
-          upTo,
-        }));
-        const parts: (Promise<RangePart> | undefined)[] = [];
-        const ask = (i: number) => {
-          const range = ranges[i];
-          if (range)
-            parts[i] = quiet(
-              pool.run({
-                snapshot,
-                now: now.getTime(),
-                day,
-                increments: previous !== undefined,
-                partBytes,
-                range,
-              }),
-            );
-        };
-        // The threads live for the cut: a job of once a day does not hold their memory the rest of it.
-        try {
-          const ahead = pool.size * 2;
-          for (let i = 0; i < ahead; i++) ask(i);
-          for (let i = 0; i < ranges.length; i++) {
-            const part = await (parts[i] as Promise<RangePart>);
-            parts[i] = undefined;
-            ask(i + ahead);
-            part.files.forEach((file, f) => {
-              const sink = files.sinks[f];
-              if (!sink) throw new Error('a cut thread wrote a file this cut does not have');
-              sink.records += file.records;
-              for (const chunk of file.chunks) sink.writeBytes(chunk, 0);
-            });
-            const changes = publishedOf(part.published);
-            await stored(storesAtOnce - 1);
-            writes.push(quiet(store(changes)));
-          }
-          await stored(0);
-        } finally {
-          await pool.close();
-        }
+      // Everything public, in key order: the full files; what differs from the previous cut:
+      // the increment's upserts. On PostgreSQL the items come by binary COPY, their bodies
+      // copied into the files as the bytes the server sent; on the embedded database, from a
+      // cursor. What a batch gave is stored while the next is read.
+      const flush = async (final: boolean) => {
+        const { fresh, changed, rendered } = writer.take();
+        await stored(storesAtOnce - 1);
+        writes.push(quiet(store([...fresh, ...changed], false, rendered)));
+        if (final) await stored(0);
+      };
+      if (readsBinaryCopy(reader)) {
+        let written = 0;
+        await readBinaryCopy(
+          reader,
+          openData.publicItemsStatement(now, !first),
+          publicItemColumns.length,
+          (tuple) => {
+            writer.tuple(tuple);
+            written++;
+          },
+          async () => {
+            if (written < settings.batchSize) return;
+            written = 0;
+            await flush(false);
+          },
+        );
+        await flush(true);
       } else {
-        // Everything public, in key order: the full files; what differs from the previous cut:
-        // the increment's upserts. On PostgreSQL the items come by binary COPY, their bodies
-        // copied into the files as the bytes the server sent; on the embedded database, from a
-        // cursor. What a batch gave is stored while the next is read.
-        const flush = async (final: boolean) => {
-          const { fresh, changed, rendered } = writer.take();
-          await stored(storesAtOnce - 1);
-          writes.push(quiet(store([...fresh, ...changed], false, rendered)));
-          if (final) await stored(0);
-        };
-        if (readsBinaryCopy(reader)) {
-          let written = 0;
-          await readBinaryCopy(
-            reader,
-            openData.publicItemsStatement(now, !first),
-            publicItemColumns.length,
-            (tuple) => {
-              writer.tuple(tuple);
-              written++;
-            },
-            async () => {
-              if (written < settings.batchSize) return;
-              written = 0;
-              await flush(false);
-            },
-          );
-          await flush(true);
-        } else {
-          await openData.openPublicItems(reader, now, !first);
-          let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-          for (;;) {
-            const rows = await reading;
-            const more = rows.length === settings.batchSize;
-            if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
-            for (const row of rows) writer.row(row);
-            await flush(!more);
-            if (!more) break;
-          }
+        await openData.openPublicItems(reader, now, !first);
+        let reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+        for (;;) {
+          const rows = await reading;
+          const more = rows.length === settings.batchSize;
+          if (more) reading = quiet(openData.fetchPublicItems(reader, settings.batchSize));
+          for (const row of rows) writer.row(row);
+          await flush(!more);
+          if (!more) break;
         }
       }
 
@@ -388,21 +323,6 @@ async function applyBaseline(
   for (let from = 0; last !== undefined && from <= last; from += batchesApplied)
     await write((tx) => openData.applyStaged(tx, cut.attempt, from, from + batchesApplied));
   await write((tx) => openData.baselineApplied(tx, cut.day));
-}
-
-/** The baseline's changes of a range a thread cut, from its columns (views on its buffers, not copies). */
-function publishedOf(columns: RangePart['published']): Published[] {
-  const keys = Buffer.from(columns.keys.buffer, columns.keys.byteOffset, columns.keys.byteLength);
-  const digests = Buffer.from(columns.digests.buffer, columns.digests.byteOffset, columns.digests.byteLength);
-  const items: Published[] = [];
-  for (let i = 0; i < columns.itemIds.length; i++)
-    items.push({
-      subjectKey: keys.subarray(i === 0 ? 0 : columns.keyEnds[i - 1], columns.keyEnds[i]),
-      itemId: columns.itemIds[i] as string,
-      preset: columns.presets[i] as string,
-      digest: digests.subarray(i * 16, i * 16 + 16),
-    });
-  return items;
 }
 
 export function parseCut(row: { manifest: string; signature: string }): {

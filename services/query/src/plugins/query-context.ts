@@ -40,7 +40,6 @@ import { cutOpenData, type OpenDataOptions } from '../domain/open-data.ts';
 import type { ExchangeSettings } from '../exchange/domain/exchange-sender.ts';
 import { createExchangeSender, startExchangeConsumers } from '../exchange/exchange-worker.ts';
 import { createExchangeRepository } from '../exchange/repositories/exchange-repository.ts';
-import { OpenDataCutPool } from '../open-data-threads/cut-pool.ts';
 import { createAccessLogRepository } from '../repositories/access-log-repository.ts';
 import { createAuthorisationRepository } from '../repositories/authorisation-repository.ts';
 import { createNameIndexRepository } from '../repositories/name-index-repository.ts';
@@ -78,13 +77,6 @@ export interface QuerySettings {
   openDataEveryMs: number;
   /** Batch, chunk and retention sizes of open-data cuts. */
   openData?: OpenDataOptions | undefined;
-  /**
-   * Worker threads that read and encode an open-data cut's key ranges, started for each cut
-   * (PostgreSQL only; at most WORKER_THREADS matter where cores are free). Unset or 0: the cut's
-   * own thread does it all, which on a machine of two shared cores was as fast and lighter
-   * (bench/RESULTS.md).
-   */
-  openDataThreads?: number | undefined;
 }
 
 function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
@@ -121,8 +113,6 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     return index;
   };
   const renderThreads = settings.reportRenderThreads ?? Math.max(1, app.threads?.count ?? 1);
-  // PGlite lives in this thread's memory: without a server to connect to, the cut stays on it.
-  const cutThreads = settings.openDataThreads ?? 0;
   return {
     ...context,
     nameIndex: nameIndexOn(app.db),
@@ -130,8 +120,6 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     exchange,
     exchangeSender,
     openData: createOpenDataRepository(app.db),
-    cutThreads:
-      app.threads && cutThreads > 0 ? new OpenDataCutPool(cutThreads, { bootstrap: app.threads }) : undefined,
     reportRenderer: new ReportRenderPool({
       threads: renderThreads,
       queueLimit: settings.reportRenderQueue,
@@ -295,7 +283,6 @@ export default fp(
         await consumer.stop();
       }
       await queryContext.reportRenderer.close();
-      await queryContext.cutThreads?.close();
     });
   },
   { name: 'query-context', dependencies: ['credit-core', 'credit-auth'] },

@@ -1,4 +1,4 @@
-import { asBuffer, bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
+import { bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
 import { exportRenderingStamp, severityRules } from '@credit/schema';
 import { and, asc, desc, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
@@ -88,30 +88,16 @@ function notShown(now: Date): SQL {
         AND s.kind <> 'natural_person')`;
 }
 
-/** Subjects after one key (exclusive) up to another (inclusive); null: no bound. */
-export interface SubjectRange {
-  after: Uint8Array | null;
-  upTo: Uint8Array | null;
-}
-
-/** A range's bounds on the subject key of `alias`. */
-function inRange(alias: string, range: SubjectRange | undefined): SQL {
-  const key = sql.raw(`${alias}.subject_key`);
-  const after = range?.after ? sql` AND ${key} > ${Buffer.from(range.after)}` : sql``;
-  const upTo = range?.upTo ? sql` AND ${key} <= ${Buffer.from(range.upTo)}` : sql``;
-  return sql`${after}${upTo}`;
-}
-
 /**
  * Every public item in (subject, item) order: records and list entries of organisations (a
  * person's items are never open data), with their subjects' sealed identities and the digest
- * the last cut published of each (null when it published none); only those of `range` when given.
+ * the last cut published of each (null when it published none).
  * Without `baseline` (a first cut: no cut was stored, so nothing was published) the digests are
  * all null and the baseline table is not read: what is in it then is a failed attempt's, and goes.
  */
-function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
+function publicItems(now: Date, baseline: boolean): SQL {
   const published = baseline
-    ? sql`LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id${inRange('p', range)}`
+    ? sql`LEFT JOIN query.open_data_published p ON p.subject_key = u.subject_key AND p.item_id = u.item_id`
     : sql``;
   // What a body is rendered from is read only where the stored body is stale.
   const r = sql`r.export_stamp IS DISTINCT FROM ${exportRenderingStamp}`;
@@ -130,7 +116,7 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
                'display_until', r.display_until, 'provider_code', r.provider_code, 'data', r.data)::text
              END AS render
       FROM query.records r
-      WHERE ${recordDisclosed(now)}${inRange('r', range)}
+      WHERE ${recordDisclosed(now)}
       UNION ALL
       SELECT e.subject_key, e.entry_id, 'entry', NULL,
              CASE WHEN ${e} THEN NULL ELSE e.export_csv END,
@@ -141,9 +127,9 @@ function publicItems(now: Date, baseline: boolean, range?: SubjectRange): SQL {
                'valid_until', e.valid_until, 'measures', e.measures, 'updated_at', e.updated_at)::text
              END
       FROM query.list_entries e
-      WHERE ${entryDisclosed(now)}${inRange('e', range)}
+      WHERE ${entryDisclosed(now)}
     ) u
-    JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'${inRange('s', range)}
+    JOIN query.subjects s ON s.subject_key = u.subject_key AND s.kind <> 'natural_person'
     ${published}
     ORDER BY u.subject_key, u.item_id`;
 }
@@ -169,49 +155,6 @@ export function createOpenDataRepository(db: Database) {
       // The cut reads every row: plan for the whole result, not for its first rows.
       await tx.execute(sql`SET LOCAL cursor_tuple_fraction = 1`);
       await tx.execute(sql`DECLARE open_data_items NO SCROLL CURSOR FOR ${publicItems(now, baseline)}`);
-    },
-
-    /**
-     * The snapshot of the cut's transaction, for the threads that read its key ranges
-     * (`SET TRANSACTION SNAPSHOT`): valid while that transaction is open.
-     */
-    async exportSnapshot(tx: Executor): Promise<string> {
-      const [row] = resultRows<{ id: string }>(await tx.execute(sql`SELECT pg_export_snapshot() AS id`));
-      if (!row) throw new Error('no snapshot exported');
-      return row.id;
-    },
-
-    /** Makes this transaction (its first statement, at repeatable read) see the snapshot `id` another exported. */
-    async importSnapshot(tx: Executor, id: string): Promise<void> {
-      // SET TRANSACTION SNAPSHOT takes no parameter: the id is checked to be one.
-      if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(id)) throw new Error('not a snapshot id');
-      await tx.execute(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-      await tx.execute(sql.raw(`SET TRANSACTION SNAPSHOT '${id}'`));
-    },
-
-    /**
-     * Keys that cut the organisations into ranges of `subjects` each, in order: the ranges are
-     * (none, k1], (k1, k2], …, (kn, none). Their items are read one range at a time.
-     */
-    async subjectRangeBounds(tx: Executor, subjects: number): Promise<Buffer[]> {
-      const rows = resultRows<{ subject_key: Buffer }>(
-        await tx.execute(sql`
-          SELECT subject_key FROM (
-            SELECT subject_key, row_number() OVER (ORDER BY subject_key) AS n
-            FROM query.subjects WHERE kind <> 'natural_person'
-          ) x WHERE n % ${subjects} = 0 ORDER BY subject_key`),
-      );
-      return rows.map((row) => asBuffer(row.subject_key));
-    },
-
-    /** The public items of subjects in (`after`, `upTo`] (null: unbounded), in the order of the cut's cursor. */
-    async publicItemsIn(
-      tx: Executor,
-      now: Date,
-      baseline: boolean,
-      range: SubjectRange,
-    ): Promise<PublicItemRow[]> {
-      return resultRows<PublicItemRow>(await tx.execute(publicItems(now, baseline, range)));
     },
 
     /** The statement of every public item, in the cursor's order and columns (`publicItemColumns`), for binary COPY. */
