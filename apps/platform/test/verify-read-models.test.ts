@@ -215,11 +215,14 @@ describe('npm run verify checks the read models against the store', () => {
   });
 
   it('reports an open-data body changed in query.records, which the next cut would publish, and not one of another rendering', async () => {
+    // Two records no earlier test has tampered with (those already have findings of their own).
+    const reported = new Set((await audit()).map((f) => f.where));
     const bodies = await platform.database.query<{ record_id: string }>(
-      `SELECT record_id FROM query.records WHERE export_stamp IS NOT NULL AND NOT (record_id = ANY($1)) ORDER BY record_id`,
-      [Object.values(ids)],
+      `SELECT record_id FROM query.records WHERE export_stamp IS NOT NULL ORDER BY record_id`,
     );
-    const [changed, stale] = bodies.map((row) => row.record_id);
+    const [changed, stale] = bodies
+      .map((row) => row.record_id)
+      .filter((id) => !reported.has(`query.records ${id}`));
     if (!changed || !stale) throw new Error('the world needs two public records of an organisation');
     const found = await findingsOf(
       `UPDATE query.records SET export_csv = export_csv || ',x' WHERE record_id = $1`,
