@@ -163,6 +163,44 @@ export class FileSink {
 /** Chunk buffers kept for reuse once stored. */
 const spareChunks = 16;
 
+/** An item's CSV line: `opening` (an increment's op), the subject's cells, the body's. */
+function writeCsvLine(
+  sink: FileSink | undefined,
+  opening: Buffer | null,
+  head: SubjectHead,
+  csv: Buffer,
+  start: number,
+  end: number,
+): void {
+  if (!sink) return;
+  sink.records += 1;
+  if (opening) sink.copy(opening, 0, opening.length);
+  sink.copy(head.csv, 0, head.csv.length);
+  sink.copy(csv, start, end);
+}
+
+/** An item's JSON line: `opening` up to its id, the id, the subject's members, the body's, the end. */
+function writeJsonLine(
+  sink: FileSink | undefined,
+  opening: Buffer,
+  head: SubjectHead,
+  id: Buffer,
+  idStart: number,
+  idEnd: number,
+  json: Buffer,
+  start: number,
+  end: number,
+): void {
+  if (!sink) return;
+  sink.records += 1;
+  sink.copy(opening, 0, opening.length);
+  sink.copy(id, idStart, idEnd);
+  sink.copy(rowMember, 0, rowMember.length);
+  sink.copy(head.json, 0, head.json.length);
+  sink.copy(json, start, end);
+  sink.copy(lineEnd, 0, lineEnd.length);
+}
+
 /** The file set of one cut: per kind, a CSV per preset and one JSON Lines file. */
 export class CutFiles {
   readonly sinks: FileSink[] = [];
@@ -203,44 +241,49 @@ export class CutFiles {
 
   /**
    * An item: its CSV line (the subject's cells, then the body's) to its preset's file, and its
-   * JSON line, whole in `json[0..jsonEnd)`, to the JSON Lines; to the increment's too when `upsert`.
+   * JSON line (`{"preset":…,"id":"…","row":` the subject's members, the body's, `}`) to the JSON
+   * Lines, each written piece by piece into the file's chunk; to the increment's too when `upsert`.
+   * `id`: the item's id as JSON writes it inside its quotes.
    */
   item(
     preset: ExportPreset,
     head: SubjectHead,
+    id: Buffer,
+    idStart: number,
+    idEnd: number,
     csv: Buffer,
     csvStart: number,
     csvEnd: number,
     json: Buffer,
+    jsonStart: number,
     jsonEnd: number,
     upsert: boolean,
   ): void {
-    const full = this.csv.get(`full/${preset}`);
-    if (full) {
-      full.records += 1;
-      full.copy(head.csv, 0, head.csv.length);
-      full.copy(csv, csvStart, csvEnd);
-    }
-    const lines = this.jsonl.get('full');
-    if (lines) {
-      lines.records += 1;
-      lines.copy(json, 0, jsonEnd);
-    }
+    writeCsvLine(this.csv.get(`full/${preset}`), null, head, csv, csvStart, csvEnd);
+    writeJsonLine(
+      this.jsonl.get('full'),
+      linePrefix[preset],
+      head,
+      id,
+      idStart,
+      idEnd,
+      json,
+      jsonStart,
+      jsonEnd,
+    );
     if (!upsert || !this.increments) return;
-    const changed = this.csv.get(`increment/${preset}`);
-    if (changed) {
-      changed.records += 1;
-      changed.copy(upsertCsv, 0, upsertCsv.length);
-      changed.copy(head.csv, 0, head.csv.length);
-      changed.copy(csv, csvStart, csvEnd);
-    }
-    const changedLines = this.jsonl.get('increment');
-    if (changedLines) {
-      changedLines.records += 1;
-      // `{"op":"upsert",` and the full file's line after its opening brace.
-      changedLines.copy(upsertJson, 0, upsertJson.length);
-      changedLines.copy(json, 1, jsonEnd);
-    }
+    writeCsvLine(this.csv.get(`increment/${preset}`), upsertCsv, head, csv, csvStart, csvEnd);
+    writeJsonLine(
+      this.jsonl.get('increment'),
+      upsertLinePrefix[preset],
+      head,
+      id,
+      idStart,
+      idEnd,
+      json,
+      jsonStart,
+      jsonEnd,
+    );
   }
 
   delete(preset: ExportPreset, id: string): void {
@@ -313,6 +356,10 @@ const linePrefix = Object.fromEntries(
   exportPresets.map((preset) => [preset, Buffer.from(`{"preset":${JSON.stringify(preset)},"id":"`)]),
 ) as Record<ExportPreset, Buffer>;
 const rowMember = Buffer.from('","row":');
+/** An increment's upsert line up to its id: `{"op":"upsert","preset":"…","id":"`. */
+const upsertLinePrefix = Object.fromEntries(
+  exportPresets.map((preset) => [preset, Buffer.concat([upsertJson, linePrefix[preset].subarray(1)])]),
+) as Record<ExportPreset, Buffer>;
 const lineEnd = Buffer.from('}\n');
 
 /** Whether bytes are an id JSON writes as they are (ids are letters, digits, `_` and `-`). */
@@ -330,6 +377,10 @@ const field = Object.fromEntries(publicItemColumns.map((name, i) => [name, i])) 
   (typeof publicItemColumns)[number],
   number
 >;
+
+/** A list entry's preset, or a record's by its category. */
+const itemPreset = (source: PublicItemRow['source'], category: string | null): ExportPreset =>
+  source === 'entry' ? 'platform-list-entry' : exportPresetOf(category as string);
 
 const start = (tuple: CopiedTuple, i: number): number => tuple.starts[i] as number;
 const end = (tuple: CopiedTuple, i: number): number =>
@@ -353,8 +404,6 @@ export class ItemWriter {
   changed: Published[] = [];
   rendered: RenderedBody[] = [];
   private subject: { key: Buffer; head: SubjectHead } | undefined;
-  /** The JSON line being written: hashed whole, then copied into the files. */
-  private line = Buffer.allocUnsafe(1 << 16);
   /** The digests of items written, 16 bytes each, a few thousand to a buffer. */
   private digests = Buffer.allocUnsafeSlow(16 * 4096);
   private digestsAt = 0;
@@ -412,10 +461,7 @@ export class ItemWriter {
       !isNull(tuple, field.export_json) &&
       (tuple.lengths[field.export_digest] as number) === 16
     ) {
-      const preset =
-        source === 'entry'
-          ? 'platform-list-entry'
-          : exportPresetOf(data.toString('latin1', start(tuple, field.category), end(tuple, field.category)));
+      const preset = itemPreset(source, text(tuple, field.category));
       this.write(
         key,
         itemId,
@@ -516,12 +562,12 @@ export class ItemWriter {
   private bodyOf(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
     if (row.export_csv !== null && row.export_json !== null && row.export_digest !== null)
       return {
-        preset: row.source === 'entry' ? 'platform-list-entry' : exportPresetOf(row.category as string),
+        preset: itemPreset(row.source, row.category),
         body: { csv: row.export_csv, json: row.export_json, digest: asBuffer(row.export_digest) },
       };
-    const rendered = renderedRow(row);
-    this.rendered.push({ row, body: rendered.body });
-    return rendered;
+    const { preset, body, readAs } = renderedRow(row);
+    this.rendered.push({ row, body, readAs });
+    return { preset, body };
   }
 
   private write(
@@ -542,20 +588,7 @@ export class ItemWriter {
     bodyDigestStart: number,
     published: Buffer | Uint8Array | null,
   ): void {
-    // The full file's JSON line, in one buffer: `{"preset":…,"id":"…","row":` head body `}\n`.
-    const prefix = linePrefix[preset];
     const quotedId = plainId(id, idStart, idEnd) ? null : Buffer.from(JSON.stringify(itemId).slice(1, -1));
-    const idLength = quotedId ? quotedId.length : idEnd - idStart;
-    const length =
-      prefix.length + idLength + rowMember.length + head.json.length + (jsonEnd - jsonStart) + lineEnd.length;
-    if (length > this.line.length) this.line = Buffer.allocUnsafe(Math.max(length, this.line.length * 2));
-    const line = this.line;
-    let at = prefix.copy(line, 0);
-    at += quotedId ? quotedId.copy(line, at) : id.copy(line, at, idStart, idEnd);
-    at += rowMember.copy(line, at);
-    at += head.json.copy(line, at);
-    at += json.copy(line, at, jsonStart, jsonEnd);
-    at += lineEnd.copy(line, at);
     // Into the batch's own buffer of digests: a view of each hash would keep its memory apart.
     if (this.digestsAt + 16 > this.digests.length) {
       this.digests = Buffer.allocUnsafeSlow(this.digests.length);
@@ -569,7 +602,36 @@ export class ItemWriter {
     this.digestsAt += 16;
     const before = published ? asBuffer(published) : null;
     const upsert = !before?.equals(digest);
-    this.files.item(preset, head, csv, csvStart, csvEnd, line, at, upsert);
+    if (quotedId)
+      this.files.item(
+        preset,
+        head,
+        quotedId,
+        0,
+        quotedId.length,
+        csv,
+        csvStart,
+        csvEnd,
+        json,
+        jsonStart,
+        jsonEnd,
+        upsert,
+      );
+    else
+      this.files.item(
+        preset,
+        head,
+        id,
+        idStart,
+        idEnd,
+        csv,
+        csvStart,
+        csvEnd,
+        json,
+        jsonStart,
+        jsonEnd,
+        upsert,
+      );
     if (!upsert) return;
     const item = { subjectKey, itemId, preset, digest };
     (before ? this.changed : this.fresh).push(item);
@@ -577,7 +639,12 @@ export class ItemWriter {
 }
 
 /** A body the cut rendered, with the row it rendered it from (whose version it must still be when stored). */
-export type RenderedBody = { row: PublicItemRow; body: ItemBody };
+export type RenderedBody = {
+  row: PublicItemRow;
+  body: ItemBody;
+  /** The version of the record or entry it was rendered from: a record's version, an entry's last change. */
+  readAs: { version: number } | { updatedAt: Date };
+};
 
 /** Rows are rendered without their subject, whose lead cells each cut writes: an organisation's other subject cells are empty. */
 const anyOrganisation = { kind: 'legal_person', id: '', name: '' } as const;
@@ -675,7 +742,11 @@ type RenderSource = {
 };
 
 /** A row of the cut whose stored body was of another stamp, rendered here. */
-function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody } {
+function renderedRow(row: PublicItemRow): {
+  preset: ExportPreset;
+  body: ItemBody;
+  readAs: RenderedBody['readAs'];
+} {
   const source = JSON.parse(row.render ?? '{}') as RenderSource;
   if (row.source === 'entry') {
     return {
@@ -688,14 +759,17 @@ function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody
         validUntil: asDate(source.valid_until ?? null),
         measures: source.measures ?? [],
       }),
+      readAs: { updatedAt: new Date(source.updated_at as string) },
     };
   }
   const category = row.category as string;
+  const version = source.version ?? 1;
   return {
     preset: exportPresetOf(category),
+    readAs: { version },
     body: recordBody({
       recordId: row.item_id,
-      version: source.version ?? 1,
+      version,
       category,
       occurredOn: source.occurred_on ?? null,
       occurredAt: asDate(source.occurred_at ?? null) as Date,
@@ -704,14 +778,4 @@ function renderedRow(row: PublicItemRow): { preset: ExportPreset; body: ItemBody
       displayUntil: asDate(source.display_until ?? null),
     }),
   };
-}
-
-/** The last change of an entry a stale row rendered, as the row sent it. */
-export function renderedEntryChange(row: PublicItemRow): Date {
-  return new Date((JSON.parse(row.render ?? '{}') as RenderSource).updated_at as string);
-}
-
-/** The version of a record a stale row rendered, as the row sent it. */
-export function renderedRecordVersion(row: PublicItemRow): number {
-  return (JSON.parse(row.render ?? '{}') as RenderSource).version ?? 1;
 }

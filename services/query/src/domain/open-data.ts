@@ -19,14 +19,7 @@ import {
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
 import { type OpenDataRepository, publicItemColumns } from '../repositories/open-data-repository.ts';
-import {
-  CutFiles,
-  ItemWriter,
-  type Published,
-  type RenderedBody,
-  renderedEntryChange,
-  renderedRecordVersion,
-} from './open-data-files.ts';
+import { CutFiles, ItemWriter, type Published, type RenderedBody } from './open-data-files.ts';
 
 /**
  * Open data (开放数据): once a day, everything public disclosure shows, cut in one snapshot into
@@ -296,16 +289,11 @@ async function cutPass(
 async function storeRendered(openData: OpenDataRepository, tx: Executor, rendered: RenderedBody[]) {
   const records = [];
   const entries = [];
-  for (const { row, body } of rendered) {
+  for (const { row, body, readAs } of rendered) {
     const subjectKey = asBuffer(row.subject_key);
-    if (row.source === 'entry')
-      entries.push({
-        subjectKey,
-        entryId: row.item_id,
-        updatedAt: renderedEntryChange(row),
-        ...body,
-      });
-    else records.push({ subjectKey, recordId: row.item_id, version: renderedRecordVersion(row), ...body });
+    if ('updatedAt' in readAs)
+      entries.push({ subjectKey, entryId: row.item_id, updatedAt: readAs.updatedAt, ...body });
+    else records.push({ subjectKey, recordId: row.item_id, version: readAs.version, ...body });
   }
   await openData.storeBodies(tx, records, entries);
 }
