@@ -67,7 +67,10 @@ async function failWaitingOn(table: string): Promise<void> {
   );
 }
 
-const cutNow = () => platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin });
+// A held cut is waited for (up to 60 s) rather than answered 202 at the default 10 s.
+const cutNow = (prefer = 'wait=60') =>
+  platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin, headers: { prefer } });
+const cutStatus = (day: string) => platform.request({ url: `/v1/open-data/cuts/${day}`, token: admin });
 
 async function incrementIds(day: string): Promise<{ upserts: string[]; deletions: string[] }> {
   const body = (await platform.request({ url: `/v1/open-data/days/${day}/files/${day}-increment.jsonl` }))
@@ -164,6 +167,9 @@ describe.skipIf(!onPostgres)('the open-data cut beside the event feeds', () => {
       // The held cut then fails, halfway through writing its files.
       await failWaitingOn('open_data_chunks');
       expect((await held).statusCode).toBe(500);
+      const failed = await cutStatus('2026-06-02');
+      expect(failed.statusCode).toBe(200);
+      expect(failed.json()).toMatchObject({ day: '2026-06-02', state: 'failed' });
     } finally {
       await holder.query('ROLLBACK');
     }
@@ -210,5 +216,35 @@ describe.skipIf(!onPostgres)('the open-data cut beside the event feeds', () => {
     const both = await Promise.all([cutNow(), cutNow()]);
     expect(both.map((answer) => answer.statusCode).sort()).toEqual([200, 201]);
     expect(both[0]?.json()).toEqual(both[1]?.json());
+  });
+
+  it('answers a cut asked for while another instance cuts with 202 and its status, and joins it', async () => {
+    at('2026-06-06T02:00:00Z');
+    await push(platform, provider.token, penalty(company('淄博戊物流有限公司'), '2026-06-01'));
+    await platform.drainConsumers();
+    // Another instance's cut holds the lock the cut takes (held here by the second session).
+    await holder.query(`SELECT pg_advisory_lock(hashtextextended('query.open_data_cuts', 0))`);
+    try {
+      const elsewhere = await cutStatus('2026-06-06');
+      expect(elsewhere.json()).toEqual({ day: '2026-06-06', state: 'running', startedAt: null });
+      const asked = await cutNow('respond-async');
+      expect(asked.statusCode, asked.body).toBe(202);
+      expect(asked.headers.location).toBe('/v1/open-data/cuts/2026-06-06');
+      expect(asked.json()).toMatchObject({ day: '2026-06-06', state: 'running' });
+      expect(asked.json().startedAt).toEqual(expect.any(String));
+      // Past the wait asked for, still running: 202 again, the same cut.
+      const waited = await cutNow('wait=1');
+      expect(waited.statusCode).toBe(202);
+      expect(waited.json().startedAt).toBe(asked.json().startedAt);
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock(hashtextextended('query.open_data_cuts', 0))`);
+    }
+    // The other instance is done without a cut of the day: this one's, waiting, now cuts it.
+    const joined = await cutNow();
+    expect(joined.statusCode, joined.body).toBe(200);
+    expect(joined.json()).toMatchObject({ day: '2026-06-06', state: 'cut' });
+    const status = await cutStatus('2026-06-06');
+    expect(status.json()).toEqual(joined.json());
+    expect((await incrementIds('2026-06-06')).upserts).toHaveLength(1);
   });
 });

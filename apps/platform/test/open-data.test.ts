@@ -45,10 +45,29 @@ async function cut(): Promise<{ manifest: OpenDataManifest; signature: string }>
   });
   expect(checkpoint.statusCode).toBeLessThan(300);
   await platform.drainConsumers();
-  const response = await platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin });
-  expect(response.statusCode, response.body).toBe(201);
-  const signed = (await platform.request({ url: response.headers.location as string })).json();
-  expect(signed).toEqual(response.json());
+  // Asked for as a job: answered at once with where the cut stands, followed until it is cut.
+  const response = await platform.request({
+    method: 'POST',
+    url: '/v1/open-data/cuts',
+    token: admin,
+    headers: { prefer: 'respond-async' },
+  });
+  expect(response.statusCode, response.body).toBe(202);
+  const day = response.json().day;
+  expect(response.headers.location).toBe(`/v1/open-data/cuts/${day}`);
+  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+  expect(response.json().state).toMatch(/^(running|cut)$/);
+  let status = response.json();
+  for (let polls = 0; status.state === 'running'; polls++) {
+    expect(polls).toBeLessThan(600);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const answer = await platform.request({ url: response.headers.location as string, token: admin });
+    expect(answer.statusCode, answer.body).toBe(200);
+    status = answer.json();
+  }
+  expect(status.state).toBe('cut');
+  const signed = (await platform.request({ url: `/v1/open-data/days/${day}/manifest` })).json();
+  expect(signed).toEqual({ manifest: status.manifest, signature: status.signature });
   return signed;
 }
 
@@ -335,10 +354,26 @@ describe('open data', () => {
     expect(shownOnDay3.has(expiringId)).toBe(false);
     expect(mirrorOf(mirror, orgs)).toEqual(shownOnDay3);
 
-    // Cutting the same day again answers the cut already made.
-    const again = await platform.request({ method: 'POST', url: '/v1/open-data/cuts', token: admin });
-    expect(again.statusCode).toBe(200);
-    expect(again.json().manifest).toEqual(applied.at(-1));
+    // Cutting the same day again answers the cut already made, at once whatever the preference.
+    for (const prefer of [undefined, 'respond-async']) {
+      const again = await platform.request({
+        method: 'POST',
+        url: '/v1/open-data/cuts',
+        token: admin,
+        headers: prefer ? { prefer } : {},
+      });
+      expect(again.statusCode).toBe(200);
+      expect(again.headers.location).toBe('/v1/open-data/days/2026-05-21/manifest');
+      expect(again.json()).toMatchObject({ day: '2026-05-21', state: 'cut', manifest: applied.at(-1) });
+    }
+    // The status of a day cut, and of a day neither cut nor asked for.
+    const cutDay = await platform.request({ url: '/v1/open-data/cuts/2026-05-13', token: admin });
+    expect(cutDay.json()).toMatchObject({ day: '2026-05-13', state: 'cut' });
+    const never = await platform.request({ url: '/v1/open-data/cuts/2026-05-14', token: admin });
+    expect(never.statusCode).toBe(404);
+    expect(never.json().code).toBe('not_found');
+    const anonymous = await platform.request({ url: '/v1/open-data/cuts/2026-05-13' });
+    expect(anonymous.statusCode).toBe(401);
     const days = (await platform.request({ url: '/v1/open-data/days?limit=2' })).json();
     expect(days.items.map((d: { day: string }) => d.day)).toEqual(['2026-05-21', '2026-05-13']);
     expect(days.next).toBeDefined();

@@ -869,11 +869,33 @@ export interface paths {
         put?: never;
         /**
          * Cut today’s open data now (the platform also cuts once a day on its own)
-         * @description Answers 201 with the new cut’s signed manifest, or 200 with today’s when it was cut already.
+         * @description Answers 201 with the new cut’s signed manifest, or 200 with today’s when it was cut already or by a cut this request joined. A cut still running after the wait `Prefer` asks for (RFC 7240 `wait=N`, at most 60 s; `respond-async`: none; default 10 s) is answered 202 with its status at `Location` (GET /v1/open-data/cuts/{day}). Asking again joins the running cut.
          *
          *     Roles: admin.
          */
         post: operations["postOpenDataCuts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/open-data/cuts/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the cut of a day stands: cut (with its signed manifest), running, or failed
+         * @description 404 when the day was neither cut nor asked for since the server started. A failed cut is tried again by the daily job or another POST /v1/open-data/cuts.
+         *
+         *     Roles: admin.
+         */
+        get: operations["getOpenDataCutsByDay"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2958,6 +2980,30 @@ export interface components {
         OccurredAt: string;
         /** @description When the fact happened: the date (YYYY-MM-DD, Asia/Shanghai) as given, or an instant in UTC */
         OccurredAtView: string | components["schemas"]["Instant"];
+        OpenDataCutStatus: {
+            manifest: components["schemas"]["OpenDataManifest"];
+            /** @description Detached compact JWS (ES256, typ open-data-manifest+jws) over the canonical JSON of `manifest`, verifiable with /.well-known/jwks.json */
+            signature: string;
+            /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+            day: string & (unknown & unknown);
+            /** @constant */
+            state: "cut";
+        } | {
+            /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+            day: string & (unknown & unknown);
+            /** @constant */
+            state: "running";
+            /** @description When the cut started; null when another instance of the platform runs it */
+            startedAt: string | null;
+        } | {
+            /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+            day: string & (unknown & unknown);
+            /** @constant */
+            state: "failed";
+            failedAt: string;
+            /** @description What to do: the failure itself is logged; the daily job or another POST cuts the day again */
+            detail: string;
+        };
         OpenDataDay: {
             /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
             day: string & (unknown & unknown);
@@ -8985,7 +9031,10 @@ export interface operations {
     postOpenDataCuts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description RFC 7240: `wait=N` (seconds, at most 60) before a running cut is answered 202 with its status URL; `respond-async` alone answers 202 at once. Default: wait 10 s. */
+                prefer?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8999,7 +9048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignedOpenDataManifest"];
+                    "application/json": components["schemas"]["OpenDataCutStatus"];
                 };
             };
             /** @description Default Response */
@@ -9010,7 +9059,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignedOpenDataManifest"];
+                    "application/json": components["schemas"]["OpenDataCutStatus"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    /** @description Where the written resource is read */
+                    Location: string;
+                    /** @description Seconds after which asking again (the status at `Location`) is worth it */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenDataCutStatus"];
                 };
             };
             /** @description Bad request (malformed JSON, bad path or query) */
@@ -9051,6 +9113,94 @@ export interface operations {
             };
             /** @description The body is of a media type the route does not read */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenDataCutsByDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A day in Asia/Shanghai (YYYY-MM-DD) */
+                day: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenDataCutStatus"];
+                };
+            };
+            /** @description Bad request (malformed JSON, bad path or query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with this identifier (or not visible to this caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than the router reads */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,7 +16,7 @@ import {
 import { isZodSchema } from './zod-compiler.ts';
 
 /** Headers a route sets itself, which the document names with what they mean. */
-export type RouteHeader = 'location' | 'etag' | 'accept-ranges' | 'content-range';
+export type RouteHeader = 'location' | 'etag' | 'accept-ranges' | 'content-range' | 'retry-after';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -196,6 +196,11 @@ const routeHeaderDocs: Record<RouteHeader, Omit<HeaderDoc, 'required'> & { name:
     name: 'Content-Range',
     description: 'The bytes this partial answer holds, of the whole (RFC 9110 §14.4)',
     schema: { type: 'string', pattern: '^bytes ([0-9]+-[0-9]+|\\*)/[0-9]+$' },
+  },
+  'retry-after': {
+    name: 'Retry-After',
+    description: 'Seconds after which asking again (the status at `Location`) is worth it',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
   },
 };
 

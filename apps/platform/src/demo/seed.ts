@@ -295,8 +295,14 @@ export async function seedDemo(
   // Today's open-data files, cut once everything above has reached the read model: the job would
   // otherwise cut only when its timer first looks, and the open-data routes list no day until then.
   await drain();
-  const openData = (await call('POST', '/v1/open-data/cuts', admin)) as { manifest: { day: string } };
-  const openDataDay = openData.manifest.day;
+  // Asked again while it runs: a cut still running after the wait is answered 202, and asking
+  // again joins it.
+  let openData: { state: string; day: string };
+  do openData = await call('POST', '/v1/open-data/cuts', admin, undefined, { prefer: 'wait=60' });
+  while (openData.state === 'running');
+  if (openData.state !== 'cut')
+    throw new Error(`demo: the open-data cut of ${openData.day} ${openData.state}`);
+  const openDataDay = openData.day;
 
   const government = await token(['government'], 'zb-fgw');
   const agency = await token(['agency'], agencyUscc);

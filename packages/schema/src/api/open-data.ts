@@ -74,3 +74,46 @@ export const openDataFileParamsSchema = z.strictObject({
     .max(120)
     .regex(/^[0-9a-z.-]+$/),
 });
+
+/**
+ * A cut asked for with POST /v1/open-data/cuts, as its status resource reads: cut (with its
+ * signed manifest), still running, or failed (tried again by the next request or the daily job).
+ */
+export const openDataCutStatusSchema = z.discriminatedUnion('state', [
+  signedOpenDataManifestSchema.extend({
+    day: plainDay,
+    state: z.literal('cut'),
+  }),
+  z.object({
+    day: plainDay,
+    state: z.literal('running'),
+    startedAt: z
+      .string()
+      .nullable()
+      .describe('When the cut started; null when another instance of the platform runs it'),
+  }),
+  z.object({
+    day: plainDay,
+    state: z.literal('failed'),
+    failedAt: z.string(),
+    detail: z
+      .string()
+      .describe('What to do: the failure itself is logged; the daily job or another POST cuts the day again'),
+  }),
+]);
+export type OpenDataCutStatus = z.infer<typeof openDataCutStatusSchema>;
+
+/**
+ * `Prefer` (RFC 7240) on POST /v1/open-data/cuts: `wait=N` waits up to N seconds (at most 60) for
+ * the cut before answering 202; `respond-async` alone answers 202 at once. Without it the server
+ * waits 10 seconds.
+ */
+export const openDataCutHeadersSchema = z.object({
+  prefer: z
+    .string()
+    .max(200)
+    .optional()
+    .describe(
+      'RFC 7240: `wait=N` (seconds, at most 60) before a running cut is answered 202 with its status URL; `respond-async` alone answers 202 at once. Default: wait 10 s.',
+    ),
+});

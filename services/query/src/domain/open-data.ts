@@ -9,7 +9,6 @@ import {
   inTransaction,
   readBinaryCopy,
   readsBinaryCopy,
-  resultRows,
 } from '@credit/db';
 import {
   type ExportPreset,
@@ -72,12 +71,14 @@ export async function cutOpenData(
   context: OpenDataContext,
   now: Date,
   options: OpenDataOptions = {},
+  signal?: AbortSignal,
 ): Promise<CutOutcome> {
   // A pass that found the baseline behind, or another process's cut newer than its snapshot,
   // brings it up to date and reads again in a snapshot that sees it; a pass that found another
   // cut running waits for it without holding a connection.
   for (let rereads = 0; ; ) {
-    const outcome = await cutPass(context, now, { ...defaults, ...options });
+    signal?.throwIfAborted();
+    const outcome = await cutPass(context, now, { ...defaults, ...options }, signal);
     if (outcome === 'another cut runs') await new Promise((resolve) => setTimeout(resolve, 250));
     else if (outcome !== 'read again') return outcome;
     else if (++rereads > 3) throw new Error('open data: the published baseline kept changing under the cut');
@@ -88,6 +89,7 @@ async function cutPass(
   context: OpenDataContext,
   now: Date,
   settings: Required<OpenDataOptions>,
+  signal: AbortSignal | undefined,
 ): Promise<CutOutcome | 'read again' | 'another cut runs'> {
   const { openData } = context;
   const day = shanghaiDate(now);
@@ -103,12 +105,7 @@ async function cutPass(
       separate ? inTransaction(context.db, work) : work(reader);
     // Held to the snapshot's end, so one cut runs at a time across processes. What another cut
     // stored just before is read outside the snapshot (`current`) as well as in it.
-    const [lock] = resultRows<{ held: boolean }>(
-      await reader.execute(
-        sql`SELECT pg_try_advisory_xact_lock(hashtextextended('query.open_data_cuts', 0)) AS held`,
-      ),
-    );
-    if (!lock?.held) return 'another cut runs';
+    if (!(await openData.tryCutLock(reader))) return 'another cut runs';
     const current = separate ? context.db : reader;
     const existing = await openData.cut(day, current);
     if (existing) return { created: false, day, ...parseCut(existing) };
@@ -181,6 +178,8 @@ async function cutPass(
       // copied into the files as the bytes the server sent; on the embedded database, from a
       // cursor. What a batch gave is stored while the next is read.
       const flush = async (final: boolean) => {
+        // Stopped between batches: what was stored is an attempt the next cut drops.
+        signal?.throwIfAborted();
         const { fresh, changed, rendered } = writer.take();
         await stored(storesAtOnce - 1);
         writes.push(quiet(store([...fresh, ...changed], false, rendered)));

@@ -36,7 +36,8 @@ import {
 } from '../consumers/sanctions-projection.ts';
 import { querySchemaName } from '../db/schema.ts';
 import type { FileReaderContext } from '../domain/file-reader.ts';
-import { cutOpenData, type OpenDataOptions } from '../domain/open-data.ts';
+import type { OpenDataOptions } from '../domain/open-data.ts';
+import { OpenDataCuts } from '../domain/open-data-job.ts';
 import type { ExchangeSettings } from '../exchange/domain/exchange-sender.ts';
 import { createExchangeSender, startExchangeConsumers } from '../exchange/exchange-worker.ts';
 import { createExchangeRepository } from '../exchange/repositories/exchange-repository.ts';
@@ -112,6 +113,7 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     nameIndexes.set(db, index);
     return index;
   };
+  const openData = createOpenDataRepository(app.db);
   const renderThreads = settings.reportRenderThreads ?? Math.max(1, app.threads?.count ?? 1);
   return {
     ...context,
@@ -119,7 +121,13 @@ function createQueryContext(app: FastifyInstance, settings: QuerySettings) {
     nameIndexOn,
     exchange,
     exchangeSender,
-    openData: createOpenDataRepository(app.db),
+    openData,
+    openDataCuts: new OpenDataCuts(
+      { db: app.db, keyring: app.keyring, signer: app.signer, openData },
+      settings.openData,
+      app.log,
+      app.clock,
+    ),
     reportRenderer: new ReportRenderPool({
       threads: renderThreads,
       queueLimit: settings.reportRenderQueue,
@@ -151,16 +159,11 @@ export default fp(
     let openDataTimer: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
       if (settings.openDataEveryMs > 0) {
-        openDataTimer = setInterval(() => {
-          const now = app.clock();
-          cutOpenData(app.queryService, now, settings.openData)
-            .then((cut) => {
-              if (cut.created) app.log.info({ day: cut.day }, 'open data cut');
-            })
-            .catch((error: unknown) =>
-              app.log.warn({ errorName: (error as Error).name }, 'open-data cut failed; will retry'),
-            );
-        }, settings.openDataEveryMs);
+        // Outcomes are logged by the cuts themselves; a failed day is tried again next time.
+        openDataTimer = setInterval(
+          () => queryContext.openDataCuts.start(app.clock()),
+          settings.openDataEveryMs,
+        );
         openDataTimer.unref();
       }
       // Warmed beside the start rather than before readiness: from the TypeScript sources a
@@ -278,6 +281,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await queryContext.exchangeSender.stop();
       if (openDataTimer) clearInterval(openDataTimer);
+      await queryContext.openDataCuts.stop();
       for (const [name, consumer] of consumers) {
         app.consumers.delete(name);
         await consumer.stop();

@@ -134,6 +134,9 @@ function publicItems(now: Date, baseline: boolean): SQL {
     ORDER BY u.subject_key, u.item_id`;
 }
 
+/** The advisory lock a cut holds to its snapshot's end, so one cut runs at a time across processes. */
+const cutLockKey = sql`hashtextextended('query.open_data_cuts', 0)`;
+
 /** A FETCH count: the statement takes no parameter there. */
 function fetchCount(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a fetch size: ${limit}`);
@@ -361,6 +364,26 @@ export function createOpenDataRepository(db: Database) {
     async newestCheckpoint(tx: Executor) {
       const [row] = await tx.select().from(checkpointsSeen).orderBy(desc(checkpointsSeen.treeSize)).limit(1);
       return row;
+    },
+
+    /** Takes the cut lock for the transaction `tx`, unless another cut holds it. */
+    async tryCutLock(tx: Executor): Promise<boolean> {
+      const [lock] = resultRows<{ held: boolean }>(
+        await tx.execute(sql`SELECT pg_try_advisory_xact_lock(${cutLockKey}) AS held`),
+      );
+      return lock?.held === true;
+    },
+
+    /** Whether a cut runs anywhere (its lock is held), this process or another. */
+    async cutLockHeld(): Promise<boolean> {
+      // A bigint advisory key is shown as its high (classid) and low (objid) 32 bits.
+      const [row] = resultRows<{ held: boolean }>(
+        await db.execute(sql`SELECT EXISTS (
+          SELECT 1 FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND objsubid = 1
+            AND ((classid::bigint << 32) | objid::bigint) = ${cutLockKey}) AS held`),
+      );
+      return row?.held === true;
     },
 
     async cut(day: string, executor: Executor = db) {

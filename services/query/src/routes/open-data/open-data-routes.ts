@@ -1,7 +1,11 @@
 import { Readable } from 'node:stream';
+import { shanghaiDate } from '@credit/calendar';
 import { ProblemError } from '@credit/errors';
 import type { ZodTypeProvider } from '@credit/http';
 import {
+  type OpenDataManifest,
+  openDataCutHeadersSchema,
+  openDataCutStatusSchema,
   openDataDayParamsSchema,
   openDataDaySchema,
   openDataFileParamsSchema,
@@ -12,7 +16,7 @@ import {
 } from '@credit/schema';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { cutOpenData, parseCut } from '../../domain/open-data.ts';
+import { parseCut } from '../../domain/open-data.ts';
 import type { OpenDataRepository } from '../../repositories/open-data-repository.ts';
 
 const daysQuery = pageQuerySchema(z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}$/)]));
@@ -23,6 +27,44 @@ const fileContent = {
   'text/csv': { schema: { type: 'string', format: 'binary' } },
   'application/jsonl': { schema: { type: 'string', format: 'binary' } },
 };
+
+/** What a 202 tells a client to wait before asking where a cut stands. */
+const cutRetrySeconds = 5;
+
+/**
+ * The wait `Prefer` asks for (RFC 7240), in milliseconds: `wait=N` seconds, at most 60 (a
+ * connection must outlive it); `respond-async` alone, none; neither, 10 s. Preferences the server
+ * does not understand are ignored, as the RFC asks.
+ */
+export function preferredWaitMs(prefer: string | undefined): number {
+  let async = false;
+  let wait: number | undefined;
+  for (const preference of (prefer ?? '').split(',')) {
+    const [name, value] =
+      preference
+        .split(';')[0]
+        ?.split('=')
+        .map((part) => part.trim().toLowerCase()) ?? [];
+    if (name === 'respond-async') async = true;
+    else if (name === 'wait' && value && /^\d{1,6}$/.test(value)) wait = Number(value);
+  }
+  return Math.min(wait ?? (async ? 0 : 10), 60) * 1000;
+}
+
+/** What `promise` gives if it settles within `ms`; undefined after. Its rejection within `ms` is thrown. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  // No wait: only what has settled already (a settled promise wins a race it is first in).
+  if (ms === 0) return Promise.race([promise, Promise.resolve(undefined)]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * One byte range of `Range: bytes=a-b | a- | -n` over a file of `size` bytes; undefined when there
@@ -190,19 +232,69 @@ export async function openDataRoutes(fastify: FastifyInstance) {
   app.post(
     '/v1/open-data/cuts',
     {
-      config: { auth: { roles: ['admin'] }, headers: { location: [200, 201] } },
+      config: {
+        auth: { roles: ['admin'] },
+        headers: { location: [200, 201, 202], 'retry-after': [202] },
+      },
       schema: {
         tags: ['open-data'],
         summary: 'Cut today’s open data now (the platform also cuts once a day on its own)',
         description:
-          'Answers 201 with the new cut’s signed manifest, or 200 with today’s when it was cut already.',
-        response: { 200: signedOpenDataManifestSchema, 201: signedOpenDataManifestSchema },
+          'Answers 201 with the new cut’s signed manifest, or 200 with today’s when it was cut already or by a cut this request joined. A cut still running after the wait `Prefer` asks for (RFC 7240 `wait=N`, at most 60 s; `respond-async`: none; default 10 s) is answered 202 with its status at `Location` (GET /v1/open-data/cuts/{day}). Asking again joins the running cut.',
+        headers: openDataCutHeadersSchema,
+        response: {
+          200: openDataCutStatusSchema,
+          201: openDataCutStatusSchema,
+          202: openDataCutStatusSchema,
+        },
       },
     },
-    async (_request, reply) => {
-      const cut = await cutOpenData(app.queryService, app.clock(), settings.openData);
-      reply.header('location', `/v1/open-data/days/${cut.day}/manifest`);
-      return reply.code(cut.created ? 201 : 200).send({ manifest: cut.manifest, signature: cut.signature });
+    async (request, reply) => {
+      const now = app.clock();
+      const answerCut = (
+        cut: { day: string; manifest: OpenDataManifest; signature: string },
+        status: 200 | 201,
+      ) =>
+        reply
+          .code(status)
+          .header('location', `/v1/open-data/days/${cut.day}/manifest`)
+          .send({ day: cut.day, state: 'cut', manifest: cut.manifest, signature: cut.signature });
+      // A day cut already is answered at once, whatever the wait asked for.
+      const stored = await openData.cut(shanghaiDate(now));
+      if (stored) return answerCut({ day: stored.day, ...parseCut(stored) }, 200);
+      const { day, done, joined } = app.queryService.openDataCuts.start(now);
+      const cut = await settledWithin(done, preferredWaitMs(request.headers.prefer));
+      if (cut) return answerCut(cut, cut.created && !joined ? 201 : 200);
+      const status = await app.queryService.openDataCuts.status(day);
+      return reply
+        .code(202)
+        .header('location', `/v1/open-data/cuts/${day}`)
+        .header('retry-after', String(cutRetrySeconds))
+        .send(status ?? { day, state: 'running', startedAt: null });
+    },
+  );
+
+  app.get(
+    '/v1/open-data/cuts/:day',
+    {
+      config: { auth: { roles: ['admin'] } },
+      schema: {
+        tags: ['open-data'],
+        summary: 'Where the cut of a day stands: cut (with its signed manifest), running, or failed',
+        description:
+          '404 when the day was neither cut nor asked for since the server started. A failed cut is tried again by the daily job or another POST /v1/open-data/cuts.',
+        params: openDataDayParamsSchema,
+        response: { 200: openDataCutStatusSchema },
+      },
+    },
+    async (request) => {
+      const status = await app.queryService.openDataCuts.status(request.params.day);
+      if (!status)
+        throw new ProblemError(
+          'not_found',
+          `open data is neither cut nor being cut for ${request.params.day}`,
+        );
+      return status;
     },
   );
 }
