@@ -2,23 +2,56 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { transactionClientOf } from './transaction.ts';
+import type { Executor } from './types.ts';
 
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
 const postgresEpochMs = Date.UTC(2000, 0, 1);
 const dayMs = 86_400_000;
 
-/** A growable buffer written front to back. */
+/** Buffers of finished copies, written into again: a copy of rows is a few hundred KiB. */
+const spareBuffers: Buffer[] = [];
+const sparesKept = 8;
+const smallestBuffer = 1 << 16;
+
+/**
+ * A buffer written front to back and handed out in pieces (`flush`). Its buffers come from
+ * finished copies and go back to them once this copy is sent (`release`): a new buffer for
+ * every piece and every growth was hundreds of MiB of garbage a day's open-data cut (each
+ * batch's file chunks and baseline rows), which V8 frees only when tens of MiB have piled up.
+ */
 class Writer {
-  buffer = Buffer.allocUnsafe(1 << 16);
+  buffer: Buffer;
   offset = 0;
+  /** Where the piece being written began. */
+  private pieceStart = 0;
+  private readonly used: Buffer[] = [];
+
+  constructor() {
+    this.buffer = this.acquire(smallestBuffer);
+  }
+
+  private acquire(bytes: number): Buffer {
+    const index = spareBuffers.findIndex((buffer) => buffer.length >= bytes);
+    const buffer =
+      index >= 0
+        ? (spareBuffers.splice(index, 1)[0] as Buffer)
+        : Buffer.allocUnsafeSlow(Math.max(bytes, smallestBuffer));
+    this.used.push(buffer);
+    return buffer;
+  }
 
   ensure(bytes: number): void {
     if (this.offset + bytes <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < this.offset + bytes) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buffer.copy(next, 0, 0, this.offset);
+    // The piece being written moves to a buffer with room for it; pieces handed out stay where they are.
+    const piece = this.offset - this.pieceStart;
+    let size = smallestBuffer;
+    while (size < 2 * (piece + bytes)) size *= 2;
+    const next = this.acquire(size);
+    this.buffer.copy(next, 0, this.pieceStart, this.offset);
     this.buffer = next;
+    this.pieceStart = 0;
+    this.offset = piece;
   }
 
   byte(value: number): void {
@@ -61,20 +94,23 @@ class Writer {
     this.offset = this.buffer.writeBigInt64BE(value, this.offset);
   }
 
-  done(): Buffer {
-    return this.buffer.subarray(0, this.offset);
+  /** What is written since the last piece, handed out; writing goes on after it. */
+  flush(): Buffer {
+    const piece = this.buffer.subarray(this.pieceStart, this.offset);
+    this.pieceStart = this.offset;
+    return piece;
   }
 
-  /** What is written so far, handed out; writing goes on in a fresh buffer. */
-  flush(): Buffer {
-    const written = this.done();
-    this.buffer = Buffer.allocUnsafe(1 << 16);
-    this.offset = 0;
-    return written;
+  /** Gives the buffers back once the pieces are sent; the writer is not used again. */
+  release(): void {
+    for (const buffer of this.used) {
+      if (spareBuffers.length >= sparesKept) break;
+      if (buffer.length <= 1 << 22) spareBuffers.push(buffer);
+    }
+    this.used.length = 0;
   }
 }
 
-/** A bytea value from this size travels as it is, beside the encoded rows, instead of being copied into them. */
 const passedThrough = 1 << 16;
 
 type Encoder = (writer: Writer, value: unknown) => void;
@@ -162,6 +198,36 @@ export async function copyBinary(
     }
   }
   writer.int16(-1);
-  pieces.push(writer.done());
-  await pipeline(Readable.from(pieces), client.query(copyFrom(statement)));
+  pieces.push(writer.flush());
+  try {
+    await pipeline(Readable.from(pieces), client.query(copyFrom(statement)));
+  } finally {
+    writer.release();
+  }
 }
+
+/**
+ * Binary COPY of tuples the caller encoded itself (without the format's header and trailer) into
+ * `columns` of `target`, in the transaction `executor`. False, and nothing written, where binary
+ * COPY is not to be had (the embedded database): the caller inserts the rows another way.
+ */
+export async function copyEncodedTuples(
+  executor: Executor,
+  target: string,
+  columns: readonly string[],
+  tuples: Buffer,
+): Promise<boolean> {
+  const transaction = transactionClientOf(executor);
+  if (!transaction) return false;
+  const statement = `COPY ${target} (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
+  transaction.logger.logQuery(statement, []);
+  await pipeline(
+    Readable.from([copyHeader, tuples, copyTrailer]),
+    transaction.client.query(copyFrom(statement)),
+  );
+  return true;
+}
+
+/** Binary COPY's signature, flags and header extension length (none). */
+const copyHeader = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const copyTrailer = Buffer.from([0xff, 0xff]);

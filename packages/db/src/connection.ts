@@ -4,6 +4,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { type DataDirectoryLock, lockDataDirectory } from './data-directory-lock.ts';
+import { connectionStream } from './in-place-socket.ts';
 import { PrimaryFinder, parseDatabaseHosts, primaryFollowingClient } from './primary-hosts.ts';
 import { registerPool } from './transaction.ts';
 import type { Database } from './types.ts';
@@ -81,6 +82,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       // A server that accepts no connection (network partition) fails the request instead of hanging it.
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
+      stream: connectionStream,
     });
     // A client losing its server (restart, failover) must not crash the process. The pool
     // listens only while a client is idle; a checked-out client between two statements of a

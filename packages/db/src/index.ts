@@ -1,4 +1,11 @@
-export { type CopiedTuple, inlinedStatement, readBinaryCopy, readsBinaryCopy } from './binary-copy-out.ts';
+export { copyEncodedTuples } from './binary-copy.ts';
+export {
+  type CopiedTuple,
+  inlinedStatement,
+  readBinaryCopy,
+  readBinaryCopyOn,
+  readsBinaryCopy,
+} from './binary-copy-out.ts';
 export { bulkDocument, bulkInsert, bulkInsertStatement, bulkUpsert } from './bulk-insert.ts';
 export type { CipherStore, Rewrap, RewrapBatch, StoredCipher } from './cipher-store.ts';
 export {
@@ -15,6 +22,7 @@ export {
   lockPathOf,
 } from './data-directory-lock.ts';
 export { isConnectionError, isRetryableTransactionError, pgErrorCode, pgErrorCodes } from './errors.ts';
+export { connectionStream, readsInPlace } from './in-place-socket.ts';
 export {
   MigrationDriftError,
   type MigrationFile,

@@ -1,13 +1,18 @@
 import {
+  connectionStream,
   type DatabaseHandle,
+  inlinedStatement,
   inTransaction,
   openDatabase,
   readBinaryCopy,
+  readBinaryCopyOn,
   readsBinaryCopy,
+  readsInPlace,
   resultRows,
 } from '@credit/db';
 import { provisionDatabase } from '@credit/testing';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -18,10 +23,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 let handle: DatabaseHandle;
 let close: () => Promise<void>;
+let provisionedUrl: string | undefined;
 
 beforeAll(async () => {
   const provisioned = await provisionDatabase();
   close = provisioned.drop;
+  provisionedUrl = provisioned.target.kind === 'postgres' ? provisioned.target.url : undefined;
   handle = await openDatabase(provisioned.target);
 });
 afterAll(async () => {
@@ -98,5 +105,74 @@ describe('readBinaryCopy', () => {
       resultRows<{ one: number }>(await tx.execute(sql`SELECT 1 AS one`)),
     );
     expect(after).toEqual([{ one: 1 }]);
+  });
+
+  it('fails with the server’s error when the statement fails partway, and the connection goes on', async () => {
+    if (handle.kind !== 'postgres') return;
+    let seen = 0;
+    await expect(
+      inTransaction(handle.db, (tx) =>
+        readBinaryCopy(
+          tx,
+          sql`SELECT n, repeat('x', 3000) AS text FROM generate_series(1, 5000) AS n WHERE 1 / (n - 4000) IS NOT NULL`,
+          2,
+          () => {
+            seen++;
+          },
+        ),
+      ),
+    ).rejects.toThrow('division by zero');
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(4000);
+    const after = await inTransaction(handle.db, async (tx) =>
+      resultRows<{ one: number }>(await tx.execute(sql`SELECT 1 AS one`)),
+    );
+    expect(after).toEqual([{ one: 1 }]);
+  });
+
+  it('reads the same on a socket read in place and on one Node allocates each read for (as under TLS)', async () => {
+    if (handle.kind !== 'postgres' || provisionedUrl === undefined) return;
+    const statement = `COPY (${inlinedStatement(rows('both'))}) TO STDOUT (FORMAT binary)`;
+    const read = async (client: pg.Client) => {
+      const seen: string[] = [];
+      let waits = 0;
+      await readBinaryCopyOn(
+        client,
+        statement,
+        5,
+        ({ data, starts, lengths }) => {
+          const parts = [];
+          for (let i = 0; i < 5; i++)
+            parts.push(
+              (lengths[i] as number) < 0
+                ? 'NULL'
+                : data.toString('hex', starts[i], (starts[i] as number) + (lengths[i] as number)),
+            );
+          seen.push(parts.join('|'));
+        },
+        // Every fourth piece makes the reading wait, as a cut storing a batch does.
+        () => (++waits % 4 === 0 ? new Promise((resolve) => setTimeout(resolve, 1)) : undefined),
+      );
+      // The connection is the driver's again.
+      const { rows: after } = await client.query('SELECT 2 AS two');
+      expect(after).toEqual([{ two: 2 }]);
+      return seen;
+    };
+    const inPlace = new pg.Client({ connectionString: provisionedUrl, stream: connectionStream });
+    const allocating = new pg.Client({ connectionString: provisionedUrl });
+    await inPlace.connect();
+    await allocating.connect();
+    try {
+      const viaConnection = (client: pg.Client) =>
+        (client as unknown as { connection: { stream: unknown } }).connection.stream;
+      expect(readsInPlace(viaConnection(inPlace))).toBe(true);
+      expect(readsInPlace(viaConnection(allocating))).toBe(false);
+      const [a, b] = [await read(inPlace), await read(allocating)];
+      expect(a).toHaveLength(20000);
+      expect(a).toEqual(b);
+    } finally {
+      await inPlace.end();
+      await allocating.end();
+    }
   });
 });
