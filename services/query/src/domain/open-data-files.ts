@@ -17,6 +17,7 @@ import {
   type SubjectKind,
   toNationalValues,
 } from '@credit/schema';
+import type { BaselineRows, EncodedBaseline } from '../repositories/open-data-baseline.ts';
 import { type PublicItemRow, publicItemColumns } from '../repositories/open-data-repository.ts';
 import { gatedFieldsOf } from './consent-scope.ts';
 
@@ -299,9 +300,6 @@ export class CutFiles {
   }
 }
 
-/** What the published baseline gets of an item this cut writes. */
-export type Published = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer };
-
 /** An item's lines after its subject's lead cells: CSV cells each after a comma, to the line's end; JSON members each after a comma, and the row's closing brace. */
 export interface ItemBody {
   csv: string;
@@ -393,31 +391,27 @@ const text = (tuple: CopiedTuple, i: number): string | null =>
  * Writes a cut's public items to its files, in the order read: each to the full files, and to
  * the increment when its row differs from what the last cut published. Items come as rows of
  * the cursor (`row`) or as tuples of binary COPY (`tuple`), whose bodies are copied into the
- * files as the bytes the database sent. Collects what the baseline gets (items published for the
- * first time, `fresh`, and those whose row changed) and the bodies it rendered itself (stored
- * ones of another stamp), to store again.
+ * files as the bytes the database sent. Writes what the baseline gets (items published for the
+ * first time and those whose row changed) into `baseline`, and collects the bodies it rendered
+ * itself (stored ones of another stamp), to store again.
  *
  * A row's digest is SHA-256 over its line in the full JSON Lines (preset, id and every value).
  */
 export class ItemWriter {
-  fresh: Published[] = [];
-  changed: Published[] = [];
   rendered: RenderedBody[] = [];
   private subject: { key: Buffer; head: SubjectHead } | undefined;
-  /** The digests of items written, 16 bytes each, a few thousand to a buffer. */
-  private digests = Buffer.allocUnsafeSlow(16 * 4096);
-  private digestsAt = 0;
+  /** The item's digest as it is worked out. */
+  private readonly digest = Buffer.alloc(16);
 
   constructor(
     private readonly files: CutFiles,
     private readonly keyring: Keyring,
+    private readonly baseline: BaselineRows,
   ) {}
 
   /** What this batch gave the baseline and rendered, handed over; the writer starts the next batch empty. */
-  take(): { fresh: Published[]; changed: Published[]; rendered: RenderedBody[] } {
-    const taken = { fresh: this.fresh, changed: this.changed, rendered: this.rendered };
-    this.fresh = [];
-    this.changed = [];
+  take(): { baseline: EncodedBaseline | null; rendered: RenderedBody[] } {
+    const taken = { baseline: this.baseline.take(), rendered: this.rendered };
     this.rendered = [];
     return taken;
   }
@@ -451,11 +445,7 @@ export class ItemWriter {
     const source = data[start(tuple, field.source)] === 101 /* e */ ? 'entry' : 'record';
     const idStart = start(tuple, field.item_id);
     const idEnd = end(tuple, field.item_id);
-    // Ids are ASCII: read as latin1 (no decoding), unless one is not.
-    const itemId = data.toString(plainId(data, idStart, idEnd) ? 'latin1' : 'utf8', idStart, idEnd);
-    const digest = isNull(tuple, field.published_digest)
-      ? null
-      : data.subarray(start(tuple, field.published_digest), end(tuple, field.published_digest));
+    const published = isNull(tuple, field.published_digest) ? null : data;
     if (
       !isNull(tuple, field.export_csv) &&
       !isNull(tuple, field.export_json) &&
@@ -464,7 +454,6 @@ export class ItemWriter {
       const preset = itemPreset(source, text(tuple, field.category));
       this.write(
         key,
-        itemId,
         preset,
         head,
         data,
@@ -478,14 +467,15 @@ export class ItemWriter {
         end(tuple, field.export_json),
         data,
         start(tuple, field.export_digest),
-        digest,
+        published,
+        start(tuple, field.published_digest),
       );
       return;
     }
     // A stale body: rendered from what the row sent, as a row of the cursor would be.
     const row: PublicItemRow = {
       subject_key: key,
-      item_id: itemId,
+      item_id: data.toString('utf8', idStart, idEnd),
       source,
       category: text(tuple, field.category),
       export_csv: null,
@@ -495,7 +485,10 @@ export class ItemWriter {
       identifier_cipher: null,
       name_cipher: null,
       subject_kind: null,
-      published_digest: digest,
+      // A copy: the tuple's bytes are read into again.
+      published_digest:
+        published &&
+        Buffer.from(data.subarray(start(tuple, field.published_digest), end(tuple, field.published_digest))),
       render: text(tuple, field.render),
     };
     this.writeRow(key, head, row);
@@ -509,7 +502,6 @@ export class ItemWriter {
     const id = Buffer.from(row.item_id);
     this.write(
       key,
-      row.item_id,
       preset,
       head,
       id,
@@ -524,6 +516,7 @@ export class ItemWriter {
       body.digest,
       0,
       row.published_digest,
+      0,
     );
   }
 
@@ -572,7 +565,6 @@ export class ItemWriter {
 
   private write(
     subjectKey: Buffer,
-    itemId: string,
     preset: ExportPreset,
     head: SubjectHead,
     id: Buffer,
@@ -586,22 +578,18 @@ export class ItemWriter {
     jsonEnd: number,
     bodyDigest: Buffer,
     bodyDigestStart: number,
-    published: Buffer | Uint8Array | null,
+    published: Uint8Array | null,
+    publishedStart: number,
   ): void {
-    const quotedId = plainId(id, idStart, idEnd) ? null : Buffer.from(JSON.stringify(itemId).slice(1, -1));
-    // Into the batch's own buffer of digests: a view of each hash would keep its memory apart.
-    if (this.digestsAt + 16 > this.digests.length) {
-      this.digests = Buffer.allocUnsafeSlow(this.digests.length);
-      this.digestsAt = 0;
-    }
-    const digest = this.digests.subarray(this.digestsAt, this.digestsAt + 16);
+    const quotedId = plainId(id, idStart, idEnd)
+      ? null
+      : Buffer.from(JSON.stringify(id.toString('utf8', idStart, idEnd)).slice(1, -1));
     // The subject's digest and the body's, combined: either changing changes it.
+    const { digest } = this;
     const headDigest = head.digest;
     for (let i = 0; i < 16; i++)
       digest[i] = (headDigest[i] as number) ^ (bodyDigest[bodyDigestStart + i] as number);
-    this.digestsAt += 16;
-    const before = published ? asBuffer(published) : null;
-    const upsert = !before?.equals(digest);
+    const upsert = published === null || digest.compare(published, publishedStart, publishedStart + 16) !== 0;
     if (quotedId)
       this.files.item(
         preset,
@@ -632,9 +620,7 @@ export class ItemWriter {
         jsonEnd,
         upsert,
       );
-    if (!upsert) return;
-    const item = { subjectKey, itemId, preset, digest };
-    (before ? this.changed : this.fresh).push(item);
+    if (upsert) this.baseline.add(subjectKey, id, idStart, idEnd, preset, digest);
   }
 }
 

@@ -17,8 +17,9 @@ import {
   openDataSignatureType,
 } from '@credit/schema';
 import { sql } from 'drizzle-orm';
+import { BaselineRows, type EncodedBaseline, uuidBytes } from '../repositories/open-data-baseline.ts';
 import { type OpenDataRepository, publicItemColumns } from '../repositories/open-data-repository.ts';
-import { CutFiles, ItemWriter, type Published, type RenderedBody } from './open-data-files.ts';
+import { CutFiles, ItemWriter, type RenderedBody } from './open-data-files.ts';
 
 /**
  * Open data (开放数据): once a day, everything public disclosure shows, cut in one snapshot into
@@ -128,38 +129,35 @@ async function cutPass(
     });
 
     const attempt = randomUUID();
-    let stagedBatches = 0;
     const checkpoint = await openData.newestCheckpoint(reader);
     const files = new CutFiles(day, settings.chunkBytes, previous !== undefined);
-    const writer = new ItemWriter(files, context.keyring);
+    // A first cut has no deletions: every change it makes carries its digest, into the baseline itself.
+    const baseline = new BaselineRows(first ? null : uuidBytes(attempt));
+    const writer = new ItemWriter(files, context.keyring, baseline);
     const quiet = <T>(promise: Promise<T>): Promise<T> => {
       // Awaited later; a failure meanwhile must not go unhandled.
       promise.catch(() => undefined);
       return promise;
     };
-    // The files' chunks so far and the baseline's changes, each in a transaction of its own:
-    // neither is seen until the cut is stored, and a failed attempt's are dropped by the next.
     // What a batch gave, in one transaction: the files' chunks so far, the baseline's changes and
     // the bodies the cut rendered. Committed without waiting for the WAL to reach the disk: none
     // of it is read before the cut is stored, and the cut's own commit, which waits, flushes all
     // WAL written before it; a crash before that loses only an attempt the next one replaces. A
     // commit that waited for each batch (two a batch, five hundred batches a million items) was
     // most of a cut's wall time on a slow disk.
-    const store = async (changes: Staged[], final = false, rendered: RenderedBody[] = []) => {
+    const store = async (changes: EncodedBaseline | null, final = false, rendered: RenderedBody[] = []) => {
       const chunks = files.sinks.flatMap((sink) =>
         sink.take(final).map((c) => ({ day, name: sink.name, ...c })),
       );
-      if (chunks.length === 0 && changes.length === 0 && rendered.length === 0) return;
+      if (chunks.length === 0 && !changes && rendered.length === 0) return;
       await write(async (tx) => {
         if (separate) await tx.execute(sql`SET LOCAL synchronous_commit = off`);
         if (rendered.length > 0) await storeRendered(openData, tx, rendered);
         if (chunks.length > 0) await openData.storeChunks(tx, chunks);
-        if (changes.length === 0) return;
-        // A first cut has no deletions: every change it makes carries its digest.
-        if (first) await openData.publish(tx, changes as Published[]);
-        else await openData.stage(tx, attempt, stagedBatches++, changes);
+        if (changes) await openData.storeBaseline(tx, baseline, changes);
       });
       files.recycle(chunks);
+      if (changes) baseline.recycle(changes);
     };
     // A pass that fails lets its writes in flight end before its snapshot, and with it the lock,
     // is released: the next attempt's clearing must not be followed by one of this one's writes.
@@ -180,9 +178,9 @@ async function cutPass(
       const flush = async (final: boolean) => {
         // Stopped between batches: what was stored is an attempt the next cut drops.
         signal?.throwIfAborted();
-        const { fresh, changed, rendered } = writer.take();
+        const { baseline: changes, rendered } = writer.take();
         await stored(storesAtOnce - 1);
-        writes.push(quiet(store([...fresh, ...changed], false, rendered)));
+        writes.push(quiet(store(changes, false, rendered)));
         if (final) await stored(0);
       };
       if (readsBinaryCopy(reader)) {
@@ -195,10 +193,11 @@ async function cutPass(
             writer.tuple(tuple);
             written++;
           },
-          async () => {
-            if (written < settings.batchSize) return;
+          // Nothing to wait for until a batch is read: the socket is paused only for a flush.
+          () => {
+            if (written < settings.batchSize) return undefined;
             written = 0;
-            await flush(false);
+            return flush(false);
           },
         );
         await flush(true);
@@ -221,21 +220,16 @@ async function cutPass(
         await openData.openUnshownItems(reader, now);
         for (;;) {
           const rows = await openData.fetchUnshownItems(reader, settings.batchSize);
-          const leaving: Staged[] = [];
           for (const row of rows) {
             files.delete(row.preset as ExportPreset, row.item_id);
-            leaving.push({
-              subjectKey: asBuffer(row.subject_key),
-              itemId: row.item_id,
-              preset: row.preset,
-              digest: null,
-            });
+            const id = Buffer.from(row.item_id);
+            baseline.add(asBuffer(row.subject_key), id, 0, id.length, row.preset as ExportPreset, null);
           }
-          await store(leaving);
+          await store(baseline.take());
           if (rows.length < settings.batchSize) break;
         }
       }
-      await store([], true);
+      await store(null, true);
     } catch (error) {
       await Promise.allSettled(writes);
       throw error;
@@ -296,9 +290,6 @@ async function storeRendered(openData: OpenDataRepository, tx: Executor, rendere
   }
   await openData.storeBodies(tx, records, entries);
 }
-
-/** A change to the published baseline: a null digest takes the item out of it. */
-type Staged = { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer | null };
 
 /** Applies a stored cut's staged baseline changes, a batch a transaction, then marks them applied. */
 async function applyBaseline(

@@ -1,4 +1,4 @@
-import { bulkInsert, type Database, type Executor, resultRows } from '@credit/db';
+import { bulkInsert, copyEncodedTuples, type Database, type Executor, resultRows } from '@credit/db';
 import { exportRenderingStamp, severityRules } from '@credit/schema';
 import { and, asc, desc, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
@@ -10,6 +10,7 @@ import {
   openDataPublished,
   openDataStaged,
 } from '../db/schema.ts';
+import { type BaselineRows, baselineRowsOf, type EncodedBaseline } from './open-data-baseline.ts';
 
 /**
  * One public item as a cut reads it: a record or a list entry, its stored body (null when it
@@ -246,20 +247,33 @@ export function createOpenDataRepository(db: Database) {
     },
 
     /**
-     * Stages an attempt's changes to the baseline (binary COPY): items to publish with their
-     * digests, and items to drop with a null digest. They apply once the cut is stored.
+     * A batch of baseline changes (binary COPY): into the baseline itself on a first cut (no
+     * increment is measured against it until this cut is stored, and a failed attempt's is
+     * cleared), else staged (items to publish with their digests, items to drop with a null
+     * one), applied once the cut is stored.
      */
-    async stage(
-      tx: Executor,
-      attempt: string,
-      batch: number,
-      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer | null }[],
-    ): Promise<void> {
-      await bulkInsert(
-        tx,
-        openDataStaged,
-        rows.map((row) => ({ attempt, batch, ...row })),
-      );
+    async storeBaseline(tx: Executor, rows: BaselineRows, encoded: EncodedBaseline): Promise<void> {
+      const into = rows.staged ? 'query.open_data_staged' : 'query.open_data_published';
+      if (await copyEncodedTuples(tx, into, rows.columns, encoded.tuples)) return;
+      // The embedded database takes no binary COPY.
+      const decoded = baselineRowsOf(encoded);
+      if (rows.staged)
+        await bulkInsert(
+          tx,
+          openDataStaged,
+          decoded.map(({ attempt, ...row }) => ({ ...row, attempt: attempt as string })),
+        );
+      else
+        await bulkInsert(
+          tx,
+          openDataPublished,
+          decoded.map(({ subjectKey, itemId, preset, digest }) => ({
+            subjectKey,
+            itemId,
+            preset,
+            digest: digest as Buffer,
+          })),
+        );
     },
 
     /**
@@ -268,17 +282,6 @@ export function createOpenDataRepository(db: Database) {
      */
     async clearBaseline(tx: Executor): Promise<void> {
       await tx.execute(sql`DELETE FROM query.open_data_published`);
-    },
-
-    /**
-     * A first cut's baseline, written as it goes (binary COPY): no cut is stored yet, so no
-     * increment is measured against it until this cut is, and a failed attempt's is cleared.
-     */
-    async publish(
-      tx: Executor,
-      rows: readonly { subjectKey: Buffer; itemId: string; preset: string; digest: Buffer }[],
-    ): Promise<void> {
-      await bulkInsert(tx, openDataPublished, rows);
     },
 
     /** The number of the last batch an attempt staged (undefined: none). */
