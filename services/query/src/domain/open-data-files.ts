@@ -469,6 +469,7 @@ export class ItemWriter {
         start(tuple, field.export_digest),
         published,
         start(tuple, field.published_digest),
+        end(tuple, field.published_digest),
       );
       return;
     }
@@ -517,6 +518,7 @@ export class ItemWriter {
       0,
       row.published_digest,
       0,
+      row.published_digest?.length ?? 0,
     );
   }
 
@@ -580,6 +582,7 @@ export class ItemWriter {
     bodyDigestStart: number,
     published: Uint8Array | null,
     publishedStart: number,
+    publishedEnd: number,
   ): void {
     const quotedId = plainId(id, idStart, idEnd)
       ? null
@@ -589,7 +592,7 @@ export class ItemWriter {
     const headDigest = head.digest;
     for (let i = 0; i < 16; i++)
       digest[i] = (headDigest[i] as number) ^ (bodyDigest[bodyDigestStart + i] as number);
-    const upsert = published === null || digest.compare(published, publishedStart, publishedStart + 16) !== 0;
+    const upsert = published === null || digest.compare(published, publishedStart, publishedEnd) !== 0;
     if (quotedId)
       this.files.item(
         preset,
