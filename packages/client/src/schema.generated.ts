@@ -517,7 +517,7 @@ export interface paths {
         put?: never;
         /**
          * Find a declaration false: a serious dishonesty record against the agency and its responsible persons
-         * @description A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false is 409 `invalid_state`.
+         * @description A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false, or is finding false at that instant, is 409 `invalid_state`.
          *
          *     Roles: provider.
          */

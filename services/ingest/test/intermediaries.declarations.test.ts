@@ -253,6 +253,83 @@ describe('self-declaration (seeds/003 四(一)、(三))', () => {
     expect(written).toEqual([{ count: 1 }]);
   });
 
+  it('records one finding when two supervising departments find a declaration false at the same instant', async () => {
+    const first = await registerSupervisor(platform, ['audit']);
+    const departments = [
+      first,
+      await registerSupervisor(platform, ['audit']),
+      await registerSupervisor(platform, ['audit']),
+    ];
+    const agency = await registerIntermediary(platform, first.token, 'audit');
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    const submitted = await platform.request({
+      method: 'POST',
+      url,
+      token: agency.token,
+      body: declaration(),
+    });
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const id = submitted.json().id;
+    const answers = await Promise.all(
+      departments.map((department, i) =>
+        platform.request({
+          method: 'POST',
+          url: `${url}/${id}/falsity`,
+          token: department.token,
+          body: { documentNumber: `淄财监〔2026〕2${i}号`, decidedOn: '2026-05-06', facts: '申报业绩不存在' },
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 409, 409]);
+    const winner = answers.find((answer) => answer.statusCode === 200)?.json();
+    for (const lost of answers.filter((answer) => answer.statusCode === 409))
+      expect(lost.json()).toMatchObject({ code: 'invalid_state' });
+    // One 严重失信 record of the agency: the departments that lost wrote none.
+    const written = await platform.database.query<{ provider_code: string }>(
+      `SELECT provider_code FROM ingest.records WHERE category = 'intermediary_false_declaration'
+         AND subject_kind = 'legal_person' AND source_id = $1`,
+      [`false-declaration-${id}`],
+    );
+    expect(written).toEqual([{ provider_code: winner?.reviewedBy }]);
+  });
+
+  it('gives a finding back when its record is refused, so another department may find the declaration false', async () => {
+    const first = await registerSupervisor(platform, ['audit']);
+    const second = await registerSupervisor(platform, ['audit']);
+    const agency = await registerIntermediary(platform, first.token, 'audit');
+    const url = `/v1/intermediaries/${agency.uscc}/declarations`;
+    const submitted = await platform.request({
+      method: 'POST',
+      url,
+      token: agency.token,
+      body: declaration(),
+    });
+    const falsity = `${url}/${submitted.json().id}/falsity`;
+    const finding = {
+      documentNumber: '淄财监〔2026〕31号',
+      decidedOn: '2026-05-06',
+      facts: '申报业绩不存在',
+    };
+    // A decision dated after today is refused as any record's would be: no record, nothing taken.
+    const refused = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: first.token,
+      body: { ...finding, decidedOn: '2099-01-01' },
+    });
+    expect(refused.statusCode, refused.body).toBe(422);
+    const found = await platform.request({
+      method: 'POST',
+      url: falsity,
+      token: second.token,
+      body: finding,
+    });
+    expect(found.statusCode, found.body).toBe(200);
+    expect(found.json()).toMatchObject({ status: 'found_false', reviewedBy: second.code });
+    const late = await platform.request({ method: 'POST', url: falsity, token: first.token, body: finding });
+    expect(late.json()).toMatchObject({ status: 409, code: 'invalid_state' });
+  });
+
   it('queues the declarations awaiting a department’s review across the agencies of its industries, oldest first', async () => {
     const both = await registerSupervisor(platform, ['other', 'tendering_agency']);
     const tendering = await registerSupervisor(platform, ['tendering_agency']);

@@ -178,6 +178,8 @@ export const declarations = ingest.table('declarations', {
   reviewedBy: text('reviewed_by'),
   reasons: text('reasons'),
   recordIds: text('record_ids').array().notNull().default([]),
+  /** The department whose finding of falsity it carries, taken before the finding's record is written (migrations/ingest/0013). */
+  findingBy: text('finding_by'),
 });
 
 /** The transparency log (migrations/ingest/0002): see services/ingest/src/transparency. */

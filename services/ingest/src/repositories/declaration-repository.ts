@@ -10,7 +10,7 @@ import {
   type IntermediaryIndustry,
   industryDefinition,
 } from '@credit/schema';
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm';
 import { declarations, ingestOutbox, ingestSchemaName, intermediaries, subjects } from '../db/schema.ts';
 import type { IntermediaryRow } from './intermediary-repository.ts';
 
@@ -188,6 +188,45 @@ export function createDeclarationRepository(db: Database) {
      * Marks a declaration found false, naming the dishonesty records written for it (the agency's
      * and its responsible persons'); it is no longer published.
      */
+    /**
+     * Takes the declaration's finding of falsity for `department` before its record is written:
+     * the row as it stands when the finding is the department's (taken now or before), or the
+     * department that holds it.
+     */
+    async claimFinding(
+      agencyKey: Buffer,
+      id: string,
+      department: string,
+    ): Promise<{ row: DeclarationRow } | { heldBy: string; row: DeclarationRow } | undefined> {
+      return inTransaction(db, async (tx) => {
+        const row = await locked(tx, agencyKey, id);
+        if (!row) return undefined;
+        if (row.findingBy !== null && row.findingBy !== department) return { heldBy: row.findingBy, row };
+        if (row.findingBy === department) return { row };
+        const [updated] = await tx
+          .update(declarations)
+          .set({ findingBy: department })
+          .where(and(eq(declarations.agencyKey, agencyKey), eq(declarations.declarationId, id)))
+          .returning();
+        return { row: updated as DeclarationRow };
+      });
+    },
+
+    /** Gives back a finding `department` took and did not record (its record was refused or failed). */
+    async releaseFinding(agencyKey: Buffer, id: string, department: string): Promise<void> {
+      await db
+        .update(declarations)
+        .set({ findingBy: null })
+        .where(
+          and(
+            eq(declarations.agencyKey, agencyKey),
+            eq(declarations.declarationId, id),
+            eq(declarations.findingBy, department),
+            ne(declarations.status, 'found_false'),
+          ),
+        );
+    },
+
     async markFalse(
       agencyKey: Buffer,
       id: string,

@@ -50,21 +50,15 @@ export async function declarationRoutes(fastify: FastifyInstance) {
   /**
    * Whom a finding of falsity names: the agency's responsible persons when it is made; on the same
    * finding again, the persons its record named then (one linked or unlinked since would make
-   * the identical finding a different record). A declaration is found false once: another
-   * department's finding would be a second serious-dishonesty record of the same facts.
+   * the identical finding a different record).
    */
-  async function personsToName(declaration: DeclarationRow, department: string, agencyKey: Buffer) {
+  async function personsToName(declaration: DeclarationRow, agencyKey: Buffer) {
     if (declaration.status !== 'found_false')
       return (await intermediaries.responsiblePersons(agencyKey)).map((person) => ({
         role: 'directly_responsible',
         ...person,
       }));
     const [recordId] = declaration.recordIds;
-    if (declaration.reviewedBy !== department)
-      throw new ProblemError(
-        'invalid_state',
-        `the declaration was found false by '${declaration.reviewedBy}' (record ${recordId}); it is not found false again`,
-      );
     const stored = recordId ? await records.find(recordId) : undefined;
     const named = stored ? await records.personsNamedBy(stored, 1) : undefined;
     if (!named) throw new Error('a declaration found false names no record of its finding');
@@ -235,7 +229,7 @@ export async function declarationRoutes(fastify: FastifyInstance) {
         summary:
           'Find a declaration false: a serious dishonesty record against the agency and its responsible persons',
         description:
-          'A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false is 409 `invalid_state`.',
+          'A department supervising the agency’s industry records its finding as an `intermediary_false_declaration` record (严重失信) of the agency under its own provider code, naming the agency’s responsible practitioners as directly responsible persons, so records are kept against them too; lists, sanctions and disclosure react as to any record. The declaration is no longer published. The same finding again answers the same record, naming the persons it named then; a declaration another department already found false, or is finding false at that instant, is 409 `invalid_state`.',
         params: byDeclaration,
         body: declarationFalsitySchema,
         response: { 200: declarationSchema.extend({ record: recordReceiptSchema }) },
@@ -245,11 +239,29 @@ export async function declarationRoutes(fastify: FastifyInstance) {
       const { uscc, id } = request.params;
       const agency = await registeredAgency(app, uscc);
       const department = await supervisingDepartment(app, request, agency.industry);
-      const declaration = await declarations.find(agency.subjectKey, id);
-      if (!declaration) throw new ProblemError('not_found', 'no such declaration');
+      // A declaration is found false once: another department's finding would be a second
+      // serious-dishonesty record of the same facts. The finding is taken before its record is
+      // written, so of two departments at the same instant one records it.
+      const claim = await declarations.claimFinding(agency.subjectKey, id, department.code);
+      if (!claim) throw new ProblemError('not_found', 'no such declaration');
+      if ('heldBy' in claim)
+        throw new ProblemError(
+          'invalid_state',
+          claim.row.status === 'found_false'
+            ? `the declaration was found false by '${claim.heldBy}' (record ${claim.row.recordIds[0]}); it is not found false again`
+            : `'${claim.heldBy}' is recording its finding that the declaration is false; it is not found false twice`,
+        );
+      const declaration = claim.row;
       const body = request.body;
       const now = app.clock();
-      const responsible = await personsToName(declaration, department.code, agency.subjectKey);
+      // Given back when no record comes of it, so another department may find it false; once a
+      // record is written it stays this department's (the same finding again completes it).
+      const giveBack = async (error: unknown): Promise<never> => {
+        if (declaration.status !== 'found_false')
+          await declarations.releaseFinding(agency.subjectKey, id, department.code).catch(() => undefined);
+        throw error;
+      };
+      const responsible = await personsToName(declaration, agency.subjectKey).catch(giveBack);
       const submission = {
         // One finding per declaration: its record is found again, never doubled.
         sourceId: `false-declaration-${id}`,
@@ -269,13 +281,16 @@ export async function declarationRoutes(fastify: FastifyInstance) {
       // Supervising the industry is what entitles the department to record this entry.
       const provider = { code: department.code, categories: [falseDeclarationEntry] };
       const prepared = intake.prepare(submission, provider, 0, now);
-      const [result] = prepared.ok
-        ? await intake.write(provider.code, [prepared.item], [], now)
-        : await intake.write(provider.code, [], [prepared.refusal], now);
+      const [result] = await (prepared.ok
+        ? intake.write(provider.code, [prepared.item], [], now)
+        : intake.write(provider.code, [], [prepared.refusal], now)
+      ).catch(giveBack);
       if (!result?.outcome)
-        throw result?.problem
-          ? ProblemError.fromProblem(result.problem)
-          : new Error(`no outcome recording a false ${industryLabel(agency.industry)} declaration`);
+        return giveBack(
+          result?.problem
+            ? ProblemError.fromProblem(result.problem)
+            : new Error(`no outcome recording a false ${industryLabel(agency.industry)} declaration`),
+        );
       const records = [result.outcome.recordId, ...result.outcome.linked.map((linked) => linked.id)];
       const marked = await declarations.markFalse(
         agency.subjectKey,
