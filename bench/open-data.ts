@@ -124,7 +124,11 @@ async function copyOut(client: pg.ClientBase): Promise<{ seconds: number; bytes:
  */
 async function postCut(base: string, token: string): Promise<unknown> {
   for (;;) {
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const { status, text, retryAfter } = await new Promise<{
+      status: number;
+      text: string;
+      retryAfter: number;
+    }>((resolve, reject) => {
       const call = request(`${base}/v1/open-data/cuts`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, prefer: 'wait=60' },
@@ -134,7 +138,11 @@ async function postCut(base: string, token: string): Promise<unknown> {
         response.on('data', (part: Buffer) => parts.push(part));
         response.on('error', reject);
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }),
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(parts).toString('utf8'),
+            retryAfter: Number(response.headers['retry-after'] ?? 1),
+          }),
         );
       });
       call.on('error', reject);
@@ -142,7 +150,10 @@ async function postCut(base: string, token: string): Promise<unknown> {
     });
     // 200: a cut joined after a 202 (the bench empties open data first, so never an older one).
     if (status === 201 || status === 200) return JSON.parse(text);
-    if (status !== 202) throw new Error(`cut: ${status} ${text}`);
+    // 503: the server is under pressure (its event loop stalled, as on a machine busy with other
+    // work) and asks to be asked again later; the cut it may have started goes on.
+    if (status === 503) await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    else if (status !== 202) throw new Error(`cut: ${status} ${text}`);
   }
 }
 
