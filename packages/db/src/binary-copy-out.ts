@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
+import { copySignature } from './binary-copy.ts';
 import { readInPlace, readsInPlace } from './in-place-socket.ts';
 import { transactionClientOf } from './transaction.ts';
 import type { Database } from './types.ts';
@@ -17,8 +18,6 @@ export interface CopiedTuple {
   starts: Int32Array;
   lengths: Int32Array;
 }
-
-const signature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 const dialect = new PgDialect();
 
@@ -245,7 +244,8 @@ class TupleParser {
       at += available;
       if (this.carried < needed) return;
       if (this.header) {
-        if (!this.carry.subarray(0, 11).equals(signature)) throw new Error('not binary COPY output');
+        if (!this.carry.subarray(0, copySignature.length).equals(copySignature))
+          throw new Error('not binary COPY output');
         this.header = false;
       } else if (this.parse(this.carry, 0, this.carried) !== this.carried) {
         throw new Error('binary COPY: a tuple did not end where its lengths said');

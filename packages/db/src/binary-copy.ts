@@ -5,6 +5,11 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { transactionClientOf } from './transaction.ts';
 import type { Executor } from './types.ts';
 
+/** Binary COPY's signature; its header is the signature, flags and header extension length (none). */
+export const copySignature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const copyHeader = Buffer.concat([copySignature, Buffer.alloc(8)]);
+const copyTrailer = Buffer.from([0xff, 0xff]);
+
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
 const postgresEpochMs = Date.UTC(2000, 0, 1);
 const dayMs = 86_400_000;
@@ -160,7 +165,14 @@ export function binaryCopySupports(columns: readonly CopyColumn[]): boolean {
 
 /** The COPY statement for these columns of `target` (a quoted, schema-qualified name). */
 export function binaryCopyStatement(target: string, columns: readonly CopyColumn[]): string {
-  return `COPY ${target} (${columns.map((c) => `"${c.name}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
+  return copyFromStatement(
+    target,
+    columns.map((c) => c.name),
+  );
+}
+
+function copyFromStatement(target: string, names: readonly string[]): string {
+  return `COPY ${target} (${names.map((name) => `"${name}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
 }
 
 /**
@@ -175,16 +187,11 @@ export async function copyBinary(
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
   const writer = new Writer();
-  // Signature, flags, header extension length.
-  writer.ensure(19);
-  writer.offset += writer.buffer.write('PGCOPY\n\xff\r\n\0', writer.offset, 'latin1');
-  writer.int32(0);
-  writer.int32(0);
   const encode = columns.map((column) => encoders[column.type] as Encoder);
   const binary = columns.map((column) => column.type === 'bytea');
   // Large values (open-data file chunks, a megabyte each) are sent from the caller's buffer:
   // copied into the row buffer, they doubled it past the size of all of them together.
-  const pieces: Buffer[] = [];
+  const pieces: Buffer[] = [copyHeader];
   for (const row of rows) {
     writer.int16(columns.length);
     for (let i = 0; i < columns.length; i++) {
@@ -219,7 +226,7 @@ export async function copyEncodedTuples(
 ): Promise<boolean> {
   const transaction = transactionClientOf(executor);
   if (!transaction) return false;
-  const statement = `COPY ${target} (${columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN (FORMAT binary)`;
+  const statement = copyFromStatement(target, columns);
   transaction.logger.logQuery(statement, []);
   await pipeline(
     Readable.from([copyHeader, tuples, copyTrailer]),
@@ -227,7 +234,3 @@ export async function copyEncodedTuples(
   );
   return true;
 }
-
-/** Binary COPY's signature, flags and header extension length (none). */
-const copyHeader = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-const copyTrailer = Buffer.from([0xff, 0xff]);

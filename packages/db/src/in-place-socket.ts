@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 export type InPlaceReader = (data: Buffer, start: number, end: number) => boolean;
 
 const readers = new WeakMap<net.Socket, InPlaceReader>();
+const inPlaceSockets = new WeakSet<net.Socket>();
 /** Bytes a read takes at most: what Node's own socket reads allocate. */
 const readBytes = 64 * 1024;
 
@@ -41,8 +42,6 @@ export function inPlaceSocket(): net.Socket {
 export function readsInPlace(socket: unknown): socket is net.Socket {
   return socket instanceof net.Socket && inPlaceSockets.has(socket);
 }
-
-const inPlaceSockets = new WeakSet<net.Socket>();
 
 /** Sends `socket`'s reads to `reader` from now on, or (undefined) back to its 'data' listeners. */
 export function readInPlace(socket: net.Socket, reader: InPlaceReader | undefined): void {

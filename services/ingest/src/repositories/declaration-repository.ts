@@ -54,7 +54,9 @@ export function createDeclarationRepository(db: Database) {
   async function setState(
     tx: Executor,
     row: DeclarationRow,
-    patch: Partial<Pick<DeclarationRow, 'status' | 'reviewedAt' | 'reviewedBy' | 'reasons' | 'recordIds'>>,
+    patch: Partial<
+      Pick<DeclarationRow, 'status' | 'reviewedAt' | 'reviewedBy' | 'reasons' | 'recordIds' | 'findingBy'>
+    >,
   ): Promise<DeclarationRow> {
     const [updated] = await tx
       .update(declarations)
@@ -201,14 +203,9 @@ export function createDeclarationRepository(db: Database) {
       return inTransaction(db, async (tx) => {
         const row = await locked(tx, agencyKey, id);
         if (!row) return undefined;
-        if (row.findingBy !== null && row.findingBy !== department) return { heldBy: row.findingBy, row };
         if (row.findingBy === department) return { row };
-        const [updated] = await tx
-          .update(declarations)
-          .set({ findingBy: department })
-          .where(and(eq(declarations.agencyKey, agencyKey), eq(declarations.declarationId, id)))
-          .returning();
-        return { row: updated as DeclarationRow };
+        if (row.findingBy !== null) return { heldBy: row.findingBy, row };
+        return { row: await setState(tx, row, { findingBy: department }) };
       });
     },
 

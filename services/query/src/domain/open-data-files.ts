@@ -593,36 +593,20 @@ export class ItemWriter {
     for (let i = 0; i < 16; i++)
       digest[i] = (headDigest[i] as number) ^ (bodyDigest[bodyDigestStart + i] as number);
     const upsert = published === null || digest.compare(published, publishedStart, publishedEnd) !== 0;
-    if (quotedId)
-      this.files.item(
-        preset,
-        head,
-        quotedId,
-        0,
-        quotedId.length,
-        csv,
-        csvStart,
-        csvEnd,
-        json,
-        jsonStart,
-        jsonEnd,
-        upsert,
-      );
-    else
-      this.files.item(
-        preset,
-        head,
-        id,
-        idStart,
-        idEnd,
-        csv,
-        csvStart,
-        csvEnd,
-        json,
-        jsonStart,
-        jsonEnd,
-        upsert,
-      );
+    this.files.item(
+      preset,
+      head,
+      quotedId ?? id,
+      quotedId ? 0 : idStart,
+      quotedId ? quotedId.length : idEnd,
+      csv,
+      csvStart,
+      csvEnd,
+      json,
+      jsonStart,
+      jsonEnd,
+      upsert,
+    );
     if (upsert) this.baseline.add(subjectKey, id, idStart, idEnd, preset, digest);
   }
 }

@@ -33,7 +33,7 @@ export class OpenDataCuts {
    * was not started by this call). A cut of another day that still runs (one started before
    * midnight) finishes first.
    */
-  start(now: Date): { day: string; done: Promise<CutOutcome>; joined: boolean } {
+  start(now: Date): { day: string; startedAt: Date; done: Promise<CutOutcome>; joined: boolean } {
     const day = shanghaiDate(now);
     const running = this.#running;
     if (running?.day === day) return { ...running, joined: true };

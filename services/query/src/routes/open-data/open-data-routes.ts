@@ -262,15 +262,14 @@ export async function openDataRoutes(fastify: FastifyInstance) {
       // A day cut already is answered at once, whatever the wait asked for.
       const stored = await openData.cut(shanghaiDate(now));
       if (stored) return answerCut({ day: stored.day, ...parseCut(stored) }, 200);
-      const { day, done, joined } = app.queryService.openDataCuts.start(now);
+      const { day, startedAt, done, joined } = app.queryService.openDataCuts.start(now);
       const cut = await settledWithin(done, preferredWaitMs(request.headers.prefer));
       if (cut) return answerCut(cut, cut.created && !joined ? 201 : 200);
-      const status = await app.queryService.openDataCuts.status(day);
       return reply
         .code(202)
         .header('location', `/v1/open-data/cuts/${day}`)
         .header('retry-after', String(cutRetrySeconds))
-        .send(status ?? { day, state: 'running', startedAt: null });
+        .send({ day, state: 'running', startedAt: startedAt.toISOString() });
     },
   );
 
